@@ -1,0 +1,149 @@
+/* The store: one interface over two backends (SQLite now, PostgreSQL next), used by domain
+ * code only. SQL is written once with $1..$N placeholders in the common subset of both
+ * dialects and bound by parameter; no SQL is ever assembled from values.
+ *
+ * Transactions are functions. Writes are submitted as jobs to the store's committer, which
+ * may run several jobs in one physical transaction (each in its own savepoint) so that they
+ * share one fsync: group commit. A job's completion is reported only after its transaction
+ * committed durably (ARCHITECTURE.md rule 5). The committer is also the one place that
+ * retries a job after a serialization failure or busy database, a bounded number of times.
+ *
+ * Threading: a struct ps_store is shared by all threads. Each thread that reads gets its own
+ * connection (created on first use, closed by ps_store_free). Jobs run on committer threads. */
+#ifndef PS_STORE_STORE_H
+#define PS_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/str.h"
+
+struct ps_store;
+struct ps_tx;
+struct ps_stmt;
+
+/* A statement definition: static data in the module that owns the SQL. `name` identifies it
+ * in metrics and in prepared-statement caches; `sql` uses $1..$N. */
+struct ps_sql {
+    const char *name;
+    const char *sql;
+};
+
+enum ps_store_backend { PS_STORE_SQLITE, PS_STORE_POSTGRES };
+
+struct ps_store_opts {
+    const char *url;          /* "sqlite:PATH", a bare path, or "postgresql://..." */
+    int busy_timeout_ms;      /* SQLite busy timeout / PostgreSQL lock wait; default 5000 */
+    int statement_timeout_ms; /* 0: none; PostgreSQL statement_timeout */
+    int max_retries;          /* retries of a job after PS_ERR_CONFLICT; default 5 */
+    int max_batch;            /* most jobs in one group commit; default 256 (1 disables) */
+    int committers;           /* committer threads; default 1 for SQLite */
+    bool migrate;             /* apply pending migrations at open */
+    bool create;              /* create the database file if missing (SQLite) */
+};
+
+/* Fills defaults. */
+void ps_store_opts_init(struct ps_store_opts *o);
+
+/* Opens the store, checks (and with opts->migrate applies) migrations, starts the
+ * committer. Errors: PS_ERR_VERSION when the database is newer than this binary,
+ * PS_ERR_UNAVAILABLE when it cannot be reached, PS_ERR_INVALID for a bad url.
+ * Caller frees with ps_store_free. */
+enum ps_err ps_store_open(const struct ps_store_opts *opts, struct ps_store **out,
+                          struct ps_diag *diag) PS_WUR;
+/* Drains submitted jobs, stops committers, closes every connection. NULL is a no-op. */
+void ps_store_free(struct ps_store *s);
+enum ps_store_backend ps_store_backend(const struct ps_store *s);
+
+/* Schema version applied in the database, and the newest this binary knows. */
+enum ps_err ps_store_schema_version(struct ps_store *s, int *applied, int *known,
+                                    struct ps_diag *diag) PS_WUR;
+/* True when the database answers a trivial query and migrations are current. */
+bool ps_store_ready(struct ps_store *s);
+
+/* ---- transactions as functions ---- */
+
+/* fn runs inside a transaction; it returns PS_OK to commit, anything else to roll back.
+ * It must not keep pointers to row data after it returns. */
+typedef enum ps_err (*ps_tx_fn)(struct ps_tx *tx, void *ctx);
+
+/* Runs fn in a read-only transaction on this thread's connection (a consistent snapshot). */
+enum ps_err ps_store_read(struct ps_store *s, ps_tx_fn fn, void *ctx,
+                          struct ps_diag *diag) PS_WUR;
+
+/* A write job. The caller owns the struct and keeps it alive until done() is called. */
+struct ps_store_job {
+    ps_tx_fn fn;
+    void *ctx;
+    /* Called exactly once, on a committer thread, after the job's changes are durable
+     * (result PS_OK) or were rolled back (result and diag say why). May be NULL for
+     * ps_store_write. Must not block. */
+    void (*done)(struct ps_store_job *job);
+    void *done_ctx;
+    enum ps_err result;
+    struct ps_diag diag;
+    /* private to the store */
+    struct ps_store_job *next_;
+    int attempts_;
+};
+
+/* Queues job for the committer; returns at once. PS_ERR_UNAVAILABLE when the store is
+ * shutting down (done is not called then). */
+enum ps_err ps_store_submit(struct ps_store *s, struct ps_store_job *job) PS_WUR;
+/* Submits fn and waits for its durable commit: the synchronous form for CLI and tests. */
+enum ps_err ps_store_write(struct ps_store *s, ps_tx_fn fn, void *ctx,
+                           struct ps_diag *diag) PS_WUR;
+/* Runs fn in one exclusive write transaction on the calling thread, bypassing the committer:
+ * for bulk loads (the demo population) that commit once at the end. */
+enum ps_err ps_store_bulk(struct ps_store *s, ps_tx_fn fn, void *ctx,
+                          struct ps_diag *diag) PS_WUR;
+
+/* ---- statements inside a transaction ---- */
+
+/* Prepares (or takes from this connection's cache) def. The statement belongs to tx and is
+ * valid until ps_stmt_done or the end of the transaction. */
+enum ps_err ps_tx_prepare(struct ps_tx *tx, const struct ps_sql *def,
+                          struct ps_stmt **out) PS_WUR;
+/* Parameters are numbered from 1 as $1..$N. Text and blobs are copied (or bound transiently)
+ * so the caller's memory need only live until the first ps_stmt_step. */
+enum ps_err ps_stmt_bind_text(struct ps_stmt *st, int i, struct ps_str v) PS_WUR;
+enum ps_err ps_stmt_bind_i64(struct ps_stmt *st, int i, int64_t v) PS_WUR;
+enum ps_err ps_stmt_bind_blob(struct ps_stmt *st, int i, const void *p, size_t n) PS_WUR;
+enum ps_err ps_stmt_bind_null(struct ps_stmt *st, int i) PS_WUR;
+/* Runs or advances: PS_OK with *row true for a row, *row false when done. Errors:
+ * PS_ERR_EXISTS (unique/primary key violated), PS_ERR_CONFLICT (retryable),
+ * PS_ERR_UNAVAILABLE (connection lost), PS_ERR_STORE. */
+enum ps_err ps_stmt_step(struct ps_stmt *st, bool *row) PS_WUR;
+/* Column reads of the current row, numbered from 0. Text/blob memory is valid until the next
+ * step or ps_stmt_done. A NULL column reads as empty / 0. */
+struct ps_str ps_stmt_text(struct ps_stmt *st, int col);
+int64_t ps_stmt_i64(struct ps_stmt *st, int col);
+struct ps_str ps_stmt_blob(struct ps_stmt *st, int col);
+bool ps_stmt_is_null(struct ps_stmt *st, int col);
+/* Resets the statement for reuse with new bindings. */
+void ps_stmt_reset(struct ps_stmt *st);
+/* Releases the statement back to the connection's cache. NULL is a no-op. */
+void ps_stmt_done(struct ps_stmt *st);
+/* Rows changed by the last completed statement in this transaction. */
+int64_t ps_tx_changes(struct ps_tx *tx);
+/* Convenience: prepare, bind nothing, step to completion, done (DDL-free utility SQL). */
+enum ps_err ps_tx_exec(struct ps_tx *tx, const struct ps_sql *def) PS_WUR;
+/* The error detail of the last failed call on this transaction ("" if none). */
+const char *ps_tx_errmsg(struct ps_tx *tx);
+
+/* Store metrics for /metrics: cumulative counters (thread-safe snapshot). */
+struct ps_store_stats {
+    uint64_t commits;          /* physical commits */
+    uint64_t jobs;             /* jobs committed */
+    uint64_t job_failures;
+    uint64_t retries;
+    uint64_t reads;
+    uint64_t commit_ns_total;  /* time in COMMIT (the fsync) */
+    uint64_t tx_ns_total;      /* time in transactions including COMMIT */
+    uint64_t queue_depth;      /* jobs waiting now */
+};
+void ps_store_stats(struct ps_store *s, struct ps_store_stats *out);
+
+#endif
