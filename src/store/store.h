@@ -9,7 +9,9 @@
  * retries a job after a serialization failure or busy database, a bounded number of times.
  *
  * Threading: a struct ps_store is shared by all threads. Each thread that reads gets its own
- * connection (created on first use, closed by ps_store_free). Jobs run on committer threads. */
+ * connection (created on first use, closed by ps_store_free; a connection of a thread that
+ * exited is reused by the next new thread). Jobs run on committer threads. Internals:
+ * docs/internals/store.md. */
 #ifndef PS_STORE_STORE_H
 #define PS_STORE_STORE_H
 
@@ -39,25 +41,30 @@ struct ps_store_opts {
     int statement_timeout_ms; /* 0: none; PostgreSQL statement_timeout */
     int max_retries;          /* retries of a job after PS_ERR_CONFLICT; default 5 */
     int max_batch;            /* most jobs in one group commit; default 256 (1 disables) */
-    int committers;           /* committer threads; default 1 for SQLite */
-    bool migrate;             /* apply pending migrations at open */
-    bool create;              /* create the database file if missing (SQLite) */
+    int committers;           /* committer threads; default 1 (SQLite has one writer anyway) */
+    bool migrate;             /* apply pending migrations at open; default true */
+    bool create;              /* create the database file if missing (SQLite); default true */
 };
 
-/* Fills defaults. */
+/* Fills defaults (url stays NULL). */
 void ps_store_opts_init(struct ps_store_opts *o);
 
 /* Opens the store, checks (and with opts->migrate applies) migrations, starts the
- * committer. Errors: PS_ERR_VERSION when the database is newer than this binary,
- * PS_ERR_UNAVAILABLE when it cannot be reached, PS_ERR_INVALID for a bad url.
- * Caller frees with ps_store_free. */
+ * committer. The url is copied. Migrations this binary knows and the database lacks are
+ * applied in order, one transaction each, recorded in schema_migrations; without
+ * opts->migrate the store opens anyway and ps_store_ready reports false until they are.
+ * Errors: PS_ERR_VERSION when the database is newer than this binary, PS_ERR_UNAVAILABLE
+ * when it cannot be reached, PS_ERR_INVALID for a bad url or options (also ":memory:"),
+ * PS_ERR_NOMEM, PS_ERR_STORE. Caller frees with ps_store_free. */
 enum ps_err ps_store_open(const struct ps_store_opts *opts, struct ps_store **out,
                           struct ps_diag *diag) PS_WUR;
-/* Drains submitted jobs, stops committers, closes every connection. NULL is a no-op. */
+/* Drains submitted jobs (each still gets its done()), stops committers, closes every
+ * connection. No other thread may use the store any more. NULL is a no-op. */
 void ps_store_free(struct ps_store *s);
 enum ps_store_backend ps_store_backend(const struct ps_store *s);
 
-/* Schema version applied in the database, and the newest this binary knows. */
+/* Schema version applied in the database, and the newest this binary knows (OUT, either
+ * may be NULL). Runs a read on this thread's connection. */
 enum ps_err ps_store_schema_version(struct ps_store *s, int *applied, int *known,
                                     struct ps_diag *diag) PS_WUR;
 /* True when the database answers a trivial query and migrations are current. */
@@ -69,7 +76,10 @@ bool ps_store_ready(struct ps_store *s);
  * It must not keep pointers to row data after it returns. */
 typedef enum ps_err (*ps_tx_fn)(struct ps_tx *tx, void *ctx);
 
-/* Runs fn in a read-only transaction on this thread's connection (a consistent snapshot). */
+/* Runs fn in a read-only transaction on this thread's connection (a consistent snapshot of
+ * committed data; a write inside fails). fn's error is returned, with the database detail in
+ * diag when there is one. Not retried. Must not be called inside a write job (aborts) nor
+ * inside another ps_store_read/ps_store_bulk on the same thread (aborts). */
 enum ps_err ps_store_read(struct ps_store *s, ps_tx_fn fn, void *ctx,
                           struct ps_diag *diag) PS_WUR;
 
@@ -78,8 +88,8 @@ struct ps_store_job {
     ps_tx_fn fn;
     void *ctx;
     /* Called exactly once, on a committer thread, after the job's changes are durable
-     * (result PS_OK) or were rolled back (result and diag say why). May be NULL for
-     * ps_store_write. Must not block. */
+     * (result PS_OK) or were rolled back (result and diag say why). Required. Must not
+     * block; the store does not touch the job after calling it, so done may free it. */
     void (*done)(struct ps_store_job *job);
     void *done_ctx;
     enum ps_err result;
@@ -89,21 +99,37 @@ struct ps_store_job {
     int attempts_;
 };
 
-/* Queues job for the committer; returns at once. PS_ERR_UNAVAILABLE when the store is
- * shutting down (done is not called then). */
+/* Queues job for the committer; returns at once. The committer runs up to max_batch queued
+ * jobs in one transaction, each in its own savepoint: a job whose fn fails is rolled back
+ * alone. A job that fails with PS_ERR_CONFLICT is run again, alone, up to max_retries times
+ * with a short backoff; if the batch's COMMIT fails, every job in it is run again alone. fn
+ * may thus run more than once: it must have no effects outside the transaction and ctx.
+ * PS_ERR_UNAVAILABLE when the store is shutting down (done is not called then). */
 enum ps_err ps_store_submit(struct ps_store *s, struct ps_store_job *job) PS_WUR;
-/* Submits fn and waits for its durable commit: the synchronous form for CLI and tests. */
+/* Submits fn and waits for its durable commit: the synchronous form for CLI and tests.
+ * Aborts when called from inside a write job or a bulk load (it would wait for itself). */
 enum ps_err ps_store_write(struct ps_store *s, ps_tx_fn fn, void *ctx,
                            struct ps_diag *diag) PS_WUR;
 /* Runs fn in one exclusive write transaction on the calling thread, bypassing the committer:
- * for bulk loads (the demo population) that commit once at the end. */
+ * for bulk loads (the demo population) that commit once at the end. On SQLite the committer
+ * pauses between batches while it runs (jobs queue up and commit afterwards), so neither
+ * waits on the other's lock. Not retried. Aborts inside a write job or a read. */
 enum ps_err ps_store_bulk(struct ps_store *s, ps_tx_fn fn, void *ctx,
                           struct ps_diag *diag) PS_WUR;
 
+/* Writes a consistent copy of the live database to dest_path while the store keeps serving
+ * (SQLite online backup into "<dest_path>.partial", then an atomic rename). Errors:
+ * PS_ERR_INVALID for the PostgreSQL store (use pg_dump) or when dest_path is the live
+ * database, PS_ERR_IO, PS_ERR_STORE. Runs on this thread's connection. */
+enum ps_err ps_store_backup(struct ps_store *s, const char *dest_path,
+                            struct ps_diag *diag) PS_WUR;
+
 /* ---- statements inside a transaction ---- */
 
-/* Prepares (or takes from this connection's cache) def. The statement belongs to tx and is
- * valid until ps_stmt_done or the end of the transaction. */
+/* Prepares (or takes from this connection's cache, keyed by def's address) def. The
+ * statement belongs to tx and is valid until ps_stmt_done or the end of the transaction (or
+ * of the job's savepoint), when the store releases it. Only $1..$N placeholders are allowed
+ * (PS_ERR_INVALID otherwise, and for SQL the database rejects). def must be static. */
 enum ps_err ps_tx_prepare(struct ps_tx *tx, const struct ps_sql *def,
                           struct ps_stmt **out) PS_WUR;
 /* Parameters are numbered from 1 as $1..$N. Text and blobs are copied (or bound transiently)
@@ -113,11 +139,14 @@ enum ps_err ps_stmt_bind_i64(struct ps_stmt *st, int i, int64_t v) PS_WUR;
 enum ps_err ps_stmt_bind_blob(struct ps_stmt *st, int i, const void *p, size_t n) PS_WUR;
 enum ps_err ps_stmt_bind_null(struct ps_stmt *st, int i) PS_WUR;
 /* Runs or advances: PS_OK with *row true for a row, *row false when done. Errors:
- * PS_ERR_EXISTS (unique/primary key violated), PS_ERR_CONFLICT (retryable),
- * PS_ERR_UNAVAILABLE (connection lost), PS_ERR_STORE. */
+ * PS_ERR_EXISTS (unique/primary key violated), PS_ERR_INVALID (other constraint: foreign
+ * key, check, not null; or a write in a read transaction), PS_ERR_CONFLICT (retryable:
+ * return it from a job's fn and the committer retries), PS_ERR_UNAVAILABLE (connection
+ * lost), PS_ERR_NOMEM, PS_ERR_LIMIT (value too big), PS_ERR_STORE. */
 enum ps_err ps_stmt_step(struct ps_stmt *st, bool *row) PS_WUR;
 /* Column reads of the current row, numbered from 0. Text/blob memory is valid until the next
- * step or ps_stmt_done. A NULL column reads as empty / 0. */
+ * step or ps_stmt_done. A NULL column reads as empty / 0 (use ps_stmt_is_null to tell).
+ * Reading without a current row or past the last column aborts (API misuse). */
 struct ps_str ps_stmt_text(struct ps_stmt *st, int col);
 int64_t ps_stmt_i64(struct ps_stmt *st, int col);
 struct ps_str ps_stmt_blob(struct ps_stmt *st, int col);

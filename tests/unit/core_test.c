@@ -1,0 +1,192 @@
+/* Core pieces: arena limits and cleanup, bounded buffers, sized strings, UUIDv7 order,
+ * JSON limits, allocation failure injection. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/str.h"
+
+Test(arena, allocations_are_aligned_and_bounded)
+{
+    struct ps_arena *a = ps_arena_new(64 * 1024);
+    cr_assert_not_null(a);
+    for (int i = 0; i < 100; i++) {
+        void *p = ps_arena_alloc(a, (size_t)i + 1);
+        cr_assert_not_null(p);
+        cr_assert_eq((uintptr_t)p % 16, 0);
+        memset(p, 0xab, (size_t)i + 1);
+    }
+    cr_assert_null(ps_arena_alloc(a, 64 * 1024), "an allocation past the limit must fail");
+    cr_assert_not_null(ps_arena_alloc(a, 8), "small allocations still fit after a refusal");
+    ps_arena_free(a);
+}
+
+Test(arena, large_allocation_and_reset)
+{
+    struct ps_arena *a = ps_arena_new(1 << 20);
+    char *big = ps_arena_alloc(a, 200000);
+    cr_assert_not_null(big);
+    memset(big, 1, 200000);
+    cr_assert_geq(ps_arena_used(a), 200000);
+    ps_arena_reset(a);
+    cr_assert_eq(ps_arena_used(a), 0);
+    cr_assert_not_null(ps_arena_alloc(a, 900000));
+    ps_arena_free(a);
+}
+
+static int deferred_runs;
+static void count_defer(void *arg)
+{
+    deferred_runs += *(int *)arg;
+}
+
+Test(arena, defers_run_once_in_reverse)
+{
+    static int one = 1, ten = 10;
+    deferred_runs = 0;
+    struct ps_arena *a = ps_arena_new(4096);
+    cr_assert_eq(ps_arena_defer(a, count_defer, &one), PS_OK);
+    cr_assert_eq(ps_arena_defer(a, count_defer, &ten), PS_OK);
+    ps_arena_free(a);
+    cr_assert_eq(deferred_runs, 11);
+}
+
+Test(arena, printf_and_strings)
+{
+    struct ps_arena *a = ps_arena_new(4096);
+    char *s = ps_arena_printf(a, "%s-%d", "x", 42);
+    cr_assert_str_eq(s, "x-42");
+    struct ps_str c = ps_arena_str(a, PS_STR("hello"));
+    cr_assert(ps_str_eq_cstr(c, "hello"));
+    cr_assert_eq(c.p[5], '\0');
+    ps_arena_free(a);
+}
+
+Test(arena, null_free_is_noop)
+{
+    ps_arena_free(NULL);
+}
+
+Test(buf, hard_maximum)
+{
+    struct ps_buf b;
+    ps_buf_init(&b, 10);
+    cr_assert_eq(ps_buf_append_cstr(&b, "0123456789"), PS_OK);
+    cr_assert_eq(ps_buf_append_cstr(&b, "x"), PS_ERR_LIMIT);
+    cr_assert_eq(b.len, 10);
+    cr_assert_str_eq(b.p, "0123456789");
+    ps_buf_reset(&b);
+    ps_buf_init(&b, 5);
+    cr_assert_eq(ps_buf_printf(&b, "%d", 123456), PS_ERR_LIMIT);
+    cr_assert_eq(b.len, 0);
+    ps_buf_reset(&b);
+}
+
+Test(buf, json_string_escapes)
+{
+    struct ps_buf b;
+    ps_buf_init(&b, 100);
+    cr_assert_eq(ps_buf_append_json_str(&b, PS_STR("a\"b\\c\n\x01")), PS_OK);
+    cr_assert_str_eq(b.p, "\"a\\\"b\\\\c\\u000a\\u0001\"");
+    ps_buf_reset(&b);
+}
+
+Test(str, to_u64)
+{
+    uint64_t v = 0;
+    cr_assert_eq(ps_str_to_u64(PS_STR("18446744073709551615"), &v), PS_OK);
+    cr_assert_eq(v, UINT64_MAX);
+    cr_assert_eq(ps_str_to_u64(PS_STR("18446744073709551616"), &v), PS_ERR_INVALID);
+    cr_assert_eq(ps_str_to_u64(PS_STR(""), &v), PS_ERR_INVALID);
+    cr_assert_eq(ps_str_to_u64(PS_STR("12a"), &v), PS_ERR_INVALID);
+    cr_assert_eq(ps_str_to_u64(PS_STR("-1"), &v), PS_ERR_INVALID);
+    cr_assert_eq(ps_str_to_u64(PS_STR(" 1"), &v), PS_ERR_INVALID);
+}
+
+Test(str, comparisons)
+{
+    cr_assert(ps_str_eq_nocase(PS_STR("Content-Type"), PS_STR("content-type")));
+    cr_assert_not(ps_str_eq(PS_STR("ab"), PS_STR("abc")));
+    cr_assert(ps_str_eq_secret(PS_STR("secret"), PS_STR("secret")));
+    cr_assert_not(ps_str_eq_secret(PS_STR("secret"), PS_STR("secreT")));
+    cr_assert_not(ps_str_eq_secret(PS_STR("secret"), PS_STR("secrets")));
+    char small[4];
+    cr_assert_eq(ps_str_copy(small, sizeof small, PS_STR("abcd")), PS_ERR_LIMIT);
+    cr_assert_eq(ps_str_copy(small, sizeof small, PS_STR("abc")), PS_OK);
+    cr_assert_str_eq(small, "abc");
+}
+
+Test(ids, uuid7_is_versioned_ordered_and_round_trips)
+{
+    char prev[37] = "";
+    for (int i = 0; i < 5000; i++) {
+        struct ps_uuid u = ps_uuid7();
+        cr_assert_eq(u.b[6] >> 4, 7);
+        cr_assert_eq(u.b[8] >> 6, 2);
+        char text[37];
+        ps_uuid_fmt(&u, text);
+        cr_assert_gt(strcmp(text, prev), 0, "uuid %s not after %s", text, prev);
+        memcpy(prev, text, sizeof text);
+        struct ps_uuid back;
+        cr_assert(ps_uuid_parse(ps_str_from_cstr(text), &back));
+        cr_assert_eq(memcmp(back.b, u.b, 16), 0);
+    }
+    struct ps_uuid dummy;
+    cr_assert_not(ps_uuid_parse(PS_STR("0190a0b0-0000-7000-8000-00000000000g"), &dummy));
+    cr_assert_not(ps_uuid_parse(PS_STR("0190a0b0-0000-7000-8000-0000000000"), &dummy));
+}
+
+Test(ids, uuid7_uses_injected_clock)
+{
+    ps_clock_set_fixed(1764215846123LL);
+    struct ps_uuid u = ps_uuid7();
+    ps_clock_set_fixed(-1);
+    uint64_t ms = 0;
+    for (int i = 0; i < 6; i++)
+        ms = ms << 8 | u.b[i];
+    cr_assert(ms >= 1764215846123ULL);
+    char when[25];
+    ps_clock_fmt_rfc3339(1764215846123LL, when);
+    cr_assert_str_eq(when, "2025-11-27T03:57:26.123Z");
+}
+
+Test(json, limits_and_errors)
+{
+    struct ps_arena *a = ps_arena_new(1 << 20);
+    json_t *v = NULL;
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_json_parse(a, PS_STR("{\"a\":[1,2,{\"b\":null}]}"), 1024, 8, &v, &d), PS_OK);
+    cr_assert(json_is_object(v));
+    cr_assert_eq(ps_json_parse(a, PS_STR("[[[[[]]]]]"), 1024, 4, &v, &d), PS_ERR_LIMIT);
+    cr_assert_eq(ps_json_parse(a, PS_STR("[\"[[[[[[\"]"), 1024, 2, &v, &d), PS_OK,
+                 "brackets inside strings do not count as depth");
+    cr_assert_eq(ps_json_parse(a, PS_STR("{\"a\":1}"), 3, 8, &v, &d), PS_ERR_LIMIT);
+    cr_assert_eq(ps_json_parse(a, PS_STR("{\"a\":1,}"), 1024, 8, &v, &d), PS_ERR_INVALID);
+    cr_assert(strstr(d.message, "line 1") != NULL, "diag: %s", d.message);
+    cr_assert_eq(ps_json_parse(a, PS_STR("{\"a\":1,\"a\":2}"), 1024, 8, &v, &d), PS_ERR_INVALID);
+    cr_assert_eq(ps_json_parse(a, PS_STR("\"\\u0000\""), 1024, 8, &v, &d), PS_ERR_INVALID);
+    cr_assert_eq(ps_json_parse(a, PS_STR("{} {}"), 1024, 8, &v, &d), PS_ERR_INVALID);
+    cr_assert_eq(ps_json_parse(a, PS_STR("\"\xff\""), 1024, 8, &v, &d), PS_ERR_INVALID);
+    ps_arena_free(a);
+}
+
+Test(alloc, injected_failures)
+{
+    ps_alloc_fail_after(2);
+    void *a = ps_malloc(10), *b = ps_malloc(10), *c = ps_malloc(10);
+    ps_alloc_fail_reset();
+    cr_assert_not_null(a);
+    cr_assert_not_null(b);
+    cr_assert_null(c);
+    ps_free(a);
+    ps_free(b);
+    cr_assert_null(ps_alloc_array(SIZE_MAX / 2, 4), "overflowing n*size must fail");
+    ps_alloc_fail_after(0);
+    cr_assert_null(ps_arena_new(4096));
+    ps_alloc_fail_reset();
+}
