@@ -1,1 +1,25 @@
-/* placeholder: being written */
+/* The route table of the JSON API. Every route here is described in openapi.json; a unit test
+ * fails when the two disagree. */
+#include "api/api_int.h"
+
+extern const char ps_openapi_json[];
+extern const size_t ps_openapi_json_len;
+
+static const struct ps_route routes[] = {
+    {"GET", "/healthz", ps_api_healthz, 0, 0},
+    {"GET", "/readyz", ps_api_readyz, 0, 0},
+    {"GET", "/metrics", ps_api_metrics, 0, 0},
+    {"GET", "/api/openapi.json", ps_api_openapi_get, 0, 0},
+    {"GET", "/api/v1/registry/persons/{rnokpp}", ps_api_person_get, 0, PS_ROUTE_ADMIN},
+};
+
+const struct ps_route *ps_api_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+struct ps_str ps_api_openapi(void)
+{
+    return (struct ps_str){ps_openapi_json, ps_openapi_json_len};
+}

@@ -1,1 +1,151 @@
-/* placeholder: being written */
+/* System routes: liveness, readiness, Prometheus metrics, the OpenAPI document, and the
+ * helpers every handler shares (admin check, error mapping). */
+#include <inttypes.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "core/log.h"
+#include "store/store.h"
+
+void ps_api_healthz(struct ps_req *req)
+{
+    ps_resp_json(req, 200, PS_STR("{\"status\":\"ok\"}"));
+}
+
+void ps_api_readyz(struct ps_req *req)
+{
+    struct ps_app *app = req->app;
+    int applied = 0, known = 0;
+    struct ps_diag diag = {0};
+    if (!ps_store_ready(app->store) ||
+        ps_store_schema_version(app->store, &applied, &known, &diag) != PS_OK) {
+        ps_resp_problem(req, 503, "not-ready", "Not ready", "the store is not reachable");
+        return;
+    }
+    if (applied != known) {
+        ps_resp_problem(req, 503, "not-ready", "Not ready",
+                        "schema version %d applied, %d expected", applied, known);
+        return;
+    }
+    const char *backend = ps_store_backend(app->store) == PS_STORE_POSTGRES ? "postgresql"
+                                                                            : "sqlite";
+    char *body = ps_arena_printf(req->arena, "{\"status\":\"ready\",\"schema\":%d,\"backend\":\"%s\"}",
+                                 applied, backend);
+    if (!body) {
+        ps_resp_problem(req, 500, "internal", "Internal error", "out of memory");
+        return;
+    }
+    ps_resp_json(req, 200, ps_str_from_cstr(body));
+}
+
+static enum ps_err store_metrics(struct ps_store *store, struct ps_buf *b)
+{
+    struct ps_store_stats st;
+    ps_store_stats(store, &st);
+    return ps_buf_printf(
+        b,
+        "# HELP pocketstate_store_commits_total Physical transactions committed.\n"
+        "# TYPE pocketstate_store_commits_total counter\n"
+        "pocketstate_store_commits_total %" PRIu64 "\n"
+        "# HELP pocketstate_store_jobs_total Write jobs committed (several share a commit).\n"
+        "# TYPE pocketstate_store_jobs_total counter\n"
+        "pocketstate_store_jobs_total %" PRIu64 "\n"
+        "# HELP pocketstate_store_job_failures_total Write jobs rolled back.\n"
+        "# TYPE pocketstate_store_job_failures_total counter\n"
+        "pocketstate_store_job_failures_total %" PRIu64 "\n"
+        "# HELP pocketstate_store_retries_total Jobs retried after a serialization failure.\n"
+        "# TYPE pocketstate_store_retries_total counter\n"
+        "pocketstate_store_retries_total %" PRIu64 "\n"
+        "# HELP pocketstate_store_reads_total Read transactions.\n"
+        "# TYPE pocketstate_store_reads_total counter\n"
+        "pocketstate_store_reads_total %" PRIu64 "\n"
+        "# HELP pocketstate_store_commit_seconds_total Time spent in COMMIT (durable flush).\n"
+        "# TYPE pocketstate_store_commit_seconds_total counter\n"
+        "pocketstate_store_commit_seconds_total %.6f\n"
+        "# HELP pocketstate_store_transaction_seconds_total Time spent in write transactions.\n"
+        "# TYPE pocketstate_store_transaction_seconds_total counter\n"
+        "pocketstate_store_transaction_seconds_total %.6f\n"
+        "# HELP pocketstate_store_queue_depth Write jobs waiting for the committer.\n"
+        "# TYPE pocketstate_store_queue_depth gauge\n"
+        "pocketstate_store_queue_depth %" PRIu64 "\n",
+        st.commits, st.jobs, st.job_failures, st.retries, st.reads,
+        (double)st.commit_ns_total / 1e9, (double)st.tx_ns_total / 1e9, st.queue_depth);
+}
+
+void ps_api_metrics(struct ps_req *req)
+{
+    struct ps_app *app = req->app;
+    struct ps_buf b;
+    ps_buf_init(&b, 1u << 20);
+    enum ps_err e = ps_http_metrics(app->server, &b);
+    if (e == PS_OK)
+        e = store_metrics(app->store, &b);
+    if (e == PS_OK)
+        ps_resp_bytes(req, 200, "text/plain; version=0.0.4; charset=utf-8", ps_buf_str(&b));
+    else
+        ps_resp_problem(req, 500, "internal", "Internal error", "metrics: %s", ps_err_name(e));
+    ps_buf_reset(&b);
+}
+
+void ps_api_openapi_get(struct ps_req *req)
+{
+    ps_resp_json(req, 200, ps_api_openapi());
+}
+
+bool ps_api_require_admin(struct ps_req *req)
+{
+    struct ps_app *app = req->app;
+    struct ps_str auth = ps_req_header(req, "Authorization");
+    static const struct ps_str prefix = {"Bearer ", 7};
+    if (!auth.p || !ps_str_starts_with(auth, prefix) || auth.len - prefix.len > 512) {
+        ps_resp_header(req, "WWW-Authenticate", "Bearer realm=\"pocketstate\"");
+        ps_resp_problem(req, 401, "unauthorized", "Unauthorized",
+                        "this route needs the local admin token as a Bearer token");
+        return false;
+    }
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(hash, (const unsigned char *)auth.p + prefix.len, auth.len - prefix.len);
+    bool ok = sodium_memcmp(hash, app->admin_token_hash, sizeof hash) == 0;
+    sodium_memzero(hash, sizeof hash);
+    if (!ok) {
+        ps_resp_header(req, "WWW-Authenticate", "Bearer realm=\"pocketstate\", error=\"invalid_token\"");
+        ps_resp_problem(req, 401, "unauthorized", "Unauthorized", "the token is not valid");
+    }
+    return ok;
+}
+
+void ps_api_fail(struct ps_req *req, const struct ps_diag *diag)
+{
+    const char *msg = diag->message[0] ? diag->message : ps_err_name(diag->code);
+    switch (diag->code) {
+    case PS_ERR_INVALID:
+        ps_resp_problem(req, 400, "invalid-input", "Invalid input", "%s", msg);
+        break;
+    case PS_ERR_NOTFOUND:
+        ps_resp_problem(req, 404, "not-found", "Not found", "%s", msg);
+        break;
+    case PS_ERR_EXISTS:
+    case PS_ERR_CONFLICT:
+        ps_resp_problem(req, 409, "conflict", "Conflict", "%s", msg);
+        break;
+    case PS_ERR_DENIED:
+        ps_resp_problem(req, 403, "forbidden", "Forbidden", "%s", msg);
+        break;
+    case PS_ERR_LIMIT:
+        ps_resp_problem(req, 413, "payload-too-large", "Too large", "%s", msg);
+        break;
+    case PS_ERR_UNAVAILABLE:
+        ps_resp_header(req, "Retry-After", "1");
+        ps_resp_problem(req, 503, "store-unavailable", "Store unavailable",
+                        "the database is not reachable; nothing was written");
+        break;
+    default:
+        /* store internals stay in the log, not in the response */
+        ps_log(PS_LOG_ERROR, "request %s failed: %s: %s", req->request_id,
+               ps_err_name(diag->code), msg);
+        ps_resp_problem(req, 500, "internal", "Internal error", "request %s failed",
+                        req->request_id);
+        break;
+    }
+}

@@ -3,6 +3,7 @@
 #include "core/ids.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -11,10 +12,25 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t last_ms;
 static uint32_t seq;
 
+/* Ids are asked for on every request: draw random bytes a pool at a time per thread rather
+ * than a system call each. */
+static void pooled_random(uint8_t *out, size_t n)
+{
+    static _Thread_local uint8_t pool[512];
+    static _Thread_local size_t left;
+    if (left < n) {
+        ps_random_bytes(pool, sizeof pool);
+        left = sizeof pool;
+    }
+    memcpy(out, pool + sizeof pool - left, n);
+    sodium_memzero(pool + sizeof pool - left, n);
+    left -= n;
+}
+
 struct ps_uuid ps_uuid7(void)
 {
     struct ps_uuid u;
-    ps_random_bytes(u.b, sizeof u.b);
+    pooled_random(u.b, sizeof u.b);
     int64_t ms = ps_clock_now_ms();
     pthread_mutex_lock(&lock);
     if (ms <= last_ms) {

@@ -19,7 +19,10 @@
 #include "core/str.h"
 
 #define PS_ROUTE_MAX_PARAMS 4
+#define PS_ROUTE_MAX_PATH 2048    /* longer paths never match (404) */
+#define PS_ROUTE_MAX_SEGMENTS 32  /* more segments never match (404) */
 #define PS_RESP_MAX_HEADERS 8
+#define PS_REQUEST_ID_MAX 64      /* X-Request-Id: 1..64 of [A-Za-z0-9._-] */
 /* Base of the stable problem type URIs: PS_PROBLEM_BASE "not-found" etc. (docs/problems.md) */
 #define PS_PROBLEM_BASE "https://pocketstate.dev/problems/"
 
@@ -43,7 +46,7 @@ struct ps_req {
     struct ps_str param_names[PS_ROUTE_MAX_PARAMS];
     struct ps_str params[PS_ROUTE_MAX_PARAMS];
     size_t nparams;
-    char request_id[64];              /* from X-Request-Id (validated) or a new UUIDv7 */
+    char request_id[PS_REQUEST_ID_MAX + 1]; /* X-Request-Id (validated) or a new UUIDv7 */
     struct ps_str client_ip;
     /* response */
     int status;                       /* 0 until a response is set */
@@ -51,33 +54,53 @@ struct ps_req {
     struct ps_buf out;                /* response body */
     struct ps_str hdr_names[PS_RESP_MAX_HEADERS], hdr_values[PS_RESP_MAX_HEADERS];
     size_t nhdrs;
+    void *then_ctx;                   /* the handler's own state for its continuation */
     /* continuation state, private to the server */
     ps_handler_fn then_;
-    void *conn_;
-    int state_;
+    void *conn_;                      /* the server's connection; NULL outside a server */
+    int state_;                       /* accessed atomically (suspend/resume race) */
     int64_t start_ns_;
 };
 
-/* Request header value (case-insensitive name), PS_STR_NULL (p == NULL) when absent. */
+/* Request header value (case-insensitive name), PS_STR_NULL (p == NULL) when absent.
+ * Borrowed: valid until the request ends. Server thread only. */
 struct ps_str ps_req_header(struct ps_req *req, const char *name);
-/* Path parameter by name, PS_STR_NULL when absent. */
+/* Path parameter by name, PS_STR_NULL when absent. Percent-decoded by the server before
+ * the handler runs (a parameter that decodes to NUL, '/', "." or ".." gives 404). */
 struct ps_str ps_req_param(struct ps_req *req, const char *name);
-/* Query parameter by name (first occurrence, percent-decoded into the arena). */
+/* Query parameter by name (first occurrence, percent-decoded into the arena, '+' is a
+ * space). PS_STR_NULL when absent or badly encoded; a present "k" or "k=" gives "". */
 struct ps_str ps_req_query(struct ps_req *req, const char *name);
+/* True when the Content-Type media type (parameters ignored, case-insensitive) equals
+ * mime. With "application/json" it also accepts any "application/...+json". For handlers
+ * that answer 415 (slug "unsupported-media-type") themselves. */
+bool ps_req_content_type_is(struct ps_req *req, const char *mime);
 
-/* Responses. Each sets status, content type and body (copied); the last call wins. */
+/* Pure: true when s is a valid client request id (1..64 bytes of [A-Za-z0-9._-]).
+ * For the server and the fuzz target. */
+bool ps_http_request_id_valid(struct ps_str s);
+
+/* Responses. Each sets status, content type and body (copied); the last call wins. Call
+ * them on a server thread (in the handler or the continuation), never from the thread that
+ * calls ps_req_resume. A body that does not fit the response limit becomes a 500. */
 void ps_resp_bytes(struct ps_req *req, int status, const char *content_type, struct ps_str body);
 void ps_resp_json(struct ps_req *req, int status, struct ps_str json);
 /* application/problem+json (RFC 9457): type = PS_PROBLEM_BASE slug, title, status, detail,
  * instance = request path, plus "requestId". */
 void ps_resp_problem(struct ps_req *req, int status, const char *slug, const char *title,
                      const char *detail_fmt, ...) PS_PRINTF(5, 6);
-/* Adds a response header (name and value copied into the arena); silently capped at
- * PS_RESP_MAX_HEADERS (a programming error caught in tests). */
+/* Adds a response header (name and value copied into the arena). Headers past
+ * PS_RESP_MAX_HEADERS are dropped with a warning on the log (a programming error). Values
+ * with CR or LF are refused by MHD when the response is built (the request then fails). */
 void ps_resp_header(struct ps_req *req, const char *name, const char *value);
 
 /* Suspends the request: the handler calls this and returns. Later, ps_req_resume (from any
- * thread, exactly once) makes the server call then(req) on a server thread. */
+ * thread, exactly once, possibly before the handler has even returned) makes the server
+ * call then(req) on a server thread; `then` may suspend again. The server thread never
+ * blocks meanwhile. The request (arena, body, params) stays valid until then() answers.
+ * ps_req_resume must not be called after ps_http_stop has returned; requests still
+ * suspended when the grace period ends are answered 503 and their memory is kept (leaked
+ * on purpose) so that a late ps_req_resume is a harmless no-op. */
 void ps_req_suspend(struct ps_req *req, ps_handler_fn then);
 void ps_req_resume(struct ps_req *req);
 
@@ -90,26 +113,39 @@ enum ps_err ps_router_new(const struct ps_route *routes, size_t n, struct ps_rou
                           struct ps_diag *diag) PS_WUR;
 void ps_router_free(struct ps_router *r);
 enum ps_route_match { PS_ROUTE_FOUND, PS_ROUTE_NO_PATH, PS_ROUTE_NO_METHOD };
-/* Matches method + path; on FOUND fills req->route and params (slices of path). On
- * NO_METHOD, *allow (may be NULL) gets a comma-separated list of methods for the path,
- * owned by the router. Paths longer than 2048 bytes or with more than 32 segments, empty or
- * dot segments, or NUL bytes never match. */
+/* Matches method + path (raw, still percent-encoded). Pure: no allocation, no locks, safe
+ * from many threads; the fuzz target drives it. On FOUND fills req->route, nparams and
+ * params/param_names (slices of path and of the patterns). Among routes that match both
+ * method and path the most specific wins: comparing segment by segment from the left, a
+ * static segment beats a parameter. HEAD falls back to GET. On NO_METHOD, *allow (may be
+ * NULL) gets the comma-separated methods of the most specific pattern matching the path,
+ * owned by the router. Paths longer than PS_ROUTE_MAX_PATH or with more than
+ * PS_ROUTE_MAX_SEGMENTS segments, empty or dot segments ("." "..", also as %2e), NUL
+ * bytes, or not starting with '/' never match. req may be NULL (only the result). */
 enum ps_route_match ps_router_match(const struct ps_router *r, struct ps_str method,
                                     struct ps_str path, struct ps_req *req, const char **allow);
 
 /* ---- server ---- */
 
+/* Every limit and what the client sees (docs/internals/http.md has the details). */
 struct ps_http_limits {
-    size_t max_header_bytes;   /* request line + headers; default 8192 -> 431 */
-    size_t max_body_bytes;     /* default 1 MiB -> 413; a route may override */
-    unsigned idle_timeout_s;   /* default 30 -> connection closed (408 if a request started) */
-    unsigned request_timeout_s;/* whole request read deadline; default 30 -> 408 */
-    unsigned max_connections;  /* default 1024 -> 503 */
-    unsigned max_per_ip;       /* default 256 -> 429 */
+    size_t max_header_bytes;   /* request line + headers; default 8192 -> 431. Above
+                                * 4x this (MHD's per-connection memory) MHD itself answers
+                                * 431 (or 414 for a huge request line) and closes. */
+    size_t max_body_bytes;     /* default 1 MiB -> 413; a route may override. Checked on
+                                * Content-Length before reading, and while a chunked body
+                                * streams (drained up to 64 KiB more, then 413, else closed) */
+    unsigned idle_timeout_s;   /* default 30: no bytes for this long -> connection closed */
+    unsigned request_timeout_s;/* whole request read deadline; default 30 -> 408 when the
+                                * headers end late; past it during a body -> closed */
+    unsigned max_connections;  /* default 1024 -> 503 + close (MHD's hard limit is higher) */
+    unsigned max_per_ip;       /* default 256 -> 429 + close; 0: no limit */
     unsigned threads;          /* 0: one per core */
     unsigned shutdown_grace_ms;/* default 10000 */
     size_t arena_bytes;        /* per-request arena limit; default 4 MiB */
+    size_t max_response_bytes; /* response body; default 16 MiB (more -> 500) */
 };
+/* Fills l with the defaults above. */
 void ps_http_limits_init(struct ps_http_limits *l);
 
 struct ps_http_config {
@@ -123,13 +159,22 @@ struct ps_http_config {
 };
 
 struct ps_http_server;
+/* Starts the daemon (threads begin serving at once). The route table is borrowed and must
+ * outlive the server; the rest of cfg is copied. Errors: PS_ERR_INVALID (bad address, bad
+ * route table), PS_ERR_IO (bind/listen failed), PS_ERR_NOMEM. Stop with ps_http_stop. */
 enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_server **out,
                           struct ps_diag *diag) PS_WUR;
+/* The bound port (the chosen one when cfg->port was 0). */
 uint16_t ps_http_port(const struct ps_http_server *s);
-/* Stops accepting, lets in-flight requests finish within the grace period, frees. */
+/* Stops accepting (MHD_quiesce_daemon), lets in-flight requests (suspended ones too) finish
+ * within the grace period while answering with "Connection: close", then stops the daemon
+ * and frees. Call from one thread (usually main), once; NULL is a no-op. */
 void ps_http_stop(struct ps_http_server *s);
-/* Appends Prometheus text for the server's metrics (requests by route and status, latency
- * histograms, in-flight, connections). */
+/* Appends Prometheus text format 0.0.4 for the server's metrics to out:
+ * pocketstate_http_requests_total{route,method,status}, pocketstate_http_request_duration_
+ * seconds{route} (histogram), pocketstate_http_requests_in_flight, pocketstate_http_
+ * connections. Route labels are patterns ("unmatched" for 404s, 405s and early errors).
+ * Thread-safe; PS_ERR_LIMIT when out is full. */
 enum ps_err ps_http_metrics(struct ps_http_server *s, struct ps_buf *out) PS_WUR;
 
 #endif

@@ -1,1 +1,960 @@
-/* placeholder: being written */
+/* The server: libmicrohttpd (internal epoll thread pool) driving the per-connection request
+ * state machine (headers -> limits and routing -> body -> handler -> maybe suspend/resume ->
+ * response), connection limits with an answer (503/429) below MHD's hard limits, the
+ * request log line and graceful shutdown. docs/internals/http.md explains the invariants. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "http/http_int.h"
+
+#define DRAIN_MAX (64u * 1024)       /* body bytes swallowed past the limit before closing */
+#define OUT_KEEP_MAX (256u * 1024)   /* response buffer capacity kept between requests */
+#define MIN_MEMORY_LIMIT (32u * 1024)
+
+enum phase { PH_HEADERS, PH_BODY, PH_HANDLER, PH_DONE };
+
+struct ip_slot {
+    uint8_t ip[16];
+    unsigned count; /* 0: empty */
+};
+
+struct ps_http_server {
+    struct MHD_Daemon *d;
+    struct ps_router *router;
+    struct ps_http_metrics *metrics;
+    struct ps_http_limits lim;
+    const struct ps_route *routes;
+    size_t nroutes;
+    void *app;
+    bool log_requests;
+    uint16_t port;
+    int stopping;   /* atomic: answer with Connection: close */
+    int abandoning; /* atomic: grace over, never suspend again */
+    struct sockaddr_storage addr;
+    pthread_mutex_t ip_lock;
+    struct ip_slot *ips;
+    size_t ip_cap; /* power of two */
+    pthread_mutex_t susp_lock;
+    struct ps_http_conn *susp_head;
+};
+
+/* ---------- limits, defaults ---------- */
+
+void ps_http_limits_init(struct ps_http_limits *l)
+{
+    *l = (struct ps_http_limits){
+        .max_header_bytes = 8192,
+        .max_body_bytes = 1024 * 1024,
+        .idle_timeout_s = 30,
+        .request_timeout_s = 30,
+        .max_connections = 1024,
+        .max_per_ip = 256,
+        .threads = 0,
+        .shutdown_grace_ms = 10000,
+        .arena_bytes = 4 * 1024 * 1024,
+        .max_response_bytes = 16 * 1024 * 1024,
+    };
+}
+
+/* Zero fields (other than max_per_ip and threads, where 0 has a meaning) take defaults. */
+static void limits_fill(struct ps_http_limits *l)
+{
+    struct ps_http_limits d;
+    ps_http_limits_init(&d);
+#define DEF(f)                                                                                \
+    if (l->f == 0)                                                                            \
+    l->f = d.f
+    DEF(max_header_bytes);
+    DEF(max_body_bytes);
+    DEF(idle_timeout_s);
+    DEF(request_timeout_s);
+    DEF(max_connections);
+    DEF(shutdown_grace_ms);
+    DEF(arena_bytes);
+    DEF(max_response_bytes);
+#undef DEF
+    if (l->threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        l->threads = n > 0 && n < 256 ? (unsigned)n : 1;
+    }
+}
+
+/* ---------- per-IP connection counts (open addressing, backward-shift delete) ---------- */
+
+static size_t ip_hash(const uint8_t ip[16], size_t cap)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (int i = 0; i < 16; i++)
+        h = (h ^ ip[i]) * 1099511628211ull;
+    return (size_t)h & (cap - 1);
+}
+
+/* Increments and returns the count for ip; 0 when the table is full (counts as allowed). */
+static unsigned ip_acquire(struct ps_http_server *s, const uint8_t ip[16])
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&s->ip_lock);
+    size_t i = ip_hash(ip, s->ip_cap);
+    for (size_t probe = 0; probe < s->ip_cap; probe++, i = (i + 1) & (s->ip_cap - 1)) {
+        struct ip_slot *sl = &s->ips[i];
+        if (sl->count == 0)
+            memcpy(sl->ip, ip, 16);
+        if (sl->count == 0 || memcmp(sl->ip, ip, 16) == 0) {
+            n = ++sl->count;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->ip_lock);
+    return n;
+}
+
+static void ip_release(struct ps_http_server *s, const uint8_t ip[16])
+{
+    pthread_mutex_lock(&s->ip_lock);
+    size_t mask = s->ip_cap - 1, i = ip_hash(ip, s->ip_cap);
+    for (size_t probe = 0; probe < s->ip_cap; probe++, i = (i + 1) & mask) {
+        struct ip_slot *sl = &s->ips[i];
+        if (sl->count == 0)
+            break;
+        if (memcmp(sl->ip, ip, 16) != 0)
+            continue;
+        if (--sl->count > 0)
+            break;
+        /* backward-shift: pull later entries of the probe run into the hole */
+        size_t hole = i, j = i;
+        for (;;) {
+            j = (j + 1) & mask;
+            if (s->ips[j].count == 0)
+                break;
+            size_t home = ip_hash(s->ips[j].ip, s->ip_cap);
+            if (((j - home) & mask) >= ((j - hole) & mask)) {
+                s->ips[hole] = s->ips[j];
+                s->ips[j].count = 0;
+                hole = j;
+            }
+        }
+        break;
+    }
+    pthread_mutex_unlock(&s->ip_lock);
+}
+
+/* ---------- suspended requests (for shutdown) ---------- */
+
+static void susp_add(struct ps_http_server *s, struct ps_http_conn *c)
+{
+    pthread_mutex_lock(&s->susp_lock);
+    c->prev_susp = NULL;
+    c->next_susp = s->susp_head;
+    if (s->susp_head)
+        s->susp_head->prev_susp = c;
+    s->susp_head = c;
+    c->suspended_list = true;
+    pthread_mutex_unlock(&s->susp_lock);
+}
+
+static void susp_remove(struct ps_http_server *s, struct ps_http_conn *c)
+{
+    pthread_mutex_lock(&s->susp_lock);
+    if (c->suspended_list) {
+        if (c->prev_susp)
+            c->prev_susp->next_susp = c->next_susp;
+        else
+            s->susp_head = c->next_susp;
+        if (c->next_susp)
+            c->next_susp->prev_susp = c->prev_susp;
+        c->suspended_list = false;
+    }
+    pthread_mutex_unlock(&s->susp_lock);
+}
+
+/* ---------- connections ---------- */
+
+static void conn_address(struct ps_http_conn *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c->mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    memset(c->ip, 0, sizeof c->ip);
+    c->ip_text[0] = '\0';
+    if (sa && sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        c->ip[10] = c->ip[11] = 0xff; /* ::ffff:a.b.c.d, as a dual-stack socket reports it */
+        memcpy(c->ip + 12, &in->sin_addr, 4);
+        if (!inet_ntop(AF_INET, &in->sin_addr, c->ip_text, sizeof c->ip_text))
+            c->ip_text[0] = '\0';
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        memcpy(c->ip, &in6->sin6_addr, 16);
+        if (!inet_ntop(AF_INET6, &in6->sin6_addr, c->ip_text, sizeof c->ip_text))
+            c->ip_text[0] = '\0';
+    }
+}
+
+static void conn_free(struct ps_http_conn *c)
+{
+    ps_buf_reset(&c->req.out);
+    ps_arena_free(c->arena);
+    ps_free(c);
+}
+
+static void conn_started(struct ps_http_server *s, struct MHD_Connection *mc, void **sock_ctx)
+{
+    *sock_ctx = NULL;
+    ps_http_metrics_conns_add(s->metrics, 1);
+    struct ps_http_conn *c = ps_calloc(1, sizeof *c);
+    if (!c)
+        return;
+    c->arena = ps_arena_new(s->lim.arena_bytes);
+    if (!c->arena) {
+        ps_free(c);
+        return;
+    }
+    c->srv = s;
+    c->mhd = mc;
+    ps_buf_init(&c->req.out, s->lim.max_response_bytes);
+    conn_address(c);
+    if (ps_http_metrics_conns(s->metrics) > (long)s->lim.max_connections) {
+        c->over = PS_OVER_CONNS;
+    } else if (s->lim.max_per_ip) {
+        c->ip_counted = true;
+        if (ip_acquire(s, c->ip) > s->lim.max_per_ip)
+            c->over = PS_OVER_IP;
+    }
+    *sock_ctx = c;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **sock_ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct ps_http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_started(s, mc, sock_ctx);
+        return;
+    }
+    ps_http_metrics_conns_add(s->metrics, -1);
+    struct ps_http_conn *c = *sock_ctx;
+    if (!c)
+        return;
+    *sock_ctx = NULL;
+    if (c->ip_counted)
+        ip_release(s, c->ip);
+    if (!c->zombie)
+        conn_free(c);
+}
+
+/* ---------- request start: the URI callback runs once the request line is in ---------- */
+
+static void split_uri(struct ps_req *req, const char *uri)
+{
+    size_t n = strlen(uri);
+    const char *q = memchr(uri, '?', n);
+    size_t plen = q ? (size_t)(q - uri) : n;
+    char *copy = ps_arena_strndup(req->arena, uri, n);
+    if (!copy)
+        return; /* path stays NULL: answered 500 */
+    copy[plen] = '\0';
+    req->path = (struct ps_str){copy, plen};
+    req->query = q ? (struct ps_str){copy + plen + 1, n - plen - 1} : PS_STR_NULL;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+    struct ps_http_server *s = cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct ps_http_conn *c = ci ? ci->socket_context : NULL;
+    if (!c)
+        return NULL;
+    struct ps_req *req = &c->req;
+    struct ps_buf out = req->out;
+    ps_arena_reset(c->arena);
+    memset(req, 0, sizeof *req);
+    req->out = out;
+    req->out.len = 0;
+    req->arena = c->arena;
+    req->app = s->app;
+    req->conn_ = c;
+    req->start_ns_ = ps_clock_mono_ns();
+    req->client_ip = ps_str_from_cstr(c->ip_text);
+    c->deadline_ns = req->start_ns_ + (int64_t)s->lim.request_timeout_s * 1000000000;
+    c->route_idx = s->nroutes;
+    c->sent_status = 0;
+    c->must_close = c->too_large = c->pending = false;
+    c->body = NULL;
+    c->body_len = c->body_cap = c->drained = 0;
+    c->in_request = true;
+    __atomic_store_n(&req->state_, PS_RS_READING, __ATOMIC_SEQ_CST);
+    c->phase_ = PH_HEADERS;
+    split_uri(req, uri);
+    ps_http_metrics_in_flight_add(s->metrics, 1);
+    return c;
+}
+
+struct ps_str ps_http_conn_header(struct ps_http_conn *c, const char *name)
+{
+    const char *v = NULL;
+    size_t n = 0;
+    if (MHD_lookup_connection_value_n(c->mhd, MHD_HEADER_KIND, name, strlen(name), &v, &n) !=
+            MHD_YES ||
+        !v)
+        return PS_STR_NULL;
+    return (struct ps_str){v, n};
+}
+
+/* ---------- responses ---------- */
+
+static enum MHD_Result queue(struct ps_http_conn *c)
+{
+    struct ps_req *req = &c->req;
+    c->phase_ = PH_DONE;
+    if (!c->zombie) /* an abandoned request stays ABANDONED for the late ps_req_resume */
+        __atomic_store_n(&req->state_, PS_RS_DONE, __ATOMIC_SEQ_CST);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        req->out.len, req->out.p ? req->out.p : (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    enum MHD_Result ok = MHD_YES;
+    if (req->content_type)
+        ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+    if (ok == MHD_YES && req->request_id[0])
+        ok = MHD_add_response_header(r, "X-Request-Id", req->request_id);
+    for (size_t i = 0; i < req->nhdrs && ok == MHD_YES; i++)
+        ok = MHD_add_response_header(r, req->hdr_names[i].p, req->hdr_values[i].p);
+    if (ok == MHD_YES &&
+        (c->must_close || __atomic_load_n(&c->srv->stopping, __ATOMIC_RELAXED)))
+        ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (ok == MHD_YES)
+        ok = MHD_queue_response(c->mhd, (unsigned)req->status, r);
+    MHD_destroy_response(r);
+    if (ok == MHD_YES)
+        c->sent_status = req->status;
+    return ok;
+}
+
+/* An answer from the server itself; the connection closes after it when close is set. */
+static enum MHD_Result refuse(struct ps_http_conn *c, int status, const char *slug,
+                              const char *title, const char *detail, bool close)
+{
+    ps_resp_problem(&c->req, status, slug, title, "%s", detail);
+    c->must_close = close;
+    return queue(c);
+}
+
+/* ---------- handlers, suspend and resume ---------- */
+
+void ps_req_suspend(struct ps_req *req, ps_handler_fn then)
+{
+    PS_ASSERT(then && __atomic_load_n(&req->state_, __ATOMIC_SEQ_CST) == PS_RS_RUNNING);
+    req->then_ = then;
+    __atomic_store_n(&req->state_, PS_RS_SUSPENDING, __ATOMIC_SEQ_CST);
+}
+
+void ps_req_resume(struct ps_req *req)
+{
+    int st = __atomic_load_n(&req->state_, __ATOMIC_SEQ_CST);
+    for (;;) {
+        if (st == PS_RS_ABANDONED)
+            return; /* shutdown answered it already; memory is kept alive for us */
+        PS_ASSERT(st == PS_RS_SUSPENDING || st == PS_RS_SUSPENDED);
+        if (__atomic_compare_exchange_n(&req->state_, &st, PS_RS_RESUMED, false,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            break;
+    }
+    /* SUSPENDING: the server thread has not suspended yet and will see RESUMED itself */
+    if (st == PS_RS_SUSPENDED) {
+        struct ps_http_conn *c = req->conn_;
+        MHD_resume_connection(c->mhd);
+    }
+}
+
+/* Abandoned connections stay reachable from here for the life of the process, so a late
+ * ps_req_resume touches live memory (and leak checkers see no leak). */
+static pthread_mutex_t zombie_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ps_http_conn *zombies;
+
+static void make_zombie(struct ps_http_conn *c)
+{
+    pthread_mutex_lock(&zombie_lock);
+    if (!c->zombie) {
+        c->zombie = true;
+        c->next_zombie = zombies;
+        zombies = c;
+    }
+    pthread_mutex_unlock(&zombie_lock);
+}
+
+static enum MHD_Result abandon(struct ps_http_conn *c)
+{
+    make_zombie(c);
+    return refuse(c, 503, "overloaded", "Service Unavailable", "the server is shutting down",
+                  true);
+}
+
+static enum MHD_Result after_handler(struct ps_http_conn *c)
+{
+    struct ps_req *req = &c->req;
+    for (;;) {
+        int st = __atomic_load_n(&req->state_, __ATOMIC_SEQ_CST);
+        if (st == PS_RS_RUNNING)
+            break;
+        if (st == PS_RS_RESUMED) { /* resumed before we suspended: continue inline */
+            ps_handler_fn then = req->then_;
+            req->then_ = NULL;
+            __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
+            then(req);
+            continue;
+        }
+        PS_ASSERT(st == PS_RS_SUSPENDING);
+        if (__atomic_load_n(&c->srv->abandoning, __ATOMIC_SEQ_CST)) {
+            int exp = PS_RS_SUSPENDING;
+            if (__atomic_compare_exchange_n(&req->state_, &exp, PS_RS_ABANDONED, false,
+                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+                return abandon(c);
+            continue; /* it was resumed meanwhile */
+        }
+        susp_add(c->srv, c);
+        MHD_suspend_connection(c->mhd);
+        int exp = PS_RS_SUSPENDING;
+        if (!__atomic_compare_exchange_n(&req->state_, &exp, PS_RS_SUSPENDED, false,
+                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            MHD_resume_connection(c->mhd); /* resumed in between: MHD calls us again */
+        return MHD_YES;
+    }
+    if (req->status == 0)
+        ps_resp_problem(req, 500, "internal", "Internal Server Error",
+                        "the handler produced no response");
+    return queue(c);
+}
+
+static enum MHD_Result run_handler(struct ps_http_conn *c)
+{
+    struct ps_req *req = &c->req;
+    c->phase_ = PH_HANDLER;
+    req->body = (struct ps_str){c->body ? c->body : "", c->body_len};
+    __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
+    req->route->fn(req);
+    return after_handler(c);
+}
+
+static enum MHD_Result on_reentry(struct ps_http_conn *c)
+{
+    struct ps_req *req = &c->req;
+    int st = __atomic_load_n(&req->state_, __ATOMIC_SEQ_CST);
+    if (st == PS_RS_RESUMED) {
+        susp_remove(c->srv, c);
+        ps_handler_fn then = req->then_;
+        req->then_ = NULL;
+        __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
+        then(req);
+        return after_handler(c);
+    }
+    if (st == PS_RS_ABANDONED)
+        return abandon(c);
+    return MHD_YES; /* spurious call while suspending */
+}
+
+/* ---------- request id, routing and body limits ---------- */
+
+static void set_request_id(struct ps_http_conn *c)
+{
+    struct ps_req *req = &c->req;
+    struct ps_str rid = ps_http_conn_header(c, "X-Request-Id");
+    if (ps_http_request_id_valid(rid)) {
+        memcpy(req->request_id, rid.p, rid.len);
+        req->request_id[rid.len] = '\0';
+        return;
+    }
+    struct ps_uuid u = ps_uuid7();
+    char text[37];
+    ps_uuid_fmt(&u, text);
+    memcpy(req->request_id, text, sizeof text);
+}
+
+/* Decodes path parameters in place of the raw slices; false when one is unusable. */
+static bool decode_params(struct ps_req *req)
+{
+    for (size_t i = 0; i < req->nparams; i++) {
+        struct ps_str v = ps_http_pct_decode(req->arena, req->params[i], false, true);
+        if (!v.p || ps_str_eq_cstr(v, ".") || ps_str_eq_cstr(v, ".."))
+            return false;
+        req->params[i] = v;
+    }
+    return true;
+}
+
+/* True when a body follows the headers (Content-Length > 0, or a transfer coding). */
+static bool expects_body(struct ps_http_conn *c)
+{
+    struct ps_str cl = ps_http_conn_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl.p)
+        return !ps_str_eq_cstr(cl, "0");
+    return ps_http_conn_header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING).p != NULL;
+}
+
+/* Routes; on a miss prepares the 404/405 (sent by the caller) and returns false. */
+static bool route(struct ps_http_conn *c)
+{
+    struct ps_http_server *s = c->srv;
+    struct ps_req *req = &c->req;
+    const char *allow = NULL;
+    enum ps_route_match m = ps_router_match(s->router, req->method, req->path, req, &allow);
+    if (m == PS_ROUTE_NO_METHOD) {
+        req->route = NULL;
+        ps_resp_header(req, "Allow", allow);
+        ps_resp_problem(req, 405, "method-not-allowed", "Method Not Allowed",
+                        "the resource does not support this method");
+        return false;
+    }
+    if (m != PS_ROUTE_FOUND || !decode_params(req)) {
+        req->route = NULL;
+        ps_resp_problem(req, 404, "not-found", "Not Found", "no resource at this path");
+        return false;
+    }
+    c->route_idx = (size_t)(req->route - s->routes);
+    return true;
+}
+
+/* Checks Content-Length against the route's limit and reserves the body. MHD_YES to go
+ * on reading; otherwise the refusal was queued. */
+static enum MHD_Result body_start(struct ps_http_conn *c)
+{
+    struct ps_req *req = &c->req;
+    c->body_limit = req->route->max_body ? req->route->max_body : c->srv->lim.max_body_bytes;
+    struct ps_str cl = ps_http_conn_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl.p)
+        return MHD_YES; /* chunked (MHD rejects other codings) or no body */
+    uint64_t n = 0;
+    if (ps_str_to_u64(cl, &n) != PS_OK)
+        return refuse(c, 400, "bad-request", "Bad Request", "invalid Content-Length", true);
+    if (n > c->body_limit)
+        return refuse(c, 413, "payload-too-large", "Payload Too Large",
+                      "the request body is larger than this resource accepts", true);
+    if (n > 0) {
+        c->body = ps_arena_alloc(req->arena, (size_t)n);
+        if (!c->body)
+            return refuse(c, 500, "internal", "Internal Server Error",
+                          "no memory for the request body", true);
+        c->body_cap = (size_t)n;
+    }
+    return MHD_YES;
+}
+
+/* First call, headers complete. Refusals that end the connection are queued now (MHD then
+ * skips any body and closes). Everything else answers at the final call: MHD closes a
+ * connection whose response was queued before the request was fully received, even one
+ * without a body, and keep-alive matters for the fast path. */
+static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method)
+{
+    struct ps_http_server *s = c->srv;
+    struct ps_req *req = &c->req;
+    /* copied: the log line and metrics read it after MHD may have moved on */
+    req->method = ps_arena_str(req->arena, ps_str_from_cstr(method));
+    if (!req->method.p)
+        req->method = PS_STR("?");
+    set_request_id(c);
+    c->phase_ = PH_BODY;
+    if (c->over == PS_OVER_CONNS)
+        return refuse(c, 503, "overloaded", "Service Unavailable",
+                      "too many connections; retry later", true);
+    if (c->over == PS_OVER_IP)
+        return refuse(c, 429, "too-many-requests", "Too Many Requests",
+                      "too many connections from this address", true);
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(c->mhd, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (hs && hs->header_size > s->lim.max_header_bytes)
+        return refuse(c, 431, "headers-too-large", "Request Header Fields Too Large",
+                      "the request line and headers are too large", true);
+    if (ps_clock_mono_ns() > c->deadline_ns)
+        return refuse(c, 408, "request-timeout", "Request Timeout",
+                      "the request took too long to arrive", true);
+    if (!req->path.p)
+        return refuse(c, 500, "internal", "Internal Server Error", "out of request memory",
+                      true);
+    if (!route(c)) {
+        c->pending = true; /* 404/405 prepared */
+        if (expects_body(c)) {
+            c->must_close = true;
+            return queue(c);
+        }
+        return MHD_YES;
+    }
+    return body_start(c);
+}
+
+static enum MHD_Result on_body(struct ps_http_conn *c, const char *data, size_t *size)
+{
+    size_t n = *size, need;
+    *size = 0;
+    if (ps_clock_mono_ns() > c->deadline_ns) {
+        ps_log(PS_LOG_INFO, "http: request %s: body deadline passed, closing",
+               c->req.request_id);
+        return MHD_NO; /* MHD cannot answer in the middle of a body */
+    }
+    if (c->too_large) {
+        c->drained += n;
+        return c->drained > DRAIN_MAX ? MHD_NO : MHD_YES;
+    }
+    if (!ps_size_add(c->body_len, n, &need) || need > c->body_limit) {
+        c->too_large = true;
+        c->drained = n;
+        return MHD_YES;
+    }
+    if (need > c->body_cap) { /* chunked: grow inside the arena */
+        size_t cap = c->body_cap ? c->body_cap * 2 : 4096;
+        if (cap < need)
+            cap = need;
+        if (cap > c->body_limit)
+            cap = c->body_limit;
+        char *p = ps_arena_alloc(c->req.arena, cap);
+        if (!p)
+            return MHD_NO;
+        if (c->body_len)
+            memcpy(p, c->body, c->body_len);
+        c->body = p;
+        c->body_cap = cap;
+    }
+    memcpy(c->body + c->body_len, data, n);
+    c->body_len = need;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *mc, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    struct ps_http_conn *c = *con_cls;
+    if (!c)
+        return MHD_NO; /* no memory for the connection */
+    switch (c->phase_) {
+    case PH_HEADERS:
+        return on_headers(c, method);
+    case PH_BODY:
+        if (*upload_data_size)
+            return on_body(c, upload_data, upload_data_size);
+        if (c->pending)
+            return queue(c);
+        if (c->too_large)
+            return refuse(c, 413, "payload-too-large", "Payload Too Large",
+                          "the request body is larger than this resource accepts", true);
+        return run_handler(c);
+    case PH_HANDLER:
+        return on_reentry(c);
+    default:
+        return MHD_YES;
+    }
+}
+
+/* ---------- request end: metrics and the log line ---------- */
+
+struct jw { /* a tiny JSON writer on the stack for the log line */
+    char b[1024];
+    size_t n;
+    bool bad;
+};
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
+{
+    if (w->bad || n > sizeof w->b - w->n) {
+        w->bad = true;
+        return;
+    }
+    memcpy(w->b + w->n, s, n);
+    w->n += n;
+}
+
+static void jw_str(struct jw *w, const char *key, struct ps_str v)
+{
+    jw_raw(w, ",\"", 2);
+    jw_raw(w, key, strlen(key));
+    jw_raw(w, "\":\"", 3);
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char ch = (unsigned char)v.p[i];
+        if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x7f)
+            jw_raw(w, "?", 1); /* log fields here are ASCII tokens; never trust them */
+        else
+            jw_raw(w, v.p + i, 1);
+    }
+    jw_raw(w, "\"", 1);
+}
+
+static void jw_fmt(struct jw *w, const char *fmt, ...) PS_PRINTF(2, 3);
+static void jw_fmt(struct jw *w, const char *fmt, ...)
+{
+    if (w->bad)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(w->b + w->n, sizeof w->b - w->n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= sizeof w->b - w->n)
+        w->bad = true;
+    else
+        w->n += (size_t)k;
+}
+
+static void log_request(struct ps_http_conn *c, int64_t dur_ns, enum MHD_RequestTerminationCode t)
+{
+    struct ps_req *req = &c->req;
+    struct jw w = {.n = 0, .bad = false};
+    char when[25];
+    ps_clock_fmt_rfc3339(ps_clock_now_ms(), when);
+    jw_fmt(&w, "{\"time\":\"%s\",\"level\":\"info\",\"msg\":\"request\"", when);
+    jw_str(&w, "requestId", ps_str_from_cstr(req->request_id));
+    jw_str(&w, "method", req->method);
+    jw_str(&w, "route", ps_str_from_cstr(req->route ? req->route->pattern : "unmatched"));
+    jw_fmt(&w, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu", c->sent_status,
+           (double)dur_ns / 1e6, c->sent_status ? req->out.len : (size_t)0);
+    jw_str(&w, "remote", req->client_ip);
+    if (t != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        jw_fmt(&w, ",\"aborted\":%d", (int)t);
+    jw_raw(&w, "}", 1);
+    if (!w.bad)
+        ps_log_json((struct ps_str){w.b, w.n});
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct ps_http_server *s = cls;
+    struct ps_http_conn *c = *con_cls;
+    if (!c || !c->in_request)
+        return;
+    *con_cls = NULL;
+    c->in_request = false;
+    if (c->suspended_list)
+        susp_remove(s, c);
+    int64_t dur = ps_clock_mono_ns() - c->req.start_ns_;
+    if (c->sent_status)
+        ps_http_metrics_observe(s->metrics, c->route_idx, c->req.method, c->sent_status, dur);
+    if (s->log_requests)
+        log_request(c, dur, toe);
+    if (!c->zombie) {
+        __atomic_store_n(&c->req.state_, PS_RS_IDLE, __ATOMIC_SEQ_CST);
+        c->phase_ = PH_HEADERS;
+        if (c->req.out.cap > OUT_KEEP_MAX)
+            ps_buf_reset(&c->req.out);
+    }
+    ps_http_metrics_in_flight_add(s->metrics, -1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    if (n < 0)
+        return;
+    size_t len = strnlen(msg, sizeof msg);
+    while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+        msg[--len] = '\0';
+    ps_log(PS_LOG_WARN, "libmicrohttpd: %s", msg);
+}
+
+/* ---------- start / stop ---------- */
+
+static enum ps_err parse_addr(struct ps_http_server *s, const char *text, uint16_t port,
+                              unsigned *flags, struct ps_diag *diag)
+{
+    memset(&s->addr, 0, sizeof s->addr);
+    struct sockaddr_in *in = (struct sockaddr_in *)(void *)&s->addr;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&s->addr;
+    if (!text)
+        text = "127.0.0.1";
+    if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        in->sin_port = htons(port);
+        return PS_OK;
+    }
+    if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        /* "::" means every address, IPv4 included */
+        *flags |= IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+        return PS_OK;
+    }
+    return ps_diag_set(diag, PS_ERR_INVALID, "listen address %s is not an IP address", text);
+}
+
+static unsigned hard_limit(unsigned soft, unsigned threads)
+{
+    /* room above the soft limit so that refused clients still get an answer; MHD splits the
+     * limit between pool threads, hence the per-thread share */
+    unsigned slack = soft / 8 > 16 * threads ? soft / 8 : 16 * threads;
+    return soft > UINT32_MAX - slack ? UINT32_MAX : soft + slack;
+}
+
+static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, struct ps_diag *diag)
+{
+    size_t mem = s->lim.max_header_bytes * 4;
+    if (mem < MIN_MEMORY_LIMIT)
+        mem = MIN_MEMORY_LIMIT;
+    unsigned per_ip = s->lim.max_per_ip ? hard_limit(s->lim.max_per_ip, 1) : 0;
+    struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, s}, /* first, as MHD asks */
+        {MHD_OPTION_SOCK_ADDR, 0, &s->addr},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)hard_limit(s->lim.max_connections,
+                                                           s->lim.threads), NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_ip, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->lim.idle_timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)mem, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
+        {s->lim.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+         (intptr_t)s->lim.threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_ARRAY, ops,
+                            MHD_OPTION_END);
+    if (!s->d)
+        return ps_diag_set(diag, PS_ERR_IO, "cannot start the HTTP server (bind/listen): %s",
+                           strerror(errno));
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : 0;
+    return PS_OK;
+}
+
+static void server_free(struct ps_http_server *s)
+{
+    ps_router_free(s->router);
+    ps_http_metrics_free(s->metrics);
+    ps_free(s->ips);
+    pthread_mutex_destroy(&s->ip_lock);
+    pthread_mutex_destroy(&s->susp_lock);
+    ps_free(s);
+}
+
+enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_server **out,
+                          struct ps_diag *diag)
+{
+    *out = NULL;
+    struct ps_http_server *s = ps_calloc(1, sizeof *s);
+    if (!s)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&s->ip_lock, NULL);
+    pthread_mutex_init(&s->susp_lock, NULL);
+    s->lim = cfg->limits;
+    limits_fill(&s->lim);
+    s->routes = cfg->routes;
+    s->nroutes = cfg->nroutes;
+    s->app = cfg->app;
+    s->log_requests = cfg->log_requests;
+    unsigned flags = 0;
+    enum ps_err e = ps_router_new(cfg->routes, cfg->nroutes, &s->router, diag);
+    if (e == PS_OK)
+        e = parse_addr(s, cfg->listen_addr, cfg->port, &flags, diag);
+    if (e == PS_OK) {
+        s->metrics = ps_http_metrics_new(cfg->routes, cfg->nroutes);
+        s->ip_cap = 64;
+        while (s->ip_cap < 2 * (size_t)hard_limit(s->lim.max_connections, s->lim.threads))
+            s->ip_cap *= 2;
+        s->ips = ps_calloc(s->ip_cap, sizeof *s->ips);
+        if (!s->metrics || !s->ips)
+            e = ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    }
+    if (e == PS_OK)
+        e = start_daemon(s, flags, diag);
+    if (e != PS_OK) {
+        server_free(s);
+        return e;
+    }
+    *out = s;
+    return PS_OK;
+}
+
+uint16_t ps_http_port(const struct ps_http_server *s)
+{
+    return s->port;
+}
+
+enum ps_err ps_http_metrics(struct ps_http_server *s, struct ps_buf *out)
+{
+    return ps_http_metrics_render(s->metrics, out);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static bool wait_idle(struct ps_http_server *s, int64_t until_ns)
+{
+    while (ps_http_metrics_in_flight(s->metrics) > 0) {
+        if (ps_clock_mono_ns() >= until_ns)
+            return false;
+        sleep_ms(5);
+    }
+    return true;
+}
+
+/* Grace is over: answer every suspended request 503 and leave its memory to a late
+ * ps_req_resume. The lock only guards the list; MHD is called outside it. */
+static void abandon_suspended(struct ps_http_server *s)
+{
+    __atomic_store_n(&s->abandoning, 1, __ATOMIC_SEQ_CST);
+    struct ps_http_conn *todo = NULL;
+    pthread_mutex_lock(&s->susp_lock);
+    struct ps_http_conn *c = s->susp_head;
+    while (c) {
+        struct ps_http_conn *next = c->next_susp;
+        int exp = PS_RS_SUSPENDED;
+        if (__atomic_compare_exchange_n(&c->req.state_, &exp, PS_RS_ABANDONED, false,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            make_zombie(c);
+            if (c->prev_susp)
+                c->prev_susp->next_susp = next;
+            else
+                s->susp_head = next;
+            if (next)
+                next->prev_susp = c->prev_susp;
+            c->suspended_list = false;
+            c->next_susp = todo;
+            todo = c;
+        }
+        c = next;
+    }
+    pthread_mutex_unlock(&s->susp_lock);
+    while (todo) {
+        struct ps_http_conn *next = todo->next_susp;
+        ps_log(PS_LOG_WARN, "http: request %s still suspended at shutdown: answered 503",
+               todo->req.request_id);
+        MHD_resume_connection(todo->mhd);
+        todo = next;
+    }
+}
+
+void ps_http_stop(struct ps_http_server *s)
+{
+    if (!s)
+        return;
+    __atomic_store_n(&s->stopping, 1, __ATOMIC_SEQ_CST);
+    MHD_socket lfd = MHD_quiesce_daemon(s->d);
+    int64_t until = ps_clock_mono_ns() + (int64_t)s->lim.shutdown_grace_ms * 1000000;
+    if (!wait_idle(s, until)) {
+        for (int round = 0; round < 20 && ps_http_metrics_in_flight(s->metrics) > 0; round++) {
+            abandon_suspended(s); /* again: a handler may have been mid-suspend */
+            if (wait_idle(s, ps_clock_mono_ns() + 50 * 1000000))
+                break;
+        }
+    }
+    MHD_stop_daemon(s->d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    server_free(s);
+}

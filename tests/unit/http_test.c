@@ -1,0 +1,730 @@
+/* The HTTP server over real loopback sockets: every status the server produces itself (404,
+ * 405, 408, 413, 429, 431, 500, 503), problem+json shape, request ids, keep-alive,
+ * suspend/resume from another thread, metrics, and stop with a suspended request. Timeouts
+ * are configured short; nothing asserts on elapsed time. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/http.h"
+
+/* ---------- test application ---------- */
+
+static struct ps_http_server *server;
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_open, gate_waiting;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static void h_hello(struct ps_req *req)
+{
+    ps_resp_json(req, 200, PS_STR("{\"hello\":\"world\"}"));
+}
+
+static void h_item(struct ps_req *req)
+{
+    struct ps_str id = ps_req_param(req, "id");
+    ps_resp_bytes(req, 200, "text/plain", id);
+    ps_resp_header(req, "X-Test", "item");
+}
+
+static void h_echo(struct ps_req *req)
+{
+    if (!ps_req_content_type_is(req, "application/json")) {
+        ps_resp_problem(req, 415, "unsupported-media-type", "Unsupported Media Type",
+                        "send application/json");
+        return;
+    }
+    ps_resp_json(req, 200, req->body);
+}
+
+static void h_noresp(struct ps_req *req)
+{
+    (void)req;
+}
+
+static void then_resumed(struct ps_req *req)
+{
+    ps_resp_bytes(req, 200, "text/plain", PS_STR("resumed"));
+}
+
+static void *resume_later(void *arg)
+{
+    sleep_ms(100);
+    ps_req_resume(arg);
+    return NULL;
+}
+
+static void h_suspend(struct ps_req *req)
+{
+    ps_req_suspend(req, then_resumed);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, resume_later, req), 0);
+    pthread_detach(t);
+}
+
+/* resumes before the handler returns: the race the server must absorb */
+static void h_sync_suspend(struct ps_req *req)
+{
+    ps_req_suspend(req, then_resumed);
+    ps_req_resume(req);
+}
+
+static void *resume_at_gate(void *arg)
+{
+    pthread_mutex_lock(&gate_lock);
+    gate_waiting++;
+    pthread_cond_broadcast(&gate_cond);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cond, &gate_lock);
+    pthread_mutex_unlock(&gate_lock);
+    ps_req_resume(arg);
+    return NULL;
+}
+
+static void h_gate(struct ps_req *req)
+{
+    ps_req_suspend(req, then_resumed);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, resume_at_gate, req), 0);
+    pthread_detach(t);
+}
+
+static void h_metrics(struct ps_req *req)
+{
+    struct ps_buf b;
+    ps_buf_init(&b, 1 << 20);
+    cr_assert_eq(ps_http_metrics(server, &b), PS_OK);
+    ps_resp_bytes(req, 200, "text/plain; version=0.0.4", ps_buf_str(&b));
+    ps_buf_reset(&b);
+}
+
+static const struct ps_route routes[] = {
+    {"GET", "/hello", h_hello, 0, 0},
+    {"GET", "/items/{id}", h_item, 0, 0},
+    {"POST", "/echo", h_echo, 64, 0},
+    {"GET", "/noresp", h_noresp, 0, 0},
+    {"GET", "/suspend", h_suspend, 0, 0},
+    {"GET", "/sync-suspend", h_sync_suspend, 0, 0},
+    {"GET", "/gate", h_gate, 0, 0},
+    {"GET", "/metrics", h_metrics, 0, 0},
+};
+
+static void start_with(const struct ps_http_limits *lim)
+{
+    struct ps_http_config cfg = {
+        .listen_addr = "127.0.0.1",
+        .port = 0,
+        .limits = *lim,
+        .routes = routes,
+        .nroutes = sizeof routes / sizeof routes[0],
+        .log_requests = true,
+    };
+    struct ps_diag d;
+    cr_assert_eq(ps_http_start(&cfg, &server, &d), PS_OK, "%s", d.message);
+    cr_assert_neq(ps_http_port(server), 0);
+}
+
+static void start_default(void)
+{
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.threads = 2;
+    start_with(&lim);
+}
+
+static void stop(void)
+{
+    ps_http_stop(server);
+    server = NULL;
+}
+
+/* ---------- raw-socket client ---------- */
+
+struct resp {
+    int status;
+    char head[16384];
+    char body[65536];
+    size_t body_len;
+};
+
+static int dial(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(fd, 0);
+    struct timeval tv = {5, 0}; /* a broken server fails the test instead of hanging it */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(ps_http_port(server))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "%s", strerror(errno));
+    return fd;
+}
+
+static void send_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return; /* the server may close early (413, 431): that is what some tests check */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void send_str(int fd, const char *s)
+{
+    send_all(fd, s, strlen(s));
+}
+
+/* Reads one response; status 0 when the connection closed (or timed out) before one. */
+static void read_resp(int fd, struct resp *r)
+{
+    memset(r, 0, sizeof *r);
+    size_t n = 0;
+    char *end = NULL;
+    while (!end) {
+        if (n >= sizeof r->head - 1)
+            return;
+        ssize_t k = recv(fd, r->head + n, 1, 0); /* byte by byte: never eat the next one */
+        if (k <= 0)
+            return;
+        n++;
+        r->head[n] = '\0';
+        end = n >= 4 ? strstr(r->head, "\r\n\r\n") : NULL;
+    }
+    int st = 0;
+    if (strncmp(r->head, "HTTP/1.1 ", 9) == 0 || strncmp(r->head, "HTTP/1.0 ", 9) == 0)
+        for (int i = 9; i < 12; i++)
+            st = st * 10 + (r->head[i] - '0');
+    size_t len = 0;
+    const char *cl = strcasestr(r->head, "\r\nContent-Length:");
+    if (cl)
+        for (cl += 17; *cl == ' '; cl++)
+            ;
+    for (; cl && *cl >= '0' && *cl <= '9'; cl++)
+        len = len * 10 + (size_t)(*cl - '0');
+    cr_assert_lt(len, sizeof r->body);
+    while (r->body_len < len) {
+        ssize_t k = recv(fd, r->body + r->body_len, len - r->body_len, 0);
+        if (k <= 0)
+            return;
+        r->body_len += (size_t)k;
+    }
+    r->status = st;
+}
+
+/* Value of a response header (case-insensitive name) copied into out; false if absent. */
+static bool header(const struct resp *r, const char *name, char *out, size_t cap)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\r\n%s:", name);
+    const char *p = strcasestr(r->head, pat);
+    if (!p)
+        return false;
+    p += strlen(pat);
+    while (*p == ' ')
+        p++;
+    size_t n = 0;
+    while (p[n] && p[n] != '\r' && n + 1 < cap)
+        n++;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return true;
+}
+
+static bool closed_by_server(int fd)
+{
+    char c;
+    ssize_t k = recv(fd, &c, 1, 0);
+    return k == 0 || (k < 0 && errno == ECONNRESET);
+}
+
+static void roundtrip(const char *raw, struct resp *r)
+{
+    int fd = dial();
+    send_str(fd, raw);
+    read_resp(fd, r);
+    close(fd);
+}
+
+static json_t *problem(const struct resp *r, int status, const char *slug)
+{
+    char ct[128];
+    cr_assert_eq(r->status, status, "got %d:\n%s", r->status, r->head);
+    cr_assert(header(r, "Content-Type", ct, sizeof ct));
+    cr_assert_str_eq(ct, "application/problem+json");
+    json_error_t err;
+    json_t *j = json_loadb(r->body, r->body_len, 0, &err);
+    cr_assert_not_null(j, "%s: %.*s", err.text, (int)r->body_len, r->body);
+    char type[256];
+    snprintf(type, sizeof type, "%s%s", PS_PROBLEM_BASE, slug);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "type")), type);
+    cr_assert_eq(json_integer_value(json_object_get(j, "status")), status);
+    cr_assert(json_is_string(json_object_get(j, "title")));
+    char rid[128];
+    cr_assert(header(r, "X-Request-Id", rid, sizeof rid));
+    cr_assert_str_eq(json_string_value(json_object_get(j, "requestId")), rid);
+    return j;
+}
+
+/* ---------- tests ---------- */
+
+TestSuite(http, .init = start_default, .fini = stop, .timeout = 60);
+
+Test(http, keep_alive_several_requests)
+{
+    int fd = dial();
+    struct resp r;
+    for (int i = 0; i < 3; i++) {
+        send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+        read_resp(fd, &r);
+        cr_assert_eq(r.status, 200);
+        cr_assert_eq(r.body_len, 17);
+        cr_assert(memcmp(r.body, "{\"hello\":\"world\"}", 17) == 0);
+    }
+    send_str(fd, "GET /items/a%20b HTTP/1.1\r\nHost: t\r\n\r\n");
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(r.body_len, 3);
+    cr_assert(memcmp(r.body, "a b", 3) == 0);
+    char v[64];
+    cr_assert(header(&r, "X-Test", v, sizeof v));
+    const char *post = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 7\r\n\r\n{\"a\":1}";
+    send_str(fd, post);
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert(r.body_len == 7 && memcmp(r.body, "{\"a\":1}", 7) == 0);
+    cr_assert_not(header(&r, "Connection", v, sizeof v) && strcmp(v, "close") == 0);
+    close(fd);
+}
+
+Test(http, not_found_problem_shape)
+{
+    struct resp r;
+    roundtrip("GET /nope?x=1 HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    json_t *j = problem(&r, 404, "not-found");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "instance")), "/nope");
+    cr_assert(json_is_string(json_object_get(j, "detail")));
+    json_decref(j);
+    roundtrip("GET /items/%00 HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    json_decref(problem(&r, 404, "not-found"));
+    roundtrip("GET /items/%2F HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    json_decref(problem(&r, 404, "not-found"));
+    roundtrip("GET /items/../hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    json_decref(problem(&r, 404, "not-found"));
+}
+
+Test(http, method_not_allowed)
+{
+    struct resp r;
+    roundtrip("DELETE /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    json_decref(problem(&r, 405, "method-not-allowed"));
+    char allow[64];
+    cr_assert(header(&r, "Allow", allow, sizeof allow));
+    cr_assert_str_eq(allow, "GET, HEAD");
+}
+
+Test(http, handler_without_response_is_500)
+{
+    struct resp r;
+    roundtrip("GET /noresp HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    json_decref(problem(&r, 500, "internal"));
+}
+
+Test(http, unsupported_media_type_from_handler)
+{
+    struct resp r;
+    roundtrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+              "Content-Length: 2\r\n\r\nhi",
+              &r);
+    json_decref(problem(&r, 415, "unsupported-media-type"));
+    roundtrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: Application/JSON; charset=utf-8"
+              "\r\nContent-Length: 2\r\n\r\n{}",
+              &r);
+    cr_assert_eq(r.status, 200);
+}
+
+Test(http, request_id_echo_and_validation)
+{
+    struct resp r;
+    char rid[128];
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\nX-Request-Id: abc.DEF_1-2\r\n\r\n", &r);
+    cr_assert(header(&r, "X-Request-Id", rid, sizeof rid));
+    cr_assert_str_eq(rid, "abc.DEF_1-2");
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\nX-Request-Id: bad id\"<x>\r\n\r\n", &r);
+    cr_assert(header(&r, "X-Request-Id", rid, sizeof rid));
+    cr_assert_eq(strlen(rid), 36);
+    cr_assert_eq(rid[14], '7'); /* UUIDv7 */
+    char longid[200];
+    memset(longid, 'a', 65);
+    longid[65] = '\0';
+    char req[400];
+    snprintf(req, sizeof req, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Request-Id: %s\r\n\r\n",
+             longid);
+    roundtrip(req, &r);
+    cr_assert(header(&r, "X-Request-Id", rid, sizeof rid));
+    cr_assert_eq(strlen(rid), 36);
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    cr_assert(header(&r, "X-Request-Id", rid, sizeof rid));
+    cr_assert_eq(strlen(rid), 36);
+}
+
+static void big_header_request(size_t filler, struct resp *r, int *fd_out)
+{
+    static char buf[200000];
+    int n = snprintf(buf, sizeof buf, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Fill: ");
+    cr_assert(filler + (size_t)n + 8 < sizeof buf);
+    memset(buf + n, 'f', filler);
+    memcpy(buf + (size_t)n + filler, "\r\n\r\n", 5);
+    int fd = dial();
+    send_str(fd, buf);
+    read_resp(fd, r);
+    *fd_out = fd;
+}
+
+Test(http, headers_too_large_431)
+{
+    struct resp r;
+    int fd;
+    big_header_request(9000, &r, &fd); /* above 8 KiB, within MHD's memory: our 431 */
+    json_decref(problem(&r, 431, "headers-too-large"));
+    cr_assert(closed_by_server(fd));
+    close(fd);
+    big_header_request(7000, &r, &fd); /* under the limit */
+    cr_assert_eq(r.status, 200);
+    close(fd);
+    /* far above MHD's per-connection memory: MHD answers itself, still a clean 4xx */
+    big_header_request(100000, &r, &fd);
+    cr_assert(r.status == 431 || r.status == 414 || r.status == 400, "got %d", r.status);
+    close(fd);
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r); /* still up */
+    cr_assert_eq(r.status, 200);
+}
+
+Test(http, body_too_large_by_content_length)
+{
+    struct resp r;
+    int fd = dial();
+    send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 65\r\n\r\n");
+    read_resp(fd, &r); /* answered before the body is sent */
+    json_decref(problem(&r, 413, "payload-too-large"));
+    close(fd);
+    /* exactly at the limit is fine */
+    char body[65];
+    memset(body, ' ', 64);
+    body[0] = '{';
+    body[63] = '}';
+    body[64] = '\0';
+    char raw[512];
+    snprintf(raw, sizeof raw,
+             "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+             "Content-Length: 64\r\n\r\n%s",
+             body);
+    roundtrip(raw, &r);
+    cr_assert_eq(r.status, 200);
+}
+
+Test(http, body_too_large_chunked)
+{
+    struct resp r;
+    char chunk[41];
+    memset(chunk, 'x', 40);
+    chunk[40] = '\0';
+    char raw[1024];
+    snprintf(raw, sizeof raw,
+             "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n28\r\n%s\r\n28\r\n%s\r\n0\r\n\r\n",
+             chunk, chunk);
+    int fd = dial();
+    send_str(fd, raw);
+    read_resp(fd, &r);
+    json_decref(problem(&r, 413, "payload-too-large"));
+    close(fd);
+    /* a chunked body within the limit */
+    roundtrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+              "Transfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n",
+              &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert(r.body_len == 7 && memcmp(r.body, "{\"a\":1}", 7) == 0);
+}
+
+Test(http, suspend_and_resume_from_another_thread)
+{
+    struct resp r;
+    int fd = dial();
+    send_str(fd, "GET /suspend HTTP/1.1\r\nHost: t\r\n\r\n");
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert(r.body_len == 7 && memcmp(r.body, "resumed", 7) == 0);
+    for (int i = 0; i < 20; i++) { /* the synchronous resume race, on the same connection */
+        send_str(fd, "GET /sync-suspend HTTP/1.1\r\nHost: t\r\n\r\n");
+        read_resp(fd, &r);
+        cr_assert_eq(r.status, 200);
+    }
+    send_str(fd, "GET /suspend HTTP/1.1\r\nHost: t\r\n\r\n");
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200);
+    close(fd);
+}
+
+Test(http, metrics_text)
+{
+    struct resp r;
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    roundtrip("GET /nope HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    /* requests are counted when MHD reports them complete, just after the client has the
+     * response: poll until both show up */
+    for (int i = 0; i < 200; i++) {
+        roundtrip("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+        cr_assert_eq(r.status, 200);
+        r.body[r.body_len] = '\0';
+        if (strstr(r.body, "status=\"404\"") && strstr(r.body, "status=\"200\"} 1\n"))
+            break;
+        sleep_ms(10);
+    }
+    const char *want[] = {
+        "# TYPE pocketstate_http_requests_total counter",
+        "pocketstate_http_requests_total{route=\"/hello\",method=\"GET\",status=\"200\"} 1\n",
+        "pocketstate_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n",
+        "# TYPE pocketstate_http_request_duration_seconds histogram",
+        "pocketstate_http_request_duration_seconds_bucket{route=\"/hello\",le=\"0.0005\"}",
+        "pocketstate_http_request_duration_seconds_bucket{route=\"/hello\",le=\"+Inf\"} 1\n",
+        "pocketstate_http_request_duration_seconds_count{route=\"/hello\"} 1\n",
+        "# TYPE pocketstate_http_requests_in_flight gauge\npocketstate_http_requests_in_flight ",
+        "# TYPE pocketstate_http_connections gauge\npocketstate_http_connections ",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert_not_null(strstr(r.body, want[i]), "missing %s in\n%s", want[i], r.body);
+}
+
+/* ---------- tests with their own limits ---------- */
+
+static void stop_if_running(void)
+{
+    if (server)
+        stop();
+}
+
+Test(http_limits, slow_request_408, .fini = stop_if_running, .timeout = 60)
+{
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.request_timeout_s = 1;
+    lim.idle_timeout_s = 10;
+    start_with(&lim);
+    struct resp r;
+    int fd = dial();
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n");
+    sleep_ms(1500);
+    send_str(fd, "X-Late: 1\r\n\r\n");
+    read_resp(fd, &r);
+    json_decref(problem(&r, 408, "request-timeout"));
+    cr_assert(closed_by_server(fd));
+    close(fd);
+    /* a body that trickles past the deadline: MHD cannot answer mid-body, so it closes */
+    fd = dial();
+    send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 10\r\n\r\n{");
+    sleep_ms(1500);
+    send_str(fd, "\"a\":12}");
+    read_resp(fd, &r);
+    cr_assert(r.status == 0 || r.status == 408, "got %d", r.status);
+    close(fd);
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    cr_assert_eq(r.status, 200);
+}
+
+Test(http_limits, idle_connection_closed, .fini = stop_if_running, .timeout = 60)
+{
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.idle_timeout_s = 1;
+    start_with(&lim);
+    int fd = dial();
+    send_str(fd, "GET /hel"); /* and then nothing */
+    cr_assert(closed_by_server(fd)); /* within the 5 s receive timeout */
+    close(fd);
+    struct resp r;
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    cr_assert_eq(r.status, 200);
+}
+
+static void hold_connections(int *fds, int n)
+{
+    struct resp r;
+    for (int i = 0; i < n; i++) {
+        fds[i] = dial();
+        send_str(fds[i], "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+        read_resp(fds[i], &r); /* the server has counted this connection */
+        cr_assert_eq(r.status, 200);
+    }
+}
+
+Test(http_limits, per_ip_429, .fini = stop_if_running, .timeout = 60)
+{
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.max_per_ip = 2;
+    lim.threads = 2;
+    start_with(&lim);
+    int fds[2];
+    hold_connections(fds, 2);
+    int fd = dial();
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    struct resp r;
+    read_resp(fd, &r);
+    json_decref(problem(&r, 429, "too-many-requests"));
+    char v[32];
+    cr_assert(header(&r, "Connection", v, sizeof v));
+    cr_assert_str_eq(v, "close");
+    cr_assert(closed_by_server(fd));
+    close(fd);
+    close(fds[0]);
+    sleep_ms(200); /* let the server see the close */
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    cr_assert_eq(r.status, 200);
+    close(fds[1]);
+}
+
+Test(http_limits, max_connections_503, .fini = stop_if_running, .timeout = 60)
+{
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.max_connections = 2;
+    lim.max_per_ip = 0;
+    lim.threads = 2;
+    start_with(&lim);
+    int fds[2];
+    hold_connections(fds, 2);
+    int fd = dial();
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    struct resp r;
+    read_resp(fd, &r);
+    json_decref(problem(&r, 503, "overloaded"));
+    char v[32];
+    cr_assert(header(&r, "Connection", v, sizeof v));
+    cr_assert_str_eq(v, "close");
+    close(fd);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+struct client_arg {
+    const char *raw;
+    struct resp r;
+};
+
+static void *client_thread(void *arg)
+{
+    struct client_arg *a = arg;
+    roundtrip(a->raw, &a->r);
+    return NULL;
+}
+
+static void wait_gate_waiting(int n)
+{
+    pthread_mutex_lock(&gate_lock);
+    while (gate_waiting < n)
+        pthread_cond_wait(&gate_cond, &gate_lock);
+    pthread_mutex_unlock(&gate_lock);
+}
+
+static void *open_gate_later(void *arg)
+{
+    sleep_ms(200);
+    pthread_mutex_lock(&gate_lock);
+    gate_open = 1;
+    pthread_cond_broadcast(&gate_cond);
+    pthread_mutex_unlock(&gate_lock);
+    return NULL;
+}
+
+Test(http_limits, stop_finishes_suspended_request, .timeout = 60)
+{
+    start_default();
+    struct client_arg a = {.raw = "GET /gate HTTP/1.1\r\nHost: t\r\n\r\n"};
+    pthread_t ct, gt;
+    cr_assert_eq(pthread_create(&ct, NULL, client_thread, &a), 0);
+    wait_gate_waiting(1); /* the request is suspended now */
+    cr_assert_eq(pthread_create(&gt, NULL, open_gate_later, NULL), 0);
+    stop(); /* waits for it */
+    pthread_join(ct, NULL);
+    pthread_join(gt, NULL);
+    cr_assert_eq(a.r.status, 200);
+    cr_assert(a.r.body_len == 7 && memcmp(a.r.body, "resumed", 7) == 0);
+    char v[32];
+    cr_assert(header(&a.r, "Connection", v, sizeof v));
+    cr_assert_str_eq(v, "close");
+}
+
+Test(http_limits, stop_after_grace_answers_503, .timeout = 60)
+{
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.shutdown_grace_ms = 100;
+    start_with(&lim);
+    struct client_arg a = {.raw = "GET /gate HTTP/1.1\r\nHost: t\r\n\r\n"};
+    pthread_t ct;
+    cr_assert_eq(pthread_create(&ct, NULL, client_thread, &a), 0);
+    wait_gate_waiting(1);
+    stop(); /* the gate stays shut past the grace period */
+    pthread_join(ct, NULL);
+    json_decref(problem(&a.r, 503, "overloaded"));
+    /* the late resume is a harmless no-op */
+    pthread_mutex_lock(&gate_lock);
+    gate_open = 1;
+    pthread_cond_broadcast(&gate_cond);
+    pthread_mutex_unlock(&gate_lock);
+    sleep_ms(50);
+}
+
+Test(http_limits, bad_config, .timeout = 30)
+{
+    struct ps_http_config cfg = {.listen_addr = "not-an-ip", .routes = routes, .nroutes = 1};
+    ps_http_limits_init(&cfg.limits);
+    struct ps_http_server *s = NULL;
+    struct ps_diag d;
+    cr_assert_eq(ps_http_start(&cfg, &s, &d), PS_ERR_INVALID);
+    cr_assert_null(s);
+    ps_http_stop(NULL);
+}
+
+Test(http_limits, ipv6_loopback, .fini = stop_if_running, .timeout = 30)
+{
+    struct ps_http_config cfg = {.listen_addr = "::1", .routes = routes, .nroutes = 1};
+    ps_http_limits_init(&cfg.limits);
+    struct ps_diag d;
+    if (ps_http_start(&cfg, &server, &d) != PS_OK)
+        cr_skip_test("no IPv6 loopback here: %s", d.message);
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(ps_http_port(server))};
+    a.sin6_addr = in6addr_loopback;
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    struct resp r;
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200);
+    close(fd);
+}
