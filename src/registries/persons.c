@@ -1,1 +1,531 @@
-/* placeholder: being written */
+/* Population registry reads and writes over the store interface. Every write validates the
+ * whole person (identifiers, cross-checks, names, address); the one read records the access
+ * whenever someone other than the person gets the data. */
+#include "registries/persons.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+
+#include "registries/population.h"
+#include "registries/translit.h"
+#include "registries/unzr.h"
+#include "store/store.h"
+#include "tlog/access.h"
+
+#define PERSON_COLUMNS                                                                      \
+    "rnokpp, unzr, id_card, surname, given_name, patronymic, surname_latin, "                \
+    "given_name_latin, patronymic_latin, birth_date, sex, oblast, hromada, settlement, "     \
+    "street, building, status"
+#define N_COLUMNS 17
+
+static const struct ps_sql insert_person = {
+    "persons.insert",
+    "INSERT INTO persons (" PERSON_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "$10, $11, $12, $13, $14, $15, $16, $17)",
+};
+static const struct ps_sql select_person = {
+    "persons.select",
+    "SELECT " PERSON_COLUMNS " FROM persons WHERE rnokpp = $1",
+};
+static const struct ps_sql count_persons = {
+    "persons.count",
+    "SELECT count(*) FROM persons",
+};
+
+const char *ps_person_status_name(enum ps_person_status s)
+{
+    switch (s) {
+    case PS_PERSON_ALIVE:
+        return "alive";
+    case PS_PERSON_DECEASED:
+        return "deceased";
+    }
+    return "";
+}
+
+static bool status_parse(struct ps_str s, enum ps_person_status *out)
+{
+    if (ps_str_eq_cstr(s, "alive"))
+        *out = PS_PERSON_ALIVE;
+    else if (ps_str_eq_cstr(s, "deceased"))
+        *out = PS_PERSON_DECEASED;
+    else
+        return false;
+    return true;
+}
+
+/* ---- validation ---- */
+
+static enum ps_err check_uk_name(const char *what, struct ps_str s, bool required,
+                                 struct ps_diag *diag)
+{
+    if (s.len == 0)
+        return required ? ps_diag_set(diag, PS_ERR_INVALID, "%s is required", what) : PS_OK;
+    if (s.len > PS_PERSON_NAME_MAX)
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s is longer than %d bytes", what,
+                           PS_PERSON_NAME_MAX);
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c < 0x80 && c != '-' && c != '\'' && c != ' ')
+            return ps_diag_set(diag, PS_ERR_INVALID,
+                               "%s must be written in Ukrainian letters", what);
+    }
+    char buf[PS_TRANSLIT_CAP(PS_PERSON_NAME_MAX)];
+    struct ps_diag d;
+    if (ps_translit(s, buf, sizeof buf, NULL, &d) != PS_OK)
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s: %s", what, d.message);
+    return PS_OK;
+}
+
+static enum ps_err check_latin(const char *what, struct ps_str s, struct ps_diag *diag)
+{
+    if (s.len > PS_PERSON_NAME_MAX)
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s is longer than %d bytes", what,
+                           PS_PERSON_NAME_MAX);
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.p[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == ' ' ||
+                  c == '\'';
+        if (!ok)
+            return ps_diag_set(diag, PS_ERR_INVALID, "%s must be Latin letters", what);
+    }
+    return PS_OK;
+}
+
+static enum ps_err check_text(const char *what, struct ps_str s, struct ps_diag *diag)
+{
+    if (s.len == 0)
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s is required", what);
+    if (s.len > PS_PERSON_ADDRESS_FIELD_MAX)
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s is longer than %d bytes", what,
+                           PS_PERSON_ADDRESS_FIELD_MAX);
+    for (size_t i = 0; i < s.len; i++) {
+        if ((unsigned char)s.p[i] < 0x20 || s.p[i] == 0x7F)
+            return ps_diag_set(diag, PS_ERR_INVALID, "%s contains a control character", what);
+    }
+    return PS_OK;
+}
+
+static enum ps_err check_ids(const struct ps_person *p, struct ps_diag *diag)
+{
+    if (p->sex != PS_SEX_MALE && p->sex != PS_SEX_FEMALE)
+        return ps_diag_set(diag, PS_ERR_INVALID, "sex must be male or female");
+    if (!ps_date_valid(p->birth_date))
+        return ps_diag_set(diag, PS_ERR_INVALID, "birth date does not exist");
+    if (ps_date_cmp(p->birth_date, ps_date_today()) > 0)
+        return ps_diag_set(diag, PS_ERR_INVALID, "birth date is in the future");
+    enum ps_err e = ps_rnokpp_check_person(p->rnokpp, p->birth_date, p->sex, diag);
+    if (e == PS_OK)
+        e = ps_unzr_check_person(p->unzr, p->birth_date, diag);
+    if (e != PS_OK)
+        return e;
+    if (p->id_card.len != 9 || !ps_str_is_digits(p->id_card))
+        return ps_diag_set(diag, PS_ERR_INVALID, "ID-card number must be 9 digits");
+    if (p->status != PS_PERSON_ALIVE && p->status != PS_PERSON_DECEASED)
+        return ps_diag_set(diag, PS_ERR_INVALID, "status must be alive or deceased");
+    return PS_OK;
+}
+
+enum ps_err ps_person_validate(const struct ps_person *p, struct ps_diag *diag)
+{
+    enum ps_err e = check_ids(p, diag);
+    if (e == PS_OK)
+        e = check_uk_name("surname", p->surname, true, diag);
+    if (e == PS_OK)
+        e = check_uk_name("given name", p->given_name, true, diag);
+    if (e == PS_OK)
+        e = check_uk_name("patronymic", p->patronymic, false, diag);
+    if (e == PS_OK)
+        e = check_latin("surname_latin", p->surname_latin, diag);
+    if (e == PS_OK)
+        e = check_latin("given_name_latin", p->given_name_latin, diag);
+    if (e == PS_OK)
+        e = check_latin("patronymic_latin", p->patronymic_latin, diag);
+    const struct ps_address *a = &p->address;
+    if (e == PS_OK)
+        e = check_text("oblast", a->oblast, diag);
+    if (e == PS_OK)
+        e = check_text("hromada", a->hromada, diag);
+    if (e == PS_OK)
+        e = check_text("settlement", a->settlement, diag);
+    if (e == PS_OK)
+        e = check_text("street", a->street, diag);
+    if (e == PS_OK)
+        e = check_text("building", a->building, diag);
+    return e;
+}
+
+/* ---- writes ---- */
+
+static enum ps_err bind_person(struct ps_stmt *st, const struct ps_person *p)
+{
+    char date[11];
+    ps_date_fmt(p->birth_date, date);
+    const struct ps_str v[N_COLUMNS] = {
+        p->rnokpp, p->unzr, p->id_card, p->surname, p->given_name, p->patronymic,
+        p->surname_latin, p->given_name_latin, p->patronymic_latin, {date, 10},
+        ps_str_from_cstr(ps_sex_name(p->sex)), p->address.oblast, p->address.hromada,
+        p->address.settlement, p->address.street, p->address.building,
+        ps_str_from_cstr(ps_person_status_name(p->status)),
+    };
+    enum ps_err e = PS_OK;
+    for (int i = 0; i < N_COLUMNS && e == PS_OK; i++)
+        e = ps_stmt_bind_text(st, i + 1, v[i].p ? v[i] : PS_STR(""));
+    return e;
+}
+
+static enum ps_err step_insert(struct ps_tx *tx, struct ps_stmt *st, const struct ps_person *p,
+                               struct ps_diag *diag)
+{
+    bool row;
+    enum ps_err e = bind_person(st, p);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_ERR_EXISTS)
+        return ps_diag_set(diag, e,
+                           "a person with RNOKPP %.*s, this UNZR or this ID-card number is "
+                           "already registered",
+                           PS_STR_FMT(p->rnokpp));
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "inserting person: %s", ps_tx_errmsg(tx));
+    return PS_OK;
+}
+
+/* Fills an empty Latin field by transliteration into buf. */
+static enum ps_err fill_latin(struct ps_str uk, struct ps_str *lat, char *buf, size_t cap,
+                              struct ps_diag *diag)
+{
+    if (lat->len > 0 || uk.len == 0)
+        return PS_OK;
+    size_t n = 0;
+    enum ps_err e = ps_translit(uk, buf, cap, &n, diag);
+    if (e == PS_OK)
+        *lat = (struct ps_str){buf, n};
+    return e;
+}
+
+enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *in,
+                              struct ps_diag *diag)
+{
+    enum ps_err e = ps_person_validate(in, diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_person p = *in;
+    char b1[PS_TRANSLIT_CAP(PS_PERSON_NAME_MAX)], b2[sizeof b1], b3[sizeof b1];
+    e = fill_latin(p.surname, &p.surname_latin, b1, sizeof b1, diag);
+    if (e == PS_OK)
+        e = fill_latin(p.given_name, &p.given_name_latin, b2, sizeof b2, diag);
+    if (e == PS_OK)
+        e = fill_latin(p.patronymic, &p.patronymic_latin, b3, sizeof b3, diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_stmt *st = NULL;
+    e = ps_tx_prepare(tx, &insert_person, &st);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "preparing insert: %s", ps_tx_errmsg(tx));
+    e = step_insert(tx, st, &p, diag);
+    ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &count_persons, &st);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_OK && !row)
+        e = PS_ERR_INTERNAL;
+    if (e == PS_OK)
+        *out = ps_stmt_i64(st, 0);
+    else
+        ps_diag_set(diag, e, "counting persons: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+/* ---- the read ---- */
+
+/* Copies the current row into *out, strings into arena. */
+static enum ps_err row_to_person(struct ps_stmt *st, struct ps_arena *arena,
+                                 struct ps_person *out, struct ps_diag *diag)
+{
+    struct ps_str *dst[N_COLUMNS] = {
+        &out->rnokpp, &out->unzr, &out->id_card, &out->surname, &out->given_name,
+        &out->patronymic, &out->surname_latin, &out->given_name_latin, &out->patronymic_latin,
+        NULL, NULL, &out->address.oblast, &out->address.hromada, &out->address.settlement,
+        &out->address.street, &out->address.building, NULL,
+    };
+    for (int i = 0; i < N_COLUMNS; i++) {
+        if (!dst[i])
+            continue;
+        *dst[i] = ps_arena_str(arena, ps_stmt_text(st, i));
+        if (!dst[i]->p)
+            return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory reading a person");
+    }
+    enum ps_err e = ps_date_parse(ps_stmt_text(st, 9), &out->birth_date, diag);
+    if (e != PS_OK)
+        return ps_diag_set(diag, PS_ERR_STORE, "stored birth date is malformed");
+    if (!ps_sex_parse(ps_stmt_text(st, 10), &out->sex) ||
+        !status_parse(ps_stmt_text(st, 16), &out->status))
+        return ps_diag_set(diag, PS_ERR_STORE, "stored sex or status is malformed");
+    return PS_OK;
+}
+
+static enum ps_err select_one(struct ps_tx *tx, struct ps_str rnokpp, struct ps_arena *arena,
+                              struct ps_person *out, struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &select_person, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, rnokpp);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "reading person: %s", ps_tx_errmsg(tx));
+    else if (!row)
+        e = ps_diag_set(diag, PS_ERR_NOTFOUND, "no person with RNOKPP %.*s",
+                        PS_STR_FMT(rnokpp));
+    else
+        e = row_to_person(st, arena, out, diag);
+    ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_person_read(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str rnokpp,
+                           struct ps_str purpose, struct ps_arena *arena, struct ps_person *out,
+                           struct ps_diag *diag)
+{
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "reading a person needs an actor");
+    enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
+    if (e != PS_OK)
+        return e;
+    bool self = ps_actor_is_subject(actor, rnokpp);
+    if (!self && (!purpose.p || purpose.len == 0))
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "a purpose is required to read another person's record");
+    memset(out, 0, sizeof *out);
+    e = select_one(tx, rnokpp, arena, out, diag);
+    if (e != PS_OK || self)
+        return e;
+    char resource[8 + PS_RNOKPP_LEN + 1];
+    int n = snprintf(resource, sizeof resource, "persons/%.*s", PS_STR_FMT(rnokpp));
+    if (n < 0 || (size_t)n >= sizeof resource)
+        return ps_diag_set(diag, PS_ERR_INTERNAL, "resource name truncated");
+    e = ps_access_record(tx, actor, "person.read", rnokpp, (struct ps_str){resource, (size_t)n},
+                         purpose, diag);
+    if (e != PS_OK)
+        memset(out, 0, sizeof *out); /* no record, no data */
+    return e;
+}
+
+struct get_ctx {
+    const struct ps_actor *actor;
+    struct ps_str rnokpp, purpose;
+    struct ps_arena *arena;
+    struct ps_person *out;
+    struct ps_diag diag;
+};
+
+static enum ps_err get_tx(struct ps_tx *tx, void *ctx)
+{
+    struct get_ctx *g = ctx;
+    return ps_person_read(tx, g->actor, g->rnokpp, g->purpose, g->arena, g->out, &g->diag);
+}
+
+enum ps_err ps_persons_get(struct ps_store *store, const struct ps_actor *actor,
+                           struct ps_str rnokpp, struct ps_str purpose, struct ps_arena *arena,
+                           struct ps_person *out, struct ps_diag *diag)
+{
+    struct get_ctx g = {actor, rnokpp, purpose, arena, out, {PS_OK, ""}};
+    struct ps_diag sd = {PS_OK, ""};
+    enum ps_err e = ps_actor_is_subject(actor, rnokpp) ? ps_store_read(store, get_tx, &g, &sd)
+                                                       : ps_store_write(store, get_tx, &g, &sd);
+    if (e != PS_OK && diag) {
+        *diag = g.diag.code != PS_OK ? g.diag : sd;
+        if (diag->code == PS_OK)
+            diag->code = e;
+    }
+    return e;
+}
+
+/* ---- rendering ---- */
+
+static enum ps_err json_field(struct ps_buf *b, const char *key, struct ps_str v, bool first)
+{
+    enum ps_err e = ps_buf_append_cstr(b, first ? "\"" : ",\"");
+    if (e == PS_OK)
+        e = ps_buf_append_cstr(b, key);
+    if (e == PS_OK)
+        e = ps_buf_append_cstr(b, "\":");
+    if (e == PS_OK)
+        e = ps_buf_append_json_str(b, v.p ? v : PS_STR(""));
+    return e;
+}
+
+enum ps_err ps_person_to_json(const struct ps_person *p, struct ps_buf *b)
+{
+    char date[11];
+    ps_date_fmt(p->birth_date, date);
+    const struct {
+        const char *key;
+        struct ps_str v;
+    } top[] = {
+        {"rnokpp", p->rnokpp},
+        {"unzr", p->unzr},
+        {"surname", p->surname},
+        {"given_name", p->given_name},
+        {"patronymic", p->patronymic},
+        {"surname_latin", p->surname_latin},
+        {"given_name_latin", p->given_name_latin},
+        {"patronymic_latin", p->patronymic_latin},
+        {"birth_date", {date, 10}},
+        {"sex", ps_str_from_cstr(ps_sex_name(p->sex))},
+        {"id_card", p->id_card},
+    }, addr[] = {
+        {"oblast", p->address.oblast},         {"hromada", p->address.hromada},
+        {"settlement", p->address.settlement}, {"street", p->address.street},
+        {"building", p->address.building},
+    };
+    enum ps_err e = ps_buf_append_cstr(b, "{");
+    for (size_t i = 0; i < sizeof top / sizeof top[0] && e == PS_OK; i++)
+        e = json_field(b, top[i].key, top[i].v, i == 0);
+    if (e == PS_OK)
+        e = ps_buf_append_cstr(b, ",\"address\":{");
+    for (size_t i = 0; i < sizeof addr / sizeof addr[0] && e == PS_OK; i++)
+        e = json_field(b, addr[i].key, addr[i].v, i == 0);
+    if (e == PS_OK)
+        e = ps_buf_append_cstr(b, "}");
+    if (e == PS_OK)
+        e = json_field(b, "status", ps_str_from_cstr(ps_person_status_name(p->status)), false);
+    if (e == PS_OK)
+        e = ps_buf_append_cstr(b, "}");
+    return e;
+}
+
+/* ---- the bulk loader ---- */
+
+/* Persons are generated in chunks and each chunk is inserted in RNOKPP order: the birth-date
+ * prefix makes the RNOKPP and UNZR indexes fill page after page instead of at random, which
+ * keeps SQLite's page cache from spilling the same pages again and again. */
+#define LOAD_CHUNK 65536
+
+struct loaded {
+    struct ps_person p;
+    char rnokpp[PS_RNOKPP_LEN + 1], unzr[PS_UNZR_LEN + 1], id_card[10], building[32];
+};
+
+struct load_ctx {
+    size_t n;
+    uint64_t seed;
+    struct ps_diag diag;
+};
+
+/* Sorts pointers, not the structs: each person's strings point into its own struct. */
+static int by_rnokpp(const void *a, const void *b)
+{
+    const struct loaded *x = *(const struct loaded *const *)a;
+    const struct loaded *y = *(const struct loaded *const *)b;
+    return memcmp(x->rnokpp, y->rnokpp, PS_RNOKPP_LEN);
+}
+
+/* Takes the next person and copies what the generator overwrites on its next call. */
+static enum ps_err take(struct ps_population *pop, struct loaded *l)
+{
+    enum ps_err e = ps_population_next(pop, &l->p);
+    if (e != PS_OK)
+        return e;
+    struct {
+        struct ps_str *s;
+        char *dst;
+        size_t cap;
+    } own[] = {
+        {&l->p.rnokpp, l->rnokpp, sizeof l->rnokpp},
+        {&l->p.unzr, l->unzr, sizeof l->unzr},
+        {&l->p.id_card, l->id_card, sizeof l->id_card},
+        {&l->p.address.building, l->building, sizeof l->building},
+    };
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) {
+        e = ps_str_copy(own[k].dst, own[k].cap, *own[k].s);
+        if (e != PS_OK)
+            return PS_ERR_INTERNAL;
+        own[k].s->p = own[k].dst;
+    }
+    return PS_OK;
+}
+
+static enum ps_err load_chunk(struct ps_tx *tx, struct ps_stmt *st, struct ps_population *pop,
+                              struct loaded *chunk, struct loaded **order, size_t n,
+                              struct ps_diag *diag)
+{
+    enum ps_err e = PS_OK;
+    for (size_t i = 0; i < n && e == PS_OK; i++) {
+        e = take(pop, &chunk[i]);
+        if (e != PS_OK)
+            return ps_diag_set(diag, e, "population generator stopped after %llu persons",
+                               (unsigned long long)ps_population_count(pop));
+        e = ps_person_validate(&chunk[i].p, diag);
+        order[i] = &chunk[i];
+    }
+    if (e != PS_OK)
+        return e;
+    qsort(order, n, sizeof *order, by_rnokpp);
+    for (size_t i = 0; i < n && e == PS_OK; i++) {
+        e = step_insert(tx, st, &order[i]->p, diag);
+        ps_stmt_reset(st);
+    }
+    return e;
+}
+
+static enum ps_err load_tx(struct ps_tx *tx, void *ctx)
+{
+    struct load_ctx *l = ctx;
+    struct ps_population *pop = NULL;
+    struct ps_stmt *st = NULL;
+    size_t cap = l->n < LOAD_CHUNK ? l->n : LOAD_CHUNK;
+    struct loaded *chunk = ps_alloc_array(cap ? cap : 1, sizeof *chunk);
+    struct loaded **order = ps_alloc_array(cap ? cap : 1, sizeof *order);
+    enum ps_err e = PS_OK;
+    if (!chunk || !order)
+        e = ps_diag_set(&l->diag, PS_ERR_NOMEM, "out of memory");
+    if (e == PS_OK)
+        e = ps_population_new(l->seed, &pop, &l->diag);
+    if (e != PS_OK)
+        goto out;
+    e = ps_tx_prepare(tx, &insert_person, &st);
+    if (e != PS_OK) {
+        ps_diag_set(&l->diag, e, "preparing insert: %s", ps_tx_errmsg(tx));
+        goto out;
+    }
+    for (size_t done = 0; done < l->n && e == PS_OK; done += cap) {
+        size_t k = l->n - done < cap ? l->n - done : cap;
+        e = load_chunk(tx, st, pop, chunk, order, k, &l->diag);
+    }
+out:
+    ps_stmt_done(st);
+    ps_population_free(pop);
+    ps_free(order);
+    ps_free(chunk);
+    return e;
+}
+
+enum ps_err ps_population_load(struct ps_store *store, size_t n, uint64_t seed,
+                               struct ps_diag *diag)
+{
+    struct load_ctx l = {n, seed, {PS_OK, ""}};
+    struct ps_diag sd = {PS_OK, ""};
+    enum ps_err e = ps_store_bulk(store, load_tx, &l, &sd);
+    if (e != PS_OK && diag) {
+        *diag = l.diag.code != PS_OK ? l.diag : sd;
+        if (diag->code == PS_OK)
+            diag->code = e;
+    }
+    return e;
+}

@@ -1,0 +1,101 @@
+/* The population registry: persons with their identifiers (RNOKPP, UNZR, ID card), names in
+ * Ukrainian and Latin, birth date, sex, registered address and status; writes, the bulk
+ * loader of the synthetic population, and the one read of a person's record, which records
+ * the access (ARCHITECTURE.md rule 3). No SQL dialect and no HTTP here: the store interface
+ * only. */
+#ifndef PS_REGISTRIES_PERSONS_H
+#define PS_REGISTRIES_PERSONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/str.h"
+#include "registries/date.h"
+#include "registries/rnokpp.h"
+
+struct ps_tx;
+struct ps_store;
+struct ps_actor;
+
+enum ps_person_status { PS_PERSON_ALIVE = 1, PS_PERSON_DECEASED = 2 };
+
+/* "alive" / "deceased"; "" for anything else. */
+const char *ps_person_status_name(enum ps_person_status s);
+
+struct ps_address {
+    struct ps_str oblast;     /* "Львівська область", "м. Київ" */
+    struct ps_str hromada;    /* "Стрийська міська громада" */
+    struct ps_str settlement; /* "м. Стрий" */
+    struct ps_str street;     /* "вул. Шевченка" */
+    struct ps_str building;   /* "17" or "17, кв. 52" */
+};
+
+/* One person. Every string is borrowed: who fills the struct says who owns them. */
+struct ps_person {
+    struct ps_str rnokpp;  /* 10 digits */
+    struct ps_str unzr;    /* YYYYMMDD-NNNNC */
+    struct ps_str id_card; /* 9 digits */
+    struct ps_str surname, given_name, patronymic; /* Ukrainian; patronymic may be empty */
+    struct ps_str surname_latin, given_name_latin, patronymic_latin; /* resolution 55 */
+    struct ps_date birth_date;
+    enum ps_sex sex;
+    struct ps_address address;
+    enum ps_person_status status;
+};
+
+/* Limits, in bytes. */
+#define PS_PERSON_NAME_MAX 100
+#define PS_PERSON_ADDRESS_FIELD_MAX 200
+
+/* Checks every field and the cross-checks: RNOKPP and UNZR valid, the RNOKPP's date and sex
+ * and the UNZR's date agree with birth_date and sex, ID card 9 digits, names non-empty
+ * Ukrainian text that transliterates (empty Latin fields are allowed: ps_persons_insert
+ * fills them), Latin fields ASCII, address fields present, status and sex known.
+ * Errors: PS_ERR_INVALID with the first problem in diag. */
+enum ps_err ps_person_validate(const struct ps_person *p, struct ps_diag *diag) PS_WUR;
+
+/* Validates p and inserts it in tx (a write transaction). Empty Latin fields are filled by
+ * transliteration. Errors: PS_ERR_INVALID, PS_ERR_EXISTS (RNOKPP, UNZR or ID-card number
+ * already registered), store errors. */
+enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *p,
+                              struct ps_diag *diag) PS_WUR;
+
+/* Number of persons in the registry. */
+enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag) PS_WUR;
+
+/* THE read of a person's record. Validates rnokpp (PS_ERR_INVALID with the reason), reads
+ * the person into *out (strings owned by arena) and, when actor is not that person
+ * (ps_actor_is_subject), records the access with ps_access_record in tx: action
+ * "person.read", subject the RNOKPP, resource "persons/<rnokpp>", purpose as given.
+ * Recording happens only when data is returned: a lookup that finds no one
+ * (PS_ERR_NOTFOUND) reveals no one's data and is not recorded (see
+ * docs/internals/registries.md). A non-self read needs a non-empty purpose (PS_ERR_INVALID
+ * otherwise, checked before reading) and a write transaction. If recording fails, the whole
+ * read fails and *out must not be used. */
+enum ps_err ps_person_read(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str rnokpp,
+                           struct ps_str purpose, struct ps_arena *arena, struct ps_person *out,
+                           struct ps_diag *diag) PS_WUR;
+
+/* Convenience over ps_person_read for CLI and tests: a self-read runs in ps_store_read, any
+ * other in ps_store_write (durable before it returns, rule 5). Blocks. */
+enum ps_err ps_persons_get(struct ps_store *store, const struct ps_actor *actor,
+                           struct ps_str rnokpp, struct ps_str purpose, struct ps_arena *arena,
+                           struct ps_person *out, struct ps_diag *diag) PS_WUR;
+
+/* Appends p as one JSON object to b. Field names are stable: rnokpp, unzr, surname,
+ * given_name, patronymic, surname_latin, given_name_latin, patronymic_latin, birth_date
+ * (YYYY-MM-DD), sex ("male"/"female"), id_card, address {oblast, hromada, settlement,
+ * street, building}, status ("alive"/"deceased"). Errors: PS_ERR_LIMIT/PS_ERR_NOMEM from b. */
+enum ps_err ps_person_to_json(const struct ps_person *p, struct ps_buf *b) PS_WUR;
+
+/* Generates n persons of the synthetic population for seed (population.h) and inserts them
+ * in one ps_store_bulk transaction with one prepared statement. All or nothing.
+ * Errors: PS_ERR_EXISTS when one of them is already registered (e.g. loading the same seed
+ * twice), store errors. */
+enum ps_err ps_population_load(struct ps_store *store, size_t n, uint64_t seed,
+                               struct ps_diag *diag) PS_WUR;
+
+#endif
