@@ -1,0 +1,242 @@
+/* `pocketstate serve`: loads the configuration, opens the store (waiting out an unreachable
+ * database), starts the HTTP server with the API routes, and then owns the signals in the main
+ * thread: SIGTERM/SIGINT stop gracefully, SIGHUP reopens the log. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "crypto/keys.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#define BACKOFF_MAX_S 30
+
+enum { F_DATA, F_CONFIG, F_LISTEN, F_DB, NFLAGS };
+
+static const struct ps_cli_flag flags[NFLAGS] = {
+    [F_DATA] = {"--data", "DIR", "data directory (default " PS_DEFAULT_DATA_DIR ")"},
+    [F_CONFIG] = {"--config", "FILE", "config file (default DIR/config.json)"},
+    [F_LISTEN] = {"--listen", "ADDR:PORT", "address to listen on (default " PS_DEFAULT_LISTEN ")"},
+    [F_DB] = {"--db", "URL", "database: sqlite:PATH or postgresql://..."},
+};
+
+int ps_cli_config(const char *cmd, const char *data_dir, const char *config_path,
+                  const char *listen, const char *db, struct ps_config *out)
+{
+    struct ps_diag d = {0};
+    char def_path[PS_CONFIG_PATH_MAX];
+    if (ps_config_init(out, data_dir, &d) != PS_OK)
+        return ps_cli_fail(cmd, &d);
+    /* flags first on a scratch copy: a usage error wins over a bad file */
+    struct ps_config scratch = *out;
+    if (listen && ps_config_set_listen(&scratch, ps_str_from_cstr(listen), "--listen", &d) != PS_OK)
+        return ps_cli_usage(cmd, "%s", d.message);
+    if (db && ps_config_set_db(&scratch, ps_str_from_cstr(db), "--db", &d) != PS_OK)
+        return ps_cli_usage(cmd, "%s", d.message);
+    bool must = config_path != NULL;
+    if (!config_path) {
+        if (ps_cli_path(def_path, sizeof def_path, data_dir, "config.json") != PS_OK)
+            return ps_cli_failf(cmd, "%s: path too long", data_dir);
+        config_path = def_path;
+    }
+    if (ps_config_load_file(out, config_path, must, NULL, &d) != PS_OK ||
+        ps_config_apply_env(out, getenv, &d) != PS_OK)
+        return ps_cli_fail(cmd, &d);
+    if (listen && ps_config_set_listen(out, ps_str_from_cstr(listen), "--listen", &d) != PS_OK)
+        return ps_cli_usage(cmd, "%s", d.message);
+    if (db && ps_config_set_db(out, ps_str_from_cstr(db), "--db", &d) != PS_OK)
+        return ps_cli_usage(cmd, "%s", d.message);
+    return PS_CLI_CONTINUE;
+}
+
+void ps_cli_block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
+    PS_ASSERT(pthread_sigmask(SIG_BLOCK, set, NULL) == 0);
+    /* A shell starts background jobs with SIGINT ignored, nohup ignores SIGHUP, and Linux
+     * discards an ignored signal even while it is blocked: restore the default action so
+     * that sigwait sees them (blocked, the default action never runs). */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void reopen_log(void)
+{
+    if (ps_log_reopen() != PS_OK)
+        ps_log(PS_LOG_ERROR, "cannot reopen the log file");
+    else
+        ps_log(PS_LOG_INFO, "reloaded");
+}
+
+/* Waits up to seconds for a signal; true when it says stop. SIGHUP reopens the log and keeps
+ * waiting out the rest of the time. */
+static bool wait_or_stop(const sigset_t *sigs, int seconds)
+{
+    int64_t until = ps_clock_mono_ns() + (int64_t)seconds * 1000000000;
+    for (;;) {
+        int64_t left = until - ps_clock_mono_ns();
+        if (left <= 0)
+            return false;
+        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM)
+            return true;
+        if (sig == SIGHUP)
+            reopen_log();
+        if (sig < 0 && errno != EINTR && errno != EAGAIN)
+            return false;
+    }
+}
+
+int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset_t *sigs,
+                      struct ps_store **out)
+{
+    struct ps_store_opts o;
+    struct stat st;
+    ps_store_opts_init(&o);
+    o.url = cfg->db_url;
+    o.migrate = true;
+    o.create = false;
+    /* a missing SQLite file is a missing `init`, not an unreachable database */
+    if (ps_config_db_is_sqlite(cfg->db_url) && stat(cfg->db_url + 7, &st) != 0)
+        return ps_cli_failf(cmd, "%s: no database: run 'pocketstate init' first", cfg->db_url + 7);
+    int delay = 1;
+    for (;;) {
+        struct ps_diag d = {0};
+        enum ps_err e = ps_store_open(&o, out, &d);
+        if (e == PS_OK)
+            return PS_CLI_CONTINUE;
+        if (e != PS_ERR_UNAVAILABLE)
+            return ps_cli_fail(cmd, &d);
+        ps_log(PS_LOG_WARN, "database unavailable (%s); retrying in %d s", d.message, delay);
+        if (wait_or_stop(sigs, delay)) {
+            ps_log(PS_LOG_INFO, "stopped before the database became available");
+            return PS_EXIT_OK;
+        }
+        delay = delay * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : delay * 2;
+    }
+}
+
+static void http_config(const struct ps_config *cfg, struct ps_app *app, struct ps_http_config *hc)
+{
+    memset(hc, 0, sizeof *hc);
+    hc->listen_addr = cfg->listen_addr;
+    hc->port = cfg->port;
+    ps_http_limits_init(&hc->limits);
+    hc->limits.max_header_bytes = (size_t)cfg->limits.max_header_bytes;
+    hc->limits.max_body_bytes = (size_t)cfg->limits.max_body_bytes;
+    hc->limits.idle_timeout_s = (unsigned)cfg->limits.idle_timeout_s;
+    hc->limits.request_timeout_s = (unsigned)cfg->limits.request_timeout_s;
+    hc->limits.max_connections = (unsigned)cfg->limits.max_connections;
+    hc->limits.max_per_ip = (unsigned)cfg->limits.max_per_ip;
+    hc->limits.shutdown_grace_ms = (unsigned)cfg->limits.shutdown_grace_ms;
+    hc->limits.arena_bytes = (size_t)cfg->limits.arena_bytes;
+    hc->limits.threads = (unsigned)cfg->threads;
+    hc->routes = ps_api_routes(&hc->nroutes);
+    hc->app = app;
+    hc->log_requests = true;
+}
+
+int ps_cli_serve(const char *cmd, const struct ps_config *cfg, struct ps_store *store,
+                 const sigset_t *sigs, void (*on_ready)(void *ctx, const char *url), void *ctx)
+{
+    struct ps_app app = {.store = store, .version = PS_VERSION};
+    struct ps_http_config hc;
+    struct ps_http_server *server = NULL;
+    struct ps_diag d = {0};
+    int rc = PS_EXIT_FAIL;
+    char url[PS_CONFIG_ADDR_MAX + 32];
+    if (ps_admin_token_load_hash(store, app.admin_token_hash, &d) != PS_OK) {
+        rc = ps_cli_fail(cmd, &d);
+        goto out;
+    }
+    http_config(cfg, &app, &hc);
+    if (ps_http_start(&hc, &server, &d) != PS_OK) {
+        rc = ps_cli_fail(cmd, &d);
+        goto out;
+    }
+    app.server = server;
+    if (ps_config_url(cfg->listen_addr, ps_http_port(server), url, sizeof url) != PS_OK) {
+        rc = ps_cli_failf(cmd, "listen address too long");
+        goto out;
+    }
+    ps_log(PS_LOG_INFO, "pocketstate: serving on %s", url);
+    if (on_ready)
+        on_ready(ctx, url);
+    for (;;) {
+        int sig = 0;
+        if (sigwait(sigs, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            reopen_log();
+        } else if (sig == SIGINT || sig == SIGTERM) {
+            ps_log(PS_LOG_INFO, "stopping (signal %d)", sig);
+            break;
+        }
+    }
+    rc = PS_EXIT_OK;
+out:
+    if (server)
+        ps_http_stop(server);
+    ps_store_free(store);
+    sodium_memzero(app.admin_token_hash, sizeof app.admin_token_hash);
+    if (rc == PS_EXIT_OK)
+        ps_log(PS_LOG_INFO, "stopped");
+    return rc;
+}
+
+int ps_cli_setup_log(const char *cmd, const struct ps_config *cfg)
+{
+    ps_log_set_level(cfg->log_level);
+    if (cfg->log_file[0] && ps_log_open(cfg->log_file) != PS_OK)
+        return ps_cli_failf(cmd, "%s: cannot open the log file", cfg->log_file);
+    return PS_CLI_CONTINUE;
+}
+
+static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
+{
+    const char *dir = vals[F_DATA] ? vals[F_DATA] : PS_DEFAULT_DATA_DIR;
+    struct ps_config cfg;
+    sigset_t sigs;
+    struct ps_store *store = NULL;
+    int rc = ps_cli_config(cmd->name, dir, vals[F_CONFIG], vals[F_LISTEN], vals[F_DB], &cfg);
+    if (rc != PS_CLI_CONTINUE)
+        return rc;
+    rc = ps_cli_setup_log(cmd->name, &cfg);
+    if (rc != PS_CLI_CONTINUE)
+        return rc;
+    ps_cli_block_signals(&sigs); /* before the first thread (the store's committer) */
+    rc = ps_cli_open_store(cmd->name, &cfg, &sigs, &store);
+    if (rc != PS_CLI_CONTINUE)
+        return rc;
+    return ps_cli_serve(cmd->name, &cfg, store, &sigs, NULL, NULL);
+}
+
+const struct ps_cli_cmd ps_cli_cmd_serve = {
+    .name = "serve",
+    .summary = "run the HTTP server",
+    .help = "Serves the API until SIGTERM or SIGINT (graceful: in-flight requests finish within\n"
+            "limits.shutdown_grace_ms). SIGHUP reopens the log file. Settings come from, in\n"
+            "rising order: defaults, the config file, POCKETSTATE_DB and POCKETSTATE_LISTEN,\n"
+            "then these flags. While the database is unreachable the server retries with\n"
+            "exponential backoff (at most 30 s apart) until stopped. See docs/configuration.md.",
+    .flags = flags,
+    .nflags = NFLAGS,
+    .run = run,
+};

@@ -1,0 +1,92 @@
+/* The server's configuration: built-in defaults, overridden by the config file (JSON), then by
+ * the environment (POCKETSTATE_DB, POCKETSTATE_LISTEN), then by command-line flags. Every value
+ * is checked for range when it is set; docs/configuration.md lists every key. */
+#ifndef PS_CLI_CONFIG_H
+#define PS_CLI_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/str.h"
+
+#define PS_CONFIG_FILE_MAX (64 * 1024)
+#define PS_CONFIG_URL_MAX 1024
+#define PS_CONFIG_PATH_MAX 1024
+#define PS_CONFIG_ADDR_MAX 64
+#define PS_DEFAULT_DATA_DIR "./data"
+#define PS_DEFAULT_LISTEN "127.0.0.1:8080"
+#define PS_ENV_DB "POCKETSTATE_DB"
+#define PS_ENV_LISTEN "POCKETSTATE_LISTEN"
+
+struct ps_config_limits {
+    uint64_t max_header_bytes;
+    uint64_t max_body_bytes;
+    uint64_t idle_timeout_s;
+    uint64_t request_timeout_s;
+    uint64_t max_connections;
+    uint64_t max_per_ip;
+    uint64_t shutdown_grace_ms;
+    uint64_t arena_bytes;
+};
+
+/* Caller-owned, plain data (no pointers): copy freely. */
+struct ps_config {
+    char listen_addr[PS_CONFIG_ADDR_MAX]; /* numeric IPv4 or IPv6, no brackets */
+    uint16_t port;                        /* 0: any free port */
+    char db_url[PS_CONFIG_URL_MAX];       /* "sqlite:PATH" or "postgresql://..." */
+    char log_file[PS_CONFIG_PATH_MAX];    /* "" : stderr */
+    enum ps_log_level log_level;
+    uint64_t threads; /* HTTP threads; 0: one per core */
+    struct ps_config_limits limits;
+};
+
+/* Defaults; the database is "sqlite:<data_dir>/pocketstate.db". Errors: PS_ERR_LIMIT when
+ * data_dir is too long. */
+enum ps_err ps_config_init(struct ps_config *c, const char *data_dir, struct ps_diag *diag) PS_WUR;
+
+/* Applies a JSON config document. `origin` names it in messages ("data/config.json").
+ * Relative paths in it (a sqlite: database, log_file) are taken relative to base_dir (the
+ * file's directory; NULL: as given). Unknown keys, wrong types and out-of-range values are
+ * refused with PS_ERR_INVALID and a message naming the key; malformed JSON gives its line and
+ * column. On error c may be partly updated: discard it. */
+enum ps_err ps_config_apply_json(struct ps_config *c, struct ps_str text, const char *origin,
+                                 const char *base_dir, struct ps_diag *diag) PS_WUR;
+
+/* Reads and applies the file at path. When must_exist is false a missing file is not an error
+ * (*loaded, may be NULL, says whether it was read). Errors: as above, PS_ERR_NOTFOUND,
+ * PS_ERR_IO, PS_ERR_LIMIT (larger than PS_CONFIG_FILE_MAX). */
+enum ps_err ps_config_load_file(struct ps_config *c, const char *path, bool must_exist,
+                                bool *loaded, struct ps_diag *diag) PS_WUR;
+
+/* Applies POCKETSTATE_DB and POCKETSTATE_LISTEN as returned by get (normally getenv; an unset
+ * variable is NULL, an empty one is refused). */
+enum ps_err ps_config_apply_env(struct ps_config *c, char *(*get)(const char *name),
+                                struct ps_diag *diag) PS_WUR;
+
+/* Single settings, as flags and environment variables give them. `origin` names the source in
+ * messages ("--listen", "POCKETSTATE_LISTEN"). listen is "ADDR:PORT" or "[IPv6]:PORT". */
+enum ps_err ps_config_set_listen(struct ps_config *c, struct ps_str v, const char *origin,
+                                 struct ps_diag *diag) PS_WUR;
+enum ps_err ps_config_set_db(struct ps_config *c, struct ps_str v, const char *origin,
+                             struct ps_diag *diag) PS_WUR;
+
+/* Parses "ADDR:PORT" / "[IPv6]:PORT" (numeric addresses only, port 0-65535). */
+enum ps_err ps_config_parse_listen(struct ps_str v, char addr[PS_CONFIG_ADDR_MAX], uint16_t *port,
+                                   struct ps_diag *diag) PS_WUR;
+
+/* "http://ADDR:PORT" with brackets around IPv6, into out (cap bytes). PS_ERR_LIMIT if short. */
+enum ps_err ps_config_url(const char *addr, uint16_t port, char *out, size_t cap) PS_WUR;
+
+/* Writes the config file that `init` creates: db_url as given (a database inside the data
+ * directory is written relative), listen, threads, log settings and limits. Created
+ * exclusively with mode 0600. Errors: PS_ERR_EXISTS, PS_ERR_IO, PS_ERR_NOMEM. */
+enum ps_err ps_config_write_file(const struct ps_config *c, const char *path,
+                                 const char *db_url_in_file, struct ps_diag *diag) PS_WUR;
+
+/* True for "sqlite:..." URLs (the embedded backend). */
+bool ps_config_db_is_sqlite(const char *url);
+
+#endif
