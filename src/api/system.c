@@ -78,7 +78,9 @@ void ps_api_metrics(struct ps_req *req)
     struct ps_app *app = req->app;
     struct ps_buf b;
     ps_buf_init(&b, 1u << 20);
-    enum ps_err e = ps_http_metrics(app->server, &b);
+    /* the server pointer is set just after the listener starts; a scrape in that instant
+     * gets the store's figures alone */
+    enum ps_err e = app->server ? ps_http_metrics(app->server, &b) : PS_OK;
     if (e == PS_OK)
         e = store_metrics(app->store, &b);
     if (e == PS_OK)
