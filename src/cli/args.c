@@ -52,6 +52,8 @@ void ps_cli_print_help(const struct ps_cli_cmd *cmd)
         else
             printf(" [%s]", cmd->flags[i].name);
     }
+    if (cmd->positional)
+        printf(" %s", cmd->positional);
     printf("\n\n%s\n\n%s\n\nOptions:\n", cmd->summary, cmd->help);
     for (size_t i = 0; i < cmd->nflags; i++) {
         char left[64];
@@ -82,6 +84,10 @@ static const struct ps_cli_flag *find_flag(const struct ps_cli_cmd *cmd, const c
 static int parse_one(const struct ps_cli_cmd *cmd, int argc, char **argv, int *i, const char **vals)
 {
     const char *arg = argv[*i];
+    if (cmd->positional && arg[0] != '-' && arg[0] != '\0' && !vals[cmd->nflags]) {
+        vals[cmd->nflags] = arg;
+        return PS_CLI_CONTINUE;
+    }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
         return ps_cli_usage(cmd->name, "unexpected argument '%.64s'", arg);
     const char *eq = strchr(arg, '=');
@@ -116,7 +122,7 @@ static int parse_one(const struct ps_cli_cmd *cmd, int argc, char **argv, int *i
 int ps_cli_parse(const struct ps_cli_cmd *cmd, int argc, char **argv,
                  const char *vals[PS_CLI_MAX_FLAGS])
 {
-    PS_ASSERT(cmd->nflags <= PS_CLI_MAX_FLAGS);
+    PS_ASSERT(cmd->nflags + (cmd->positional ? 1 : 0) <= PS_CLI_MAX_FLAGS);
     for (size_t i = 0; i < PS_CLI_MAX_FLAGS; i++)
         vals[i] = NULL;
     /* help wins wherever it is, so `serve --listen bad --help` still helps */

@@ -34,6 +34,9 @@ struct ps_cli_cmd {
     const char *help;    /* paragraph(s) for `pocketstate help NAME` */
     const struct ps_cli_flag *flags;
     size_t nflags;
+    /* Metavar of one optional positional argument ("DEST"), or NULL for none. Its value is
+     * vals[nflags]. */
+    const char *positional;
     /* vals[i] is the value of flags[i] or NULL when it was not given (a valueless flag
      * that was given reads as ""). Returns an exit code. */
     int (*run)(const struct ps_cli_cmd *cmd, const char *const *vals);
@@ -42,6 +45,7 @@ struct ps_cli_cmd {
 extern const struct ps_cli_cmd ps_cli_cmd_init;
 extern const struct ps_cli_cmd ps_cli_cmd_serve;
 extern const struct ps_cli_cmd ps_cli_cmd_demo;
+extern const struct ps_cli_cmd ps_cli_cmd_backup;
 
 /* Prints the command's help to stdout. */
 void ps_cli_print_help(const struct ps_cli_cmd *cmd);

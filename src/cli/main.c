@@ -10,6 +10,7 @@ static const struct ps_cli_cmd *const commands[] = {
     &ps_cli_cmd_init,
     &ps_cli_cmd_serve,
     &ps_cli_cmd_demo,
+    &ps_cli_cmd_backup,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
