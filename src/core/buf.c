@@ -89,18 +89,25 @@ enum ps_err ps_buf_append_json_str(struct ps_buf *b, struct ps_str s)
 {
     static const char hex[] = "0123456789abcdef";
     enum ps_err e = ps_buf_append(b, "\"", 1);
+    size_t run = 0; /* start of the pending run of bytes that need no escape */
     for (size_t i = 0; e == PS_OK && i < s.len; i++) {
         unsigned char c = (unsigned char)s.p[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        e = ps_buf_append(b, s.p + run, i - run);
+        run = i + 1;
+        if (e != PS_OK)
+            break;
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
             e = ps_buf_append(b, esc, 2);
-        } else if (c < 0x20) {
+        } else {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             e = ps_buf_append(b, esc, 6);
-        } else {
-            e = ps_buf_append(b, &s.p[i], 1);
         }
     }
+    if (e == PS_OK && s.len > run)
+        e = ps_buf_append(b, s.p + run, s.len - run);
     if (e == PS_OK)
         e = ps_buf_append(b, "\"", 1);
     return e;
