@@ -46,6 +46,11 @@ enum ps_err ps_json_parse(struct ps_arena *arena, struct ps_str text, size_t max
     if (text.len > max_bytes)
         return ps_diag_set(diag, PS_ERR_LIMIT, "JSON body of %zu bytes exceeds %zu", text.len,
                            max_bytes);
+    /* jansson stops at a NUL after a complete value; a body with one is malformed anyway */
+    const char *nul = text.len ? memchr(text.p, '\0', text.len) : NULL;
+    if (nul)
+        return ps_diag_set(diag, PS_ERR_INVALID, "malformed JSON: NUL byte at offset %zu",
+                           (size_t)(nul - text.p));
     if (ps_json_depth(text, max_depth) > max_depth)
         return ps_diag_set(diag, PS_ERR_LIMIT, "JSON nesting deeper than %zu", max_depth);
     json_error_t jerr;

@@ -171,6 +171,8 @@ Test(json, limits_and_errors)
     cr_assert_eq(ps_json_parse(a, PS_STR("{\"a\":1,\"a\":2}"), 1024, 8, &v, &d), PS_ERR_INVALID);
     cr_assert_eq(ps_json_parse(a, PS_STR("\"\\u0000\""), 1024, 8, &v, &d), PS_ERR_INVALID);
     cr_assert_eq(ps_json_parse(a, PS_STR("{} {}"), 1024, 8, &v, &d), PS_ERR_INVALID);
+    cr_assert_eq(ps_json_parse(a, (struct ps_str){"[1\0]", 4}, 1024, 8, &v, &d), PS_ERR_INVALID,
+                 "a NUL after a complete value is refused (found by fuzzing)");
     cr_assert_eq(ps_json_parse(a, PS_STR("\"\xff\""), 1024, 8, &v, &d), PS_ERR_INVALID);
     ps_arena_free(a);
 }

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# The whole test run: builds `build` (normal) and `build-asan` (AddressSanitizer + UBSan) and,
+# in each, runs the Criterion unit tests, the HTTP tests against the real binary and the fuzz
+# corpus replay; then the PostgreSQL suite if scripts/pg-suite.sh exists. Prints one line per
+# suite, details (logs) only on failure, and closes with exactly one line "N passed, N failed"
+# counting individual test cases over every suite. Exits non-zero when anything failed or a
+# suite could not run (a suite that could not run counts as one failed case).
+#
+# Usage: scripts/test.sh [-b normal|asan]... [-s unit|http|fuzz|pg]... [-k PATTERN]
+#   -b  builds to use (default: both)      -s  suites to run (default: all)
+#   -k  only HTTP tests whose name contains PATTERN (unittest -k)
+# Environment: PS_TEST_JOBS (parallel unit test processes, default 2); PS_BUILD_NORMAL and
+# PS_BUILD_ASAN (build directories, default build and build-asan).
+# See docs/testing.md.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$PWD
+
+builds=() suites=() http_filter=()
+while getopts "b:s:k:h" opt; do
+  case $opt in
+    b) builds+=("$OPTARG") ;;
+    s) suites+=("$OPTARG") ;;
+    k) http_filter+=(-k "$OPTARG") ;;
+    *) sed -n '2,15p' "$0"; exit 2 ;;
+  esac
+done
+[ ${#builds[@]} -eq 0 ] && builds=(normal asan)
+[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz pg)
+JOBS=${PS_TEST_JOBS:-2}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0}
+
+TOTAL_PASS=0
+TOTAL_FAIL=0
+T0=$(date +%s)
+
+want_suite() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+# record LABEL PASSED FAILED [NOTE]
+record() {
+  TOTAL_PASS=$((TOTAL_PASS + $2))
+  TOTAL_FAIL=$((TOTAL_FAIL + $3))
+  local status=ok
+  [ "$3" -gt 0 ] && status=FAIL
+  printf '%-22s %-4s %5d passed, %d failed%s\n' "$1" "$status" "$2" "$3" "${4:+  ($4)}"
+}
+
+# broken LABEL LOGFILE MESSAGE: a suite that could not run counts as one failed case.
+broken() {
+  printf '%-22s %-4s could not run: %s\n' "$1" "ERR" "$3"
+  show_log "$2"
+  TOTAL_FAIL=$((TOTAL_FAIL + 1))
+}
+
+show_log() {
+  [ -f "$1" ] || return 0
+  echo "---- last lines of $1 ----"
+  tail -n 60 "$1"
+  echo "----"
+}
+
+# Compiler and meson errors of a build log (the whole log can be long).
+show_build_errors() {
+  [ -f "$1" ] || return 0
+  echo "---- errors in $1 ----"
+  grep -E -A3 '(^| )(error|ERROR|FAILED)[: ]' "$1" | head -n 60 || tail -n 40 "$1"
+  echo "----"
+}
+
+# build_dir DIR MESONOPTS...: configure (once) and build; logs in DIR/test-logs.
+build_dir() {
+  local dir=$1; shift
+  mkdir -p "$dir/test-logs"
+  local log="$ROOT/$dir/test-logs/build.log"
+  : >"$log"
+  if [ -f "$dir/build.ninja" ]; then
+    meson configure "$dir" "$@" >>"$log" 2>&1 || return 1
+  else
+    meson setup "$dir" "$@" >>"$log" 2>&1 || return 1
+  fi
+  ninja -C "$dir" >>"$log" 2>&1
+}
+
+# ---- suites ------------------------------------------------------------------------------
+
+# Criterion unit tests through meson test; counts tests from each binary's Synthesis line.
+suite_unit() {
+  local dir=$1 label="unit[$2]" log="$ROOT/$1/test-logs/unit.log"
+  rm -f "$dir/meson-logs/testlog.json"  # never count a previous run's results
+  meson test -C "$dir" --no-rebuild --num-processes "$JOBS" --print-errorlogs >"$log" 2>&1
+  local rc=$?
+  local json="$dir/meson-logs/testlog.json"
+  if grep -q "No tests defined" "$log"; then
+    record "$label" 0 0 "no unit tests defined"
+    return
+  fi
+  if [ ! -s "$json" ]; then
+    broken "$label" "$log" "meson test wrote no $json (exit $rc)"
+    return
+  fi
+  local counts
+  counts=$(python3 "$ROOT/scripts/test_count.py" meson "$json") || {
+    broken "$label" "$log" "cannot read $json"; return; }
+  set -- $counts
+  record "$label" "$1" "$2" "$3 test programs"
+  if [ "$2" -gt 0 ] || [ $rc -ne 0 ]; then
+    [ "$2" -eq 0 ] && TOTAL_FAIL=$((TOTAL_FAIL + 1)) && echo "meson test exited $rc"
+    python3 "$ROOT/scripts/test_count.py" failures "$json"
+    echo "(full log: $log)"
+  fi
+}
+
+# HTTP tests (tests/http, Python unittest) against DIR/pocketstate.
+suite_http() {
+  local dir=$1 label="http[$2]" log="$ROOT/$1/test-logs/http.log"
+  if [ ! -x "$dir/pocketstate" ]; then
+    broken "$label" "" "$dir/pocketstate was not built"
+    return
+  fi
+  rm -f "$dir"/test-logs/server-*.log  # the harness appends: start each run afresh
+  PS_BIN="$ROOT/$dir/pocketstate" PS_TEST_LOGDIR="$ROOT/$dir/test-logs" \
+    python3 "$ROOT/tests/http/run.py" --log "$log" "${http_filter[@]}" >"$log.summary" 2>&1
+  local rc=$?
+  local line
+  line=$(grep '^RESULT ' "$log.summary" | tail -n 1)
+  if [ -z "$line" ]; then
+    broken "$label" "$log.summary" "tests/http/run.py exited $rc without a result"
+    return
+  fi
+  local p f s
+  p=$(sed -E 's/.*passed=([0-9]+).*/\1/' <<<"$line")
+  f=$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$line")
+  s=$(sed -E 's/.*skipped=([0-9]+).*/\1/' <<<"$line")
+  record "$label" "$p" "$f" "$s skipped"
+  if [ "$f" -gt 0 ]; then
+    grep -v '^RESULT ' "$log.summary" | head -n 200
+    echo "(full log: $log)"
+  fi
+}
+
+# Replays fuzz/corpus/<target>/* through DIR/fuzz/fuzz_<target>_replay; one case per target.
+suite_fuzz() {
+  local dir=$1 label="fuzz-replay[$2]" log="$ROOT/$1/test-logs/fuzz.log"
+  : >"$log"
+  local targets
+  targets=$(meson introspect --targets "$dir" 2>>"$log" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    n = t["name"]
+    if n.startswith("fuzz_") and n.endswith("_replay"):
+        print(n[len("fuzz_"):-len("_replay")])' 2>>"$log")
+  if [ -z "$targets" ]; then
+    broken "$label" "$log" "no fuzz_*_replay targets in $dir"
+    return
+  fi
+  local pass=0 fail=0 inputs=0 t
+  for t in $targets; do
+    if [ ! -d "fuzz/corpus/$t" ]; then
+      echo "fuzz target $t has no corpus fuzz/corpus/$t" >>"$log"
+      fail=$((fail + 1)); continue
+    fi
+    if ! ninja -C "$dir" "fuzz/fuzz_${t}_replay" >>"$log" 2>&1; then
+      echo "fuzz target $t: build failed" >>"$log"
+      show_build_errors "$log"
+      fail=$((fail + 1)); continue
+    fi
+    local out
+    if out=$(timeout 300 "$dir/fuzz/fuzz_${t}_replay" "fuzz/corpus/$t" 2>>"$log"); then
+      pass=$((pass + 1))
+      inputs=$((inputs + $(sed -E 's/replay: ([0-9]+) .*/\1/' <<<"$out")))
+    else
+      echo "fuzz target $t: replay failed (rerun with -v to see the input)" >>"$log"
+      fail=$((fail + 1))
+    fi
+  done
+  record "$label" "$pass" "$fail" "$inputs inputs"
+  [ "$fail" -gt 0 ] && show_log "$log"
+}
+
+# ---- PostgreSQL hook ---------------------------------------------------------------------
+# Skipped unless scripts/pg-suite.sh exists. Contract for that script: called once as
+#   scripts/pg-suite.sh BUILD_DIR
+# it starts (and stops) its own PostgreSQL, and its last line of output is
+# "N passed, N failed"; a non-zero exit without that line means it could not run.
+suite_pg() {
+  local dir=$1 label="pg[$2]" log="$ROOT/$1/test-logs/pg.log"
+  if [ ! -f scripts/pg-suite.sh ]; then
+    printf '%-22s %-4s (scripts/pg-suite.sh not present)\n' "$label" "skip"
+    return
+  fi
+  bash scripts/pg-suite.sh "$dir" >"$log" 2>&1
+  local rc=$?
+  local line
+  line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  if [ -z "$line" ]; then
+    broken "$label" "$log" "scripts/pg-suite.sh exited $rc without a result line"
+    return
+  fi
+  local p f
+  p=$(sed -E 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/' <<<"$line")
+  f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+  record "$label" "$p" "$f"
+  if [ "$f" -gt 0 ] || [ $rc -ne 0 ]; then
+    [ "$f" -eq 0 ] && TOTAL_FAIL=$((TOTAL_FAIL + 1)) && echo "pg-suite.sh exited $rc"
+    show_log "$log"
+  fi
+}
+
+# ---- main --------------------------------------------------------------------------------
+
+for b in "${builds[@]}"; do
+  case $b in
+    normal) dir=${PS_BUILD_NORMAL:-build}; opts=(-Dsanitize=false -Dtests=true) ;;
+    asan) dir=${PS_BUILD_ASAN:-build-asan}; opts=(-Dsanitize=true -Dtests=true) ;;
+    *) echo "unknown build $b (normal|asan)" >&2; exit 2 ;;
+  esac
+  t=$(date +%s)
+  if ! build_dir "$dir" "${opts[@]}"; then
+    broken "build[$b]" "" "meson/ninja failed"
+    show_build_errors "$dir/test-logs/build.log"
+    continue
+  fi
+  echo "build[$b]: $dir ready ($(( $(date +%s) - t )) s)"
+  want_suite unit && suite_unit "$dir" "$b"
+  want_suite http && suite_http "$dir" "$b"
+  want_suite fuzz && suite_fuzz "$dir" "$b"
+  if want_suite pg && [ "$b" = "${builds[0]}" ]; then
+    suite_pg "$dir" "$b"
+  fi
+done
+
+echo "total time: $(( $(date +%s) - T0 )) s"
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+[ "$TOTAL_FAIL" -eq 0 ]

@@ -1,0 +1,324 @@
+"""Every limit of the HTTP edge against the real binary (ARCHITECTURE.md rule 6): header size
+(431), body size (413, refused before the body is read), idle and whole-request timeouts
+(408 or close), connections per IP (429) and in total (503), malformed or mistyped JSON bodies
+(400/415). Limits are set low through DATA/config.json "limits". After each abuse the server
+must still answer /healthz."""
+import socket
+import time
+import unittest
+
+from psserver import (ServerTestCase, assert_problem, assert_raw_problem, make_rnokpp,
+                      raw_exchange, recv_all, status_of)
+
+IDLE_S = 2
+REQUEST_S = 3
+PER_IP = 4
+MAX_CONN = 8
+MAX_BODY = 65536
+
+
+def send_chunks_until_answer(s, total, chunk=b"x" * 8192):
+    """Sends a chunked body of `total` bytes, looking for an answer after each chunk (a
+    server that answers early and closes makes the kernel drop what it sent once our writes
+    hit the closed socket). Returns what was read."""
+    raw = b""
+    sent = 0
+    try:
+        while sent < total:
+            s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            sent += len(chunk)
+            got, closed = recv_all(s, timeout=0.02)
+            raw += got
+            if raw or closed:
+                break
+        else:
+            s.sendall(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    more, _ = recv_all(s, timeout=5)
+    return raw + more
+
+
+
+class SizeLimitsTest(ServerTestCase, unittest.TestCase):
+    SERVER_ARGS = {"limits": {"max_header_bytes": 8192, "max_body_bytes": MAX_BODY}}
+
+    def tearDown(self):
+        self.assertHealthy()
+
+    def test_header_over_8k_431(self):
+        req = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+        raw, _ = raw_exchange(self.server, req)
+        assert_raw_problem(self, raw, 431)
+
+    def test_many_headers_over_8k_431(self):
+        hdrs = b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 500) for i in range(20))
+        raw, _ = raw_exchange(self.server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + hdrs +
+                              b"\r\n")
+        assert_raw_problem(self, raw, 431)
+
+    def test_header_under_limit_ok(self):
+        req = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 6000 + b"\r\n\r\n"
+        raw, _ = raw_exchange(self.server, req)
+        self.assertEqual(status_of(raw), 200, raw[:300])
+
+    def test_long_request_line(self):
+        raw, closed = raw_exchange(self.server, b"GET /" + b"a" * 9000 +
+                                   b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertIn(status_of(raw), (414, 431), raw[:300])
+
+    def over_limit(self, method, path, content_length, extra=b""):
+        """Sends only the head of a request with a body over the limit; returns the answer,
+        which must come at once (the body is never sent)."""
+        s = self.server.connect()
+        try:
+            s.sendall(b"%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s"
+                      b"Content-Length: %d\r\n\r\n" % (method, path, extra, content_length))
+            t0 = time.monotonic()
+            raw, closed = recv_all(s, timeout=5)
+            self.assertLess(time.monotonic() - t0, 5)
+            return raw, closed
+        finally:
+            s.close()
+
+    def test_body_over_limit_413_before_reading(self):
+        # /healthz takes GET: the route exists, so only the body limit can refuse it.
+        for cl in (MAX_BODY + 1, 10 ** 12):
+            with self.subTest(content_length=cl):
+                raw, closed = self.over_limit(b"GET", b"/healthz", cl)
+                assert_raw_problem(self, raw, 413)
+                self.assertTrue(closed, "connection kept open with an unread body")
+
+    def test_body_at_limit_not_413(self):
+        s = self.server.connect()
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                      % MAX_BODY + b" " * MAX_BODY)
+            raw, _ = recv_all(s, timeout=5)
+            self.assertEqual(status_of(raw), 200, raw[:300])
+        finally:
+            s.close()
+
+    def test_chunked_body_over_limit_413(self):
+        # No Content-Length: the server must count while it reads and stop at the limit.
+        s = self.server.connect()
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            raw = send_chunks_until_answer(s, 4 * MAX_BODY)
+            assert_raw_problem(self, raw, 413)
+        finally:
+            s.close()
+
+    def test_body_over_limit_other_routes_refused_at_once(self):
+        # Routing may answer first (404/405); either way nothing waits for the body.
+        for method, path in ((b"POST", b"/healthz"), (b"PUT", b"/no/such/route"),
+                             (b"POST", b"/api/v1/registry/persons/3012011234")):
+            with self.subTest(method=method, path=path):
+                raw, closed = self.over_limit(method, path, 10 ** 9)
+                self.assertIn(status_of(raw), (401, 404, 405, 413), raw[:300])
+                self.assertTrue(closed, "connection kept open with an unread body")
+
+    def test_body_with_expect_continue_413(self):
+        raw, _ = self.over_limit(b"GET", b"/healthz", MAX_BODY * 4,
+                                 extra=b"Expect: 100-continue\r\n")
+        self.assertNotIn(b"100 Continue", raw[:40], "100 Continue for a body over the limit")
+        self.assertEqual(status_of(raw), 413, raw[:300])
+
+    def test_bad_content_length_400(self):
+        for cl in (b"abc", b"-1", b"1, 2", b"99999999999999999999999"):
+            with self.subTest(content_length=cl):
+                raw, closed = raw_exchange(self.server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                                           b"Content-Length: " + cl + b"\r\n\r\n", timeout=5)
+                st = status_of(raw)
+                self.assertTrue(st in (400, 413) or (st is None and closed), raw[:300])
+
+
+class TimeoutsTest(ServerTestCase, unittest.TestCase):
+    SERVER_ARGS = {"limits": {"idle_timeout_s": IDLE_S, "request_timeout_s": REQUEST_S}}
+
+    def tearDown(self):
+        self.assertHealthy()
+
+    def test_half_request_line_times_out(self):
+        s = self.server.connect()
+        try:
+            s.sendall(b"GET /heal")
+            t0 = time.monotonic()
+            raw, closed = recv_all(s, timeout=IDLE_S + 8)
+            took = time.monotonic() - t0
+            st = status_of(raw)
+            self.assertTrue(st == 408 or (not raw and closed),
+                            "after %.1f s: %r closed=%s" % (took, raw[:200], closed))
+            self.assertLess(took, IDLE_S + 6)
+        finally:
+            s.close()
+
+    def test_trickled_headers_hit_request_deadline(self):
+        # One header byte every 0.3 s keeps an idle timer alive; the whole-request deadline
+        # must still end it.
+        s = self.server.connect()
+        t0 = time.monotonic()
+        raw, closed = b"", False
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            limit = REQUEST_S + 6
+            while time.monotonic() - t0 < limit:
+                try:
+                    s.sendall(b"X")
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                raw, closed = recv_all(s, timeout=0.3)
+                if raw or closed:
+                    break
+            took = time.monotonic() - t0
+            st = status_of(raw)
+            self.assertTrue(st == 408 or (closed and not raw),
+                            "after %.1f s: %r closed=%s" % (took, raw[:200], closed))
+            self.assertLess(took, REQUEST_S + 5)
+        finally:
+            s.close()
+
+    def test_idle_keepalive_closed(self):
+        s = self.server.connect()
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            raw, closed = recv_all(s, timeout=5)
+            self.assertEqual(status_of(raw), 200, raw[:200])
+            self.assertFalse(closed)
+            t0 = time.monotonic()
+            rest, closed = recv_all(s, timeout=IDLE_S + 8)
+            self.assertTrue(closed, "idle keep-alive connection still open after %.1f s"
+                            % (time.monotonic() - t0))
+            self.assertNotIn(b"408", rest[:20], "408 sent on an idle connection")
+        finally:
+            s.close()
+
+
+class ConnectionLimitsTest(ServerTestCase, unittest.TestCase):
+    SERVER_ARGS = {"limits": {"max_per_ip": PER_IP, "max_connections": MAX_CONN,
+                              "idle_timeout_s": 30}}
+
+    def setUp(self):
+        self.held = []
+
+    def tearDown(self):
+        self.close_held()
+        self.assertHealthy()
+
+    def hold(self, source_ip):
+        """An open keep-alive connection that has completed one request."""
+        s = self.server.connect(source_ip=source_ip)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        raw, closed = recv_all(s, timeout=5)
+        self.assertEqual(status_of(raw), 200, "held connection %d from %s: %r"
+                         % (len(self.held), source_ip, raw[:200]))
+        self.held.append(s)
+        return s
+
+    def close_held(self):
+        for s in self.held:
+            s.close()
+        self.held = []
+
+    def test_per_ip_limit_429(self):
+        for _ in range(PER_IP):
+            self.hold("127.0.0.1")
+        raw, closed = raw_exchange(self.server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                   timeout=5)
+        self.assertEqual(status_of(raw), 429, "connection %d from one IP: %r closed=%s"
+                         % (PER_IP + 1, raw[:200], closed))
+        assert_raw_problem(self, raw, 429)
+        # another address is not limited
+        raw, _ = raw_exchange(self.server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                              timeout=5, source_ip="127.0.0.2")
+        self.assertEqual(status_of(raw), 200, raw[:200])
+        self.close_held()
+
+    def test_max_connections_503(self):
+        for i in range(MAX_CONN):
+            self.hold("127.0.0.%d" % (10 + i))  # one per address: under the per-IP limit
+        raw, closed = raw_exchange(self.server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                   timeout=5, source_ip="127.0.0.99")
+        self.assertEqual(status_of(raw), 503, "connection %d: %r closed=%s"
+                         % (MAX_CONN + 1, raw[:200], closed))
+        assert_raw_problem(self, raw, 503)
+        self.close_held()
+
+    def test_limits_released_after_close(self):
+        for round_ in range(3):
+            for _ in range(PER_IP):
+                self.hold("127.0.0.1")
+            self.close_held()
+            self.assertHealthy()
+
+
+class BodyRouteTest(ServerTestCase, unittest.TestCase):
+    """Malformed or mistyped bodies on a route that takes JSON (found in openapi.json)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.route = None
+        doc = cls.server.get("/api/openapi.json").json()
+        for path, item in sorted(doc.get("paths", {}).items()):
+            for m, op in item.items():
+                content = (op.get("requestBody") or {}).get("content", {}) \
+                    if isinstance(op, dict) else {}
+                if "application/json" in content:
+                    cls.route = (m.upper(), cls.fill(path))
+                    return
+
+    @staticmethod
+    def fill(path):
+        out = []
+        for seg in path.split("/"):
+            if seg.startswith("{") and seg.endswith("}"):
+                seg = make_rnokpp(30000, 123, 3) if "rnokpp" in seg else "x"
+            out.append(seg)
+        return "/".join(out)
+
+    def setUp(self):
+        if not self.route:
+            self.skipTest("no route with an application/json request body in openapi.json yet")
+
+    def tearDown(self):
+        if self.route:
+            self.assertHealthy()
+
+    def send(self, body, ctype):
+        m, path = self.route
+        return self.server.request(m, path, body=body, auth=True,
+                                   headers={"Content-Type": ctype} if ctype else {})
+
+    def test_malformed_json_400(self):
+        for body in (b'{"a":', b"{'a':1}", b'{"a":1}{"b":2}', b'\xff\xfe', b'{"a":1,"a":2}'):
+            with self.subTest(body=body):
+                assert_problem(self, self.send(body, "application/json"), 400)
+
+    def test_wrong_content_type_415(self):
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", None):
+            with self.subTest(ctype=ctype):
+                assert_problem(self, self.send(b"{}", ctype), 415)
+
+    def test_too_deep_json(self):
+        r = self.send(b"[" * 1000 + b"]" * 1000, "application/json")
+        self.assertIn(r.status, (400, 413, 422), r)
+
+    def test_chunked_body_over_limit_413(self):
+        m, path = self.route
+        s = self.server.connect()
+        try:
+            s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                       "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       % (m, path, self.server.token)).encode())
+            raw = send_chunks_until_answer(s, 2 * 1024 * 1024, chunk=b"[" + b"1," * 4096)
+            self.assertEqual(status_of(raw), 413, raw[:300])
+        except socket.timeout:
+            self.fail("server neither read nor refused a chunked body over the limit")
+        finally:
+            s.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
