@@ -702,7 +702,7 @@ static enum ps_err own_conn(struct ps_store *s, const char *what, struct ps_conn
 
 enum ps_err ps_store_read(struct ps_store *s, ps_tx_fn fn, void *ctx, struct ps_diag *diag)
 {
-    struct ps_conn *c;
+    struct ps_conn *c = NULL;
     enum ps_err err = own_conn(s, "ps_store_read inside a write job; read through the job's tx",
                                &c, diag);
     if (err != PS_OK)
@@ -723,7 +723,7 @@ enum ps_err ps_store_read(struct ps_store *s, ps_tx_fn fn, void *ctx, struct ps_
 
 enum ps_err ps_store_bulk(struct ps_store *s, ps_tx_fn fn, void *ctx, struct ps_diag *diag)
 {
-    struct ps_conn *c;
+    struct ps_conn *c = NULL;
     enum ps_err err = own_conn(s, "ps_store_bulk inside a write job", &c, diag);
     if (err != PS_OK)
         return err;
@@ -763,7 +763,7 @@ enum ps_err ps_store_bulk(struct ps_store *s, ps_tx_fn fn, void *ctx, struct ps_
 
 enum ps_err ps_store_backup(struct ps_store *s, const char *dest_path, struct ps_diag *diag)
 {
-    struct ps_conn *c;
+    struct ps_conn *c = NULL;
     enum ps_err err = own_conn(s, "ps_store_backup inside a write job", &c, diag);
     if (err != PS_OK)
         return err;
@@ -1040,7 +1040,7 @@ static enum ps_err start_committers(struct ps_store *s, struct ps_diag *diag)
         return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory for committers");
     s->ncommitters = s->opts.committers;
     for (int i = 0; i < s->ncommitters; i++) {
-        struct ps_conn *c;
+        struct ps_conn *c = NULL;
         enum ps_err err = s->be->open(s, s->target, &s->opts, true, &c, diag);
         if (err != PS_OK)
             return err;

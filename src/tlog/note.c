@@ -349,7 +349,7 @@ enum ps_err ps_note_verifier_parse(struct ps_str vkey, struct ps_note_verifier *
                                    struct ps_diag *diag)
 {
     struct ps_str name, b64;
-    uint32_t id;
+    uint32_t id = 0;
     uint8_t raw[1 + PS_NOTE_PUBLIC_KEY_LEN + 1];
     size_t len = 0;
     enum ps_err err = split_key(vkey, &name, &id, &b64, diag);
@@ -413,7 +413,7 @@ enum ps_err ps_note_signer_parse(struct ps_str skey, struct ps_note_signer **out
 {
     static const struct ps_str lead = PS_STR("PRIVATE+KEY+");
     struct ps_str name, b64;
-    uint32_t id;
+    uint32_t id = 0;
     uint8_t raw[1 + 32 + 1];
     size_t len = 0;
     enum ps_err err = PS_ERR_INVALID;
