@@ -46,6 +46,7 @@ extern const struct ps_cli_cmd ps_cli_cmd_init;
 extern const struct ps_cli_cmd ps_cli_cmd_serve;
 extern const struct ps_cli_cmd ps_cli_cmd_demo;
 extern const struct ps_cli_cmd ps_cli_cmd_backup;
+extern const struct ps_cli_cmd ps_cli_cmd_routes;
 
 /* Prints the command's help to stdout. */
 void ps_cli_print_help(const struct ps_cli_cmd *cmd);

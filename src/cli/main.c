@@ -11,6 +11,7 @@ static const struct ps_cli_cmd *const commands[] = {
     &ps_cli_cmd_serve,
     &ps_cli_cmd_demo,
     &ps_cli_cmd_backup,
+    &ps_cli_cmd_routes,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
