@@ -54,6 +54,9 @@ static int help_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* the human-readable lines on stdout interleave with the JSON log on stderr in order,
+     * even when both go to one pipe (make run | tee) */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2)
         return ps_cli_usage(NULL, "missing command");
     const char *name = argv[1];
