@@ -6,13 +6,35 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
+
+/* WAL pages after which the background checkpointer is woken, and after which the writer
+ * checkpoints by itself because the background one is not keeping up. */
+#define CKPT_WAKE_FRAMES 1000
+#define CKPT_INLINE_FRAMES 200000
+/* Read through a memory map instead of a pread per page (reads are the hot path of every
+ * lookup); pages beyond it are read as usual. */
+#define SQ_MMAP_BYTES "1073741824"
+#define SQ_CACHE_KIB "32768"
+
+/* The writer's checkpoints run on their own thread and connection, so that copying the WAL
+ * into the database (and its fsync) never stalls a commit. */
+struct checkpointer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    sqlite3 *db;
+    bool stop, pending;
+};
 
 /* Fixed control statements, prepared once per connection on first use. */
 enum ctl { CTL_BEGIN, CTL_BEGIN_IMM, CTL_BEGIN_EXCL, CTL_COMMIT, CTL_ROLLBACK, CTL_SAVEPOINT,
@@ -37,6 +59,7 @@ struct sq_conn {
     sqlite3_stmt *ctl[CTL_COUNT];
     bool reader;      /* query_only outside bulk loads */
     bool unlocked;    /* query_only lifted for the current bulk transaction */
+    struct checkpointer *ckpt; /* the writer's, NULL on readers */
 };
 
 struct sq_stmt {
@@ -155,7 +178,8 @@ static enum ps_err configure(struct sq_conn *c, const struct ps_store_opts *o,
     char *emsg = NULL;
     int rc = sqlite3_exec(c->db,
                           "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                          "PRAGMA trusted_schema=OFF",
+                          "PRAGMA trusted_schema=OFF; PRAGMA mmap_size=" SQ_MMAP_BYTES "; "
+                          "PRAGMA cache_size=-" SQ_CACHE_KIB,
                           NULL, NULL, &emsg);
     if (rc != SQLITE_OK) {
         err = map_rc(c->db, rc, msg);
@@ -170,11 +194,111 @@ static enum ps_err configure(struct sq_conn *c, const struct ps_store_opts *o,
     return PS_OK;
 }
 
+static void *checkpointer_main(void *arg)
+{
+    struct checkpointer *k = arg;
+    pthread_mutex_lock(&k->lock);
+    while (!k->stop) {
+        if (!k->pending) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&k->wake, &k->lock, &until);
+        }
+        if (k->stop)
+            break;
+        k->pending = false;
+        pthread_mutex_unlock(&k->lock);
+        /* PASSIVE never waits for readers or the writer: it copies what it can */
+        int rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            ps_log(PS_LOG_WARN, "sqlite checkpoint: %s", sqlite3_errmsg(k->db));
+        pthread_mutex_lock(&k->lock);
+    }
+    pthread_mutex_unlock(&k->lock);
+    return NULL;
+}
+
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct checkpointer *k = arg;
+    if (frames >= CKPT_INLINE_FRAMES) {
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
+    if (frames >= CKPT_WAKE_FRAMES) {
+        pthread_mutex_lock(&k->lock);
+        if (!k->pending) {
+            k->pending = true;
+            pthread_cond_signal(&k->wake);
+        }
+        pthread_mutex_unlock(&k->lock);
+    }
+    return SQLITE_OK;
+}
+
+static void checkpointer_stop(struct checkpointer *k)
+{
+    if (!k)
+        return;
+    pthread_mutex_lock(&k->lock);
+    k->stop = true;
+    pthread_cond_signal(&k->wake);
+    pthread_mutex_unlock(&k->lock);
+    pthread_join(k->thread, NULL);
+    /* one last full copy so that a clean shutdown leaves a small WAL */
+    (void)sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    sqlite3_close_v2(k->db);
+    pthread_cond_destroy(&k->wake);
+    pthread_mutex_destroy(&k->lock);
+    ps_free(k);
+}
+
+/* Turns off the writer's automatic checkpoints and starts the background checkpointer on a
+ * connection of its own. */
+static enum ps_err checkpointer_start(struct sq_conn *c, const char *target,
+                                      const struct ps_store_opts *o, struct ps_diag *diag)
+{
+    struct checkpointer *k = ps_calloc(1, sizeof *k);
+    if (!k)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory starting the checkpointer");
+    int rc = sqlite3_open_v2(target, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(k->db, o->busy_timeout_ms);
+        rc = sqlite3_exec(k->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        ps_diag_set(diag, PS_ERR_STORE, "cannot open the checkpoint connection: %s",
+                    k->db ? sqlite3_errmsg(k->db) : "out of memory");
+        sqlite3_close_v2(k->db);
+        ps_free(k);
+        return PS_ERR_STORE;
+    }
+    pthread_mutex_init(&k->lock, NULL);
+    pthread_cond_init(&k->wake, NULL);
+    if (pthread_create(&k->thread, NULL, checkpointer_main, k) != 0) {
+        pthread_cond_destroy(&k->wake);
+        pthread_mutex_destroy(&k->lock);
+        sqlite3_close_v2(k->db);
+        ps_free(k);
+        return ps_diag_set(diag, PS_ERR_STORE, "cannot start the checkpoint thread");
+    }
+    sqlite3_wal_autocheckpoint(c->db, 0);
+    sqlite3_wal_hook(c->db, on_wal_commit, k);
+    c->ckpt = k;
+    return PS_OK;
+}
+
 static void sq_close(struct ps_conn *pc)
 {
     struct sq_conn *c = sqc(pc);
     if (!c)
         return;
+    if (c->ckpt) {
+        sqlite3_wal_hook(c->db, NULL, NULL);
+        checkpointer_stop(c->ckpt);
+        c->ckpt = NULL;
+    }
     for (int i = 0; i < CTL_COUNT; i++)
         sqlite3_finalize(c->ctl[i]);
     /* sqlite3_close_v2 defers the close if a statement was leaked; the dispatcher finalizes
@@ -209,6 +333,8 @@ static enum ps_err sq_open(struct ps_store *s, const char *target, const struct 
         goto fail;
     }
     err = configure(c, o, diag);
+    if (err == PS_OK && writer)
+        err = checkpointer_start(c, target, o, diag);
     if (err != PS_OK)
         goto fail;
     *out = &c->base;
