@@ -31,7 +31,9 @@ typedef void (*ps_handler_fn)(struct ps_req *req);
 
 struct ps_route {
     const char *method;   /* "GET", "POST", ... */
-    const char *pattern;  /* "/api/v1/registry/persons/{rnokpp}": {name} matches one segment */
+    const char *pattern;  /* "/api/v1/registry/persons/{rnokpp}": {name} matches one segment;
+                           * a last segment "{name...}" matches one or more (the rest of the
+                           * path, slashes included) */
     ps_handler_fn fn;
     size_t max_body;      /* 0: the server's default limit */
     unsigned flags;       /* route-specific bits for the application (e.g. auth required) */
@@ -134,10 +136,15 @@ struct ps_http_limits {
                                 * 431 (or 414 for a huge request line) and closes. */
     size_t max_body_bytes;     /* default 1 MiB -> 413; a route may override. Checked on
                                 * Content-Length before reading, and while a chunked body
-                                * streams (drained up to 64 KiB more, then 413, else closed) */
-    unsigned idle_timeout_s;   /* default 30: no bytes for this long -> connection closed */
-    unsigned request_timeout_s;/* whole request read deadline; default 30 -> 408 when the
-                                * headers end late; past it during a body -> closed */
+                                * streams (413 + close as soon as it goes past) */
+    unsigned idle_timeout_s;   /* default 30: no bytes for this long -> connection closed
+                                * (a partial request gets a 408 first, see below) */
+    unsigned request_timeout_s;/* whole-request read deadline, from the request's first
+                                * byte (accept, for a connection's first request) to the end
+                                * of its body; default 30 -> 408 + close, whether headers or
+                                * body are still arriving. Handlers and keep-alive pauses do
+                                * not count. Bytes without a request line, then 2 s of
+                                * silence (at most half the smaller timeout): 408 + close. */
     unsigned max_connections;  /* default 1024 -> 503 + close (MHD's hard limit is higher) */
     unsigned max_per_ip;       /* default 256 -> 429 + close; 0: no limit */
     unsigned threads;          /* 0: one per core */

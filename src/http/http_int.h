@@ -24,6 +24,19 @@ enum req_state {
     PS_RS_DONE,        /* response queued */
 };
 
+/* ps_http_conn.rx_, read and written with __atomic builtins: what the connection waits for,
+ * which is what the deadline sweep (server.c) may cut. Only the sweep and a thread that
+ * answers past MHD move a connection to LINGER, always by compare-and-swap. */
+enum ps_rx {
+    PS_RX_FIRST = 0, /* accepted, no request line yet */
+    PS_RX_WAIT,      /* keep-alive: waiting for the next request line */
+    PS_RX_HEAD,      /* request line in, headers arriving */
+    PS_RX_BODY,      /* headers in, body arriving, nothing answered */
+    PS_RX_NONE,      /* handler running, suspended, or a response queued: no read deadline */
+    PS_RX_LINGER,    /* answered past MHD, write side shut; read side shut at deadline_ns */
+    PS_RX_DEAD,      /* both sides shut: MHD closes the connection */
+};
+
 /* Why a connection is refused (decided once, when it is accepted). */
 enum ps_conn_over { PS_OVER_NONE, PS_OVER_CONNS, PS_OVER_IP };
 
@@ -40,7 +53,6 @@ struct ps_http_conn {
     bool in_request;     /* between the URI callback and NOTIFY_COMPLETED */
     bool zombie;         /* abandoned at shutdown: never freed (see ps_req_suspend) */
     bool must_close;     /* answer with Connection: close */
-    bool too_large;      /* body went past the limit: draining */
     bool pending;        /* a 404/405 is prepared, sent at the final call */
     bool suspended_list; /* on the server's list of suspended requests */
     uint8_t ip[16];
@@ -49,7 +61,13 @@ struct ps_http_conn {
     int sent_status;     /* status queued to MHD, 0 before */
     char *body;          /* in the arena */
     size_t body_len, body_cap, body_limit, drained;
-    int64_t deadline_ns; /* monotonic; whole-request read deadline */
+    int fd;              /* MHD's socket, for answers written past MHD */
+    int rx_;             /* enum ps_rx, atomic */
+    int raw_status_;     /* atomic: status written past MHD (log, metrics), 0 if none */
+    int64_t accepted_ns;
+    int64_t deadline_ns; /* atomic; monotonic: when the sweep cuts the current rx_ stage */
+    int64_t linger_ns;   /* atomic; LINGER: when the sweep shuts the read side */
+    struct ps_http_conn *next_conn, *prev_conn; /* every connection (server's conn_lock) */
     struct ps_http_conn *next_susp, *prev_susp;
     struct ps_http_conn *next_zombie;
 };

@@ -1,5 +1,6 @@
 /* The router: a route table compiled into per-route segment lists, matched by method and raw
- * path with "{name}" parameters and static-beats-parameter precedence. Matching is a pure
+ * path with "{name}" parameters, a final "{name...}" catch-all, and static-beats-parameter
+ * precedence. Matching is a pure
  * function (no allocation, no locks) so the server threads and the fuzz target share it. */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #define MAX_METHODS_TEXT 128
 
 struct seg {
-    struct ps_str text; /* static text, or the parameter name without braces */
+    struct ps_str text; /* static text, or the parameter name without braces (and dots) */
     bool param;
 };
 
@@ -20,6 +21,7 @@ struct croute {
     struct ps_str method;
     struct seg segs[PS_ROUTE_MAX_SEGMENTS];
     size_t nsegs;
+    bool rest;          /* the last segment is "{name...}": it takes the rest of the path */
     uint32_t rank;      /* bit (31 - i) set when segment i is static: higher is more specific */
     size_t shape;       /* index of the first route with the same shape (for Allow) */
     char allow[MAX_METHODS_TEXT];
@@ -107,12 +109,17 @@ static enum ps_err compile_one(const struct ps_route *rt, struct croute *c, stru
     c->route = rt;
     c->method = ps_str_from_cstr(rt->method);
     c->nsegs = (size_t)n;
+    c->rest = false;
     c->rank = 0;
     for (int i = 0; i < n; i++) {
         struct ps_str s = raw[i];
         bool open = s.p[0] == '{', close = s.p[s.len - 1] == '}';
         if (open || close) {
             struct ps_str name = {s.p + 1, s.len >= 2 ? s.len - 2 : 0};
+            if (name.len > 3 && memcmp(name.p + name.len - 3, "...", 3) == 0 && i == n - 1) {
+                name.len -= 3;
+                c->rest = true;
+            }
             if (!open || !close || !valid_param_name(name))
                 return ps_diag_set(d, PS_ERR_INVALID, "route %s: bad parameter", rt->pattern);
             if (++nparams > PS_ROUTE_MAX_PARAMS)
@@ -131,7 +138,7 @@ static enum ps_err compile_one(const struct ps_route *rt, struct croute *c, stru
 
 static bool same_shape(const struct croute *a, const struct croute *b)
 {
-    if (a->nsegs != b->nsegs || a->rank != b->rank)
+    if (a->nsegs != b->nsegs || a->rank != b->rank || a->rest != b->rest)
         return false;
     for (size_t i = 0; i < a->nsegs; i++)
         if (!a->segs[i].param && !ps_str_eq(a->segs[i].text, b->segs[i].text))
@@ -211,9 +218,9 @@ void ps_router_free(struct ps_router *r)
 
 static bool path_matches(const struct croute *c, const struct ps_str *segs, size_t n)
 {
-    if (c->nsegs != n)
+    if (c->rest ? n < c->nsegs : c->nsegs != n)
         return false;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < c->nsegs; i++)
         if (!c->segs[i].param && !ps_str_eq(c->segs[i].text, segs[i]))
             return false;
     return true;
@@ -226,7 +233,8 @@ static bool method_matches(const struct croute *c, struct ps_str method)
     return ps_str_eq_cstr(method, "HEAD") && ps_str_eq_cstr(c->method, "GET");
 }
 
-static void fill(const struct croute *c, const struct ps_str *segs, struct ps_req *req)
+static void fill(const struct croute *c, const struct ps_str *segs, size_t n,
+                 struct ps_req *req)
 {
     req->route = c->route;
     req->nparams = 0;
@@ -235,6 +243,8 @@ static void fill(const struct croute *c, const struct ps_str *segs, struct ps_re
             continue;
         req->param_names[req->nparams] = c->segs[i].text;
         req->params[req->nparams] = segs[i];
+        if (c->rest && i == c->nsegs - 1) /* through the end of the last segment */
+            req->params[req->nparams].len = (size_t)(segs[n - 1].p + segs[n - 1].len - segs[i].p);
         req->nparams++;
     }
 }
@@ -258,14 +268,16 @@ enum ps_route_match ps_router_match(const struct ps_router *r, struct ps_str met
             best_path = c;
         if (!method_matches(c, method))
             continue;
-        /* an exact method beats the HEAD->GET fallback on the same shape */
+        /* an exact method beats the HEAD->GET fallback on the same shape; a fixed number of
+         * segments beats a catch-all of the same rank */
         if (!best || c->rank > best->rank ||
-            (c->rank == best->rank && ps_str_eq(c->method, method)))
+            (c->rank == best->rank && (best->rest && !c->rest)) ||
+            (c->rank == best->rank && best->rest == c->rest && ps_str_eq(c->method, method)))
             best = c;
     }
     if (best) {
         if (req)
-            fill(best, segs, req);
+            fill(best, segs, (size_t)n, req);
         return PS_ROUTE_FOUND;
     }
     if (!best_path)

@@ -1,13 +1,16 @@
 /* The server: libmicrohttpd (internal epoll thread pool) driving the per-connection request
  * state machine (headers -> limits and routing -> body -> handler -> maybe suspend/resume ->
  * response), connection limits with an answer (503/429) below MHD's hard limits, the
- * request log line and graceful shutdown. docs/internals/http.md explains the invariants. */
+ * whole-request deadline (a sweep thread), the request log line and graceful shutdown.
+ * docs/internals/http.md explains the invariants. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received (glibc's lacks it) */
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +26,11 @@
 #define DRAIN_MAX (64u * 1024)       /* body bytes swallowed past the limit before closing */
 #define OUT_KEEP_MAX (256u * 1024)   /* response buffer capacity kept between requests */
 #define MIN_MEMORY_LIMIT (32u * 1024)
+#define NS_PER_MS 1000000ll
+#define NS_PER_S 1000000000ll
+/* Bytes but no request line, then silence this long: cut (408). Long enough for one TCP
+ * retransmission (initial RTO 1 s) of a stalled request line. */
+#define QUIET_MAX_NS (2 * NS_PER_S)
 
 enum phase { PH_HEADERS, PH_BODY, PH_HANDLER, PH_DONE };
 
@@ -49,6 +57,17 @@ struct ps_http_server {
     size_t ip_cap; /* power of two */
     pthread_mutex_t susp_lock;
     struct ps_http_conn *susp_head;
+    /* the deadline sweep: every connection on a list, walked every sweep_ns */
+    pthread_mutex_t conn_lock; /* the list; held while the sweep touches a socket */
+    struct ps_http_conn *conn_head;
+    pthread_mutex_t sweep_lock;
+    pthread_cond_t sweep_cond; /* CLOCK_MONOTONIC */
+    bool sweep_stop, sweep_running;
+    pthread_t sweep_thread;
+    int64_t sweep_ns;   /* period */
+    int64_t request_ns; /* limits.request_timeout_s */
+    int64_t quiet_ns;   /* bytes but no request line, then silence this long: 400 */
+    int64_t idle_ns;
 };
 
 /* ---------- limits, defaults ---------- */
@@ -182,6 +201,32 @@ static void susp_remove(struct ps_http_server *s, struct ps_http_conn *c)
 
 /* ---------- connections ---------- */
 
+/* The list the sweep walks. MHD calls NOTIFY_CONNECTION closed before it closes the socket,
+ * so while conn_lock is held every listed connection's fd is still its own. */
+static void conn_list_add(struct ps_http_server *s, struct ps_http_conn *c)
+{
+    pthread_mutex_lock(&s->conn_lock);
+    c->prev_conn = NULL;
+    c->next_conn = s->conn_head;
+    if (s->conn_head)
+        s->conn_head->prev_conn = c;
+    s->conn_head = c;
+    pthread_mutex_unlock(&s->conn_lock);
+}
+
+static void conn_list_remove(struct ps_http_server *s, struct ps_http_conn *c)
+{
+    pthread_mutex_lock(&s->conn_lock);
+    if (c->prev_conn)
+        c->prev_conn->next_conn = c->next_conn;
+    else
+        s->conn_head = c->next_conn;
+    if (c->next_conn)
+        c->next_conn->prev_conn = c->prev_conn;
+    c->next_conn = c->prev_conn = NULL;
+    pthread_mutex_unlock(&s->conn_lock);
+}
+
 static void conn_address(struct ps_http_conn *c)
 {
     const union MHD_ConnectionInfo *ci =
@@ -226,6 +271,13 @@ static void conn_started(struct ps_http_server *s, struct MHD_Connection *mc, vo
     c->mhd = mc;
     ps_buf_init(&c->req.out, s->lim.max_response_bytes);
     conn_address(c);
+    const union MHD_ConnectionInfo *fi =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+    c->fd = fi ? fi->connect_fd : -1;
+    /* the first request's clock starts at accept: clients send at once */
+    c->accepted_ns = ps_clock_mono_ns();
+    c->rx_ = PS_RX_FIRST;
+    c->deadline_ns = c->accepted_ns + s->request_ns;
     if (ps_http_metrics_conns(s->metrics) > (long)s->lim.max_connections) {
         c->over = PS_OVER_CONNS;
     } else if (s->lim.max_per_ip) {
@@ -234,6 +286,8 @@ static void conn_started(struct ps_http_server *s, struct MHD_Connection *mc, vo
             c->over = PS_OVER_IP;
     }
     *sock_ctx = c;
+    if (c->fd >= 0) /* always, in practice; without it only the idle timeout applies */
+        conn_list_add(s, c);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *mc, void **sock_ctx,
@@ -249,6 +303,8 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **sock_ctx,
     if (!c)
         return;
     *sock_ctx = NULL;
+    if (c->fd >= 0)
+        conn_list_remove(s, c);
     if (c->ip_counted)
         ip_release(s, c->ip);
     if (!c->zombie)
@@ -289,10 +345,19 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
     req->conn_ = c;
     req->start_ns_ = ps_clock_mono_ns();
     req->client_ip = ps_str_from_cstr(c->ip_text);
-    c->deadline_ns = req->start_ns_ + (int64_t)s->lim.request_timeout_s * 1000000000;
+    /* the deadline counts from the request's first byte, which MHD does not report: the
+     * earlier of "request line in + timeout" and the bound set at accept or at the end of
+     * the previous request. Plain stores: a sweep that claims the connection in between
+     * answers it once more at worst (docs/internals/http.md). */
+    int64_t dl = req->start_ns_ + s->request_ns;
+    if (dl < __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
+        __atomic_store_n(&c->deadline_ns, dl, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&c->rx_, __ATOMIC_RELAXED) <= PS_RX_WAIT)
+        __atomic_store_n(&c->rx_, PS_RX_HEAD, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->raw_status_, 0, __ATOMIC_RELAXED);
     c->route_idx = s->nroutes;
     c->sent_status = 0;
-    c->must_close = c->too_large = c->pending = false;
+    c->must_close = c->pending = false;
     c->body = NULL;
     c->body_len = c->body_cap = c->drained = 0;
     c->in_request = true;
@@ -320,6 +385,7 @@ static enum MHD_Result queue(struct ps_http_conn *c)
 {
     struct ps_req *req = &c->req;
     c->phase_ = PH_DONE;
+    __atomic_store_n(&c->rx_, PS_RX_NONE, __ATOMIC_RELAXED);
     if (!c->zombie) /* an abandoned request stays ABANDONED for the late ps_req_resume */
         __atomic_store_n(&req->state_, PS_RS_DONE, __ATOMIC_SEQ_CST);
     struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -351,6 +417,183 @@ static enum MHD_Result refuse(struct ps_http_conn *c, int status, const char *sl
     ps_resp_problem(&c->req, status, slug, title, "%s", detail);
     c->must_close = close;
     return queue(c);
+}
+
+/* ---------- answers past MHD, the deadline sweep ---------- */
+
+/* MHD 0.9.75 can only queue a response once a request is fully received, and has no hook
+ * while a request line or headers arrive. A request that must be cut at those points gets
+ * its answer written straight to the socket (plain TCP only: this server never uses TLS),
+ * at a moment MHD writes nothing on that connection: no response queued, or between
+ * requests. docs/internals/http.md has the protocol. */
+
+static void http_date(char out[32])
+{
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = (time_t)(ps_clock_now_ms() / 1000);
+    struct tm tm;
+    out[0] = '\0';
+    if (!gmtime_r(&t, &tm) || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
+        tm.tm_mon > 11)
+        return;
+    int n = snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+                     tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
+    if (n < 0 || n >= 32)
+        out[0] = '\0';
+}
+
+/* Writes req's response (status, content type, body, request id) with Connection: close and
+ * shuts the write side. Non-blocking: a full send buffer loses the answer, not the thread. */
+static void send_past_mhd(struct ps_http_conn *c, const struct ps_req *req)
+{
+    char date[32], head[512];
+    http_date(date);
+    const char *reason = MHD_get_reason_phrase_for((unsigned)req->status);
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: %s\r\n"
+                     "X-Request-Id: %s\r\nContent-Length: %zu\r\n\r\n",
+                     req->status, reason ? reason : "Unknown", date,
+                     req->content_type ? req->content_type : "application/octet-stream",
+                     req->request_id, req->out.len);
+    if (n > 0 && (size_t)n < sizeof head) {
+        struct iovec iov[2] = {{head, (size_t)n}, {req->out.p, req->out.len}};
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = req->out.len ? 2 : 1};
+        if (sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+            ps_log(PS_LOG_INFO, "http: answer %d to %s not sent: %s", req->status, c->ip_text,
+                   strerror(errno));
+    }
+    shutdown(c->fd, SHUT_WR);
+}
+
+/* Moves the connection from stage `from` to LINGER: this thread alone answers it now. The
+ * sweep shuts the read side one period later, so the client reads the answer before a close
+ * with unread input resets the connection. False when another thread got there first. */
+static bool claim(struct ps_http_conn *c, int from)
+{
+    __atomic_store_n(&c->linger_ns, ps_clock_mono_ns() + c->srv->sweep_ns, __ATOMIC_RELAXED);
+    return __atomic_compare_exchange_n(&c->rx_, &from, PS_RX_LINGER, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
+}
+
+/* On the connection's thread, mid-body: answer now with a problem, Connection: close. */
+static void answer_now(struct ps_http_conn *c, int status, const char *slug, const char *title,
+                       const char *detail)
+{
+    if (!claim(c, PS_RX_BODY))
+        return;
+    ps_resp_problem(&c->req, status, slug, title, "%s", detail);
+    c->must_close = true;
+    c->phase_ = PH_DONE;
+    send_past_mhd(c, &c->req);
+    c->sent_status = c->req.status;
+}
+
+/* On the sweep thread, for a connection claimed out of `from`. The request (if any) belongs
+ * to its server thread, so the answer is built apart with its own request id. */
+static void sweep_answer(struct ps_http_conn *c, int status, const char *slug,
+                         const char *title, const char *detail)
+{
+    struct ps_req r;
+    memset(&r, 0, sizeof r);
+    ps_buf_init(&r.out, 4096);
+    struct ps_uuid u = ps_uuid7();
+    char id[37];
+    ps_uuid_fmt(&u, id);
+    memcpy(r.request_id, id, sizeof id);
+    ps_resp_problem(&r, status, slug, title, "%s", detail);
+    send_past_mhd(c, &r);
+    ps_buf_reset(&r.out);
+    __atomic_store_n(&c->raw_status_, status, __ATOMIC_RELAXED);
+    ps_log(PS_LOG_INFO, "http: %s: %s: answered %d, closing", c->ip_text, detail, status);
+}
+
+/* What the kernel saw arrive on a connection whose request line MHD has not produced. */
+static bool tcp_received(int fd, int64_t *quiet_ns)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
+        return false; /* unknown (kernel < 4.1): treated as nothing received */
+    *quiet_ns = (int64_t)ti.tcpi_last_data_recv * NS_PER_MS;
+    return ti.tcpi_bytes_received > 0;
+}
+
+/* Before the first request line. MHD 0.9.75 closes on a request line without a space but
+ * takes one that starts with NUL for an empty line and waits; it never tells us either
+ * way, so garbage and a request line that stopped half-way look the same from here: bytes
+ * arrived, then silence. Both get a 408 once quiet for quiet_ns (before MHD's idle timeout
+ * would close silently), as does a request line still trickling at the deadline. A client
+ * that sent nothing at all is closed silently at the deadline, as the idle timeout would. */
+static void sweep_first(struct ps_http_server *s, struct ps_http_conn *c, int64_t now)
+{
+    int64_t quiet = 0;
+    bool got = tcp_received(c->fd, &quiet);
+    bool late = now > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED);
+    if (got && (late || quiet >= s->quiet_ns)) {
+        if (claim(c, PS_RX_FIRST))
+            sweep_answer(c, 408, "request-timeout", "Request Timeout",
+                         "no complete request line arrived in time");
+        return;
+    }
+    int exp = PS_RX_FIRST;
+    if (!got && late &&
+        __atomic_compare_exchange_n(&c->rx_, &exp, PS_RX_DEAD, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        shutdown(c->fd, SHUT_RDWR);
+}
+
+static void sweep_conn(struct ps_http_server *s, struct ps_http_conn *c, int64_t now)
+{
+    int st = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
+    if (st == PS_RX_LINGER) {
+        int exp = PS_RX_LINGER;
+        if (now >= __atomic_load_n(&c->linger_ns, __ATOMIC_RELAXED) &&
+            __atomic_compare_exchange_n(&c->rx_, &exp, PS_RX_DEAD, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            shutdown(c->fd, SHUT_RDWR); /* MHD sees the end of input and closes */
+        return;
+    }
+    if (st == PS_RX_FIRST) {
+        if (now - c->accepted_ns >= s->quiet_ns ||
+            now > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
+            sweep_first(s, c, now);
+        return;
+    }
+    if (st > PS_RX_BODY || now <= __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
+        return;
+    if (claim(c, st))
+        sweep_answer(c, 408, "request-timeout", "Request Timeout",
+                     "the request took too long to arrive");
+}
+
+static void *sweep_main(void *arg)
+{
+    struct ps_http_server *s = arg;
+    pthread_mutex_lock(&s->sweep_lock);
+    while (!s->sweep_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t t = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec + s->sweep_ns;
+        ts.tv_sec = (time_t)(t / NS_PER_S);
+        ts.tv_nsec = (long)(t % NS_PER_S);
+        pthread_cond_timedwait(&s->sweep_cond, &s->sweep_lock, &ts);
+        if (s->sweep_stop)
+            break;
+        pthread_mutex_unlock(&s->sweep_lock);
+        int64_t now = ps_clock_mono_ns();
+        pthread_mutex_lock(&s->conn_lock);
+        for (struct ps_http_conn *c = s->conn_head; c; c = c->next_conn)
+            sweep_conn(s, c, now);
+        pthread_mutex_unlock(&s->conn_lock);
+        pthread_mutex_lock(&s->sweep_lock);
+    }
+    pthread_mutex_unlock(&s->sweep_lock);
+    return NULL;
 }
 
 /* ---------- handlers, suspend and resume ---------- */
@@ -443,6 +686,7 @@ static enum MHD_Result run_handler(struct ps_http_conn *c)
 {
     struct ps_req *req = &c->req;
     c->phase_ = PH_HANDLER;
+    __atomic_store_n(&c->rx_, PS_RX_NONE, __ATOMIC_RELAXED);
     req->body = (struct ps_str){c->body ? c->body : "", c->body_len};
     __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
     req->route->fn(req);
@@ -535,7 +779,8 @@ static enum MHD_Result body_start(struct ps_http_conn *c)
     c->body_limit = req->route->max_body ? req->route->max_body : c->srv->lim.max_body_bytes;
     struct ps_str cl = ps_http_conn_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl.p)
-        return MHD_YES; /* chunked (MHD rejects other codings) or no body */
+        return MHD_YES; /* chunked, no body, or another coding (MHD 0.9.75 then reads
+                         * until the client closes: the deadline ends it with a 408) */
     uint64_t n = 0;
     if (ps_str_to_u64(cl, &n) != PS_OK)
         return refuse(c, 400, "bad-request", "Bad Request", "invalid Content-Length", true);
@@ -566,6 +811,8 @@ static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method)
         req->method = PS_STR("?");
     set_request_id(c);
     c->phase_ = PH_BODY;
+    if (__atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE) != PS_RX_HEAD)
+        return MHD_NO; /* the sweep answered it already */
     if (c->over == PS_OVER_CONNS)
         return refuse(c, 503, "overloaded", "Service Unavailable",
                       "too many connections; retry later", true);
@@ -577,9 +824,15 @@ static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method)
     if (hs && hs->header_size > s->lim.max_header_bytes)
         return refuse(c, 431, "headers-too-large", "Request Header Fields Too Large",
                       "the request line and headers are too large", true);
-    if (ps_clock_mono_ns() > c->deadline_ns)
+    if (ps_clock_mono_ns() > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED)) {
+        int exp = PS_RX_HEAD; /* the sweep may be answering it right now */
+        if (!__atomic_compare_exchange_n(&c->rx_, &exp, PS_RX_NONE, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
+            return MHD_NO;
         return refuse(c, 408, "request-timeout", "Request Timeout",
                       "the request took too long to arrive", true);
+    }
+    __atomic_store_n(&c->rx_, PS_RX_BODY, __ATOMIC_RELEASE);
     if (!req->path.p)
         return refuse(c, 500, "internal", "Internal Server Error", "out of request memory",
                       true);
@@ -594,24 +847,10 @@ static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method)
     return body_start(c);
 }
 
-static enum MHD_Result on_body(struct ps_http_conn *c, const char *data, size_t *size)
+/* Appends n bytes (the body then has need bytes, within the limit). */
+static enum MHD_Result body_append(struct ps_http_conn *c, const char *data, size_t n,
+                                   size_t need)
 {
-    size_t n = *size, need;
-    *size = 0;
-    if (ps_clock_mono_ns() > c->deadline_ns) {
-        ps_log(PS_LOG_INFO, "http: request %s: body deadline passed, closing",
-               c->req.request_id);
-        return MHD_NO; /* MHD cannot answer in the middle of a body */
-    }
-    if (c->too_large) {
-        c->drained += n;
-        return c->drained > DRAIN_MAX ? MHD_NO : MHD_YES;
-    }
-    if (!ps_size_add(c->body_len, n, &need) || need > c->body_limit) {
-        c->too_large = true;
-        c->drained = n;
-        return MHD_YES;
-    }
     if (need > c->body_cap) { /* chunked: grow inside the arena */
         size_t cap = c->body_cap ? c->body_cap * 2 : 4096;
         if (cap < need)
@@ -631,6 +870,28 @@ static enum MHD_Result on_body(struct ps_http_conn *c, const char *data, size_t 
     return MHD_YES;
 }
 
+/* MHD cannot queue a response mid-body: a body past its deadline or its limit is answered
+ * past MHD at once (408 / 413, Connection: close); what still arrives while the connection
+ * lingers is swallowed, up to DRAIN_MAX, then the connection is closed. */
+static enum MHD_Result on_body(struct ps_http_conn *c, const char *data, size_t *size)
+{
+    size_t n = *size, need = 0;
+    *size = 0;
+    if (__atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE) == PS_RX_BODY) {
+        if (ps_clock_mono_ns() > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
+            answer_now(c, 408, "request-timeout", "Request Timeout",
+                       "the request took too long to arrive");
+        else if (!ps_size_add(c->body_len, n, &need) || need > c->body_limit)
+            answer_now(c, 413, "payload-too-large", "Payload Too Large",
+                       "the request body is larger than this resource accepts");
+        else
+            return body_append(c, data, n, need);
+    }
+    if (!ps_size_add(c->drained, n, &c->drained) || c->drained > DRAIN_MAX)
+        return MHD_NO;
+    return MHD_YES;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *mc, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size,
@@ -645,11 +906,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mc, const cha
     case PH_BODY:
         if (*upload_data_size)
             return on_body(c, upload_data, upload_data_size);
+        if (__atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE) != PS_RX_BODY)
+            return MHD_NO; /* answered past MHD (413, 408): close */
         if (c->pending)
             return queue(c);
-        if (c->too_large)
-            return refuse(c, 413, "payload-too-large", "Payload Too Large",
-                          "the request body is larger than this resource accepts", true);
         return run_handler(c);
     case PH_HANDLER:
         return on_reentry(c);
@@ -706,7 +966,8 @@ static void jw_fmt(struct jw *w, const char *fmt, ...)
         w->n += (size_t)k;
 }
 
-static void log_request(struct ps_http_conn *c, int64_t dur_ns, enum MHD_RequestTerminationCode t)
+static void log_request(struct ps_http_conn *c, int status, int64_t dur_ns,
+                        enum MHD_RequestTerminationCode t)
 {
     struct ps_req *req = &c->req;
     struct jw w = {.n = 0, .bad = false};
@@ -716,7 +977,7 @@ static void log_request(struct ps_http_conn *c, int64_t dur_ns, enum MHD_Request
     jw_str(&w, "requestId", ps_str_from_cstr(req->request_id));
     jw_str(&w, "method", req->method);
     jw_str(&w, "route", ps_str_from_cstr(req->route ? req->route->pattern : "unmatched"));
-    jw_fmt(&w, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu", c->sent_status,
+    jw_fmt(&w, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu", status,
            (double)dur_ns / 1e6, c->sent_status ? req->out.len : (size_t)0);
     jw_str(&w, "remote", req->client_ip);
     if (t != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -737,12 +998,21 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
     c->in_request = false;
     if (c->suspended_list)
         susp_remove(s, c);
-    int64_t dur = ps_clock_mono_ns() - c->req.start_ns_;
-    if (c->sent_status)
-        ps_http_metrics_observe(s->metrics, c->route_idx, c->req.method, c->sent_status, dur);
+    int64_t now = ps_clock_mono_ns(), dur = now - c->req.start_ns_;
+    int status = c->sent_status ? c->sent_status
+                                : __atomic_load_n(&c->raw_status_, __ATOMIC_RELAXED);
+    if (status)
+        ps_http_metrics_observe(s->metrics, c->route_idx, c->req.method, status, dur);
     if (s->log_requests)
-        log_request(c, dur, toe);
+        log_request(c, status, dur, toe);
     if (!c->zombie) {
+        /* keep-alive: the next request's first byte comes within the idle timeout, and
+         * then it has the request timeout */
+        if (__atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE) < PS_RX_LINGER) {
+            __atomic_store_n(&c->deadline_ns, now + s->idle_ns + s->request_ns,
+                             __ATOMIC_RELAXED);
+            __atomic_store_n(&c->rx_, PS_RX_WAIT, __ATOMIC_RELEASE);
+        }
         __atomic_store_n(&c->req.state_, PS_RS_IDLE, __ATOMIC_SEQ_CST);
         c->phase_ = PH_HEADERS;
         if (c->req.out.cap > OUT_KEEP_MAX)
@@ -828,13 +1098,67 @@ static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, struct
     return PS_OK;
 }
 
+/* Periods from the limits: the sweep must act on a quiet garbage sender before MHD's idle
+ * timeout closes it silently, hence quiet = QUIET_MAX_NS or half the smaller timeout, and a
+ * period of a quarter of that (50 ms .. 1 s). */
+static void sweep_timing(struct ps_http_server *s)
+{
+    s->request_ns = (int64_t)s->lim.request_timeout_s * NS_PER_S;
+    s->idle_ns = (int64_t)s->lim.idle_timeout_s * NS_PER_S;
+    s->quiet_ns = (s->request_ns < s->idle_ns ? s->request_ns : s->idle_ns) / 2;
+    if (s->quiet_ns > QUIET_MAX_NS)
+        s->quiet_ns = QUIET_MAX_NS;
+    s->sweep_ns = s->quiet_ns / 4;
+    if (s->sweep_ns < 50 * NS_PER_MS)
+        s->sweep_ns = 50 * NS_PER_MS;
+    if (s->sweep_ns > NS_PER_S)
+        s->sweep_ns = NS_PER_S;
+}
+
+static enum ps_err start_sweep(struct ps_http_server *s, struct ps_diag *diag)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (rc == 0)
+        rc = pthread_cond_init(&s->sweep_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "cannot create a condition variable");
+    rc = pthread_create(&s->sweep_thread, NULL, sweep_main, s);
+    if (rc != 0) {
+        pthread_cond_destroy(&s->sweep_cond);
+        return ps_diag_set(diag, PS_ERR_NOMEM, "cannot start the deadline thread: %s",
+                           strerror(rc));
+    }
+    s->sweep_running = true;
+    return PS_OK;
+}
+
+static void stop_sweep(struct ps_http_server *s)
+{
+    if (!s->sweep_running)
+        return;
+    pthread_mutex_lock(&s->sweep_lock);
+    s->sweep_stop = true;
+    pthread_cond_signal(&s->sweep_cond);
+    pthread_mutex_unlock(&s->sweep_lock);
+    pthread_join(s->sweep_thread, NULL);
+    pthread_cond_destroy(&s->sweep_cond);
+    s->sweep_running = false;
+}
+
 static void server_free(struct ps_http_server *s)
 {
+    stop_sweep(s);
     ps_router_free(s->router);
     ps_http_metrics_free(s->metrics);
     ps_free(s->ips);
     pthread_mutex_destroy(&s->ip_lock);
     pthread_mutex_destroy(&s->susp_lock);
+    pthread_mutex_destroy(&s->conn_lock);
+    pthread_mutex_destroy(&s->sweep_lock);
     ps_free(s);
 }
 
@@ -847,8 +1171,11 @@ enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_serve
         return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&s->ip_lock, NULL);
     pthread_mutex_init(&s->susp_lock, NULL);
+    pthread_mutex_init(&s->conn_lock, NULL);
+    pthread_mutex_init(&s->sweep_lock, NULL);
     s->lim = cfg->limits;
     limits_fill(&s->lim);
+    sweep_timing(s);
     s->routes = cfg->routes;
     s->nroutes = cfg->nroutes;
     s->app = cfg->app;
@@ -866,6 +1193,8 @@ enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_serve
         if (!s->metrics || !s->ips)
             e = ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
     }
+    if (e == PS_OK)
+        e = start_sweep(s, diag);
     if (e == PS_OK)
         e = start_daemon(s, flags, diag);
     if (e != PS_OK) {
@@ -953,6 +1282,7 @@ void ps_http_stop(struct ps_http_server *s)
                 break;
         }
     }
+    stop_sweep(s); /* before MHD closes the sockets it may still be cutting */
     MHD_stop_daemon(s->d);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);

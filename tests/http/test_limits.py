@@ -7,8 +7,8 @@ import socket
 import time
 import unittest
 
-from psserver import (ServerTestCase, assert_problem, assert_raw_problem, make_rnokpp,
-                      raw_exchange, recv_all, status_of)
+from psserver import (ServerTestCase, assert_problem, assert_raw_problem, headers_of,
+                      make_rnokpp, raw_exchange, recv_all, status_of)
 
 IDLE_S = 2
 REQUEST_S = 3
@@ -109,6 +109,36 @@ class SizeLimitsTest(ServerTestCase, unittest.TestCase):
         finally:
             s.close()
 
+    def test_chunked_body_just_over_limit_413(self):
+        # The whole body (one chunk past the limit, then the last chunk) in one write.
+        s = self.server.connect()
+        try:
+            body = b"".join(b"%x\r\n%s\r\n" % (4096, b"y" * 4096)
+                            for _ in range(MAX_BODY // 4096 + 1)) + b"0\r\n\r\n"
+            try:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                          b"Transfer-Encoding: chunked\r\n\r\n" + body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            raw, closed = recv_all(s, timeout=5)
+            assert_raw_problem(self, raw, 413)
+            self.assertEqual(headers_of(raw).get("connection"), "close", raw[:300])
+            if not closed:
+                more, closed = recv_all(s, timeout=5)
+            self.assertTrue(closed, "connection kept open after a 413")
+        finally:
+            s.close()
+
+    def test_chunked_body_far_over_limit_413(self):
+        # 64 times the limit: answered while the body still streams, never drained to the end.
+        s = self.server.connect()
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            raw = send_chunks_until_answer(s, 64 * MAX_BODY, chunk=b"z" * 32768)
+            assert_raw_problem(self, raw, 413)
+        finally:
+            s.close()
+
     def test_body_over_limit_other_routes_refused_at_once(self):
         # Routing may answer first (404/405); either way nothing waits for the body.
         for method, path in ((b"POST", b"/healthz"), (b"PUT", b"/no/such/route"),
@@ -178,6 +208,32 @@ class TimeoutsTest(ServerTestCase, unittest.TestCase):
             self.assertLess(took, REQUEST_S + 5)
         finally:
             s.close()
+
+    def test_garbage_request_line(self):
+        # MHD 0.9.75 takes a line that starts with NUL for an empty line and waits: the
+        # server answers once the client has gone quiet (408: it cannot tell garbage from a
+        # request line that stopped half-way), well before the idle timeout.
+        s = self.server.connect()
+        try:
+            s.sendall(b"\x00\x01\x02\r\n\r\n")
+            t0 = time.monotonic()
+            raw, closed = recv_all(s, timeout=IDLE_S + 8)
+            took = time.monotonic() - t0
+            assert_raw_problem(self, raw, 408)
+            if not closed:
+                _, closed = recv_all(s, timeout=5)
+            self.assertTrue(closed, "connection kept open after %.1f s" % took)
+            self.assertLess(took, IDLE_S + 1)
+        finally:
+            s.close()
+
+    def test_request_line_without_space_closed(self):
+        # MHD 0.9.75 closes at once on a request line without a space, with no answer.
+        for line in (b"GARBAGE", b"\x01\x02"):
+            with self.subTest(line=line):
+                raw, closed = raw_exchange(self.server, line + b"\r\n\r\n", timeout=5)
+                self.assertTrue(closed, raw[:200])
+                self.assertIn(status_of(raw), (None, 400), raw[:200])
 
     def test_idle_keepalive_closed(self):
         s = self.server.connect()

@@ -1,7 +1,8 @@
 /* The HTTP server over real loopback sockets: every status the server produces itself (404,
  * 405, 408, 413, 429, 431, 500, 503), problem+json shape, request ids, keep-alive,
- * suspend/resume from another thread, metrics, and stop with a suspended request. Timeouts
- * are configured short; nothing asserts on elapsed time. */
+ * suspend/resume from another thread, the whole-request deadline (trickled headers and
+ * bodies, garbage request lines), metrics, and stop with a suspended request. Timeouts are
+ * configured short; nothing asserts on elapsed time. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -98,6 +99,21 @@ static void *resume_at_gate(void *arg)
     return NULL;
 }
 
+static void *resume_slowly(void *arg)
+{
+    sleep_ms(1500); /* longer than the 1 s request timeout of the deadline tests */
+    ps_req_resume(arg);
+    return NULL;
+}
+
+static void h_slow(struct ps_req *req)
+{
+    ps_req_suspend(req, then_resumed);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, resume_slowly, req), 0);
+    pthread_detach(t);
+}
+
 static void h_gate(struct ps_req *req)
 {
     ps_req_suspend(req, then_resumed);
@@ -123,6 +139,7 @@ static const struct ps_route routes[] = {
     {"GET", "/suspend", h_suspend, 0, 0},
     {"GET", "/sync-suspend", h_sync_suspend, 0, 0},
     {"GET", "/gate", h_gate, 0, 0},
+    {"GET", "/slow", h_slow, 0, 0},
     {"GET", "/metrics", h_metrics, 0, 0},
 };
 
@@ -459,6 +476,7 @@ Test(http, body_too_large_chunked)
     send_str(fd, raw);
     read_resp(fd, &r);
     json_decref(problem(&r, 413, "payload-too-large"));
+    cr_assert(closed_by_server(fd));
     close(fd);
     /* a chunked body within the limit */
     roundtrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
@@ -541,14 +559,15 @@ Test(http_limits, slow_request_408, .fini = stop_if_running, .timeout = 60)
     json_decref(problem(&r, 408, "request-timeout"));
     cr_assert(closed_by_server(fd));
     close(fd);
-    /* a body that trickles past the deadline: MHD cannot answer mid-body, so it closes */
+    /* a body that stops past the deadline: answered past MHD (which cannot answer mid-body) */
     fd = dial();
     send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                  "Content-Length: 10\r\n\r\n{");
     sleep_ms(1500);
     send_str(fd, "\"a\":12}");
     read_resp(fd, &r);
-    cr_assert(r.status == 0 || r.status == 408, "got %d", r.status);
+    json_decref(problem(&r, 408, "request-timeout"));
+    cr_assert(closed_by_server(fd));
     close(fd);
     roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
     cr_assert_eq(r.status, 200);
@@ -560,12 +579,151 @@ Test(http_limits, idle_connection_closed, .fini = stop_if_running, .timeout = 60
     ps_http_limits_init(&lim);
     lim.idle_timeout_s = 1;
     start_with(&lim);
+    struct resp r;
     int fd = dial();
-    send_str(fd, "GET /hel"); /* and then nothing */
+    send_str(fd, "GET /hel"); /* and then nothing: cut before MHD's idle timeout, with a 408 */
+    read_resp(fd, &r);
+    json_decref(problem(&r, 408, "request-timeout"));
     cr_assert(closed_by_server(fd)); /* within the 5 s receive timeout */
     close(fd);
-    struct resp r;
+    fd = dial(); /* nothing at all: closed without an answer */
+    cr_assert(closed_by_server(fd));
+    close(fd);
+    fd = dial(); /* keep-alive, then nothing: closed without an answer */
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert(closed_by_server(fd));
+    close(fd);
     roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    cr_assert_eq(r.status, 200);
+}
+
+static void start_deadline_1s(void)
+{
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.request_timeout_s = 1;
+    lim.idle_timeout_s = 10;
+    lim.threads = 2;
+    start_with(&lim);
+}
+
+/* One header byte every 100 ms keeps MHD's idle timer happy; the deadline still ends it. */
+Test(http_limits, trickled_headers_408, .fini = stop_if_running, .timeout = 60)
+{
+    start_deadline_1s();
+    int fd = dial();
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n");
+    struct timeval tv = {0, 100000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char got = 0;
+    int i = 0;
+    for (; i < 50; i++) { /* 5 s: far past the 1 s deadline */
+        send_all(fd, "X", 1);
+        ssize_t k = recv(fd, &got, 1, MSG_PEEK);
+        if (k != 0 && !(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+            break;
+    }
+    cr_assert_lt(i, 50, "still connected, no answer, after 5 s of trickled headers");
+    tv.tv_sec = 5;
+    tv.tv_usec = 0;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct resp r;
+    read_resp(fd, &r);
+    json_decref(problem(&r, 408, "request-timeout"));
+    char v[32];
+    cr_assert(header(&r, "Connection", v, sizeof v));
+    cr_assert_str_eq(v, "close");
+    cr_assert(closed_by_server(fd));
+    close(fd);
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r); /* still up */
+    cr_assert_eq(r.status, 200);
+}
+
+/* MHD 0.9.75 takes a line starting with NUL for an empty line and waits for more; one
+ * without a space makes it close at once, silently. */
+Test(http_limits, garbage_request_line, .fini = stop_if_running, .timeout = 60)
+{
+    start_deadline_1s();
+    struct resp r;
+    int fd = dial();
+    send_all(fd, "\x00\x01\x02\r\n\r\n", 7);
+    read_resp(fd, &r); /* once quiet for half the request timeout, long before idle (10 s) */
+    json_decref(problem(&r, 408, "request-timeout"));
+    cr_assert(closed_by_server(fd));
+    close(fd);
+    fd = dial();
+    send_str(fd, "GARBAGE\r\n\r\n");
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 0, "MHD answered %d", r.status);
+    cr_assert(closed_by_server(fd));
+    close(fd);
+    fd = dial(); /* a bad request line with a space: MHD's own 400 */
+    send_str(fd, "GET / FOO\r\nHost: t\r\n\r\n");
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 400);
+    close(fd);
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    cr_assert_eq(r.status, 200);
+}
+
+/* The deadline covers reading a request, not keep-alive pauses nor suspended handlers. */
+Test(http_limits, deadline_spares_keepalive_and_handlers, .fini = stop_if_running,
+     .timeout = 60)
+{
+    start_deadline_1s();
+    struct resp r;
+    int fd = dial();
+    for (int i = 0; i < 2; i++) {
+        send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+        read_resp(fd, &r);
+        cr_assert_eq(r.status, 200);
+        sleep_ms(1500);
+    }
+    send_str(fd, "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"); /* suspended for 1.5 s */
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert(r.body_len == 7 && memcmp(r.body, "resumed", 7) == 0);
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200);
+    close(fd);
+}
+
+/* Sends a chunked body of total bytes in 4 KiB chunks to /echo (limit 64), watching for an
+ * early answer after each chunk; then reads the response. */
+static void chunked_flood(size_t total, struct resp *r, int *fd_out)
+{
+    int fd = dial();
+    send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n");
+    static char chunk[4096 + 16];
+    memcpy(chunk, "1000\r\n", 6);
+    memset(chunk + 6, 'x', 4096);
+    memcpy(chunk + 6 + 4096, "\r\n", 2);
+    for (size_t sent = 0; sent < total; sent += 4096) {
+        send_all(fd, chunk, 4096 + 8);
+        char c;
+        if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != -1)
+            break; /* an answer (or the close) is there */
+    }
+    read_resp(fd, r);
+    *fd_out = fd;
+}
+
+Test(http, body_too_large_chunked_far_over)
+{
+    struct resp r;
+    int fd;
+    chunked_flood(64u << 20, &r, &fd); /* 64 MiB against a 64 byte limit */
+    json_decref(problem(&r, 413, "payload-too-large"));
+    char v[32];
+    cr_assert(header(&r, "Connection", v, sizeof v));
+    cr_assert_str_eq(v, "close");
+    cr_assert(closed_by_server(fd));
+    close(fd);
+    roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r); /* still up */
     cr_assert_eq(r.status, 200);
 }
 

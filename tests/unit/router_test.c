@@ -229,3 +229,49 @@ Test(request, query_decoding)
     cr_assert_null(ps_req_query(&req, "a").p);
     ps_arena_free(a);
 }
+
+/* A final "{name...}" takes the rest of the path (tile paths: tile/0/x001/234.p/7). */
+Test(router, catch_all_takes_the_rest)
+{
+    static const struct ps_route rt[] = {
+        {"GET", "/tile/{L}/{N...}", h_any, 0, 0},
+        {"GET", "/tile/entries/{N...}", h_other, 0, 0},
+        {"GET", "/tile/{L}/fixed", h_other, 0, 0},
+    };
+    struct ps_router *r = NULL;
+    struct ps_diag d;
+    cr_assert_eq(ps_router_new(rt, 3, &r, &d), PS_OK, "%s", d.message);
+    struct ps_req req;
+    memset(&req, 0, sizeof req);
+    cr_assert_eq(ps_router_match(r, PS_STR("GET"), PS_STR("/tile/0/x001/234.p/7"), &req, NULL),
+                 PS_ROUTE_FOUND);
+    cr_assert_eq(req.route, &rt[0]);
+    cr_assert(ps_str_eq_cstr(ps_req_param(&req, "L"), "0"));
+    cr_assert(ps_str_eq_cstr(ps_req_param(&req, "N"), "x001/234.p/7"));
+    cr_assert_eq(ps_router_match(r, PS_STR("GET"), PS_STR("/tile/3/000"), &req, NULL),
+                 PS_ROUTE_FOUND);
+    cr_assert(ps_str_eq_cstr(ps_req_param(&req, "N"), "000"));
+    cr_assert_eq(ps_router_match(r, PS_STR("GET"), PS_STR("/tile/entries/x001/002"), &req, NULL),
+                 PS_ROUTE_FOUND);
+    cr_assert_eq(req.route, &rt[1]);
+    cr_assert(ps_str_eq_cstr(ps_req_param(&req, "N"), "x001/002"));
+    /* a fixed segment count beats the catch-all at the same rank; static beats both */
+    cr_assert_eq(ps_router_match(r, PS_STR("GET"), PS_STR("/tile/5/fixed"), &req, NULL),
+                 PS_ROUTE_FOUND);
+    cr_assert_eq(req.route, &rt[2]);
+    /* the rest is at least one segment, and the usual path rules still hold */
+    cr_assert_eq(ps_router_match(r, PS_STR("GET"), PS_STR("/tile/0"), &req, NULL),
+                 PS_ROUTE_NO_PATH);
+    cr_assert_eq(ps_router_match(r, PS_STR("GET"), PS_STR("/tile/0/000/"), &req, NULL),
+                 PS_ROUTE_NO_PATH);
+    cr_assert_eq(ps_router_match(r, PS_STR("GET"), PS_STR("/tile/0/a/../b"), &req, NULL),
+                 PS_ROUTE_NO_PATH);
+    const char *allow = NULL;
+    cr_assert_eq(ps_router_match(r, PS_STR("POST"), PS_STR("/tile/0/000/1"), &req, &allow),
+                 PS_ROUTE_NO_METHOD);
+    cr_assert_str_eq(allow, "GET, HEAD");
+    ps_router_free(r);
+    /* "..." only on the last segment */
+    static const struct ps_route bad[] = {{"GET", "/a/{x...}/b", h_any, 0, 0}};
+    cr_assert_eq(ps_router_new(bad, 1, &r, &d), PS_ERR_INVALID);
+}
