@@ -9,6 +9,7 @@
 
 struct ps_store;
 struct ps_http_server;
+struct ps_tlog_integrator;
 
 /* What every handler can reach through req->app. Owned by `serve`; handlers only borrow. */
 struct ps_app {
@@ -16,6 +17,8 @@ struct ps_app {
     struct ps_http_server *server;   /* for /metrics */
     unsigned char admin_token_hash[32]; /* SHA-256 of the local admin token (see keys) */
     const char *version;
+    const char *log_key; /* the log's note verifier key "<origin>+<id>+<base64>"; NULL: 503 */
+    struct ps_tlog_integrator *tlog; /* for /metrics; NULL: no log metrics */
 };
 
 /* Route flags */

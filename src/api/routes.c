@@ -11,6 +11,16 @@ static const struct ps_route routes[] = {
     {"GET", "/metrics", ps_api_metrics, 0, 0},
     {"GET", "/api/openapi.json", ps_api_openapi_get, 0, 0},
     {"GET", "/api/v1/registry/persons/{rnokpp}", ps_api_person_get, 0, PS_ROUTE_ADMIN},
+    {"GET", "/api/v1/registry/persons/{rnokpp}/access-log", ps_api_person_access_log, 0,
+     PS_ROUTE_ADMIN},
+    /* the transparency log: C2SP checkpoint and tlog-tiles at the root, as clients expect */
+    {"GET", "/checkpoint", ps_api_log_checkpoint, 0, 0},
+    {"GET", "/tile/{L}/{N...}", ps_api_log_tile, 0, 0},
+    {"GET", "/tile/entries/{N...}", ps_api_log_entries, 0, 0},
+    {"GET", "/.well-known/pocketstate/log-key", ps_api_log_key, 0, 0},
+    {"GET", "/api/v1/log/proof/inclusion", ps_api_log_inclusion, 0, 0},
+    {"GET", "/api/v1/log/proof/consistency", ps_api_log_consistency, 0, 0},
+    {"POST", "/api/v1/log/cosignatures", ps_api_log_cosign, 64u << 10, 0},
 };
 
 const struct ps_route *ps_api_routes(size_t *n)

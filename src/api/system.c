@@ -84,6 +84,8 @@ void ps_api_metrics(struct ps_req *req)
     if (e == PS_OK)
         e = store_metrics(app->store, &b);
     if (e == PS_OK)
+        e = ps_api_log_metrics(app, &b);
+    if (e == PS_OK)
         ps_resp_bytes(req, 200, "text/plain; version=0.0.4; charset=utf-8", ps_buf_str(&b));
     else
         ps_resp_problem(req, 500, "internal", "Internal error", "metrics: %s", ps_err_name(e));

@@ -40,6 +40,9 @@ struct ps_cli_cmd {
     /* vals[i] is the value of flags[i] or NULL when it was not given (a valueless flag
      * that was given reads as ""). Returns an exit code. */
     int (*run)(const struct ps_cli_cmd *cmd, const char *const *vals);
+    /* Instead of flags/positional/run: a command with subcommands of its own ("log verify")
+     * gets the arguments after its name unparsed. Returns an exit code. */
+    int (*dispatch)(const struct ps_cli_cmd *cmd, int argc, char **argv);
 };
 
 extern const struct ps_cli_cmd ps_cli_cmd_init;
@@ -47,6 +50,7 @@ extern const struct ps_cli_cmd ps_cli_cmd_serve;
 extern const struct ps_cli_cmd ps_cli_cmd_demo;
 extern const struct ps_cli_cmd ps_cli_cmd_backup;
 extern const struct ps_cli_cmd ps_cli_cmd_routes;
+extern const struct ps_cli_cmd ps_cli_cmd_log;
 
 /* Prints the command's help to stdout. */
 void ps_cli_print_help(const struct ps_cli_cmd *cmd);
@@ -116,9 +120,12 @@ struct ps_store;
 int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset_t *sigs,
                       struct ps_store **out);
 
-/* Serves until SIGTERM/SIGINT; takes ownership of store. on_ready (may be NULL) runs once
+/* Serves until SIGTERM/SIGINT; takes ownership of store. Starts the transparency log's
+ * integrator with the log key opened under the master key (data_dir/master.key, or
+ * POCKETSTATE_MASTER_KEY) and stops it after the HTTP server. on_ready (may be NULL) runs once
  * the server listens, with its URL. Returns an exit code. */
-int ps_cli_serve(const char *cmd, const struct ps_config *cfg, struct ps_store *store,
-                 const sigset_t *sigs, void (*on_ready)(void *ctx, const char *url), void *ctx);
+int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *cfg,
+                 struct ps_store *store, const sigset_t *sigs,
+                 void (*on_ready)(void *ctx, const char *url), void *ctx);
 
 #endif

@@ -191,7 +191,7 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
             goto fail;
     }
     first_rnokpp(dm.seed, dm.rnokpp);
-    return ps_cli_serve(cmd->name, &cfg, store, &sigs, on_ready, &dm);
+    return ps_cli_serve(cmd->name, dm.dir, &cfg, store, &sigs, on_ready, &dm);
 fail:
     ps_store_free(store);
     return rc;

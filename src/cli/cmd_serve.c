@@ -17,6 +17,7 @@
 #include "crypto/keys.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "tlog/integrator.h"
 
 #define BACKOFF_MAX_S 30
 
@@ -153,10 +154,29 @@ static void http_config(const struct ps_config *cfg, struct ps_app *app, struct 
     hc->log_requests = true;
 }
 
-int ps_cli_serve(const char *cmd, const struct ps_config *cfg, struct ps_store *store,
-                 const sigset_t *sigs, void (*on_ready)(void *ctx, const char *url), void *ctx)
+/* The transparency log: opens its key under the master key (DIR/master.key or the
+ * environment), signs a first checkpoint and starts the integrator. */
+static enum ps_err start_tlog(const char *data_dir, struct ps_store *store,
+                              struct ps_tlog_service **out, struct ps_diag *d)
+{
+    char path[PS_CONFIG_PATH_MAX];
+    struct ps_master_key *m = NULL;
+    if (ps_cli_path(path, sizeof path, data_dir, "master.key") != PS_OK)
+        return ps_diag_set(d, PS_ERR_LIMIT, "%s: path too long", data_dir);
+    enum ps_err e = ps_keys_load_master(path, getenv(PS_MASTER_KEY_ENV), false, &m, NULL, NULL,
+                                        d);
+    if (e == PS_OK)
+        e = ps_tlog_service_start(store, m, NULL, out, d);
+    ps_keys_master_free(m);
+    return e;
+}
+
+int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *cfg,
+                 struct ps_store *store, const sigset_t *sigs,
+                 void (*on_ready)(void *ctx, const char *url), void *ctx)
 {
     struct ps_app app = {.store = store, .version = PS_VERSION};
+    struct ps_tlog_service *tlog = NULL;
     struct ps_http_config hc;
     struct ps_http_server *server = NULL;
     struct ps_diag d = {0};
@@ -166,6 +186,12 @@ int ps_cli_serve(const char *cmd, const struct ps_config *cfg, struct ps_store *
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }
+    if (start_tlog(data_dir, store, &tlog, &d) != PS_OK) {
+        rc = ps_cli_fail(cmd, &d);
+        goto out;
+    }
+    app.log_key = ps_tlog_service_vkey(tlog);
+    app.tlog = ps_tlog_service_integrator(tlog);
     http_config(cfg, &app, &hc);
     if (ps_http_start(&hc, &server, &d) != PS_OK) {
         rc = ps_cli_fail(cmd, &d);
@@ -194,6 +220,7 @@ int ps_cli_serve(const char *cmd, const struct ps_config *cfg, struct ps_store *
 out:
     if (server)
         ps_http_stop(server);
+    ps_tlog_service_stop(tlog); /* a last round, before the store goes */
     ps_store_free(store);
     sodium_memzero(app.admin_token_hash, sizeof app.admin_token_hash);
     if (rc == PS_EXIT_OK)
@@ -225,7 +252,7 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     rc = ps_cli_open_store(cmd->name, &cfg, &sigs, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
-    return ps_cli_serve(cmd->name, &cfg, store, &sigs, NULL, NULL);
+    return ps_cli_serve(cmd->name, dir, &cfg, store, &sigs, NULL, NULL);
 }
 
 const struct ps_cli_cmd ps_cli_cmd_serve = {

@@ -12,6 +12,7 @@ static const struct ps_cli_cmd *const commands[] = {
     &ps_cli_cmd_demo,
     &ps_cli_cmd_backup,
     &ps_cli_cmd_routes,
+    &ps_cli_cmd_log,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -77,6 +78,11 @@ int main(int argc, char **argv)
         if (name[0] == '-')
             return ps_cli_usage(NULL, "unknown option '%.64s'", name);
         return ps_cli_usage(NULL, "unknown command '%.64s'", name);
+    }
+    if (cmd->dispatch) {
+        int drc = cmd->dispatch(cmd, argc - 2, argv + 2);
+        fflush(stdout);
+        return drc;
     }
     const char *vals[PS_CLI_MAX_FLAGS];
     int rc = ps_cli_parse(cmd, argc - 2, argv + 2, vals);

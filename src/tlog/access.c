@@ -1,6 +1,8 @@
-/* The single access recorder: validates the who/what/why and inserts one access_log row in
- * the caller's transaction. The table refuses UPDATE and DELETE by trigger (migration 0003),
- * so a row once committed stays. */
+/* The single recorder: validates the who/what/why and inserts one access_log row (with a fresh
+ * random salt for the public commitment) in the caller's transaction. Reads of a person's data
+ * come through ps_access_record, state changes through ps_tlog_record_change. The table
+ * refuses UPDATE and DELETE by trigger (migration 0003), so a row once committed stays; the
+ * integrator (integrator.c) later makes it a leaf of the public log. */
 #include "tlog/access.h"
 
 #include <string.h>
@@ -8,11 +10,12 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "store/store.h"
+#include "tlog/log.h"
 
 static const struct ps_sql insert_access = {
     "access.insert",
     "INSERT INTO access_log (id, at_ms, actor_kind, actor_id, action, subject, resource, "
-    "purpose) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    "purpose, salt, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
 };
 
 const char *ps_actor_kind_name(enum ps_actor_kind kind)
@@ -75,9 +78,11 @@ static bool clean_text(struct ps_str s)
     return true;
 }
 
-static enum ps_err check_field(const char *name, struct ps_str v, size_t max,
+static enum ps_err check_field(const char *name, struct ps_str v, size_t max, bool optional,
                                struct ps_diag *diag)
 {
+    if (optional && v.len == 0)
+        return PS_OK;
     if (!v.p || v.len == 0)
         return ps_diag_set(diag, PS_ERR_INVALID, "access record: %s is required", name);
     if (v.len > max)
@@ -89,45 +94,52 @@ static enum ps_err check_field(const char *name, struct ps_str v, size_t max,
     return PS_OK;
 }
 
+/* A change need not be about one person (subject) nor carry a reason (purpose). */
 static enum ps_err check_all(const struct ps_actor *actor, struct ps_str action,
                              struct ps_str subject, struct ps_str resource,
-                             struct ps_str purpose, struct ps_diag *diag)
+                             struct ps_str purpose, bool change, struct ps_diag *diag)
 {
     if (!actor || ps_actor_kind_name(actor->kind)[0] == '\0')
         return ps_diag_set(diag, PS_ERR_INVALID, "access record: unknown actor kind");
-    enum ps_err e = check_field("actor id", actor->id, PS_ACCESS_ACTOR_ID_MAX, diag);
+    enum ps_err e = check_field("actor id", actor->id, PS_ACCESS_ACTOR_ID_MAX, false, diag);
     if (e == PS_OK)
-        e = check_field("action", action, PS_ACCESS_ACTION_MAX, diag);
+        e = check_field("action", action, PS_ACCESS_ACTION_MAX, false, diag);
     if (e == PS_OK)
-        e = check_field("subject", subject, PS_ACCESS_SUBJECT_MAX, diag);
+        e = check_field("subject", subject, PS_ACCESS_SUBJECT_MAX, change, diag);
     if (e == PS_OK)
-        e = check_field("resource", resource, PS_ACCESS_RESOURCE_MAX, diag);
+        e = check_field("resource", resource, PS_ACCESS_RESOURCE_MAX, false, diag);
     if (e == PS_OK)
-        e = check_field("purpose", purpose, PS_ACCESS_PURPOSE_MAX, diag);
+        e = check_field("purpose", purpose, PS_ACCESS_PURPOSE_MAX, change, diag);
     return e;
 }
 
-enum ps_err ps_access_record(struct ps_tx *tx, const struct ps_actor *actor, const char *action,
-                             struct ps_str subject, struct ps_str resource, struct ps_str purpose,
-                             struct ps_diag *diag)
+static enum ps_err record(struct ps_tx *tx, bool change, const struct ps_actor *actor,
+                          const char *action, struct ps_str subject, struct ps_str resource,
+                          struct ps_str purpose, struct ps_diag *diag)
 {
     struct ps_str act = ps_str_from_cstr(action);
-    enum ps_err e = check_all(actor, act, subject, resource, purpose, diag);
+    enum ps_err e = check_all(actor, act, subject, resource, purpose, change, diag);
     if (e != PS_OK)
         return e;
     struct ps_uuid id = ps_uuid7();
     char idtext[37];
     ps_uuid_fmt(&id, idtext);
-    const char *kind = ps_actor_kind_name(actor->kind);
+    unsigned char salt[PS_TLOG_SALT_LEN];
+    ps_random_bytes(salt, sizeof salt);
     struct ps_stmt *st = NULL;
     e = ps_tx_prepare(tx, &insert_access, &st);
     if (e != PS_OK)
         goto out;
-    struct ps_str texts[] = {ps_str_from_cstr(idtext), PS_STR_NULL, ps_str_from_cstr(kind),
-                             actor->id, act, subject, resource, purpose};
-    for (int i = 0; i < 8 && e == PS_OK; i++) {
+    struct ps_str texts[] = {ps_str_from_cstr(idtext), PS_STR_NULL,
+                             ps_str_from_cstr(ps_actor_kind_name(actor->kind)), actor->id, act,
+                             subject.p ? subject : PS_STR(""), resource,
+                             purpose.p ? purpose : PS_STR(""), PS_STR_NULL,
+                             change ? PS_STR("change") : PS_STR("access")};
+    for (int i = 0; i < 10 && e == PS_OK; i++) {
         if (i == 1)
             e = ps_stmt_bind_i64(st, 2, ps_clock_now_ms());
+        else if (i == 8)
+            e = ps_stmt_bind_blob(st, 9, salt, sizeof salt);
         else
             e = ps_stmt_bind_text(st, i + 1, texts[i]);
     }
@@ -136,7 +148,23 @@ enum ps_err ps_access_record(struct ps_tx *tx, const struct ps_actor *actor, con
         e = ps_stmt_step(st, &row);
 out:
     if (e != PS_OK)
-        ps_diag_set(diag, e, "recording the access failed: %s", ps_tx_errmsg(tx));
+        ps_diag_set(diag, e, "recording the %s failed: %s", change ? "change" : "access",
+                    ps_tx_errmsg(tx));
     ps_stmt_done(st);
     return e;
+}
+
+enum ps_err ps_access_record(struct ps_tx *tx, const struct ps_actor *actor, const char *action,
+                             struct ps_str subject, struct ps_str resource, struct ps_str purpose,
+                             struct ps_diag *diag)
+{
+    return record(tx, false, actor, action, subject, resource, purpose, diag);
+}
+
+enum ps_err ps_tlog_record_change(struct ps_tx *tx, const struct ps_actor *actor,
+                                  const char *action, struct ps_str subject,
+                                  struct ps_str resource, struct ps_str reason,
+                                  struct ps_diag *diag)
+{
+    return record(tx, true, actor, action, subject, resource, reason, diag);
 }

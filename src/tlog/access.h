@@ -1,8 +1,10 @@
 /* Access recording: THE one function that writes down who read a person's data, what, why
- * and when (ARCHITECTURE.md rule 3). It appends to the append-only table access_log in the
- * caller's transaction, so the record commits together with the read's decision or not at
- * all. The transparency log (Merkle tree) will be built over these rows later; the signature
- * of ps_access_record is stable. */
+ * and when (ARCHITECTURE.md rule 3), and its sibling for state changes (rule 4). Both append
+ * one row to the append-only table access_log in the caller's transaction, so the record
+ * commits together with the read's decision (or the change) or not at all. access_log is the
+ * transparency log's record table: the integrator (integrator.h) sequences its rows into the
+ * public Merkle tree about a second after they commit, publishing only non-personal fields
+ * and a salted commitment (docs/internals/tlog.md, "Entries"). The signatures are stable. */
 #ifndef PS_TLOG_ACCESS_H
 #define PS_TLOG_ACCESS_H
 
@@ -40,8 +42,8 @@ const char *ps_actor_kind_name(enum ps_actor_kind kind);
  * recorded. */
 bool ps_actor_is_subject(const struct ps_actor *actor, struct ps_str subject);
 
-/* Appends one row to access_log in tx: a new UUIDv7 id, the time from ps_clock_now_ms, the
- * actor's kind and id, action (a stable dotted name such as "person.read"), subject (whose
+/* Appends one row (kind 'access') to access_log in tx: a new UUIDv7 id, 32 random salt
+ * bytes, the time from ps_clock_now_ms, the actor's kind and id, action (a stable dotted name such as "person.read"), subject (whose
  * data: the RNOKPP), resource (what was read, e.g. "persons/3184710691") and purpose (why,
  * free text from the reader). tx must be a write transaction.
  * Every text must be non-empty valid UTF-8 without control characters and within the
@@ -50,5 +52,14 @@ bool ps_actor_is_subject(const struct ps_actor *actor, struct ps_str subject);
 enum ps_err ps_access_record(struct ps_tx *tx, const struct ps_actor *actor, const char *action,
                              struct ps_str subject, struct ps_str resource, struct ps_str purpose,
                              struct ps_diag *diag) PS_WUR;
+
+/* The same for a state change (kind 'change'): action names the change ("document.issue"),
+ * resource what changed, subject the person it concerns and reason why; subject and reason
+ * may be empty (PS_STR_NULL or ""), everything else is checked as for ps_access_record. Call
+ * it in the transaction that makes the change. Same errors and thread-safety. */
+enum ps_err ps_tlog_record_change(struct ps_tx *tx, const struct ps_actor *actor,
+                                  const char *action, struct ps_str subject,
+                                  struct ps_str resource, struct ps_str reason,
+                                  struct ps_diag *diag) PS_WUR;
 
 #endif

@@ -1,0 +1,69 @@
+-- 0004_tlog (PostgreSQL): the transparency log over access_log (src/tlog/log.c,
+-- integrator.c; docs/internals/tlog.md). access_log stays the record table: each row gets a
+-- random salt for the public commitment and a kind ('access' reads, 'change' state changes).
+-- The integrator turns rows into leaves of an RFC 9162 tree: the exact public entry bytes,
+-- the hashes of tile levels 0, 8, 16, ..., and a signed checkpoint per round.
+-- Keep in step with sqlite/0004_tlog.sql: same tables, columns and constraints.
+
+ALTER TABLE access_log ADD COLUMN salt BYTEA; -- 32 random bytes per row (NULL: recorded before 0004)
+ALTER TABLE access_log ADD COLUMN kind TEXT NOT NULL DEFAULT 'access'
+    CHECK (kind IN ('access', 'change'));
+
+-- Leaf idx of the tree: the exact public bytes whose RFC 9162 leaf hash is in the tree.
+CREATE TABLE tlog_entries (
+    idx       BIGINT NOT NULL PRIMARY KEY CHECK (idx >= 0),
+    record_id TEXT NOT NULL UNIQUE,
+    entry     BYTEA NOT NULL
+);
+
+-- Hashes of complete subtrees at the tile levels (tree levels 0, 8, 16, ...).
+CREATE TABLE tlog_hashes (
+    level INTEGER NOT NULL CHECK (level >= 0 AND level % 8 = 0),
+    idx   BIGINT NOT NULL CHECK (idx >= 0),
+    hash  BYTEA NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (level, idx)
+);
+
+-- Signed checkpoints (C2SP tlog-checkpoint in a signed note), the text exactly as served.
+CREATE TABLE tlog_checkpoints (
+    size  BIGINT NOT NULL PRIMARY KEY CHECK (size >= 0),
+    at_ms BIGINT NOT NULL,
+    note  TEXT NOT NULL
+);
+
+-- Witness cosignature lines (C2SP tlog-cosignature), served after the log's signature.
+CREATE TABLE tlog_cosignatures (
+    size     BIGINT NOT NULL,
+    key_name TEXT NOT NULL,
+    line     TEXT NOT NULL,
+    at_ms    BIGINT NOT NULL,
+    PRIMARY KEY (size, key_name)
+);
+
+-- One row: the size of the tree and the id of the last integrated record. Updated by the
+-- integrator in the transaction that appends; its row lock serializes integrators.
+CREATE TABLE tlog_state (
+    id             INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    size           BIGINT NOT NULL CHECK (size >= 0),
+    last_record_id TEXT
+);
+INSERT INTO tlog_state (id, size, last_record_id) VALUES (1, 0, NULL);
+
+CREATE FUNCTION tlog_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+END;
+$$;
+
+CREATE TRIGGER tlog_entries_no_update_delete BEFORE UPDATE OR DELETE ON tlog_entries
+    FOR EACH ROW EXECUTE FUNCTION tlog_append_only();
+CREATE TRIGGER tlog_entries_no_truncate BEFORE TRUNCATE ON tlog_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION tlog_append_only();
+CREATE TRIGGER tlog_hashes_no_update_delete BEFORE UPDATE OR DELETE ON tlog_hashes
+    FOR EACH ROW EXECUTE FUNCTION tlog_append_only();
+CREATE TRIGGER tlog_hashes_no_truncate BEFORE TRUNCATE ON tlog_hashes
+    FOR EACH STATEMENT EXECUTE FUNCTION tlog_append_only();
+CREATE TRIGGER tlog_checkpoints_no_update_delete BEFORE UPDATE OR DELETE ON tlog_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION tlog_append_only();
+CREATE TRIGGER tlog_checkpoints_no_truncate BEFORE TRUNCATE ON tlog_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION tlog_append_only();

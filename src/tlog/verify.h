@@ -1,0 +1,126 @@
+/* Whole-log verification: recomputes every leaf hash and every tile-level hash of the
+ * transparency log from its entries in one streaming pass, and checks them against what the
+ * log stores and publishes (stored tile hashes, signed checkpoints, consistency between
+ * checkpoints, entry format, contiguous indexes). The log is reached through an abstract
+ * source so the same pass runs over the local database and over a remote log's tiles.
+ * Reports the FIRST problem in log order, naming the entry index, hash or checkpoint. */
+#ifndef PS_TLOG_VERIFY_H
+#define PS_TLOG_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/str.h"
+#include "tlog/merkle.h"
+#include "tlog/note.h"
+
+struct ps_store;
+
+/* One row handed from a source to the verifier: an entry (index, entry bytes), a stored hash
+ * (index at its level, 32 bytes) or a checkpoint (tree size, whole signed note). bytes is
+ * borrowed for the call. A non-PS_OK return stops the source, which returns that error. */
+typedef enum ps_err (*ps_tlog_row_fn)(void *ctx, uint64_t index, struct ps_str bytes);
+
+/* Where the log comes from. Every callback reports the rows it has, in increasing index
+ * order, without inventing missing ones (a missing row is what the verifier must notice);
+ * it returns PS_OK when the rows are delivered, or an I/O or store error (diag says why),
+ * which ends the verification as "could not be completed". ctx is the source's own. */
+struct ps_tlog_source {
+    /* The tree size the log claims to have (the sequencer state; for a remote log the
+     * latest checkpoint's size). */
+    enum ps_err (*size)(void *ctx, uint64_t *out, struct ps_diag *diag);
+    /* Every checkpoint note, in increasing order of size (row index = the size it is
+     * stored under). */
+    enum ps_err (*checkpoints)(void *ctx, ps_tlog_row_fn row, void *row_ctx, struct ps_diag *diag);
+    /* Entries with index in [first, first + count). */
+    enum ps_err (*entries)(void *ctx, uint64_t first, uint64_t count, ps_tlog_row_fn row,
+                           void *row_ctx, struct ps_diag *diag);
+    /* Stored hashes of tree level `level` (0, 8, 16, ...) with index in [first, first+count). */
+    enum ps_err (*hashes)(void *ctx, unsigned level, uint64_t first, uint64_t count,
+                          ps_tlog_row_fn row, void *row_ctx, struct ps_diag *diag);
+    void *ctx;
+};
+
+/* Checks one entry's format. PS_OK when acceptable; otherwise any error with the reason in
+ * diag (the verifier reports "entry N: <reason>"). */
+typedef enum ps_err (*ps_tlog_entry_check_fn)(void *ctx, uint64_t index, struct ps_str entry,
+                                              struct ps_diag *diag);
+
+/* The default entry check: 1..65535 bytes of one JSON object, without duplicate keys, in
+ * canonical compact form (exactly the bytes a compact re-serialization in the same key order
+ * gives: no whitespace, minimal escapes, UTF-8 as is). */
+enum ps_err ps_tlog_entry_check_json(void *ctx, uint64_t index, struct ps_str entry,
+                                     struct ps_diag *diag) PS_WUR;
+
+/* What the verifier trusts. All borrowed. */
+struct ps_tlog_verify_opts {
+    const struct ps_note_verifier *keys; /* the log's Ed25519 note keys (>= 1); any may sign */
+    size_t nkeys;
+    struct ps_str origin;               /* checkpoint origin; empty: keys[0].name */
+    ps_tlog_entry_check_fn entry_check; /* NULL: ps_tlog_entry_check_json */
+    void *entry_ctx;
+    /* Called every 2^16 entries and at the end (may be NULL): for a progress line. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+};
+
+/* The kind of the first problem found. */
+enum ps_tlog_problem {
+    PS_TLOG_GOOD = 0,
+    PS_TLOG_BAD_ENTRY,      /* missing, out of order, malformed, or its leaf hash differs */
+    PS_TLOG_BAD_HASH,       /* a stored higher-level hash is missing or wrong */
+    PS_TLOG_BAD_CHECKPOINT, /* signature, origin, size, root or consistency */
+};
+
+/* Result of a verification. Caller-owned. */
+struct ps_tlog_report {
+    uint64_t size;        /* entries verified (the tree size) */
+    uint64_t checkpoints; /* checkpoints verified */
+    struct ps_hash root;  /* root of the verified tree of `size` entries */
+    enum ps_tlog_problem problem;
+    uint64_t index;    /* entry index, hash index at `level`, or checkpoint size */
+    unsigned level;    /* PS_TLOG_BAD_HASH: the tree level */
+    char message[320]; /* "entry 41: leaf hash does not match stored tile hash" ... */
+};
+
+/* Verifies the whole log from src. Walks indexes 0 .. max(claimed size, largest checkpoint
+ * size) - 1: each entry must be present, in order and accepted by the entry check; its leaf
+ * hash must equal the stored level-0 hash; every completed subtree at a tile level must equal
+ * its stored hash; every checkpoint must be signed by one of opts->keys, carry the origin,
+ * state its own size, have the root recomputed at that size, and be consistent with the
+ * previous checkpoint (an RFC 9162 consistency proof generated over the verified stored
+ * hashes, checked against both roots). Stops at the first problem, in log order (a
+ * checkpoint of size s comes after entry s - 1).
+ * OUT rep. Returns PS_OK when everything verifies; PS_ERR_CRYPTO when a problem was found
+ * (rep->problem, rep->index, rep->message say which, diag repeats the message); any other
+ * error when the source failed or memory ran out (diag says why; the log was not judged).
+ * Single-threaded; allocates O(checkpoints) memory plus ~80 KiB. */
+enum ps_err ps_tlog_verify(const struct ps_tlog_source *src, const struct ps_tlog_verify_opts *opts,
+                           struct ps_tlog_report *rep, struct ps_diag *diag) PS_WUR;
+
+/* ---- the local database as a source ---- */
+
+/* A source that reads tlog_state, tlog_checkpoints, tlog_entries and tlog_hashes through tx
+ * (a read transaction held for the whole verification, so it sees one snapshot). Caller
+ * storage; tx is borrowed. */
+struct ps_tlog_store_source {
+    struct ps_tx *tx;
+};
+void ps_tlog_store_source_init(struct ps_tlog_store_source *s, struct ps_tx *tx,
+                               struct ps_tlog_source *out);
+
+/* Every checkpoint-signing public key in the keys table (purpose "tlog-signing", any
+ * status; the active one first, then newest first), as note verifiers named `origin`. OUT keys (cap
+ * entries), *n how many. Errors: PS_ERR_NOTFOUND when there is none, PS_ERR_LIMIT beyond cap, store
+ * errors. */
+enum ps_err ps_tlog_store_log_keys(struct ps_tx *tx, struct ps_str origin,
+                                   struct ps_note_verifier *keys, size_t cap, size_t *n,
+                                   struct ps_diag *diag) PS_WUR;
+
+/* The latest checkpoint note (OUT, copied into note with cap bytes, NUL-terminated) and its
+ * size. PS_ERR_NOTFOUND when the log has no checkpoint yet, PS_ERR_LIMIT for cap. */
+enum ps_err ps_tlog_store_latest_checkpoint(struct ps_tx *tx, char *note, size_t cap,
+                                            uint64_t *size, struct ps_diag *diag) PS_WUR;
+
+#endif

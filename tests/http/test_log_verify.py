@@ -1,0 +1,293 @@
+"""Tamper tests of `pocketstate log verify` against the real binary: a demo server records a few
+hundred person reads, its integrator sequences them into the transparency log; the server is
+stopped and copies of its database are tampered with through the sqlite3 CLI (append-only
+triggers dropped first). Every tampering must make `log verify --data` exit 1 naming the first
+bad entry or checkpoint; the untouched log must verify (exit 0). Also: `log verify --url`
+against the live server, `log proof` checked with an independent RFC 9162 verifier in Python,
+and `log key`. Skipped while the server has no /checkpoint (integrator not built yet).
+Python standard library, the sqlite3 CLI and the openssl CLI (for a foreign Ed25519 key)."""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+from psserver import HOST, Server, run_cli
+
+READS = int(os.environ.get("PS_TEST_LOG_READS", "320"))
+CHECKPOINT_WAIT_S = 30
+
+
+def leaf_hash(entry):
+    return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def mth(leaves):
+    """RFC 9162 Merkle tree hash of a list of leaf hashes (plain recursion, small trees)."""
+    n = len(leaves)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def verify_inclusion(leaf, index, size, path, root):
+    """RFC 9162 section 2.1.3.2, written independently of the C code."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while (fn & 1) == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def sqlite(db, sql):
+    r = subprocess.run(["sqlite3", "-bail", db], input=sql, capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("sqlite3 failed: %s\n%s" % (r.stderr, sql))
+    return r.stdout
+
+
+def drop_triggers(db):
+    names = sqlite(db, "SELECT name FROM sqlite_master WHERE type = 'trigger';").split()
+    sqlite(db, "".join('DROP TRIGGER "%s";\n' % n for n in names))
+
+
+def foreign_signature_line(name, text):
+    """A signed-note line for text by a fresh Ed25519 key with the same name (openssl CLI)."""
+    with tempfile.TemporaryDirectory() as d:
+        key, msg, pub = (os.path.join(d, f) for f in ("k.pem", "msg", "pub.der"))
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key], check=True,
+                       capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER", "-out", pub],
+                       check=True, capture_output=True)
+        with open(msg, "wb") as f:
+            f.write(text)
+        sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", key, "-in", msg],
+                             check=True, capture_output=True).stdout
+        with open(pub, "rb") as f:
+            raw = f.read()[-32:]
+    key_id = hashlib.sha256(name.encode() + b"\n\x01" + raw).digest()[:4]
+    return "\u2014 %s %s\n" % (name, base64.b64encode(key_id + sig).decode())
+
+
+class LogVerifyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if os.environ.get("PS_TEST_DB"):
+            raise unittest.SkipTest("tampers with the SQLite file; not run on PostgreSQL")
+        cls.server = Server("logverify", mode="demo", citizens=50).start()
+        try:
+            cls._fill()
+        except BaseException:
+            cls.server.stop()
+            raise
+
+    @classmethod
+    def _fill(cls):
+        s = cls.server
+        if s.get("/checkpoint").status != 200:
+            raise unittest.SkipTest("no GET /checkpoint yet (the log integrator is not built)")
+        people = s.known_rnokpps(limit=50)
+        conn = http.client.HTTPConnection(HOST, s.port, timeout=10)
+        for i in range(READS):
+            conn.request("GET", "/api/v1/registry/persons/%s?purpose=tamper-test-%d"
+                         % (people[i % len(people)], i),
+                         headers={"Authorization": "Bearer " + s.token})
+            r = conn.getresponse()
+            r.read()
+            if r.status != 200:
+                raise AssertionError("person read %d: %d" % (i, r.status))
+        conn.close()
+        deadline = time.monotonic() + CHECKPOINT_WAIT_S
+        while True:
+            note = s.get("/checkpoint").body.decode()
+            size = int(note.split("\n")[1])
+            if size >= READS or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        cls.size = size
+        cls.note = note
+        # while it runs: the remote verification and a proof
+        cls.key = run_cli("log", "key", "--data", s.data)
+        cls.remote = run_cli("log", "verify", "--url", "http://%s:%d" % (HOST, s.port),
+                             "--key", cls.key.stdout.strip(), timeout=120)
+        cls.proof = run_cli("log", "proof", "5", "--data", s.data)
+        data, s.data = s.data, None  # stop() would remove it after a clean stop
+        rc = s.stop()
+        if rc != 0:
+            raise AssertionError("server did not stop cleanly: %r" % rc)
+        cls.pristine = tempfile.mkdtemp(prefix="ps-logverify-")
+        for name in os.listdir(data):
+            if os.path.isfile(os.path.join(data, name)):
+                shutil.copy2(os.path.join(data, name), cls.pristine)
+        shutil.rmtree(data, ignore_errors=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "pristine", None):
+            shutil.rmtree(cls.pristine, ignore_errors=True)
+        if cls.server.alive():
+            cls.server.stop()
+
+    # ---- helpers ----
+    def copy(self):
+        d = tempfile.mkdtemp(prefix="ps-logtamper-")
+        self.addCleanup(shutil.rmtree, d, True)
+        for name in os.listdir(self.pristine):
+            shutil.copy2(os.path.join(self.pristine, name), d)
+        os.chmod(d, 0o700)
+        db = os.path.join(d, "pocketstate.db")
+        drop_triggers(db)
+        return d, db
+
+    def verify(self, d):
+        return run_cli("log", "verify", "--data", d, timeout=120)
+
+    def assert_bad(self, d, pattern):
+        r = self.verify(d)
+        self.assertEqual(r.returncode, 1, "expected exit 1: %s %s" % (r.stdout, r.stderr))
+        self.assertRegex(r.stderr, pattern)
+        return r
+
+    def entry(self, db, idx):
+        return bytes.fromhex(sqlite(db, "SELECT hex(entry) FROM tlog_entries WHERE idx = %d;"
+                                    % idx).strip())
+
+    def checkpoints(self, db):
+        rows = sqlite(db, "SELECT size FROM tlog_checkpoints ORDER BY size;").split()
+        return [int(x) for x in rows]
+
+    def note_of(self, db, size):
+        h = sqlite(db, "SELECT hex(note) FROM tlog_checkpoints WHERE size = %d;" % size).strip()
+        return bytes.fromhex(h).decode()
+
+    def set_note(self, db, size, note):
+        sqlite(db, "UPDATE tlog_checkpoints SET note = CAST(X'%s' AS TEXT) WHERE size = %d;"
+               % (note.encode().hex(), size))
+
+    # ---- tests ----
+    def test_untouched_log_verifies(self):
+        r = self.verify(self.pristine)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.match(r"log verified: (\d+) entries, (\d+) checkpoints, root (\S+)\n$", r.stdout)
+        self.assertTrue(m, r.stdout)
+        self.assertGreaterEqual(int(m.group(1)), READS)
+        self.assertGreaterEqual(int(m.group(2)), 1)
+
+    def test_remote_verify_while_serving(self):
+        self.assertEqual(self.key.returncode, 0, self.key.stderr)
+        self.assertEqual(self.remote.returncode, 0, self.remote.stderr)
+        self.assertIn("log verified: %d entries" % self.size, self.remote.stdout)
+        root = self.note.split("\n")[2]
+        self.assertIn("root " + root, self.remote.stdout)
+
+    def test_proof_verifies_independently(self):
+        self.assertEqual(self.proof.returncode, 0, self.proof.stderr)
+        p = json.loads(self.proof.stdout)
+        self.assertEqual(p["index"], 5)
+        dec = base64.b64decode
+        self.assertTrue(verify_inclusion(dec(p["leaf_hash"]), 5, p["size"],
+                                         [dec(x) for x in p["path"]], dec(p["root"])))
+        self.assertEqual(p["leaf_hash"], base64.b64encode(
+            leaf_hash(self.entry(os.path.join(self.pristine, "pocketstate.db"), 5))).decode())
+
+    def test_flipped_entry_byte(self):
+        d, db = self.copy()
+        e = bytearray(self.entry(db, 41))
+        pos = max(i for i, c in enumerate(e) if chr(c).isdigit())
+        e[pos] = ord("1") if e[pos] != ord("1") else ord("2")
+        sqlite(db, "UPDATE tlog_entries SET entry = X'%s' WHERE idx = 41;" % bytes(e).hex())
+        self.assert_bad(d, r"entry 41: ")
+
+    def test_deleted_entry(self):
+        d, db = self.copy()
+        sqlite(db, "DELETE FROM tlog_entries WHERE idx = 17;")
+        self.assert_bad(d, r"entry 17 is missing")
+
+    def test_swapped_entries(self):
+        d, db = self.copy()
+        sqlite(db, "UPDATE tlog_entries SET idx = 999999999 WHERE idx = 5;"
+                   "UPDATE tlog_entries SET idx = 5 WHERE idx = 6;"
+                   "UPDATE tlog_entries SET idx = 6 WHERE idx = 999999999;")
+        self.assert_bad(d, r"entry 5: leaf hash does not match stored tile hash")
+
+    def test_stored_leaf_hash_changed(self):
+        d, db = self.copy()
+        sqlite(db, "UPDATE tlog_hashes SET hash = zeroblob(32) WHERE level = 0 AND idx = 99;")
+        self.assert_bad(d, r"entry 99: leaf hash does not match stored tile hash")
+
+    def test_checkpoint_signed_by_another_key(self):
+        d, db = self.copy()
+        sizes = self.checkpoints(db)
+        size = sizes[len(sizes) // 2]
+        note = self.note_of(db, size)
+        text = note[:note.rindex("\n\n") + 1]
+        name = text.split("\n")[0]
+        self.set_note(db, size, text + "\n" + foreign_signature_line(name, text.encode()))
+        self.assert_bad(d, r"checkpoint size %d: signature does not verify with key %s\+[0-9a-f]{8}"
+                        % (size, re.escape(name)))
+
+    def test_checkpoint_signature_bytes_changed(self):
+        d, db = self.copy()
+        size = self.checkpoints(db)[0]
+        note = self.note_of(db, size)
+        head, b64 = note.rstrip("\n").rsplit(" ", 1)
+        raw = bytearray(base64.b64decode(b64))
+        raw[10] ^= 1
+        self.set_note(db, size, head + " " + base64.b64encode(bytes(raw)).decode() + "\n")
+        self.assert_bad(d, r"checkpoint size %d: signature does not verify" % size)
+
+    def test_checkpoint_replaced_by_another(self):
+        d, db = self.copy()
+        sizes = self.checkpoints(db)
+        if len(sizes) < 2:
+            self.skipTest("one checkpoint only")
+        self.set_note(db, sizes[0], self.note_of(db, sizes[1]))
+        self.assert_bad(d, r"checkpoint size %d: the note states size %d" % (sizes[0], sizes[1]))
+
+    def test_rewritten_history_with_its_hashes(self):
+        """An insider rewrites entry 41 and every stored hash above it: only the signed
+        checkpoints still tell."""
+        d, db = self.copy()
+        e = bytearray(self.entry(db, 41))
+        pos = max(i for i, c in enumerate(e) if chr(c).isdigit())
+        e[pos] = ord("1") if e[pos] != ord("1") else ord("2")
+        sqlite(db, "UPDATE tlog_entries SET entry = X'%s' WHERE idx = 41;" % bytes(e).hex())
+        sqlite(db, "UPDATE tlog_hashes SET hash = X'%s' WHERE level = 0 AND idx = 41;"
+               % leaf_hash(bytes(e)).hex())
+        rows = sqlite(db, "SELECT hex(hash) FROM tlog_hashes WHERE level = 0 AND idx < 256 "
+                          "ORDER BY idx;").split()
+        if len(rows) == 256:
+            top = mth([bytes.fromhex(h) for h in rows])
+            sqlite(db, "UPDATE tlog_hashes SET hash = X'%s' WHERE level = 8 AND idx = 0;"
+                   % top.hex())
+        first = min(s for s in self.checkpoints(db) if s > 41)
+        self.assert_bad(d, r"checkpoint size %d: root does not match entries 0\.\.%d"
+                        % (first, first - 1))
