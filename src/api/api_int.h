@@ -26,7 +26,23 @@ enum ps_err ps_api_log_metrics(struct ps_app *app, struct ps_buf *b) PS_WUR;
 
 /* True when the request carries the local admin token; otherwise it has answered 401. */
 bool ps_api_require_admin(struct ps_req *req);
-/* Answers a domain/store error with the matching problem (400/404/409/503/500). */
+/* The ?purpose= of a read of someone's data, as it will be recorded: default
+ * "local-administration"; false when it is malformed or longer than PS_API_PURPOSE_MAX bytes
+ * (then it has answered 400). */
+#define PS_API_PURPOSE_MAX 200
+bool ps_api_purpose(struct ps_req *req, struct ps_str *out);
+
+/* Answers a domain error (the domain's own diagnostic: its INVALID, LIMIT, NOTFOUND, EXISTS,
+ * DENIED are the caller's doing) with the matching problem: 400/400/404/409/403; CONFLICT
+ * (retries ran out) and UNAVAILABLE are 503 with Retry-After; anything else 500, logged. */
 void ps_api_fail(struct ps_req *req, const struct ps_diag *diag);
+/* Answers an error the store reported around a job (not the domain's): 503 for CONFLICT and
+ * UNAVAILABLE, else 500 with the detail only in the log (a constraint or SQL message is an
+ * internal matter, not the client's). */
+void ps_api_fail_store(struct ps_req *req, const struct ps_diag *diag);
+/* A transaction failed: the domain's diagnostic when it set one (ps_api_fail), else the
+ * store's, or result (ps_api_fail_store). */
+void ps_api_fail_job(struct ps_req *req, const struct ps_diag *domain,
+                     const struct ps_diag *store, enum ps_err result);
 
 #endif

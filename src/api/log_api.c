@@ -17,7 +17,6 @@
 
 #define TILE_CACHE "public, max-age=31536000, immutable"
 #define PAGE_DEFAULT 20
-#define PURPOSE_MAX 200
 
 static void oom(struct ps_req *req)
 {
@@ -46,7 +45,7 @@ void ps_api_log_checkpoint(struct ps_req *req)
         ps_resp_problem(req, 404, "not-found", "Not found", "the log has no checkpoint yet");
     } else {
         d.code = e;
-        ps_api_fail(req, &d);
+        ps_api_fail_store(req, &d);
     }
     ps_buf_reset(&b);
 }
@@ -87,7 +86,7 @@ static void serve_tile(struct ps_req *req, const char *path)
                         "%s is not part of the latest checkpoint", path);
     } else {
         d.code = e;
-        ps_api_fail(req, &d);
+        ps_api_fail_store(req, &d);
     }
     ps_buf_reset(&t.out);
 }
@@ -170,7 +169,7 @@ static void serve_proof(struct ps_req *req, struct proof_read *p)
     struct ps_diag d = {0};
     enum ps_err e = ps_store_read(app->store, proof_tx, p, &d);
     if (e != PS_OK) {
-        ps_api_fail(req, p->diag.code != PS_OK ? &p->diag : &d);
+        ps_api_fail_job(req, &p->diag, &d, e);
         return;
     }
     struct ps_buf b;
@@ -243,9 +242,7 @@ static void job_done(struct ps_store_job *job)
 static void answer_job_error(struct ps_req *req, const struct ps_store_job *job,
                              const struct ps_diag *domain)
 {
-    const struct ps_diag *d = domain->code != PS_OK ? domain : &job->diag;
-    struct ps_diag fallback = {.code = job->result};
-    ps_api_fail(req, d->code != PS_OK ? d : &fallback);
+    ps_api_fail_job(req, domain, &job->diag, job->result);
 }
 
 static void cosig_render(struct ps_req *req)
@@ -462,8 +459,7 @@ static void who_render(struct ps_req *req)
         ps_resp_header(req, "Cache-Control", "no-store");
         ps_resp_json(req, 200, ps_buf_str(&b));
     } else {
-        d.code = e;
-        ps_api_fail(req, w->diag.code != PS_OK ? &w->diag : &d);
+        ps_api_fail_job(req, &w->diag, &d, e);
     }
     ps_buf_reset(&b);
     ps_buf_reset(&w->checkpoint);
@@ -487,15 +483,7 @@ static bool who_query(struct ps_req *req, struct who *w)
                         "before must be a record id (a UUID) from a previous page's next");
         return false;
     }
-    w->purpose = ps_req_query(req, "purpose");
-    if (!w->purpose.p || w->purpose.len == 0)
-        w->purpose = PS_STR("local-administration");
-    if (w->purpose.len > PURPOSE_MAX) {
-        ps_resp_problem(req, 400, "invalid-input", "Invalid input",
-                        "purpose is longer than %d bytes", PURPOSE_MAX);
-        return false;
-    }
-    return true;
+    return ps_api_purpose(req, &w->purpose);
 }
 
 void ps_api_person_access_log(struct ps_req *req)

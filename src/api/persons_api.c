@@ -8,7 +8,6 @@
 #include "store/store.h"
 #include "tlog/access.h"
 
-#define PURPOSE_MAX 200
 
 struct person_get {
     struct ps_req *req;
@@ -22,6 +21,7 @@ struct person_get {
 static enum ps_err person_get_tx(struct ps_tx *tx, void *ctx)
 {
     struct person_get *g = ctx;
+    ps_diag_clear(&g->diag); /* the job may run again after a conflict */
     return ps_person_read(tx, &g->actor, g->rnokpp, g->purpose, g->req->arena, &g->person,
                           &g->diag);
 }
@@ -36,10 +36,7 @@ static void person_get_render(struct ps_req *req)
 {
     struct person_get *g = req->then_ctx;
     if (g->job.result != PS_OK) {
-        /* the domain's diagnostic is precise; the store's covers what happened around it */
-        const struct ps_diag *d = g->diag.code != PS_OK ? &g->diag : &g->job.diag;
-        struct ps_diag fallback = {.code = g->job.result};
-        ps_api_fail(req, d->code != PS_OK ? d : &fallback);
+        ps_api_fail_job(req, &g->diag, &g->job.diag, g->job.result);
         return;
     }
     struct ps_buf b;
@@ -70,14 +67,8 @@ void ps_api_person_get(struct ps_req *req)
         ps_api_fail(req, &diag);
         return;
     }
-    g->purpose = ps_req_query(req, "purpose");
-    if (!g->purpose.p || g->purpose.len == 0)
-        g->purpose = PS_STR("local-administration");
-    if (g->purpose.len > PURPOSE_MAX) {
-        ps_resp_problem(req, 400, "invalid-input", "Invalid input",
-                        "purpose is longer than %d bytes", PURPOSE_MAX);
+    if (!ps_api_purpose(req, &g->purpose))
         return;
-    }
     g->actor.kind = PS_ACTOR_ADMIN;
     g->actor.id = PS_STR("local-admin");
     g->job.fn = person_get_tx;

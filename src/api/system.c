@@ -102,7 +102,10 @@ bool ps_api_require_admin(struct ps_req *req)
     struct ps_app *app = req->app;
     struct ps_str auth = ps_req_header(req, "Authorization");
     static const struct ps_str prefix = {"Bearer ", 7};
-    if (!auth.p || !ps_str_starts_with(auth, prefix) || auth.len - prefix.len > 512) {
+    /* the scheme name is case-insensitive (RFC 9110 section 11.1) */
+    if (!auth.p || auth.len < prefix.len ||
+        !ps_str_eq_nocase((struct ps_str){auth.p, prefix.len}, prefix) ||
+        auth.len - prefix.len > 512) {
         ps_resp_header(req, "WWW-Authenticate", "Bearer realm=\"pocketstate\"");
         ps_resp_problem(req, 401, "unauthorized", "Unauthorized",
                         "this route needs the local admin token as a Bearer token");
@@ -119,37 +122,95 @@ bool ps_api_require_admin(struct ps_req *req)
     return ok;
 }
 
+static void fail_internal(struct ps_req *req, const struct ps_diag *diag, const char *msg)
+{
+    /* store internals stay in the log, not in the response */
+    ps_log(PS_LOG_ERROR, "request %s failed: %s: %s", req->request_id, ps_err_name(diag->code),
+           msg);
+    ps_resp_problem(req, 500, "internal", "Internal error", "request %s failed",
+                    req->request_id);
+}
+
+/* Errors that mean "try again shortly", from the domain or the store alike. */
+static bool fail_transient(struct ps_req *req, const struct ps_diag *diag)
+{
+    if (diag->code == PS_ERR_UNAVAILABLE) {
+        ps_resp_header(req, "Retry-After", "1");
+        ps_resp_problem(req, 503, "store-unavailable", "Store unavailable",
+                        "the database is not reachable; nothing was written");
+        return true;
+    }
+    if (diag->code == PS_ERR_CONFLICT) {
+        /* lock or serialization retries ran out: the server's state, not the resource's */
+        ps_resp_header(req, "Retry-After", "1");
+        ps_resp_problem(req, 503, "busy", "Busy",
+                        "the database is busy; nothing was written, try again");
+        return true;
+    }
+    return false;
+}
+
 void ps_api_fail(struct ps_req *req, const struct ps_diag *diag)
 {
     const char *msg = diag->message[0] ? diag->message : ps_err_name(diag->code);
+    if (fail_transient(req, diag))
+        return;
     switch (diag->code) {
     case PS_ERR_INVALID:
         ps_resp_problem(req, 400, "invalid-input", "Invalid input", "%s", msg);
+        break;
+    case PS_ERR_LIMIT:
+        ps_resp_problem(req, 400, "limit-exceeded", "Limit exceeded", "%s", msg);
         break;
     case PS_ERR_NOTFOUND:
         ps_resp_problem(req, 404, "not-found", "Not found", "%s", msg);
         break;
     case PS_ERR_EXISTS:
-    case PS_ERR_CONFLICT:
         ps_resp_problem(req, 409, "conflict", "Conflict", "%s", msg);
         break;
     case PS_ERR_DENIED:
         ps_resp_problem(req, 403, "forbidden", "Forbidden", "%s", msg);
         break;
-    case PS_ERR_LIMIT:
-        ps_resp_problem(req, 413, "payload-too-large", "Too large", "%s", msg);
-        break;
-    case PS_ERR_UNAVAILABLE:
-        ps_resp_header(req, "Retry-After", "1");
-        ps_resp_problem(req, 503, "store-unavailable", "Store unavailable",
-                        "the database is not reachable; nothing was written");
-        break;
     default:
-        /* store internals stay in the log, not in the response */
-        ps_log(PS_LOG_ERROR, "request %s failed: %s: %s", req->request_id,
-               ps_err_name(diag->code), msg);
-        ps_resp_problem(req, 500, "internal", "Internal error", "request %s failed",
-                        req->request_id);
+        fail_internal(req, diag, msg);
         break;
     }
+}
+
+void ps_api_fail_store(struct ps_req *req, const struct ps_diag *diag)
+{
+    const char *msg = diag->message[0] ? diag->message : ps_err_name(diag->code);
+    if (!fail_transient(req, diag))
+        fail_internal(req, diag, msg);
+}
+
+void ps_api_fail_job(struct ps_req *req, const struct ps_diag *domain,
+                     const struct ps_diag *store, enum ps_err result)
+{
+    if (domain->code != PS_OK) {
+        ps_api_fail(req, domain);
+        return;
+    }
+    struct ps_diag d = *store;
+    if (d.code == PS_OK)
+        d.code = result != PS_OK ? result : PS_ERR_INTERNAL;
+    ps_api_fail_store(req, &d);
+}
+
+bool ps_api_purpose(struct ps_req *req, struct ps_str *out)
+{
+    /* recorded in the access log: a malformed one is refused, never replaced by the default */
+    if (ps_req_query_get(req, "purpose", out) == PS_ERR_INVALID) {
+        ps_resp_problem(req, 400, "invalid-input", "Invalid input",
+                        "purpose is not valid percent-encoded text");
+        return false;
+    }
+    if (!out->p || out->len == 0)
+        *out = PS_STR("local-administration");
+    if (out->len > PS_API_PURPOSE_MAX) {
+        ps_resp_problem(req, 400, "invalid-input", "Invalid input",
+                        "purpose is longer than %d bytes", PS_API_PURPOSE_MAX);
+        return false;
+    }
+    return true;
 }

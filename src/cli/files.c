@@ -35,6 +35,10 @@ enum ps_err ps_cli_mkdir(const char *dir, bool *created, struct ps_diag *diag)
         return ps_diag_set(diag, PS_ERR_IO, "%s: %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
         return ps_diag_set(diag, PS_ERR_INVALID, "%s: exists and is not a directory", dir);
+    /* the directory holds every person's data and the sealed keys: owner only */
+    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0)
+        return ps_diag_set(diag, PS_ERR_DENIED, "%s is readable by others and cannot be made "
+                           "private: %s", dir, strerror(errno));
     return PS_OK;
 }
 

@@ -2,6 +2,7 @@
  * 1 failure (one line "pocketstate: <what>: <reason>" on stderr), 2 usage. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
     /* the human-readable lines on stdout interleave with the JSON log on stderr in order,
      * even when both go to one pipe (make run | tee) */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* the database, its WAL and every file we write hold personal data or keys */
+    umask(077);
     if (argc < 2)
         return ps_cli_usage(NULL, "missing command");
     const char *name = argv[1];

@@ -24,7 +24,8 @@ struct deferred {
 };
 
 struct ps_arena {
-    struct block *head;
+    struct block *head;  /* newest block first */
+    struct block *first; /* the FIRST_BLOCK one, kept by reset */
     struct deferred *defers;
     size_t max, used;
 };
@@ -49,7 +50,7 @@ struct ps_arena *ps_arena_new(size_t max_bytes)
     if (!a)
         return NULL;
     a->max = max_bytes;
-    a->head = block_new(FIRST_BLOCK);
+    a->head = a->first = block_new(FIRST_BLOCK);
     if (!a->head) {
         ps_free(a);
         return NULL;
@@ -83,13 +84,18 @@ void ps_arena_free(struct ps_arena *a)
 void ps_arena_reset(struct ps_arena *a)
 {
     run_defers(a);
-    struct block *keep = a->head;
-    while (keep->next) {
-        struct block *next = keep->next;
-        keep->next = next->next;
-        ps_free(next);
+    /* free every block but the small first one, so that a large body of one request is not
+     * kept (with its bytes) for the rest of a keep-alive connection */
+    struct block *b = a->head;
+    while (b) {
+        struct block *next = b->next;
+        if (b != a->first)
+            ps_free(b);
+        b = next;
     }
-    keep->used = 0;
+    a->first->next = NULL;
+    a->first->used = 0;
+    a->head = a->first;
     a->used = 0;
 }
 

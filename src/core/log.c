@@ -97,7 +97,7 @@ void ps_log(enum ps_log_level level, const char *fmt, ...)
     char when[25];
     ps_clock_fmt_rfc3339(ps_clock_now_ms(), when);
     struct ps_buf b;
-    ps_buf_init(&b, 4096);
+    ps_buf_init(&b, 6 * sizeof msg + 256); /* every byte may escape to \u00XX */
     enum ps_err e = ps_buf_printf(&b, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", when,
                                   names[level]);
     if (e == PS_OK)

@@ -72,6 +72,10 @@ struct ps_str ps_req_header(struct ps_req *req, const char *name);
 struct ps_str ps_req_param(struct ps_req *req, const char *name);
 /* Query parameter by name (first occurrence, percent-decoded into the arena, '+' is a
  * space). PS_STR_NULL when absent or badly encoded; a present "k" or "k=" gives "". */
+/* The same, telling "absent" (PS_ERR_NOTFOUND) from "present but not decodable" (bad
+ * percent-encoding, NUL: PS_ERR_INVALID), for parameters whose silent absence would change
+ * what is recorded. */
+enum ps_err ps_req_query_get(struct ps_req *req, const char *name, struct ps_str *out) PS_WUR;
 struct ps_str ps_req_query(struct ps_req *req, const char *name);
 /* True when the Content-Type media type (parameters ignored, case-insensitive) equals
  * mime. With "application/json" it also accepts any "application/...+json". For handlers

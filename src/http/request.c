@@ -72,10 +72,11 @@ struct ps_str ps_http_pct_decode(struct ps_arena *a, struct ps_str s, bool plus_
     return (struct ps_str){out, n};
 }
 
-struct ps_str ps_req_query(struct ps_req *req, const char *name)
+enum ps_err ps_req_query_get(struct ps_req *req, const char *name, struct ps_str *out)
 {
     struct ps_str want = ps_str_from_cstr(name);
     const char *p = req->query.p, *end = p ? p + req->query.len : NULL;
+    *out = PS_STR_NULL;
     while (p && p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp ? amp : end;
@@ -83,11 +84,19 @@ struct ps_str ps_req_query(struct ps_req *req, const char *name)
         struct ps_str k = {p, (size_t)((eq ? eq : stop) - p)};
         struct ps_str v = eq ? (struct ps_str){eq + 1, (size_t)(stop - eq - 1)} : PS_STR("");
         struct ps_str dk = ps_http_pct_decode(req->arena, k, true, false);
-        if (dk.p && ps_str_eq(dk, want))
-            return ps_http_pct_decode(req->arena, v, true, false);
+        if (dk.p && ps_str_eq(dk, want)) {
+            *out = ps_http_pct_decode(req->arena, v, true, false);
+            return out->p ? PS_OK : PS_ERR_INVALID;
+        }
         p = stop + 1;
     }
-    return PS_STR_NULL;
+    return PS_ERR_NOTFOUND;
+}
+
+struct ps_str ps_req_query(struct ps_req *req, const char *name)
+{
+    struct ps_str v;
+    return ps_req_query_get(req, name, &v) == PS_OK ? v : PS_STR_NULL;
 }
 
 bool ps_req_content_type_is(struct ps_req *req, const char *mime)

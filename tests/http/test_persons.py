@@ -62,6 +62,19 @@ class PersonsTest(ServerTestCase, unittest.TestCase):
                 assert_problem(self, r, 401)
                 self.assertNotIn(token.encode(), r.body, "the token is echoed back")
 
+    def test_bearer_scheme_is_case_insensitive(self):
+        r = self.server.get(PATH + self.some_person(),
+                            headers={"Authorization": "bearer " + (self.server.token or "")})
+        self.assertEqual(r.status, 200, r)
+
+    def test_purpose_is_recorded_or_refused(self):
+        ok = self.server.get(PATH + self.some_person() + "?purpose=court%20order%2042", auth=True)
+        self.assertEqual(ok.status, 200, ok)
+        for bad in ("%zz", "%", "a%00b", "x" * 201):
+            with self.subTest(purpose=bad[:8]):
+                r = self.server.get(PATH + self.some_person() + "?purpose=" + bad, auth=True)
+                assert_problem(self, r, 400)
+
     def test_invalid_rnokpp_400(self):
         good = self.known[0] if self.known else make_rnokpp(30000, 123, 3)
         bad_check = good[:9] + str((int(good[9]) + 1) % 10)

@@ -67,6 +67,18 @@ Test(arena, printf_and_strings)
     ps_arena_free(a);
 }
 
+Test(arena, reset_keeps_only_the_small_first_block)
+{
+    struct ps_arena *a = ps_arena_new(8 << 20);
+    char *small = ps_arena_alloc(a, 64);
+    cr_assert_not_null(small);
+    cr_assert_not_null(ps_arena_alloc(a, 1 << 20), "a large allocation after the first block");
+    ps_arena_reset(a);
+    char *again = ps_arena_alloc(a, 64);
+    cr_assert_eq(again, small, "after reset the first block is reused from its start");
+    ps_arena_free(a);
+}
+
 Test(arena, null_free_is_noop)
 {
     ps_arena_free(NULL);
