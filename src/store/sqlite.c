@@ -60,10 +60,6 @@ struct sq_conn {
     bool reader;      /* query_only outside bulk loads */
     bool unlocked;    /* query_only lifted for the current bulk transaction */
     struct checkpointer *ckpt; /* the writer's, NULL on readers */
-    /* The writer's WAL, opened apart for sq_flush: "<db>-wal", its descriptor and inode. */
-    char *wal_path;
-    int wal_fd;
-    ino_t wal_ino;
 };
 
 struct sq_stmt {
@@ -190,18 +186,6 @@ static enum ps_err configure(struct sq_conn *c, const struct ps_store_opts *o,
         sqlite3_free(emsg);
         return ps_diag_set(diag, err, "cannot configure SQLite connection: %s", msg);
     }
-    if (!c->reader) {
-        /* The writer's COMMIT does not wait for the disk: sq_flush, on the store's flusher
-         * thread, fdatasync()s the WAL before any job of the batch is reported, while the
-         * next batch already runs. Same durability as synchronous=FULL for everything
-         * acknowledged; see docs/internals/store.md. */
-        rc = sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, &emsg);
-        if (rc != SQLITE_OK) {
-            err = map_rc(c->db, rc, msg);
-            sqlite3_free(emsg);
-            return ps_diag_set(diag, err, "cannot configure SQLite writer: %s", msg);
-        }
-    }
     if (c->reader) {
         err = ctl_run(c, CTL_QUERY_ONLY_ON, msg);
         if (err != PS_OK)
@@ -305,39 +289,6 @@ static enum ps_err checkpointer_start(struct sq_conn *c, const char *target,
     return PS_OK;
 }
 
-/* fdatasync() of the writer's WAL: everything the writer committed before the call is then
- * durable. Runs on the flusher thread, concurrently with the writer: it uses only its own
- * descriptor of the WAL file, never the sqlite3 handle. The WAL is reopened when SQLite has
- * replaced it (a new inode): then the old one's frames were checkpointed, and synced, into
- * the database before it went. */
-static enum ps_err sq_flush(struct ps_conn *pc, char *errmsg)
-{
-    struct sq_conn *c = sqc(pc);
-    struct stat st;
-    if (stat(c->wal_path, &st) != 0) {
-        if (errno == ENOENT)
-            return PS_OK; /* no WAL: nothing committed waits in one */
-        ps_store_errf(errmsg, "stat %s: %s", c->wal_path, strerror(errno));
-        return PS_ERR_IO;
-    }
-    if (c->wal_fd < 0 || st.st_ino != c->wal_ino) {
-        int fd = open(c->wal_path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            ps_store_errf(errmsg, "open %s: %s", c->wal_path, strerror(errno));
-            return PS_ERR_IO;
-        }
-        if (c->wal_fd >= 0)
-            close(c->wal_fd);
-        c->wal_fd = fd;
-        c->wal_ino = st.st_ino;
-    }
-    if (fdatasync(c->wal_fd) != 0) {
-        ps_store_errf(errmsg, "fdatasync %s: %s", c->wal_path, strerror(errno));
-        return PS_ERR_IO;
-    }
-    return PS_OK;
-}
-
 static void sq_close(struct ps_conn *pc)
 {
     struct sq_conn *c = sqc(pc);
@@ -348,9 +299,6 @@ static void sq_close(struct ps_conn *pc)
         checkpointer_stop(c->ckpt);
         c->ckpt = NULL;
     }
-    if (c->wal_fd >= 0)
-        close(c->wal_fd);
-    ps_free(c->wal_path);
     for (int i = 0; i < CTL_COUNT; i++)
         sqlite3_finalize(c->ctl[i]);
     /* sqlite3_close_v2 defers the close if a statement was leaked; the dispatcher finalizes
@@ -372,7 +320,6 @@ static enum ps_err sq_open(struct ps_store *s, const char *target, const struct 
     c->base.be = &ps_backend_sqlite;
     c->base.store = s;
     c->reader = !writer;
-    c->wal_fd = -1;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     if (o->create && writer)
         flags |= SQLITE_OPEN_CREATE;
@@ -386,16 +333,6 @@ static enum ps_err sq_open(struct ps_store *s, const char *target, const struct 
         goto fail;
     }
     err = configure(c, o, diag);
-    if (err == PS_OK && writer) {
-        size_t n = strlen(target);
-        c->wal_path = ps_malloc(n + 5);
-        if (c->wal_path) {
-            memcpy(c->wal_path, target, n);
-            memcpy(c->wal_path + n, "-wal", 5);
-        } else {
-            err = ps_diag_set(diag, PS_ERR_NOMEM, "out of memory opening SQLite connection");
-        }
-    }
     if (err == PS_OK && writer)
         err = checkpointer_start(c, target, o, diag);
     if (err != PS_OK)
@@ -813,7 +750,6 @@ const struct ps_backend ps_backend_sqlite = {
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
-    .flush = sq_flush,
     .rollback = sq_rollback,
     .tx_alive = sq_tx_alive,
     .savepoint = sq_savepoint,

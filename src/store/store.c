@@ -16,7 +16,6 @@
 
 #include "core/alloc.h"
 #include "core/clock.h"
-#include "core/log.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define DEFAULT_MAX_RETRIES 5
@@ -54,14 +53,6 @@ struct ps_store {
 
     struct committer *committers;
     int ncommitters;
-
-    /* The flusher (backends with be->flush): committed jobs wait here for the durable
-     * flush that covers them, then are reported. */
-    pthread_mutex_t f_mu;
-    pthread_cond_t f_cond;
-    struct ps_store_job *f_head, *f_tail;
-    bool f_stopping, f_started;
-    pthread_t f_thread;
 
     int schema_known;
 
@@ -425,28 +416,9 @@ static void job_fail(struct ps_store_job *job, enum ps_err err, struct ps_tx *tx
     tx_diag(tx, err, &job->diag);
 }
 
-static void flush_enqueue(struct ps_store *s, struct ps_store_job *job)
-{
-    job->next_ = NULL;
-    pthread_mutex_lock(&s->f_mu);
-    if (s->f_tail)
-        s->f_tail->next_ = job;
-    else
-        s->f_head = job;
-    s->f_tail = job;
-    pthread_cond_signal(&s->f_cond);
-    pthread_mutex_unlock(&s->f_mu);
-}
-
-/* Hands the outcome to the submitter. done() may free the job: nothing touches it after.
- * A committed job of a backend that flushes apart waits for the flusher first: its 2xx must
- * not leave before its transaction is on disk (ARCHITECTURE.md rule 5). */
+/* Hands the outcome to the submitter. done() may free the job: nothing touches it after. */
 static void job_report(struct ps_store *s, struct ps_store_job *job)
 {
-    if (job->result == PS_OK && s->f_started) {
-        flush_enqueue(s, job);
-        return;
-    }
     if (job->result == PS_OK) {
         ps_diag_clear(&job->diag);
         stat_add(&s->st_jobs, 1);
@@ -622,42 +594,6 @@ static void run_batch(struct ps_store *s, struct ps_conn *c, struct ps_store_job
         backoff(job->attempts_);
         run_solo(s, c, job);
     }
-}
-
-/* Takes every committed job waiting, makes them durable with one flush, reports them. A
- * flush that fails leaves unknown what reached the disk, so the process stops rather than
- * acknowledge or deny writes it cannot vouch for (as PostgreSQL does on an fsync failure). */
-static void *flusher_main(void *arg)
-{
-    struct ps_store *s = arg;
-    struct ps_conn *c = s->committers[0].conn;
-    for (;;) {
-        pthread_mutex_lock(&s->f_mu);
-        while (!s->f_head && !s->f_stopping)
-            pthread_cond_wait(&s->f_cond, &s->f_mu);
-        struct ps_store_job *list = s->f_head;
-        s->f_head = s->f_tail = NULL;
-        pthread_mutex_unlock(&s->f_mu);
-        if (!list)
-            break; /* stopping, and drained */
-        char errmsg[PS_STORE_ERRMSG_CAP] = "";
-        int64_t t0 = ps_clock_mono_ns();
-        if (s->be->flush(c, errmsg) != PS_OK) {
-            ps_log(PS_LOG_ERROR, "store: durable flush failed (%s); stopping so that no "
-                                 "write is acknowledged that may not be on disk", errmsg);
-            ps_panic(__FILE__, __LINE__, "durable flush failed");
-        }
-        stat_add(&s->st_commit_ns, (uint64_t)(ps_clock_mono_ns() - t0));
-        while (list) {
-            struct ps_store_job *job = list;
-            list = job->next_;
-            job->next_ = NULL;
-            stat_add(&s->st_jobs, 1);
-            ps_diag_clear(&job->diag);
-            job->done(job);
-        }
-    }
-    return NULL;
 }
 
 static void *committer_main(void *arg)
@@ -1094,12 +1030,6 @@ static enum ps_err init_sync(struct ps_store *s, struct ps_diag *diag)
     if (rc != 0)
         return ps_diag_set(diag, PS_ERR_NOMEM, "pthread_rwlock_init failed");
     s->sync_level = 5;
-    if (pthread_mutex_init(&s->f_mu, NULL) != 0)
-        return ps_diag_set(diag, PS_ERR_NOMEM, "pthread_mutex_init failed");
-    s->sync_level = 6;
-    if (pthread_cond_init(&s->f_cond, NULL) != 0)
-        return ps_diag_set(diag, PS_ERR_NOMEM, "pthread_cond_init failed");
-    s->sync_level = 7;
     return PS_OK;
 }
 
@@ -1123,16 +1053,6 @@ static enum ps_err start_committers(struct ps_store *s, struct ps_diag *diag)
     enum ps_err err = migrate(s, s->committers[0].conn, diag);
     if (err != PS_OK)
         return err;
-    if (s->be->flush) {
-        /* one writer connection per flush; SQLite has one committer */
-        PS_ASSERT(s->ncommitters == 1);
-        char errmsg[PS_STORE_ERRMSG_CAP] = "";
-        if (s->be->flush(s->committers[0].conn, errmsg) != PS_OK) /* the migrations */
-            return ps_diag_set(diag, PS_ERR_IO, "cannot flush the database: %s", errmsg);
-        if (pthread_create(&s->f_thread, NULL, flusher_main, s) != 0)
-            return ps_diag_set(diag, PS_ERR_NOMEM, "cannot start the flusher thread");
-        s->f_started = true;
-    }
     for (int i = 0; i < s->ncommitters; i++) {
         int rc = pthread_create(&s->committers[i].thread, NULL, committer_main,
                                 &s->committers[i]);
@@ -1201,25 +1121,12 @@ void ps_store_free(struct ps_store *s)
     for (int i = 0; i < s->ncommitters; i++)
         if (s->committers[i].started)
             pthread_join(s->committers[i].thread, NULL); /* each drains the queue first */
-    if (s->f_started) {
-        pthread_mutex_lock(&s->f_mu);
-        s->f_stopping = true;
-        pthread_cond_broadcast(&s->f_cond);
-        pthread_mutex_unlock(&s->f_mu);
-        pthread_join(s->f_thread, NULL); /* flushes and reports what the committers left */
-    }
     while (s->conns) {
         struct ps_conn *c = s->conns;
         s->conns = c->next_all;
         conn_close(c);
     }
     switch (s->sync_level) {
-    case 7:
-        pthread_cond_destroy(&s->f_cond);
-        /* fall through */
-    case 6:
-        pthread_mutex_destroy(&s->f_mu);
-        /* fall through */
     case 5:
         pthread_rwlock_destroy(&s->gate);
         /* fall through */

@@ -82,13 +82,6 @@ struct ps_backend {
     /* False when the database ended the transaction by itself (SQLite does so after some
      * I/O or memory errors): the dispatcher then treats the whole batch as failed. */
     bool (*tx_alive)(struct ps_conn *c);
-    /* Makes every transaction committed so far on writer connection c durable, for a backend
-     * whose writer commits without waiting for the disk (SQLite: synchronous=NORMAL, and
-     * this fdatasync()s the WAL). The dispatcher calls it on its flusher thread while the
-     * committer runs the next batch, and reports a batch's jobs only after it returned: the
-     * fsync is pipelined with the next batch's work instead of stalling it. It must touch
-     * only what may be shared with the thread using c. NULL: COMMIT is durable by itself. */
-    enum ps_err (*flush)(struct ps_conn *c, char *errmsg);
     /* Savepoints used by group commit: one per job, named by the dispatcher ("j"). */
     enum ps_err (*savepoint)(struct ps_conn *c, char *errmsg);
     enum ps_err (*release)(struct ps_conn *c, char *errmsg);
