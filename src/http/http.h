@@ -153,7 +153,9 @@ struct ps_http_limits {
     unsigned max_per_ip;       /* default 256 -> 429 + close; 0: no limit */
     unsigned threads;          /* 0: one per core */
     unsigned shutdown_grace_ms;/* default 10000 */
-    size_t arena_bytes;        /* per-request arena limit; default 4 MiB */
+    size_t arena_bytes;        /* per-request arena limit; default 4 MiB. Must be at least
+                                * max_body_bytes and every route's max_body (the body
+                                * itself is kept beside the arena, not in it) */
     size_t max_response_bytes; /* response body; default 16 MiB (more -> 500) */
 };
 /* Fills l with the defaults above. */
@@ -172,7 +174,8 @@ struct ps_http_config {
 struct ps_http_server;
 /* Starts the daemon (threads begin serving at once). The route table is borrowed and must
  * outlive the server; the rest of cfg is copied. Errors: PS_ERR_INVALID (bad address, bad
- * route table), PS_ERR_IO (bind/listen failed), PS_ERR_NOMEM. Stop with ps_http_stop. */
+ * route table, a body limit larger than arena_bytes), PS_ERR_IO (bind/listen failed),
+ * PS_ERR_NOMEM. Stop with ps_http_stop. */
 enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_server **out,
                           struct ps_diag *diag) PS_WUR;
 /* The bound port (the chosen one when cfg->port was 0). */

@@ -59,7 +59,7 @@ struct ps_http_conn {
     char ip_text[48];
     size_t route_idx;    /* metrics: the route index, or nroutes for "unmatched" */
     int sent_status;     /* status queued to MHD, 0 before */
-    char *body;          /* in the arena */
+    char *body;          /* ps_malloc'ed, freed when the request's arena is reset or freed */
     size_t body_len, body_cap, body_limit, drained;
     int fd;              /* MHD's socket, for answers written past MHD */
     int rx_;             /* enum ps_rx, atomic */
@@ -71,6 +71,12 @@ struct ps_http_conn {
     struct ps_http_conn *next_susp, *prev_susp;
     struct ps_http_conn *next_zombie;
 };
+
+/* Test hook (tests/unit/http_test.c): when set, the connection's thread calls it just before
+ * each compare-and-swap that moves rx_ forward out of a stage the sweep may cut (FIRST or
+ * WAIT -> HEAD, HEAD -> BODY, BODY -> NONE), so a test can let the sweep claim the connection
+ * in between. NULL in production; read atomically. */
+extern void (*ps_http_test_stage_hook)(int from, int to);
 
 /* ---- metrics (metrics.c) ---- */
 

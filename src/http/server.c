@@ -5,6 +5,7 @@
  * docs/internals/http.md explains the invariants. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received (glibc's lacks it) */
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -31,6 +32,7 @@
 /* Bytes but no request line, then silence this long: cut (408). Long enough for one TCP
  * retransmission (initial RTO 1 s) of a stalled request line. */
 #define QUIET_MAX_NS (2 * NS_PER_S)
+#define SWEEP_BATCH 64 /* connections the sweep claims per pass over the list */
 
 enum phase { PH_HEADERS, PH_BODY, PH_HANDLER, PH_DONE };
 
@@ -311,6 +313,23 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **sock_ctx,
         conn_free(c);
 }
 
+/* ---------- rx_ stages moved by the connection's own thread ---------- */
+
+void (*ps_http_test_stage_hook)(int from, int to);
+
+/* Moves rx_ from `from` to `to`. False when the sweep (or answer_now) claimed the connection
+ * first: it was answered past MHD, so the caller returns MHD_NO and runs nothing for the
+ * request. Every forward move out of a stage the sweep may cut goes through here, so a 408
+ * and a handler can never both happen for one request. */
+static bool advance(struct ps_http_conn *c, int from, int to)
+{
+    void (*hook)(int, int) = __atomic_load_n(&ps_http_test_stage_hook, __ATOMIC_ACQUIRE);
+    if (hook)
+        hook(from, to);
+    return __atomic_compare_exchange_n(&c->rx_, &from, to, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
+}
+
 /* ---------- request start: the URI callback runs once the request line is in ---------- */
 
 static void split_uri(struct ps_req *req, const char *uri)
@@ -347,13 +366,15 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
     req->client_ip = ps_str_from_cstr(c->ip_text);
     /* the deadline counts from the request's first byte, which MHD does not report: the
      * earlier of "request line in + timeout" and the bound set at accept or at the end of
-     * the previous request. Plain stores: a sweep that claims the connection in between
-     * answers it once more at worst (docs/internals/http.md). */
+     * the previous request. Only this thread writes deadline_ns; the sweep reads it after
+     * its acquire load of rx_, and an older (later) deadline only makes it more lenient.
+     * A lost compare-and-swap means the sweep answered already: on_headers gives up. */
     int64_t dl = req->start_ns_ + s->request_ns;
     if (dl < __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
         __atomic_store_n(&c->deadline_ns, dl, __ATOMIC_RELAXED);
-    if (__atomic_load_n(&c->rx_, __ATOMIC_RELAXED) <= PS_RX_WAIT)
-        __atomic_store_n(&c->rx_, PS_RX_HEAD, __ATOMIC_RELAXED);
+    int rx = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
+    if (rx <= PS_RX_WAIT)
+        (void)advance(c, rx, PS_RX_HEAD);
     __atomic_store_n(&c->raw_status_, 0, __ATOMIC_RELAXED);
     c->route_idx = s->nroutes;
     c->sent_status = 0;
@@ -385,7 +406,10 @@ static enum MHD_Result queue(struct ps_http_conn *c)
 {
     struct ps_req *req = &c->req;
     c->phase_ = PH_DONE;
-    __atomic_store_n(&c->rx_, PS_RX_NONE, __ATOMIC_RELAXED);
+    /* refusals queue from BODY, which the sweep may still cut: whoever moves it first answers */
+    int rx = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
+    if (rx > PS_RX_NONE || (rx != PS_RX_NONE && !advance(c, rx, PS_RX_NONE)))
+        return MHD_NO; /* answered past MHD already: close */
     if (!c->zombie) /* an abandoned request stays ABANDONED for the late ps_req_resume */
         __atomic_store_n(&req->state_, PS_RS_DONE, __ATOMIC_SEQ_CST);
     struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -445,9 +469,10 @@ static void http_date(char out[32])
         out[0] = '\0';
 }
 
-/* Writes req's response (status, content type, body, request id) with Connection: close and
- * shuts the write side. Non-blocking: a full send buffer loses the answer, not the thread. */
-static void send_past_mhd(struct ps_http_conn *c, const struct ps_req *req)
+/* Writes req's response (status, content type, body, request id) with Connection: close to
+ * fd and shuts the write side. Non-blocking: a full send buffer loses the answer, not the
+ * thread. ip is for the log line only. */
+static void send_past_mhd(int fd, const char *ip, const struct ps_req *req)
 {
     char date[32], head[512];
     http_date(date);
@@ -461,11 +486,11 @@ static void send_past_mhd(struct ps_http_conn *c, const struct ps_req *req)
     if (n > 0 && (size_t)n < sizeof head) {
         struct iovec iov[2] = {{head, (size_t)n}, {req->out.p, req->out.len}};
         struct msghdr m = {.msg_iov = iov, .msg_iovlen = req->out.len ? 2 : 1};
-        if (sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-            ps_log(PS_LOG_INFO, "http: answer %d to %s not sent: %s", req->status, c->ip_text,
+        if (sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+            ps_log(PS_LOG_INFO, "http: answer %d to %s not sent: %s", req->status, ip,
                    strerror(errno));
     }
-    shutdown(c->fd, SHUT_WR);
+    shutdown(fd, SHUT_WR);
 }
 
 /* Moves the connection from stage `from` to LINGER: this thread alone answers it now. The
@@ -487,15 +512,54 @@ static void answer_now(struct ps_http_conn *c, int status, const char *slug, con
     ps_resp_problem(&c->req, status, slug, title, "%s", detail);
     c->must_close = true;
     c->phase_ = PH_DONE;
-    send_past_mhd(c, &c->req);
+    send_past_mhd(c->fd, c->ip_text, &c->req);
     c->sent_status = c->req.status;
 }
 
-/* On the sweep thread, for a connection claimed out of `from`. The request (if any) belongs
- * to its server thread, so the answer is built apart with its own request id. */
-static void sweep_answer(struct ps_http_conn *c, int status, const char *slug,
-                         const char *title, const char *detail)
+/* A connection the sweep claimed (LINGER) under conn_lock, answered once the lock is
+ * released: sendmsg and the log line never hold up a thread opening or closing a
+ * connection. Once the lock is dropped MHD may close the connection and free it at any
+ * moment, so the victim carries its own descriptor (a dup, which keeps the socket open until
+ * the sweep closes it) and copies of what the answer and the log need. */
+struct victim {
+    int fd;             /* dup of the connection's socket; -1: dup failed (dup_errno) */
+    int dup_errno;
+    const char *detail; /* static text */
+    char ip[48];
+};
+
+struct sweep_batch {
+    struct victim v[SWEEP_BATCH];
+    size_t n;
+};
+
+/* Under conn_lock: claims c out of `from` for a 408 answered after the lock. */
+static void take(struct sweep_batch *b, struct ps_http_conn *c, int from, const char *detail)
 {
+    if (b->n == SWEEP_BATCH || !claim(c, from))
+        return; /* a full batch: the next pass over the list takes it */
+    struct victim *v = &b->v[b->n++];
+    v->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+    v->dup_errno = v->fd < 0 ? errno : 0;
+    v->detail = detail;
+    memcpy(v->ip, c->ip_text, sizeof v->ip);
+    if (v->fd < 0) { /* out of descriptors: no answer, close now (the fd is valid here) */
+        shutdown(c->fd, SHUT_RDWR);
+        __atomic_store_n(&c->rx_, PS_RX_DEAD, __ATOMIC_RELEASE);
+        return;
+    }
+    __atomic_store_n(&c->raw_status_, 408, __ATOMIC_RELAXED);
+}
+
+/* On the sweep thread, without conn_lock. The request (if any) belongs to its server thread,
+ * so the answer is built apart with its own request id. */
+static void sweep_answer(const struct victim *v)
+{
+    if (v->fd < 0) {
+        ps_log(PS_LOG_WARN, "http: %s: %s: closed without an answer: %s", v->ip, v->detail,
+               strerror(v->dup_errno));
+        return;
+    }
     struct ps_req r;
     memset(&r, 0, sizeof r);
     ps_buf_init(&r.out, 4096);
@@ -503,11 +567,11 @@ static void sweep_answer(struct ps_http_conn *c, int status, const char *slug,
     char id[37];
     ps_uuid_fmt(&u, id);
     memcpy(r.request_id, id, sizeof id);
-    ps_resp_problem(&r, status, slug, title, "%s", detail);
-    send_past_mhd(c, &r);
+    ps_resp_problem(&r, 408, "request-timeout", "Request Timeout", "%s", v->detail);
+    send_past_mhd(v->fd, v->ip, &r);
+    close(v->fd);
     ps_buf_reset(&r.out);
-    __atomic_store_n(&c->raw_status_, status, __ATOMIC_RELAXED);
-    ps_log(PS_LOG_INFO, "http: %s: %s: answered %d, closing", c->ip_text, detail, status);
+    ps_log(PS_LOG_INFO, "http: %s: %s: answered 408, closing", v->ip, v->detail);
 }
 
 /* What the kernel saw arrive on a connection whose request line MHD has not produced. */
@@ -529,15 +593,14 @@ static bool tcp_received(int fd, int64_t *quiet_ns)
  * arrived, then silence. Both get a 408 once quiet for quiet_ns (before MHD's idle timeout
  * would close silently), as does a request line still trickling at the deadline. A client
  * that sent nothing at all is closed silently at the deadline, as the idle timeout would. */
-static void sweep_first(struct ps_http_server *s, struct ps_http_conn *c, int64_t now)
+static void sweep_first(struct ps_http_server *s, struct ps_http_conn *c, int64_t now,
+                        struct sweep_batch *b)
 {
     int64_t quiet = 0;
     bool got = tcp_received(c->fd, &quiet);
     bool late = now > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED);
     if (got && (late || quiet >= s->quiet_ns)) {
-        if (claim(c, PS_RX_FIRST))
-            sweep_answer(c, 408, "request-timeout", "Request Timeout",
-                         "no complete request line arrived in time");
+        take(b, c, PS_RX_FIRST, "no complete request line arrived in time");
         return;
     }
     int exp = PS_RX_FIRST;
@@ -547,7 +610,10 @@ static void sweep_first(struct ps_http_server *s, struct ps_http_conn *c, int64_
         shutdown(c->fd, SHUT_RDWR);
 }
 
-static void sweep_conn(struct ps_http_server *s, struct ps_http_conn *c, int64_t now)
+/* Under conn_lock: only non-blocking socket calls on c->fd (valid while the lock is held);
+ * answers wait in b. */
+static void sweep_conn(struct ps_http_server *s, struct ps_http_conn *c, int64_t now,
+                       struct sweep_batch *b)
 {
     int st = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
     if (st == PS_RX_LINGER) {
@@ -561,14 +627,27 @@ static void sweep_conn(struct ps_http_server *s, struct ps_http_conn *c, int64_t
     if (st == PS_RX_FIRST) {
         if (now - c->accepted_ns >= s->quiet_ns ||
             now > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
-            sweep_first(s, c, now);
+            sweep_first(s, c, now, b);
         return;
     }
     if (st > PS_RX_BODY || now <= __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
         return;
-    if (claim(c, st))
-        sweep_answer(c, 408, "request-timeout", "Request Timeout",
-                     "the request took too long to arrive");
+    take(b, c, st, "the request took too long to arrive");
+}
+
+/* One pass over every connection: claims under conn_lock, answers after it, in batches. */
+static void sweep_pass(struct ps_http_server *s, int64_t now)
+{
+    struct sweep_batch b;
+    do {
+        b.n = 0;
+        pthread_mutex_lock(&s->conn_lock);
+        for (struct ps_http_conn *c = s->conn_head; c; c = c->next_conn)
+            sweep_conn(s, c, now, &b);
+        pthread_mutex_unlock(&s->conn_lock);
+        for (size_t i = 0; i < b.n; i++)
+            sweep_answer(&b.v[i]);
+    } while (b.n == SWEEP_BATCH);
 }
 
 static void *sweep_main(void *arg)
@@ -585,11 +664,7 @@ static void *sweep_main(void *arg)
         if (s->sweep_stop)
             break;
         pthread_mutex_unlock(&s->sweep_lock);
-        int64_t now = ps_clock_mono_ns();
-        pthread_mutex_lock(&s->conn_lock);
-        for (struct ps_http_conn *c = s->conn_head; c; c = c->next_conn)
-            sweep_conn(s, c, now);
-        pthread_mutex_unlock(&s->conn_lock);
+        sweep_pass(s, ps_clock_mono_ns());
         pthread_mutex_lock(&s->sweep_lock);
     }
     pthread_mutex_unlock(&s->sweep_lock);
@@ -685,8 +760,7 @@ static enum MHD_Result after_handler(struct ps_http_conn *c)
 static enum MHD_Result run_handler(struct ps_http_conn *c)
 {
     struct ps_req *req = &c->req;
-    c->phase_ = PH_HANDLER;
-    __atomic_store_n(&c->rx_, PS_RX_NONE, __ATOMIC_RELAXED);
+    c->phase_ = PH_HANDLER; /* rx_ is NONE: the caller moved it */
     req->body = (struct ps_str){c->body ? c->body : "", c->body_len};
     __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
     req->route->fn(req);
@@ -748,6 +822,47 @@ static bool expects_body(struct ps_http_conn *c)
     return ps_http_conn_header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING).p != NULL;
 }
 
+struct framing {
+    unsigned te, cl;
+    bool te_chunked;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    struct framing *f = cls;
+    (void)kind;
+    /* exactly the value MHD compares (it has stripped leading whitespace, not trailing): a
+     * value MHD does not take for chunked must not pass here */
+    struct ps_str k = {key, key_size}, v = {value ? value : "", value ? value_size : 0};
+    if (ps_str_eq_nocase(k, PS_STR(MHD_HTTP_HEADER_TRANSFER_ENCODING))) {
+        f->te++;
+        f->te_chunked = ps_str_eq_nocase(v, PS_STR("chunked"));
+    } else if (ps_str_eq_nocase(k, PS_STR(MHD_HTTP_HEADER_CONTENT_LENGTH))) {
+        f->cl++;
+    }
+    return MHD_YES;
+}
+
+/* RFC 9112 6.1 and 6.3: NULL when the body's framing is unambiguous, else why not. MHD
+ * 0.9.75 reads a chunked body and ignores a Content-Length beside it, and reads any other
+ * coding until the client closes; a proxy in front may frame the same bytes differently
+ * (request smuggling), so such a request is refused and its connection closed. */
+static const char *framing_error(struct ps_http_conn *c, const char *version)
+{
+    struct framing f = {0, 0, false};
+    MHD_get_connection_values_n(c->mhd, MHD_HEADER_KIND, count_framing, &f);
+    if (f.te && f.cl)
+        return "both Transfer-Encoding and Content-Length are present";
+    if (f.te > 1 || (f.te && !f.te_chunked))
+        return "the only Transfer-Encoding accepted is chunked";
+    if (f.te && version && strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+        return "Transfer-Encoding in a request older than HTTP/1.1";
+    if (f.cl > 1)
+        return "more than one Content-Length";
+    return NULL;
+}
+
 /* Routes; on a miss prepares the 404/405 (sent by the caller) and returns false. */
 static bool route(struct ps_http_conn *c)
 {
@@ -771,6 +886,30 @@ static bool route(struct ps_http_conn *c)
     return true;
 }
 
+/* The body lives in one ps_malloc'ed buffer beside the arena, released with the request (arena
+ * reset or free). Kept out of the arena, a growing chunked body leaves no dead copies behind
+ * and never competes with the handler for arena_bytes. */
+static void body_release(void *arg)
+{
+    struct ps_http_conn *c = arg;
+    ps_free(c->body);
+    c->body = NULL;
+    c->body_len = c->body_cap = 0;
+}
+
+/* Grows the body buffer to cap bytes (cap > body_cap); false when memory is out. */
+static bool body_reserve(struct ps_http_conn *c, size_t cap)
+{
+    if (c->body_cap == 0 && ps_arena_defer(c->req.arena, body_release, c) != PS_OK)
+        return false;
+    char *p = ps_realloc(c->body, cap);
+    if (!p)
+        return false;
+    c->body = p;
+    c->body_cap = cap;
+    return true;
+}
+
 /* Checks Content-Length against the route's limit and reserves the body. MHD_YES to go
  * on reading; otherwise the refusal was queued. */
 static enum MHD_Result body_start(struct ps_http_conn *c)
@@ -787,13 +926,9 @@ static enum MHD_Result body_start(struct ps_http_conn *c)
     if (n > c->body_limit)
         return refuse(c, 413, "payload-too-large", "Payload Too Large",
                       "the request body is larger than this resource accepts", true);
-    if (n > 0) {
-        c->body = ps_arena_alloc(req->arena, (size_t)n);
-        if (!c->body)
-            return refuse(c, 500, "internal", "Internal Server Error",
-                          "no memory for the request body", true);
-        c->body_cap = (size_t)n;
-    }
+    if (n > 0 && !body_reserve(c, (size_t)n))
+        return refuse(c, 500, "internal", "Internal Server Error",
+                      "no memory for the request body", true);
     return MHD_YES;
 }
 
@@ -801,7 +936,8 @@ static enum MHD_Result body_start(struct ps_http_conn *c)
  * skips any body and closes). Everything else answers at the final call: MHD closes a
  * connection whose response was queued before the request was fully received, even one
  * without a body, and keep-alive matters for the fast path. */
-static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method)
+static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method,
+                                  const char *version)
 {
     struct ps_http_server *s = c->srv;
     struct ps_req *req = &c->req;
@@ -811,7 +947,9 @@ static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method)
         req->method = PS_STR("?");
     set_request_id(c);
     c->phase_ = PH_BODY;
-    if (__atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE) != PS_RX_HEAD)
+    /* from here on the deadline is checked by this thread too; a refusal queued below moves
+     * BODY -> NONE by compare-and-swap, so the sweep and this thread never both answer */
+    if (!advance(c, PS_RX_HEAD, PS_RX_BODY))
         return MHD_NO; /* the sweep answered it already */
     if (c->over == PS_OVER_CONNS)
         return refuse(c, 503, "overloaded", "Service Unavailable",
@@ -824,15 +962,12 @@ static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method)
     if (hs && hs->header_size > s->lim.max_header_bytes)
         return refuse(c, 431, "headers-too-large", "Request Header Fields Too Large",
                       "the request line and headers are too large", true);
-    if (ps_clock_mono_ns() > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED)) {
-        int exp = PS_RX_HEAD; /* the sweep may be answering it right now */
-        if (!__atomic_compare_exchange_n(&c->rx_, &exp, PS_RX_NONE, false, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE))
-            return MHD_NO;
+    if (ps_clock_mono_ns() > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
         return refuse(c, 408, "request-timeout", "Request Timeout",
                       "the request took too long to arrive", true);
-    }
-    __atomic_store_n(&c->rx_, PS_RX_BODY, __ATOMIC_RELEASE);
+    const char *bad = framing_error(c, version);
+    if (bad)
+        return refuse(c, 400, "bad-request", "Bad Request", bad, true);
     if (!req->path.p)
         return refuse(c, 500, "internal", "Internal Server Error", "out of request memory",
                       true);
@@ -847,27 +982,24 @@ static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method)
     return body_start(c);
 }
 
-/* Appends n bytes (the body then has need bytes, within the limit). */
-static enum MHD_Result body_append(struct ps_http_conn *c, const char *data, size_t n,
-                                   size_t need)
+/* Appends n bytes (the body then has need bytes, within the limit); false when out of
+ * memory. */
+static bool body_append(struct ps_http_conn *c, const char *data, size_t n, size_t need)
 {
-    if (need > c->body_cap) { /* chunked: grow inside the arena */
-        size_t cap = c->body_cap ? c->body_cap * 2 : 4096;
+    if (need > c->body_cap) { /* chunked: double, up to the limit */
+        size_t cap = c->body_cap > c->body_limit / 2 ? c->body_limit : 2 * c->body_cap;
+        if (cap < 4096)
+            cap = 4096;
         if (cap < need)
             cap = need;
         if (cap > c->body_limit)
             cap = c->body_limit;
-        char *p = ps_arena_alloc(c->req.arena, cap);
-        if (!p)
-            return MHD_NO;
-        if (c->body_len)
-            memcpy(p, c->body, c->body_len);
-        c->body = p;
-        c->body_cap = cap;
+        if (!body_reserve(c, cap))
+            return false;
     }
     memcpy(c->body + c->body_len, data, n);
     c->body_len = need;
-    return MHD_YES;
+    return true;
 }
 
 /* MHD cannot queue a response mid-body: a body past its deadline or its limit is answered
@@ -884,8 +1016,11 @@ static enum MHD_Result on_body(struct ps_http_conn *c, const char *data, size_t 
         else if (!ps_size_add(c->body_len, n, &need) || need > c->body_limit)
             answer_now(c, 413, "payload-too-large", "Payload Too Large",
                        "the request body is larger than this resource accepts");
+        else if (body_append(c, data, n, need))
+            return MHD_YES;
         else
-            return body_append(c, data, n, need);
+            answer_now(c, 500, "internal", "Internal Server Error",
+                       "no memory for the request body");
     }
     if (!ps_size_add(c->drained, n, &c->drained) || c->drained > DRAIN_MAX)
         return MHD_NO;
@@ -902,12 +1037,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mc, const cha
         return MHD_NO; /* no memory for the connection */
     switch (c->phase_) {
     case PH_HEADERS:
-        return on_headers(c, method);
+        return on_headers(c, method, version);
     case PH_BODY:
         if (*upload_data_size)
             return on_body(c, upload_data, upload_data_size);
-        if (__atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE) != PS_RX_BODY)
-            return MHD_NO; /* answered past MHD (413, 408): close */
+        if (!advance(c, PS_RX_BODY, PS_RX_NONE))
+            return MHD_NO; /* answered past MHD (413, 408, 500): close */
         if (c->pending)
             return queue(c);
         return run_handler(c);
@@ -1008,10 +1143,12 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
     if (!c->zombie) {
         /* keep-alive: the next request's first byte comes within the idle timeout, and
          * then it has the request timeout */
-        if (__atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE) < PS_RX_LINGER) {
+        int rx = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
+        if (rx < PS_RX_LINGER) { /* a lost race (aborted mid-body) leaves the sweep's LINGER */
             __atomic_store_n(&c->deadline_ns, now + s->idle_ns + s->request_ns,
                              __ATOMIC_RELAXED);
-            __atomic_store_n(&c->rx_, PS_RX_WAIT, __ATOMIC_RELEASE);
+            (void)__atomic_compare_exchange_n(&c->rx_, &rx, PS_RX_WAIT, false,
+                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
         }
         __atomic_store_n(&c->req.state_, PS_RS_IDLE, __ATOMIC_SEQ_CST);
         c->phase_ = PH_HEADERS;
@@ -1095,6 +1232,29 @@ static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, struct
                            strerror(errno));
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
+    return PS_OK;
+}
+
+/* Every body a route accepts must be one its request can use: handlers decode bodies into
+ * the request's arena, so it must be able to hold a copy of the largest. The body buffer
+ * itself lives outside the arena (body_reserve), so a request uses at most arena_bytes plus
+ * its route's body limit. */
+static enum ps_err check_body_limits(const struct ps_http_server *s, struct ps_diag *diag)
+{
+    const struct ps_http_limits *l = &s->lim;
+    if (l->max_body_bytes > l->arena_bytes)
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "limits.arena_bytes (%zu) is smaller than limits.max_body_bytes "
+                           "(%zu): a request could not use the body it is allowed to send",
+                           l->arena_bytes, l->max_body_bytes);
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const struct ps_route *r = &s->routes[i];
+        if (r->max_body > l->arena_bytes)
+            return ps_diag_set(diag, PS_ERR_INVALID,
+                               "limits.arena_bytes (%zu) is smaller than the max_body of route "
+                               "%s %s (%zu)",
+                               l->arena_bytes, r->method, r->pattern, r->max_body);
+    }
     return PS_OK;
 }
 
@@ -1182,6 +1342,8 @@ enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_serve
     s->log_requests = cfg->log_requests;
     unsigned flags = 0;
     enum ps_err e = ps_router_new(cfg->routes, cfg->nroutes, &s->router, diag);
+    if (e == PS_OK)
+        e = check_body_limits(s, diag);
     if (e == PS_OK)
         e = parse_addr(s, cfg->listen_addr, cfg->port, &flags, diag);
     if (e == PS_OK) {

@@ -1,11 +1,13 @@
-/* The HTTP server over real loopback sockets: every status the server produces itself (404,
- * 405, 408, 413, 429, 431, 500, 503), problem+json shape, request ids, keep-alive,
+/* The HTTP server over real loopback sockets: every status the server produces itself (400,
+ * 404, 405, 408, 413, 429, 431, 500, 503), problem+json shape, request ids, keep-alive,
  * suspend/resume from another thread, the whole-request deadline (trickled headers and
- * bodies, garbage request lines), metrics, and stop with a suspended request. Timeouts are
- * configured short; nothing asserts on elapsed time. */
+ * bodies, garbage request lines, the sweep racing the connection's thread), ambiguous body
+ * framing, body memory, metrics, and stop with a suspended request. Timeouts are configured
+ * short; nothing asserts on elapsed time. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -13,11 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 #include "http/http.h"
+#include "http/http_int.h"
 
 /* ---------- test application ---------- */
 
@@ -53,6 +58,20 @@ static void h_echo(struct ps_req *req)
         return;
     }
     ps_resp_json(req, 200, req->body);
+}
+
+static int count_runs; /* atomic: how often h_count ran */
+
+static void h_count(struct ps_req *req)
+{
+    __atomic_add_fetch(&count_runs, 1, __ATOMIC_SEQ_CST);
+    ps_resp_bytes(req, 200, "text/plain", PS_STR("counted"));
+}
+
+static void h_len(struct ps_req *req)
+{
+    char *t = ps_arena_printf(req->arena, "%zu", req->body.len);
+    ps_resp_bytes(req, 200, "text/plain", ps_str_from_cstr(t));
 }
 
 static void h_noresp(struct ps_req *req)
@@ -141,6 +160,8 @@ static const struct ps_route routes[] = {
     {"GET", "/gate", h_gate, 0, 0},
     {"GET", "/slow", h_slow, 0, 0},
     {"GET", "/metrics", h_metrics, 0, 0},
+    {"GET", "/count", h_count, 0, 0},
+    {"POST", "/big", h_len, 3u << 20, 0}, /* within the default 4 MiB arena */
 };
 
 static void start_with(const struct ps_http_limits *lim)
@@ -885,4 +906,251 @@ Test(http_limits, ipv6_loopback, .fini = stop_if_running, .timeout = 30)
     read_resp(fd, &r);
     cr_assert_eq(r.status, 200);
     close(fd);
+}
+
+/* ---------- body framing (RFC 9112 6.1): refused, never guessed ---------- */
+
+Test(http, ambiguous_framing_400)
+{
+    static const char *const bad[] = {
+        /* the smuggling case: the body and a second request hide behind two framings */
+        "GET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked"
+        "\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /count HTTP/1.1\r\nHost: t\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 0"
+        "\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: xchunked\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked \r\n\r\n",
+        "POST /echo HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+    };
+    int before = __atomic_load_n(&count_runs, __ATOMIC_SEQ_CST);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int fd = dial();
+        send_str(fd, bad[i]);
+        struct resp r;
+        read_resp(fd, &r);
+        cr_assert_eq(r.status, 400, "case %zu: got %d\n%s", i, r.status, r.head);
+        json_decref(problem(&r, 400, "bad-request"));
+        char v[32];
+        cr_assert(header(&r, "Connection", v, sizeof v) && strcmp(v, "close") == 0,
+                  "case %zu", i);
+        cr_assert(closed_by_server(fd), "case %zu: connection kept open", i);
+        close(fd);
+    }
+    cr_assert_eq(__atomic_load_n(&count_runs, __ATOMIC_SEQ_CST), before,
+                 "the smuggled request ran");
+    /* "chunked" is case-insensitive */
+    struct resp r;
+    roundtrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+              "Transfer-Encoding:  ChUnKeD\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+              &r);
+    cr_assert_eq(r.status, 200, "%s", r.head);
+    cr_assert(r.body_len == 2 && memcmp(r.body, "{}", 2) == 0);
+}
+
+/* ---------- the sweep against the connection's own thread ---------- */
+
+static int hook_from = -1, hook_to = -1; /* atomic: the transition to stall, once */
+static int hook_done; /* atomic: the stalled thread went on */
+
+/* Stalls the connection's thread right before its compare-and-swap, past the 1 s deadline
+ * plus a sweep period: the sweep claims the connection and answers 408 meanwhile. */
+static void stall_once(int from, int to)
+{
+    int f = __atomic_load_n(&hook_from, __ATOMIC_SEQ_CST);
+    if (f != from || __atomic_load_n(&hook_to, __ATOMIC_SEQ_CST) != to)
+        return;
+    if (!__atomic_compare_exchange_n(&hook_from, &f, -1, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST))
+        return;
+    sleep_ms(1600);
+    __atomic_store_n(&hook_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void unhook(void)
+{
+    __atomic_store_n(&ps_http_test_stage_hook, NULL, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&hook_from, -1, __ATOMIC_SEQ_CST);
+    stop_if_running();
+}
+
+/* Whichever stage the sweep cuts, the handler must not run for a request the client was
+ * told timed out (it may commit a write). */
+Test(http_limits, sweep_wins_race_handler_never_runs, .fini = unhook, .timeout = 60)
+{
+    start_deadline_1s();
+    __atomic_store_n(&ps_http_test_stage_hook, stall_once, __ATOMIC_SEQ_CST);
+    static const int stages[][2] = {
+        {PS_RX_FIRST, PS_RX_HEAD}, {PS_RX_HEAD, PS_RX_BODY}, {PS_RX_BODY, PS_RX_NONE}};
+    for (size_t i = 0; i < 3; i++) {
+        __atomic_store_n(&count_runs, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&hook_done, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&hook_to, stages[i][1], __ATOMIC_SEQ_CST);
+        __atomic_store_n(&hook_from, stages[i][0], __ATOMIC_SEQ_CST);
+        int fd = dial();
+        send_str(fd, "GET /count HTTP/1.1\r\nHost: t\r\n\r\n");
+        struct resp r;
+        read_resp(fd, &r);
+        cr_assert_eq(r.status, 408, "stage %d -> %d: got %d", stages[i][0], stages[i][1],
+                     r.status);
+        json_decref(problem(&r, 408, "request-timeout"));
+        cr_assert(closed_by_server(fd));
+        close(fd);
+        cr_assert_eq(__atomic_load_n(&hook_from, __ATOMIC_SEQ_CST), -1, "hook never ran");
+        while (!__atomic_load_n(&hook_done, __ATOMIC_SEQ_CST))
+            sleep_ms(10);
+        sleep_ms(200); /* the stalled thread's next steps (a handler, if it were to run) */
+        cr_assert_eq(__atomic_load_n(&count_runs, __ATOMIC_SEQ_CST), 0,
+                     "stage %d -> %d: the handler ran after the 408", stages[i][0],
+                     stages[i][1]);
+    }
+    struct resp r; /* the hook passes through: a normal request still works */
+    roundtrip("GET /count HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(__atomic_load_n(&count_runs, __ATOMIC_SEQ_CST), 1);
+}
+
+/* ---------- the sweep answers without holding conn_lock ---------- */
+
+static int fifo_rd = -1;
+
+static void *drain_fifo(void *arg)
+{
+    (void)arg;
+    char buf[4096];
+    while (read(fifo_rd, buf, sizeof buf) > 0)
+        ;
+    return NULL;
+}
+
+/* The log goes to a FIFO nobody reads, so the sweep's log line blocks. Connections must
+ * still open and be served meanwhile: the sweep logs after releasing conn_lock. */
+Test(http_limits, sweep_log_does_not_block_connections, .fini = stop_if_running,
+     .timeout = 60)
+{
+    char path[] = "/tmp/ps-http-test-XXXXXX";
+    cr_assert_not_null(mkdtemp(path));
+    char fifo[64];
+    cr_assert(snprintf(fifo, sizeof fifo, "%s/log", path) < (int)sizeof fifo);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    fifo_rd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    cr_assert_geq(fifo_rd, 0);
+    int fill = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    cr_assert_geq(fill, 0);
+    static char junk[4096];
+    memset(junk, '\n', sizeof junk);
+    while (write(fill, junk, sizeof junk) > 0)
+        ;
+    cr_assert_eq(errno, EAGAIN);
+    close(fill);
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.request_timeout_s = 1;
+    lim.idle_timeout_s = 10;
+    lim.threads = 2;
+    struct ps_http_config cfg = {
+        .listen_addr = "127.0.0.1", .limits = lim, .routes = routes,
+        .nroutes = sizeof routes / sizeof routes[0], .log_requests = false};
+    struct ps_diag d;
+    cr_assert_eq(ps_http_start(&cfg, &server, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_log_open(fifo), PS_OK); /* full: the next log line blocks */
+    int stalled = dial();
+    send_str(stalled, "GET /hel"); /* the sweep answers 408, then blocks logging it */
+    struct resp r;
+    read_resp(stalled, &r);
+    json_decref(problem(&r, 408, "request-timeout"));
+    sleep_ms(200); /* the sweep is in ps_log now */
+    for (int i = 0; i < 3; i++) { /* each connection opens under conn_lock */
+        roundtrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+        cr_assert_eq(r.status, 200, "connection %d not served while the sweep logs", i);
+    }
+    int flags = fcntl(fifo_rd, F_GETFL);
+    cr_assert_eq(fcntl(fifo_rd, F_SETFL, flags & ~O_NONBLOCK), 0);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, drain_fifo, NULL), 0);
+    cr_assert_eq(ps_log_open(NULL), PS_OK); /* after the blocked line: closes the FIFO */
+    pthread_join(t, NULL);
+    close(fifo_rd);
+    close(stalled);
+    unlink(fifo);
+    rmdir(path);
+}
+
+/* ---------- body memory ---------- */
+
+/* 3 MiB chunked within the route's limit and the 4 MiB arena: growth wastes nothing. */
+Test(http, big_chunked_body_within_limit)
+{
+    int fd = dial();
+    send_str(fd, "POST /big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+    static char chunk[65536 + 16];
+    memcpy(chunk, "10000\r\n", 7);
+    memset(chunk + 7, 'b', 65536);
+    memcpy(chunk + 7 + 65536, "\r\n", 2);
+    for (int i = 0; i < 48; i++)
+        send_all(fd, chunk, 65536 + 9);
+    send_str(fd, "0\r\n\r\n");
+    struct resp r;
+    read_resp(fd, &r);
+    cr_assert_eq(r.status, 200, "%s", r.head);
+    r.body[r.body_len] = '\0';
+    cr_assert_str_eq(r.body, "3145728");
+    close(fd);
+}
+
+/* Memory running out while a body arrives: a 500 problem, never a silent close. */
+Test(http, body_allocation_failure_500)
+{
+    static const char *const reqs[] = {
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Content-Length: 2\r\n\r\n{}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        int fd = dial();
+        struct resp r;
+        /* a first request on the connection sizes its arena and response buffer */
+        send_str(fd, "GET /nope/a-long-path-so-that-this-404-problem-is-larger-than-the-500-"
+                     "problem-that-follows-it-on-the-connection/and-then-some-more-bytes "
+                     "HTTP/1.1\r\nHost: t\r\n\r\n");
+        read_resp(fd, &r);
+        cr_assert_eq(r.status, 404);
+        ps_alloc_fail_after(0);
+        send_str(fd, reqs[i]);
+        read_resp(fd, &r);
+        ps_alloc_fail_reset();
+        json_t *j = problem(&r, 500, "internal");
+        cr_assert_str_eq(json_string_value(json_object_get(j, "detail")),
+                         "no memory for the request body");
+        json_decref(j);
+        cr_assert(closed_by_server(fd));
+        close(fd);
+    }
+}
+
+Test(http_limits, bad_config_body_over_arena, .timeout = 30)
+{
+    struct ps_http_config cfg = {.listen_addr = "127.0.0.1", .routes = routes,
+                                 .nroutes = sizeof routes / sizeof routes[0]};
+    ps_http_limits_init(&cfg.limits);
+    cfg.limits.arena_bytes = 4u << 20;
+    cfg.limits.max_body_bytes = (4u << 20) + 1;
+    struct ps_http_server *s = NULL;
+    struct ps_diag d;
+    cr_assert_eq(ps_http_start(&cfg, &s, &d), PS_ERR_INVALID);
+    cr_assert_null(s);
+    cr_assert_not_null(strstr(d.message, "limits.max_body_bytes (4194305)"), "%s", d.message);
+    cfg.limits.max_body_bytes = 1u << 20;
+    cfg.limits.arena_bytes = 2u << 20; /* below the 3 MiB of POST /big */
+    cr_assert_eq(ps_http_start(&cfg, &s, &d), PS_ERR_INVALID);
+    cr_assert_null(s);
+    cr_assert_not_null(strstr(d.message, "route POST /big (3145728)"), "%s", d.message);
+    cfg.limits.arena_bytes = 3u << 20; /* exactly enough */
+    cr_assert_eq(ps_http_start(&cfg, &s, &d), PS_OK, "%s", d.message);
+    ps_http_stop(s);
 }
