@@ -264,6 +264,12 @@ static enum ps_err apply_limits(struct ps_config *c, const json_t *obj, struct p
         if (e != PS_OK)
             return e;
     }
+    /* the server refuses to start otherwise (ps_http_start): say so where it is written */
+    if (c->limits.arena_bytes < c->limits.max_body_bytes)
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "limits.arena_bytes (%llu) must be at least limits.max_body_bytes "
+                           "(%llu)", (unsigned long long)c->limits.arena_bytes,
+                           (unsigned long long)c->limits.max_body_bytes);
     return PS_OK;
 }
 

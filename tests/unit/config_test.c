@@ -194,6 +194,8 @@ Test(config, out_of_range)
     refused("{\"listen\": \"127.0.0.1:70000\"}",
             "listen: port \"70000\" is not a number from 0 to 65535");
     refused("{\"log_level\": \"verbose\"}", "log_level: expected");
+    refused("{\"limits\": {\"arena_bytes\": 65536}}",
+            "limits.arena_bytes (65536) must be at least limits.max_body_bytes (1048576)");
 }
 
 Test(config, listen_forms)
