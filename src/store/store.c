@@ -888,11 +888,14 @@ static enum ps_err migrate_one(struct ps_store *s, struct ps_conn *c,
 {
     struct ps_tx tx;
     int64_t found = 0;
-    tx_init(&tx, s, c, PS_TX_WRITE);
+    const struct ps_sql *lock = s->be->sql_migration_lock; /* see store_int.h */
+    tx_init(&tx, s, c, lock ? PS_TX_BULK : PS_TX_WRITE);
     enum ps_err err = tx_begin(&tx);
     if (err != PS_OK)
         return tx_diag(&tx, err, diag);
-    err = ps_tx_exec(&tx, &sql_create_migrations);
+    err = lock ? ps_tx_exec(&tx, lock) : PS_OK;
+    if (err == PS_OK)
+        err = ps_tx_exec(&tx, &sql_create_migrations);
     if (err == PS_OK)
         err = query_i64(&tx, &sql_has_version, m->version, &found);
     if (err == PS_OK && found) {

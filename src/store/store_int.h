@@ -113,6 +113,11 @@ struct ps_backend {
     /* Dialect SQL the dispatcher needs: one row, one integer column, 1 when the table
      * schema_migrations exists. */
     const struct ps_sql *sql_has_migrations;
+    /* NULL, or a statement that makes concurrent processes migrate one at a time (PostgreSQL:
+     * a transaction-scoped advisory lock). When set, each migration runs in PS_TX_BULK mode
+     * (PostgreSQL: READ COMMITTED) and executes it first, so that every later statement sees
+     * what the process that held the lock before committed. */
+    const struct ps_sql *sql_migration_lock;
 };
 
 /* Writes a formatted detail into a backend errmsg buffer (256 bytes), truncating on purpose:

@@ -1,0 +1,554 @@
+/* The PostgreSQL backend through its vtable, against a real server (PS_TEST_DB; skipped when
+ * unset): types round-trip, SQLSTATE mapping from real errors, savepoints, a failed
+ * transaction's COMMIT, and reconnection with statements re-prepared after a lost session. */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "pg_helper.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+static const struct ps_backend *be = &ps_backend_postgres;
+static char url[512], schema[64];
+
+static void setup(void)
+{
+    if (!ps_test_pg_base())
+        cr_skip_test("PS_TEST_DB is not a postgresql:// url");
+    cr_assert(ps_test_pg_fresh(url, sizeof url, schema));
+}
+
+static void teardown(void)
+{
+    if (schema[0])
+        ps_test_pg_drop(schema);
+}
+
+static struct ps_conn *conn_open(int statement_timeout_ms, int lock_timeout_ms)
+{
+    struct ps_store_opts o = {.url = url,
+                              .busy_timeout_ms = lock_timeout_ms,
+                              .statement_timeout_ms = statement_timeout_ms};
+    struct ps_conn *c = NULL;
+    struct ps_diag d = {0};
+    cr_assert_eq(be->check_target(url, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(be->open(NULL, url, &o, true, &c, &d), PS_OK, "%s", d.message);
+    return c;
+}
+
+/* Prepares, runs to completion, finalizes; returns the step's error. */
+static enum ps_err exec1(struct ps_conn *c, const struct ps_sql *def)
+{
+    char err[256] = "";
+    struct ps_stmt *st = NULL;
+    enum ps_err e = be->prepare(c, def, &st, err);
+    if (e != PS_OK)
+        return e;
+    bool row = true;
+    while (e == PS_OK && row)
+        e = be->step(st, &row, err);
+    be->finalize(st);
+    return e;
+}
+
+static void script(struct ps_conn *c, const char *sql)
+{
+    char err[256] = "";
+    cr_assert_eq(be->exec_script(c, sql, err), PS_OK, "%s: %s", sql, err);
+}
+
+static const struct ps_sql create_t = {
+    "create_t", "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT NOT NULL CHECK (name <> ''),"
+                " data BYTEA, n BIGINT)"};
+static const struct ps_sql ins_t = {"ins_t",
+                                    "INSERT INTO t (id, name, data, n) VALUES ($1, $2, $3, $4)"};
+static const struct ps_sql sel_t = {"sel_t",
+                                    "SELECT id, name, data, n, n IS NULL FROM t WHERE id = $1"};
+static const struct ps_sql count_t = {"count_t", "SELECT count(*) FROM t"};
+
+static int64_t count_rows(struct ps_conn *c)
+{
+    char err[256] = "";
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    cr_assert_eq(be->prepare(c, &count_t, &st, err), PS_OK, "%s", err);
+    cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
+    cr_assert(row);
+    int64_t n = be->col_i64(st, 0);
+    be->finalize(st);
+    return n;
+}
+
+static enum ps_err insert(struct ps_conn *c, int64_t id, const char *name, char *err)
+{
+    struct ps_stmt *st = NULL;
+    enum ps_err e = be->prepare(c, &ins_t, &st, err);
+    if (e != PS_OK)
+        return e;
+    bool row;
+    cr_assert_eq(be->bind_i64(st, 1, id, err), PS_OK);
+    cr_assert_eq(be->bind_text(st, 2, ps_str_from_cstr(name), err), PS_OK);
+    cr_assert_eq(be->bind_null(st, 3, err), PS_OK);
+    cr_assert_eq(be->bind_i64(st, 4, id * 2, err), PS_OK);
+    e = be->step(st, &row, err);
+    be->finalize(st);
+    return e;
+}
+
+TestSuite(postgres, .init = setup, .fini = teardown);
+
+Test(postgres, bad_urls_and_unreachable_server)
+{
+    struct ps_diag d = {0};
+    cr_assert_eq(be->check_target("mysql://x", &d), PS_ERR_INVALID);
+    cr_assert_eq(be->check_target("postgresql://h/db?nosuchoption=1", &d), PS_ERR_INVALID);
+    struct ps_store_opts o = {.url = "postgresql://127.0.0.1:1/x", .busy_timeout_ms = 100};
+    struct ps_conn *c = NULL;
+    cr_assert_eq(be->open(NULL, o.url, &o, true, &c, &d), PS_ERR_UNAVAILABLE);
+    cr_assert_null(c);
+}
+
+Test(postgres, types_round_trip)
+{
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "";
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+    cr_assert_eq(be->begin(c, PS_TX_WRITE, err), PS_OK, "%s", err);
+    struct ps_stmt *st = NULL;
+    bool row;
+    static const unsigned char blob[] = {0, 1, 0xff, '\\', 'x', 0, 0x80};
+    const char *text = "Шевченко Тарас, 'quoted' \\ and $1";
+    cr_assert_eq(be->prepare(c, &ins_t, &st, err), PS_OK, "%s", err);
+    cr_assert_eq(be->bind_i64(st, 1, INT64_MIN, err), PS_OK);
+    cr_assert_eq(be->bind_text(st, 2, ps_str_from_cstr(text), err), PS_OK);
+    cr_assert_eq(be->bind_blob(st, 3, blob, sizeof blob, err), PS_OK);
+    cr_assert_eq(be->bind_i64(st, 4, INT64_MAX, err), PS_OK);
+    cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
+    cr_assert_not(row);
+    cr_assert_eq(be->changes(c), 1);
+    /* reuse with new bindings; empty blob and SQL NULL */
+    be->reset(st);
+    cr_assert_eq(be->bind_i64(st, 1, 7, err), PS_OK);
+    cr_assert_eq(be->bind_text(st, 2, PS_STR("x"), err), PS_OK);
+    cr_assert_eq(be->bind_blob(st, 3, NULL, 0, err), PS_OK);
+    cr_assert_eq(be->bind_null(st, 4, err), PS_OK);
+    cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
+    cr_assert_eq(be->bind_i64(st, 5, 1, err), PS_ERR_INVALID, "no $5");
+    cr_assert_eq(be->bind_text(st, 2, (struct ps_str){"a\0b", 3}, err), PS_ERR_INVALID);
+    be->finalize(st);
+
+    cr_assert_eq(be->prepare(c, &sel_t, &st, err), PS_OK, "%s", err);
+    cr_assert_eq(be->bind_i64(st, 1, INT64_MIN, err), PS_OK);
+    cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
+    cr_assert(row);
+    cr_assert_eq(be->col_i64(st, 0), INT64_MIN);
+    struct ps_str s = be->col_text(st, 1);
+    cr_assert(s.len == strlen(text) && !memcmp(s.p, text, s.len));
+    struct ps_str b = be->col_blob(st, 2);
+    cr_assert(b.len == sizeof blob && !memcmp(b.p, blob, b.len));
+    cr_assert_eq(be->col_i64(st, 3), INT64_MAX);
+    cr_assert_eq(be->col_i64(st, 4), 0, "boolean false reads 0");
+    cr_assert_eq(be->step(st, &row, err), PS_OK);
+    cr_assert_not(row);
+    be->reset(st);
+    cr_assert_eq(be->bind_i64(st, 1, 7, err), PS_OK);
+    cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
+    cr_assert(row);
+    cr_assert_eq(be->col_blob(st, 2).len, 0);
+    cr_assert_not(be->col_is_null(st, 2), "empty blob is not NULL");
+    cr_assert(be->col_is_null(st, 3));
+    cr_assert_eq(be->col_i64(st, 4), 1, "boolean true reads 1");
+    be->finalize(st);
+    cr_assert_eq(be->commit(c, err), PS_OK, "%s", err);
+    cr_assert_eq(count_rows(c), 2);
+    be->close(c);
+}
+
+Test(postgres, sqlstate_mapping)
+{
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "";
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+    cr_assert_eq(insert(c, 1, "a", err), PS_OK, "%s", err);
+    cr_assert_eq(insert(c, 1, "b", err), PS_ERR_EXISTS, "%s", err);
+    cr_assert(strstr(err, "23505"), "%s", err);
+    cr_assert_eq(insert(c, 2, "", err), PS_ERR_INVALID, "check violation: %s", err);
+    static const struct ps_sql bad_int = {"bad_int", "SELECT $1::bigint"};
+    struct ps_stmt *st = NULL;
+    bool row;
+    cr_assert_eq(be->prepare(c, &bad_int, &st, err), PS_OK);
+    cr_assert_eq(be->bind_text(st, 1, PS_STR("12x"), err), PS_OK);
+    cr_assert_eq(be->step(st, &row, err), PS_ERR_INVALID, "22P02: %s", err);
+    be->finalize(st);
+    static const struct ps_sql bad_sql = {"bad_sql", "SELEC 1"};
+    static const struct ps_sql no_table = {"no_table", "SELECT * FROM nosuchtable"};
+    cr_assert_eq(be->prepare(c, &bad_sql, &st, err), PS_ERR_INVALID);
+    /* inside a transaction, a rejected statement leaves the transaction usable */
+    cr_assert_eq(be->begin(c, PS_TX_WRITE, err), PS_OK);
+    cr_assert_eq(be->prepare(c, &no_table, &st, err), PS_ERR_INVALID, "%s", err);
+    cr_assert(strstr(err, "42P01"), "%s", err);
+    cr_assert_eq(insert(c, 5, "e", err), PS_OK, "%s", err);
+    cr_assert_eq(be->commit(c, err), PS_OK, "%s", err);
+    cr_assert_eq(count_rows(c), 2);
+    be->close(c);
+
+    /* statement_timeout -> LIMIT */
+    c = conn_open(50, 1000);
+    static const struct ps_sql sleep = {"sleep", "SELECT pg_sleep(1)"};
+    cr_assert_eq(exec1(c, &sleep), PS_ERR_LIMIT);
+    be->close(c);
+}
+
+Test(postgres, lock_timeout_and_serialization_failure_are_conflicts)
+{
+    struct ps_conn *a = conn_open(0, 100), *b = conn_open(0, 100);
+    char err[256] = "";
+    cr_assert_eq(exec1(a, &create_t), PS_OK);
+    cr_assert_eq(insert(a, 1, "a", err), PS_OK);
+    cr_assert_eq(insert(a, 2, "b", err), PS_OK);
+    static const struct ps_sql upd = {"upd", "UPDATE t SET n = n + 1 WHERE id = 1"};
+    static const struct ps_sql upd2 = {"upd2",
+                                       "UPDATE t SET n = (SELECT sum(n) FROM t) WHERE id = 2"};
+    /* a holds the row lock; b waits lock_timeout (100 ms) -> 55P03 */
+    cr_assert_eq(be->begin(a, PS_TX_WRITE, err), PS_OK);
+    cr_assert_eq(exec1(a, &upd), PS_OK);
+    cr_assert_eq(be->begin(b, PS_TX_WRITE, err), PS_OK);
+    cr_assert_eq(exec1(b, &upd), PS_ERR_CONFLICT);
+    be->rollback(b);
+    cr_assert_eq(be->commit(a, err), PS_OK, "%s", err);
+    /* write skew under SERIALIZABLE: both read all rows, each writes one -> 40001 */
+    cr_assert_eq(be->begin(a, PS_TX_WRITE, err), PS_OK);
+    cr_assert_eq(be->begin(b, PS_TX_WRITE, err), PS_OK);
+    cr_assert_eq(exec1(b, &upd2), PS_OK);
+    cr_assert_eq(exec1(a, &count_t), PS_OK);
+    static const struct ps_sql upd1 = {"upd1",
+                                       "UPDATE t SET n = (SELECT sum(n) FROM t) WHERE id = 1"};
+    cr_assert_eq(exec1(a, &upd1), PS_OK);
+    cr_assert_eq(be->commit(b, err), PS_OK, "%s", err);
+    enum ps_err e = be->commit(a, err);
+    cr_assert_eq(e, PS_ERR_CONFLICT, "got %d: %s", e, err);
+    be->rollback(a);
+    be->close(a);
+    be->close(b);
+}
+
+Test(postgres, savepoints_and_failed_commit)
+{
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "";
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+    cr_assert_eq(be->begin(c, PS_TX_WRITE, err), PS_OK);
+    cr_assert_eq(be->savepoint(c, err), PS_OK);
+    cr_assert_eq(insert(c, 1, "a", err), PS_OK);
+    cr_assert_eq(be->release(c, err), PS_OK);
+    cr_assert_eq(be->savepoint(c, err), PS_OK);
+    cr_assert_eq(insert(c, 2, "b", err), PS_OK);
+    cr_assert_eq(insert(c, 1, "dup", err), PS_ERR_EXISTS);
+    cr_assert(be->tx_alive(c), "a failed statement leaves the transaction recoverable");
+    cr_assert_eq(be->rollback_to(c, err), PS_OK, "%s", err);
+    cr_assert_eq(be->release(c, err), PS_OK, "%s", err);
+    cr_assert_eq(be->savepoint(c, err), PS_OK);
+    cr_assert_eq(insert(c, 3, "c", err), PS_OK);
+    cr_assert_eq(be->release(c, err), PS_OK);
+    cr_assert_eq(be->commit(c, err), PS_OK, "%s", err);
+    cr_assert_eq(count_rows(c), 2, "jobs 1 and 3 committed, job 2 rolled back");
+
+    /* a failed statement without a savepoint: COMMIT must not report success */
+    cr_assert_eq(be->begin(c, PS_TX_WRITE, err), PS_OK);
+    cr_assert_eq(insert(c, 4, "d", err), PS_OK);
+    cr_assert_eq(insert(c, 1, "dup", err), PS_ERR_EXISTS);
+    cr_assert_neq(be->commit(c, err), PS_OK);
+    be->rollback(c);
+    cr_assert_eq(count_rows(c), 2);
+    be->close(c);
+}
+
+static int backend_pid(struct ps_conn *c)
+{
+    static const struct ps_sql pid = {"pid", "SELECT pg_backend_pid()"};
+    char err[256] = "";
+    struct ps_stmt *st = NULL;
+    bool row;
+    cr_assert_eq(be->prepare(c, &pid, &st, err), PS_OK, "%s", err);
+    cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
+    int p = (int)be->col_i64(st, 0);
+    be->finalize(st);
+    return p;
+}
+
+static void terminate(int pid)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
+    cr_assert(ps_test_pg_exec(ps_test_pg_base(), sql));
+    usleep(50 * 1000); /* the backend exits asynchronously */
+}
+
+Test(postgres, reconnect_after_terminate)
+{
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "";
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+    cr_assert_eq(insert(c, 1, "a", err), PS_OK);
+    /* a statement kept across the loss, as the dispatcher's cache keeps it */
+    struct ps_stmt *keep = NULL;
+    bool row;
+    cr_assert_eq(be->prepare(c, &count_t, &keep, err), PS_OK);
+    keep->cached = true;
+
+    /* idle connection killed: begin notices before sending anything and starts on a new
+     * session, where the cached statement is prepared again */
+    int old = backend_pid(c);
+    terminate(old);
+    cr_assert_eq(be->begin(c, PS_TX_READ, err), PS_OK, "%s", err);
+    cr_assert_eq(be->step(keep, &row, err), PS_OK, "re-prepared after reset: %s", err);
+    cr_assert(row);
+    cr_assert_eq(be->col_i64(keep, 0), 1);
+    be->reset(keep);
+    cr_assert_eq(be->commit(c, err), PS_OK, "%s", err);
+    cr_assert_neq(backend_pid(c), old, "a new session");
+
+    /* killed inside a write transaction: it fails UNAVAILABLE and nothing is written */
+    int pid = backend_pid(c);
+    cr_assert_eq(be->begin(c, PS_TX_WRITE, err), PS_OK);
+    cr_assert_eq(insert(c, 2, "b", err), PS_OK);
+    terminate(pid);
+    cr_assert_eq(insert(c, 3, "c", err), PS_ERR_UNAVAILABLE, "%s", err);
+    cr_assert_not(be->tx_alive(c));
+    be->rollback(c);
+    cr_assert_eq(be->commit(c, err), PS_ERR_UNAVAILABLE);
+    cr_assert_eq(be->begin(c, PS_TX_READ, err), PS_OK, "%s", err);
+    cr_assert_eq(be->step(keep, &row, err), PS_OK, "%s", err);
+    cr_assert_eq(be->col_i64(keep, 0), 1, "the killed transaction left nothing");
+    be->reset(keep);
+    cr_assert_eq(be->commit(c, err), PS_OK);
+    be->finalize(keep);
+    be->close(c);
+}
+
+Test(postgres, migrations_probe_and_backup)
+{
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "";
+    struct ps_stmt *st = NULL;
+    bool row;
+    cr_assert_eq(be->prepare(c, be->sql_has_migrations, &st, err), PS_OK, "%s", err);
+    cr_assert_eq(be->step(st, &row, err), PS_OK);
+    cr_assert(row);
+    cr_assert_eq(be->col_i64(st, 0), 0);
+    be->reset(st);
+    script(c, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)");
+    cr_assert_eq(be->step(st, &row, err), PS_OK);
+    cr_assert_eq(be->col_i64(st, 0), 1);
+    be->finalize(st);
+    struct ps_diag d = {0};
+    cr_assert_eq(be->backup(c, "/tmp/x", &d), PS_ERR_INVALID);
+    cr_assert(strstr(d.message, "pg_dump"));
+    be->close(c);
+}
+
+/* ---- the same through the public store API (dispatcher + backend) ---- */
+
+static const struct ps_sql st_create = {"st_create", "CREATE TABLE k (id BIGINT PRIMARY KEY)"};
+static const struct ps_sql st_insert = {"st_insert", "INSERT INTO k (id) VALUES ($1)"};
+static const struct ps_sql st_count = {"st_count", "SELECT count(*) FROM k"};
+
+static enum ps_err create_fn(struct ps_tx *tx, void *ctx)
+{
+    return ps_tx_exec(tx, &st_create);
+}
+
+static enum ps_err insert_fn(struct ps_tx *tx, void *ctx)
+{
+    struct ps_stmt *st;
+    bool row;
+    enum ps_err e = ps_tx_prepare(tx, &st_insert, &st);
+    if (e != PS_OK)
+        return e;
+    e = ps_stmt_bind_i64(st, 1, *(int64_t *)ctx);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    ps_stmt_done(st);
+    return e;
+}
+
+static enum ps_err count_fn(struct ps_tx *tx, void *ctx)
+{
+    struct ps_stmt *st;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &st_count, &st);
+    if (e != PS_OK)
+        return e;
+    e = ps_stmt_step(st, &row);
+    *(int64_t *)ctx = row ? ps_stmt_i64(st, 0) : -1;
+    ps_stmt_done(st);
+    return e;
+}
+
+static const struct ps_sql st_die = {"st_die", "SELECT pg_terminate_backend(pg_backend_pid())"};
+
+/* Inserts, then has the server end this very session mid-transaction. */
+static enum ps_err insert_then_die_fn(struct ps_tx *tx, void *ctx)
+{
+    enum ps_err e = insert_fn(tx, ctx);
+    return e == PS_OK ? ps_tx_exec(tx, &st_die) : e;
+}
+
+/* Kills every session of this test's store (they carry the schema as application_name). */
+static void terminate_app(void)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '%s'",
+             schema);
+    cr_assert(ps_test_pg_exec(ps_test_pg_base(), sql));
+    usleep(100 * 1000);
+}
+
+Test(postgres, store_reconnects_after_terminate)
+{
+    char u[600];
+    snprintf(u, sizeof u, "%s&application_name=%s", url, schema);
+    struct ps_store_opts o;
+    ps_store_opts_init(&o);
+    o.url = u;
+    o.committers = 2;
+    struct ps_store *s = NULL;
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_open(&o, &s, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_store_backend(s), PS_STORE_POSTGRES);
+    cr_assert(ps_store_ready(s));
+    cr_assert_eq(ps_store_write(s, create_fn, NULL, &d), PS_OK, "%s", d.message);
+    int64_t id = 1, n = 0;
+    cr_assert_eq(ps_store_write(s, insert_fn, &id, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_store_write(s, insert_fn, &id, &d), PS_ERR_EXISTS, "%s", d.message);
+    cr_assert_eq(ps_store_read(s, count_fn, &n, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(n, 1);
+
+    /* every session killed while idle: the next reads and writes start on new sessions */
+    terminate_app();
+    cr_assert_eq(ps_store_read(s, count_fn, &n, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(n, 1);
+    for (id = 2; id < 8; id++)
+        cr_assert_eq(ps_store_write(s, insert_fn, &id, &d), PS_OK, "%s", d.message);
+
+    /* killed in the middle of a job: that job fails UNAVAILABLE with nothing written, the
+     * next one succeeds */
+    id = 50;
+    cr_assert_eq(ps_store_write(s, insert_then_die_fn, &id, &d), PS_ERR_UNAVAILABLE, "%s",
+                 d.message);
+    id = 100;
+    cr_assert_eq(ps_store_write(s, insert_fn, &id, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_store_read(s, count_fn, &n, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(n, 8, "rows 1..7 and 100; not 50");
+    struct ps_store_stats st;
+    ps_store_stats(s, &st);
+    cr_assert_eq(st.job_failures, 2, "the duplicate and the killed job");
+    ps_store_free(s);
+}
+
+/* Read-then-write inside one job is safe because write jobs are SERIALIZABLE: several
+ * committers increment one counter at once; conflicts (40001) are retried by the committer
+ * and no increment is lost. */
+static const struct ps_sql ctr_create = {
+    "ctr_create", "CREATE TABLE ctr (id INT PRIMARY KEY, n BIGINT NOT NULL)"};
+static const struct ps_sql ctr_init = {"ctr_init", "INSERT INTO ctr VALUES (1, 0)"};
+static const struct ps_sql ctr_get = {"ctr_get", "SELECT n FROM ctr WHERE id = 1"};
+static const struct ps_sql ctr_set = {"ctr_set", "UPDATE ctr SET n = $1 WHERE id = 1"};
+
+static enum ps_err ctr_setup(struct ps_tx *tx, void *ctx)
+{
+    enum ps_err e = ps_tx_exec(tx, &ctr_create);
+    return e == PS_OK ? ps_tx_exec(tx, &ctr_init) : e;
+}
+
+static enum ps_err ctr_incr(struct ps_tx *tx, void *ctx)
+{
+    struct ps_stmt *st;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &ctr_get, &st);
+    if (e != PS_OK)
+        return e;
+    e = ps_stmt_step(st, &row);
+    int64_t n = row ? ps_stmt_i64(st, 0) : -1;
+    ps_stmt_done(st);
+    if (e != PS_OK)
+        return e;
+    e = ps_tx_prepare(tx, &ctr_set, &st);
+    if (e != PS_OK)
+        return e;
+    e = ps_stmt_bind_i64(st, 1, n + 1);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    ps_stmt_done(st);
+    return e;
+}
+
+static enum ps_err ctr_read(struct ps_tx *tx, void *ctx)
+{
+    struct ps_stmt *st;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &ctr_get, &st);
+    if (e != PS_OK)
+        return e;
+    e = ps_stmt_step(st, &row);
+    *(int64_t *)ctx = row ? ps_stmt_i64(st, 0) : -1;
+    ps_stmt_done(st);
+    return e;
+}
+
+struct incr_arg {
+    struct ps_store *s;
+    int ok, failed;
+};
+
+static void *incr_main(void *p)
+{
+    struct incr_arg *a = p;
+    for (int i = 0; i < 100; i++) {
+        struct ps_diag d = {0};
+        if (ps_store_write(a->s, ctr_incr, NULL, &d) == PS_OK)
+            a->ok++;
+        else
+            a->failed++;
+    }
+    return NULL;
+}
+
+Test(postgres, serializable_jobs_lose_no_update)
+{
+    struct ps_store_opts o;
+    ps_store_opts_init(&o);
+    o.url = url;
+    o.committers = 4;
+    o.max_retries = 50;
+    struct ps_store *s = NULL;
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_open(&o, &s, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_store_write(s, ctr_setup, NULL, &d), PS_OK, "%s", d.message);
+    enum { T = 8 };
+    struct incr_arg args[T];
+    pthread_t th[T];
+    for (int i = 0; i < T; i++) {
+        args[i] = (struct incr_arg){.s = s};
+        cr_assert_eq(pthread_create(&th[i], NULL, incr_main, &args[i]), 0);
+    }
+    int ok = 0, failed = 0;
+    for (int i = 0; i < T; i++) {
+        pthread_join(th[i], NULL);
+        ok += args[i].ok;
+        failed += args[i].failed;
+    }
+    int64_t n = -1;
+    cr_assert_eq(ps_store_read(s, ctr_read, &n, &d), PS_OK, "%s", d.message);
+    struct ps_store_stats st;
+    ps_store_stats(s, &st);
+    cr_assert_eq(n, ok, "counter %lld, acknowledged increments %d (failed %d, retries %llu)",
+                 (long long)n, ok, failed, (unsigned long long)st.retries);
+    cr_assert_eq(failed, 0, "retries %llu", (unsigned long long)st.retries);
+    cr_log_info("serializable counter: %d increments, %llu retries, %llu commits", ok,
+                (unsigned long long)st.retries, (unsigned long long)st.commits);
+    ps_store_free(s);
+}
