@@ -3,11 +3,12 @@
 import os
 import re
 import shutil
+import sqlite3
 import stat
 import tempfile
 import unittest
 
-from psserver import run_cli
+from psserver import ServerTestCase, run_cli
 
 
 class CliTest(unittest.TestCase):
@@ -75,3 +76,35 @@ class CliTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BackupTest(ServerTestCase, unittest.TestCase):
+    """`pocketstate backup DEST` while the server runs: a consistent copy with every person."""
+    SERVER_ARGS = {"mode": "demo", "citizens": 120}
+
+    def setUp(self):
+        if os.environ.get("PS_TEST_DB"):
+            self.skipTest("SQLite only: PostgreSQL backups are pg_dump's (docs/deploy.md)")
+        self.dir = tempfile.mkdtemp(prefix="ps-backup-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def test_backup_while_serving(self):
+        for rnokpp in self.server.known_rnokpps(limit=3):  # writes while the copy is taken
+            self.assertEqual(self.server.get("/api/v1/registry/persons/" + rnokpp,
+                                             auth=True).status, 200)
+        dest = os.path.join(self.dir, "copy.db")
+        r = run_cli("backup", "--data", self.server.data, dest, timeout=60)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertFalse(os.path.exists(dest + ".partial"))
+        self.assertEqual(stat.S_IMODE(os.stat(dest).st_mode) & 0o077, 0, "copy readable by others")
+        db = sqlite3.connect("file:%s?mode=ro" % dest, uri=True)
+        try:
+            self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+            self.assertEqual(db.execute("SELECT count(*) FROM persons").fetchone()[0], 120)
+            self.assertGreaterEqual(db.execute("SELECT count(*) FROM access_log").fetchone()[0], 3)
+        finally:
+            db.close()
+
+    def test_backup_usage(self):
+        self.assertEqual(run_cli("backup", "--data", self.server.data).returncode, 2)
+        self.assertEqual(run_cli("backup", "--data", self.server.data, "a", "b").returncode, 2)
