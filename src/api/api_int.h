@@ -12,6 +12,7 @@ void ps_api_readyz(struct ps_req *req);
 void ps_api_metrics(struct ps_req *req);
 void ps_api_openapi_get(struct ps_req *req);
 void ps_api_person_get(struct ps_req *req);
+void ps_api_person_post(struct ps_req *req);
 /* transparency log (log_api.c) */
 void ps_api_log_checkpoint(struct ps_req *req);
 void ps_api_log_tile(struct ps_req *req);

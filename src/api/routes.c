@@ -11,6 +11,7 @@ static const struct ps_route routes[] = {
     {"GET", "/metrics", ps_api_metrics, 0, 0},
     {"GET", "/api/openapi.json", ps_api_openapi_get, 0, 0},
     {"GET", "/api/v1/registry/persons/{rnokpp}", ps_api_person_get, 0, PS_ROUTE_ADMIN},
+    {"POST", "/api/v1/registry/persons", ps_api_person_post, 16 * 1024, PS_ROUTE_ADMIN},
     {"GET", "/api/v1/registry/persons/{rnokpp}/access-log", ps_api_person_access_log, 0,
      PS_ROUTE_ADMIN},
     /* the transparency log: C2SP checkpoint and tlog-tiles at the root, as clients expect */

@@ -232,6 +232,21 @@ enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *in,
     return e;
 }
 
+enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
+                               const struct ps_person *p, struct ps_str reason,
+                               struct ps_diag *diag)
+{
+    char resource[32];
+    int n = snprintf(resource, sizeof resource, "persons/%.*s", PS_STR_FMT(p->rnokpp));
+    if (n < 0 || (size_t)n >= sizeof resource)
+        return ps_diag_set(diag, PS_ERR_INVALID, "RNOKPP must be 10 digits");
+    enum ps_err e = ps_persons_insert(tx, p, diag);
+    if (e == PS_OK)
+        e = ps_tlog_record_change(tx, actor, "person.register", p->rnokpp,
+                                  (struct ps_str){resource, (size_t)n}, reason, diag);
+    return e;
+}
+
 enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag)
 {
     struct ps_stmt *st = NULL;

@@ -63,6 +63,14 @@ enum ps_err ps_person_validate(const struct ps_person *p, struct ps_diag *diag) 
 enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *p,
                               struct ps_diag *diag) PS_WUR;
 
+/* Registers a person: ps_persons_insert plus the change record of the transparency log
+ * (action "person.register", subject the RNOKPP), in tx, so that both commit or neither does
+ * (ARCHITECTURE.md rule 4). reason: the legal basis, as recorded. Errors as
+ * ps_persons_insert, and those of ps_tlog_record_change. */
+enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
+                               const struct ps_person *p, struct ps_str reason,
+                               struct ps_diag *diag) PS_WUR;
+
 /* Number of persons in the registry. */
 enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag) PS_WUR;
 

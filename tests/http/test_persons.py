@@ -1,9 +1,10 @@
 """Person lookup against a demo population: GET /api/v1/registry/persons/{rnokpp} with the
 admin token; authentication (401), validation (400) and unknown persons (404)."""
+import json
 import threading
 import unittest
 
-from psserver import ServerTestCase, assert_problem, make_rnokpp
+from psserver import ServerTestCase, assert_problem, make_rnokpp, rnokpp_check_digit
 
 PATH = "/api/v1/registry/persons/"
 
@@ -136,3 +137,73 @@ class PersonsTest(ServerTestCase, unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def make_unzr(yyyymmdd, serial4):
+    base = yyyymmdd + "%04d" % serial4
+    return "%s-%04d%d" % (yyyymmdd, serial4,
+                          sum(int(c) * (7, 3, 1)[i % 3] for i, c in enumerate(base)) % 10)
+
+
+class RegisterTest(ServerTestCase, unittest.TestCase):
+    """POST /api/v1/registry/persons: a validated JSON body, 201 with Location, the record
+    readable afterwards, duplicates refused by the database (409), and bad bodies 400/415."""
+    SERVER_ARGS = {"mode": "demo", "citizens": 20}
+
+    @staticmethod
+    def body(serial=1, **over):
+        days = 32644  # 1989-05-17 as days since 1899-12-31 (day 1 is 1900-01-01)
+        d9 = "%05d%03d%d" % (days, serial, 3)
+        b = {"rnokpp": d9 + rnokpp_check_digit(d9), "unzr": make_unzr("19890517", serial),
+             "id_card": "%09d" % (700000000 + serial), "surname": "Шевченко",
+             "given_name": "Тарас", "patronymic": "Григорович", "birth_date": "1989-05-17",
+             "sex": "male", "reason": "birth registration act %d" % serial,
+             "address": {"oblast": "Черкаська область", "hromada": "Звенигородська міська громада",
+                         "settlement": "м. Звенигородка", "street": "вул. Шевченка",
+                         "building": "1"}}
+        b.update(over)
+        return b
+
+    def post(self, body, ctype="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return self.server.request("POST", PATH.rstrip("/"), body=data, auth=True,
+                                   headers={"Content-Type": ctype})
+
+    def test_register_then_read(self):
+        b = self.body(serial=11)
+        r = self.post(b)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.header("location"), PATH + b["rnokpp"])
+        p = r.json()
+        self.assertEqual((p["surname_latin"], p["given_name_latin"], p["patronymic_latin"]),
+                         ("Shevchenko", "Taras", "Hryhorovych"))
+        got = self.server.get(PATH + b["rnokpp"], auth=True)
+        self.assertEqual(got.status, 200, got)
+        self.assertEqual(got.json()["unzr"], b["unzr"])
+
+    def test_duplicate_409(self):
+        b = self.body(serial=12)
+        self.assertEqual(self.post(b).status, 201)
+        assert_problem(self, self.post(b), 409)
+        other = self.body(serial=13, id_card=b["id_card"])  # same ID card, other person
+        assert_problem(self, self.post(other), 409)
+
+    def test_invalid_bodies_400(self):
+        cases = {
+            "sex disagrees with the RNOKPP": self.body(serial=14, sex="female"),
+            "unknown field": dict(self.body(serial=15), nickname="Kobzar"),
+            "no reason": {k: v for k, v in self.body(serial=16).items() if k != "reason"},
+            "latin letters": self.body(serial=17, surname="Shevchenko"),
+            "bad date": self.body(serial=18, birth_date="1989-02-30"),
+            "not an object": [1, 2],
+            "address not an object": self.body(serial=19, address="Kyiv"),
+        }
+        for name, b in cases.items():
+            with self.subTest(case=name):
+                assert_problem(self, self.post(b), 400)
+
+    def test_wrong_content_type_415_and_no_token_401(self):
+        assert_problem(self, self.post(self.body(serial=20), ctype="text/plain"), 415)
+        r = self.server.request("POST", PATH.rstrip("/"), body=b"{}",
+                                headers={"Content-Type": "application/json"})
+        assert_problem(self, r, 401)
