@@ -1,5 +1,6 @@
 /* UUIDv7: 48-bit Unix milliseconds, version 7, 12-bit sub-millisecond counter, variant,
  * 62 random bits. */
+#include "core/str.h"
 #include "core/ids.h"
 
 #include <pthread.h>
@@ -68,17 +69,6 @@ void ps_uuid_fmt(const struct ps_uuid *u, char out[37])
     out[o] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool ps_uuid_parse(struct ps_str s, struct ps_uuid *out)
 {
     if (s.len != 36)
@@ -91,7 +81,7 @@ bool ps_uuid_parse(struct ps_str s, struct ps_uuid *out)
             i++;
             continue;
         }
-        int hi = hexval(s.p[i]), lo = hexval(s.p[i + 1]);
+        int hi = ps_hex_digit(s.p[i]), lo = ps_hex_digit(s.p[i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out->b[j++] = (uint8_t)(hi << 4 | lo);

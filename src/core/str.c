@@ -83,3 +83,14 @@ enum ps_err ps_str_copy(char *dst, size_t cap, struct ps_str s)
     dst[s.len] = '\0';
     return PS_OK;
 }
+
+int ps_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

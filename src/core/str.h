@@ -29,6 +29,8 @@ bool ps_str_is_digits(struct ps_str s);
 enum ps_err ps_str_to_u64(struct ps_str s, uint64_t *out) PS_WUR;
 /* Comparison in constant time for equal lengths (secrets): true when equal. */
 bool ps_str_eq_secret(struct ps_str a, struct ps_str b);
+/* Value of a hexadecimal digit (either case), or -1. */
+int ps_hex_digit(char c);
 /* Copies s into dst (size cap, NUL-terminated); PS_ERR_LIMIT when it does not fit. */
 enum ps_err ps_str_copy(char *dst, size_t cap, struct ps_str s) PS_WUR;
 

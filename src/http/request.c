@@ -2,6 +2,7 @@
  * the pure request-id check. */
 #include <string.h>
 
+#include "core/str.h"
 #include "http/http_int.h"
 
 bool ps_http_request_id_valid(struct ps_str s)
@@ -32,17 +33,6 @@ struct ps_str ps_req_param(struct ps_req *req, const char *name)
     return PS_STR_NULL;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 struct ps_str ps_http_pct_decode(struct ps_arena *a, struct ps_str s, bool plus_space,
                                  bool reject_slash)
 {
@@ -55,8 +45,8 @@ struct ps_str ps_http_pct_decode(struct ps_arena *a, struct ps_str s, bool plus_
     for (size_t i = 0; i < s.len; i++) {
         char c = s.p[i];
         if (c == '%') {
-            int hi = i + 2 < s.len ? hexval(s.p[i + 1]) : -1;
-            int lo = hi >= 0 ? hexval(s.p[i + 2]) : -1;
+            int hi = i + 2 < s.len ? ps_hex_digit(s.p[i + 1]) : -1;
+            int lo = hi >= 0 ? ps_hex_digit(s.p[i + 2]) : -1;
             if (lo < 0)
                 return PS_STR_NULL;
             c = (char)(hi * 16 + lo);

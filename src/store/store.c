@@ -433,30 +433,39 @@ static bool retryable(const struct ps_store *s, const struct ps_store_job *job)
     return job->result == PS_ERR_CONFLICT && job->attempts_ < s->opts.max_retries;
 }
 
+/* BEGIN, fn, COMMIT (or ROLLBACK when fn failed), with the store's timings: one job alone, or
+ * a bulk load. */
+static enum ps_err run_tx(struct ps_store *s, struct ps_tx *tx, ps_tx_fn fn, void *ctx)
+{
+    struct ps_conn *c = tx->conn;
+    int64_t t0 = ps_clock_mono_ns();
+    enum ps_err err = tx_begin(tx);
+    if (err == PS_OK) {
+        err = fn(tx, ctx);
+        if (err == PS_OK && !c->be->tx_alive(c)) {
+            ps_store_errf(tx->errmsg, "the database ended the transaction by itself");
+            err = PS_ERR_STORE;
+        }
+        if (err == PS_OK) {
+            int64_t t1 = ps_clock_mono_ns();
+            err = tx_commit(tx);
+            stat_add(&s->st_commit_ns, (uint64_t)(ps_clock_mono_ns() - t1));
+            if (err == PS_OK)
+                stat_add(&s->st_commits, 1);
+        } else {
+            tx_rollback(tx);
+        }
+    }
+    stat_add(&s->st_tx_ns, (uint64_t)(ps_clock_mono_ns() - t0));
+    return err;
+}
+
 /* One job, one transaction. */
 static enum ps_err run_once(struct ps_store *s, struct ps_conn *c, struct ps_store_job *job)
 {
     struct ps_tx tx;
     tx_init(&tx, s, c, PS_TX_WRITE);
-    int64_t t0 = ps_clock_mono_ns();
-    enum ps_err err = tx_begin(&tx);
-    if (err == PS_OK) {
-        err = job->fn(&tx, job->ctx);
-        if (err == PS_OK && !c->be->tx_alive(c)) {
-            ps_store_errf(tx.errmsg, "the database ended the transaction by itself");
-            err = PS_ERR_STORE;
-        }
-        if (err == PS_OK) {
-            int64_t t1 = ps_clock_mono_ns();
-            err = tx_commit(&tx);
-            stat_add(&s->st_commit_ns, (uint64_t)(ps_clock_mono_ns() - t1));
-            if (err == PS_OK)
-                stat_add(&s->st_commits, 1);
-        } else {
-            tx_rollback(&tx);
-        }
-    }
-    stat_add(&s->st_tx_ns, (uint64_t)(ps_clock_mono_ns() - t0));
+    enum ps_err err = run_tx(s, &tx, job->fn, job->ctx);
     if (err != PS_OK)
         job_fail(job, err, &tx);
     else
@@ -733,25 +742,7 @@ enum ps_err ps_store_bulk(struct ps_store *s, ps_tx_fn fn, void *ctx, struct ps_
     tl_bulk = s;
     struct ps_tx tx;
     tx_init(&tx, s, c, PS_TX_BULK);
-    int64_t t0 = ps_clock_mono_ns();
-    err = tx_begin(&tx);
-    if (err == PS_OK) {
-        err = fn(&tx, ctx);
-        if (err == PS_OK && !c->be->tx_alive(c)) {
-            ps_store_errf(tx.errmsg, "the database ended the transaction by itself");
-            err = PS_ERR_STORE;
-        }
-        if (err == PS_OK) {
-            int64_t t1 = ps_clock_mono_ns();
-            err = tx_commit(&tx);
-            stat_add(&s->st_commit_ns, (uint64_t)(ps_clock_mono_ns() - t1));
-            if (err == PS_OK)
-                stat_add(&s->st_commits, 1);
-        } else {
-            tx_rollback(&tx);
-        }
-    }
-    stat_add(&s->st_tx_ns, (uint64_t)(ps_clock_mono_ns() - t0));
+    err = run_tx(s, &tx, fn, ctx);
     tl_bulk = NULL;
     if (gate)
         pthread_rwlock_unlock(&s->gate);

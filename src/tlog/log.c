@@ -1,6 +1,7 @@
 /* The transparency log on the store: entry serialization, the integration round, the provider
  * over tlog_hashes and the reads behind the log's HTTP routes. Every statement of the log is
  * here, in the subset of SQL both backends accept. */
+#include "core/str.h"
 #include "tlog/log.h"
 
 #include <inttypes.h>
@@ -252,17 +253,6 @@ static enum ps_err read_state(struct ps_tx *tx, uint64_t *size, char last[37])
     return e;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The smallest id the round looks at: the UUIDv7 time of the last integrated id minus the
  * window, as the text prefix "tttttttt-tttt" (ids compare as lower-case text). */
 static void window_start(const char last[37], char out[16])
@@ -274,7 +264,7 @@ static void window_start(const char last[37], char out[16])
     for (int i = 0; i < 13; i++) {
         if (i == 8)
             continue;
-        int v = hexval(last[i]);
+        int v = ps_hex_digit(last[i]);
         if (v < 0)
             return;
         ms = ms << 4 | (uint64_t)v;
