@@ -10,7 +10,7 @@
 #           savepoint per job, SERIALIZABLE) vs a plain libpq insert-and-commit loop
 #           (pgbench -M prepared with a one-INSERT script), same client count.
 # Reports only; never fails on a ratio. Separate from bench/run.sh (nginx peer, SQLite).
-#   PG_BENCH_CITIZENS=100000 PG_BENCH_CLIENTS=16 PG_BENCH_SECONDS=10 PG_BENCH_COMMITTERS=1
+#   PG_BENCH_CITIZENS=100000 PG_BENCH_CLIENTS=16 PG_BENCH_SECONDS=10 PG_BENCH_COMMITTERS=4
 set -euo pipefail
 [ -n "${PG_BENCH_DEBUG:-}" ] && set -x
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ ROOT=$PWD
 CITIZENS=${PG_BENCH_CITIZENS:-100000}
 CLIENTS=${PG_BENCH_CLIENTS:-16}
 SECS=${PG_BENCH_SECONDS:-10}
-COMMITTERS=${PG_BENCH_COMMITTERS:-1}
+COMMITTERS=${PG_BENCH_COMMITTERS:-4}
 BUILD=${PG_BENCH_BUILD:-build-pgbench}
 RESULTS=bench/results.md
 

@@ -19,6 +19,7 @@
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define DEFAULT_MAX_RETRIES 5
+#define DEFAULT_PG_COMMITTERS 4
 #define DEFAULT_MAX_BATCH 256
 #define MAX_COMMITTERS 64
 #define BACKOFF_MAX_NS (64 * 1000 * 1000)
@@ -83,7 +84,7 @@ void ps_store_opts_init(struct ps_store_opts *o)
     o->busy_timeout_ms = DEFAULT_BUSY_TIMEOUT_MS;
     o->max_retries = DEFAULT_MAX_RETRIES;
     o->max_batch = DEFAULT_MAX_BATCH;
-    o->committers = 1;
+    o->committers = 0; /* the backend's default */
     o->migrate = true;
     o->create = true;
 }
@@ -993,8 +994,8 @@ static enum ps_err check_opts(const struct ps_store_opts *o, struct ps_diag *dia
                            "(retries <= 100)");
     if (o->max_batch < 1 || o->max_batch > 100000)
         return ps_diag_set(diag, PS_ERR_INVALID, "store max_batch must be 1..100000");
-    if (o->committers < 1 || o->committers > MAX_COMMITTERS)
-        return ps_diag_set(diag, PS_ERR_INVALID, "store committers must be 1..%d",
+    if (o->committers < 0 || o->committers > MAX_COMMITTERS)
+        return ps_diag_set(diag, PS_ERR_INVALID, "store committers must be 0 (default) to %d",
                            MAX_COMMITTERS);
     return PS_OK;
 }
@@ -1075,6 +1076,10 @@ enum ps_err ps_store_open(const struct ps_store_opts *opts, struct ps_store **ou
         return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory opening the store");
     s->be = be;
     s->opts = *opts;
+    /* SQLite has one writer, so one committer; PostgreSQL commits in parallel (its own group
+     * commit joins the fsyncs), so several connections keep it busy */
+    if (s->opts.committers == 0)
+        s->opts.committers = be->kind == PS_STORE_POSTGRES ? DEFAULT_PG_COMMITTERS : 1;
     size_t ulen = strlen(opts->url);
     s->url = ps_malloc(ulen + 1);
     if (!s->url) {

@@ -41,7 +41,8 @@ struct ps_store_opts {
     int statement_timeout_ms; /* 0: none; PostgreSQL statement_timeout */
     int max_retries;          /* retries of a job after PS_ERR_CONFLICT; default 5 */
     int max_batch;            /* most jobs in one group commit; default 256 (1 disables) */
-    int committers;           /* committer threads; default 1 (SQLite has one writer anyway) */
+    int committers;           /* committer threads; 0: 1 for SQLite (one writer anyway), 4 for
+                               * PostgreSQL */
     bool migrate;             /* apply pending migrations at open; default true */
     bool create;              /* create the database file if missing (SQLite); default true */
 };

@@ -998,7 +998,7 @@ Test(store, bad_urls)
     o.max_batch = 0;
     cr_assert_eq(ps_store_open(&o, &s, &d), PS_ERR_INVALID);
     o.max_batch = 1;
-    o.committers = 0;
+    o.committers = -1;
     cr_assert_eq(ps_store_open(&o, &s, &d), PS_ERR_INVALID);
 
     /* a file that is not a database */
