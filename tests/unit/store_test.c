@@ -74,6 +74,7 @@ static struct ps_store *open_store(const char *u, int max_batch)
     ps_store_opts_init(&o);
     o.url = u;
     o.max_batch = max_batch;
+    o.committers = 1; /* batches are per committer: one makes them deterministic */
     enum ps_err err = ps_store_open(&o, &s, &d);
     cr_assert_eq(err, PS_OK, "open %s: %s: %s", u, ps_err_name(err), d.message);
     return s;
