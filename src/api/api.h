@@ -26,6 +26,11 @@ struct ps_app {
 
 /* The route table (static; n gets its length). */
 const struct ps_route *ps_api_routes(size_t *n);
+/* The routes served while the database is not reachable yet at start: /healthz answers 200
+ * (the process lives), /readyz and every other path 503 problem+json "not-ready" with
+ * Retry-After. Needs no app (req->app is unused). */
+const struct ps_route *ps_api_starting_routes(size_t *n);
+
 /* The OpenAPI 3.1 document describing every route (static, NUL-terminated JSON). */
 struct ps_str ps_api_openapi(void);
 

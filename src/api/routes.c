@@ -30,6 +30,26 @@ const struct ps_route *ps_api_routes(size_t *n)
     return routes;
 }
 
+static void not_ready(struct ps_req *req)
+{
+    ps_resp_header(req, "Retry-After", "2");
+    ps_resp_problem(req, 503, "not-ready", "Not ready",
+                    "the database is not reachable yet; the server keeps trying");
+}
+
+static const struct ps_route starting[] = {
+    {"GET", "/healthz", ps_api_healthz, 0, 0},
+    {"GET", "/readyz", not_ready, 0, 0},
+    {"GET", "/{path...}", not_ready, 0, 0},
+    {"POST", "/{path...}", not_ready, 0, 0},
+};
+
+const struct ps_route *ps_api_starting_routes(size_t *n)
+{
+    *n = sizeof starting / sizeof starting[0];
+    return starting;
+}
+
 struct ps_str ps_api_openapi(void)
 {
     return (struct ps_str){ps_openapi_json, ps_openapi_json_len};

@@ -113,12 +113,13 @@ int ps_cli_setup_log(const char *cmd, const struct ps_config *cfg);
 void ps_cli_block_signals(sigset_t *set);
 
 /* Opens the store (migrate = true), retrying with exponential backoff (1 s doubling to at
- * most 30 s) while the database is unavailable, until a signal in sigs says stop.
- * Returns PS_CLI_CONTINUE with *out set, PS_EXIT_OK when stopped by a signal, or
+ * most 30 s) while the database is unavailable, until a signal in sigs says stop. With
+ * listen_while_waiting, cfg's address answers meanwhile: /healthz 200, /readyz and the rest
+ * 503 not-ready. Returns PS_CLI_CONTINUE with *out set, PS_EXIT_OK when stopped by a signal, or
  * PS_EXIT_FAIL. */
 struct ps_store;
 int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset_t *sigs,
-                      struct ps_store **out);
+                      bool listen_while_waiting, struct ps_store **out);
 
 /* Serves until SIGTERM/SIGINT; takes ownership of store. Starts the transparency log's
  * integrator with the log key opened under the master key (data_dir/master.key, or

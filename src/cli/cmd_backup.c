@@ -25,7 +25,7 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     if (rc != PS_CLI_CONTINUE)
         return rc;
     ps_cli_block_signals(&sigs);
-    rc = ps_cli_open_store(cmd->name, &cfg, &sigs, &store);
+    rc = ps_cli_open_store(cmd->name, &cfg, &sigs, false, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     struct ps_diag d = {0};

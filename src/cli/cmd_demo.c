@@ -177,7 +177,7 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     if (rc == PS_CLI_CONTINUE)
         rc = ps_cli_setup_log(cmd->name, &cfg);
     if (rc == PS_CLI_CONTINUE)
-        rc = ps_cli_open_store(cmd->name, &cfg, &sigs, &store);
+        rc = ps_cli_open_store(cmd->name, &cfg, &sigs, true, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     dm.store = store;

@@ -105,8 +105,27 @@ static bool wait_or_stop(const sigset_t *sigs, int seconds)
     }
 }
 
+static void http_config(const struct ps_config *cfg, struct ps_app *app, struct ps_http_config *hc);
+
+/* While the database cannot be reached at start, the address already answers: /healthz 200,
+ * /readyz (and everything else) 503, so that a load balancer sees "alive, not ready" rather
+ * than a refused connection. NULL when it cannot listen (the real server will say why). */
+static struct ps_http_server *start_not_ready(const struct ps_config *cfg)
+{
+    struct ps_http_config hc;
+    struct ps_http_server *srv = NULL;
+    struct ps_diag d = {0};
+    http_config(cfg, NULL, &hc);
+    hc.routes = ps_api_starting_routes(&hc.nroutes);
+    if (ps_http_start(&hc, &srv, &d) != PS_OK) {
+        ps_log(PS_LOG_WARN, "cannot answer /readyz while waiting: %s", d.message);
+        return NULL;
+    }
+    return srv;
+}
+
 int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset_t *sigs,
-                      struct ps_store **out)
+                      bool listen_while_waiting, struct ps_store **out)
 {
     struct ps_store_opts o;
     struct stat st;
@@ -117,21 +136,30 @@ int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset
     /* a missing SQLite file is a missing `init`, not an unreachable database */
     if (ps_config_db_is_sqlite(cfg->db_url) && stat(cfg->db_url + 7, &st) != 0)
         return ps_cli_failf(cmd, "%s: no database: run 'pocketstate init' first", cfg->db_url + 7);
-    int delay = 1;
+    int delay = 1, rc = PS_CLI_CONTINUE;
+    struct ps_http_server *starting = NULL;
     for (;;) {
         struct ps_diag d = {0};
         enum ps_err e = ps_store_open(&o, out, &d);
         if (e == PS_OK)
-            return PS_CLI_CONTINUE;
-        if (e != PS_ERR_UNAVAILABLE)
-            return ps_cli_fail(cmd, &d);
+            break;
+        if (e != PS_ERR_UNAVAILABLE) {
+            rc = ps_cli_fail(cmd, &d);
+            break;
+        }
         ps_log(PS_LOG_WARN, "database unavailable (%s); retrying in %d s", d.message, delay);
+        if (listen_while_waiting && !starting)
+            starting = start_not_ready(cfg);
         if (wait_or_stop(sigs, delay)) {
             ps_log(PS_LOG_INFO, "stopped before the database became available");
-            return PS_EXIT_OK;
+            rc = PS_EXIT_OK;
+            break;
         }
         delay = delay * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : delay * 2;
     }
+    /* the real server takes the address over now (a moment without a listener) */
+    ps_http_stop(starting);
+    return rc;
 }
 
 static void http_config(const struct ps_config *cfg, struct ps_app *app, struct ps_http_config *hc)
@@ -249,7 +277,7 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     if (rc != PS_CLI_CONTINUE)
         return rc;
     ps_cli_block_signals(&sigs); /* before the first thread (the store's committer) */
-    rc = ps_cli_open_store(cmd->name, &cfg, &sigs, &store);
+    rc = ps_cli_open_store(cmd->name, &cfg, &sigs, true, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     return ps_cli_serve(cmd->name, dir, &cfg, store, &sigs, NULL, NULL);

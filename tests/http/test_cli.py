@@ -1,14 +1,18 @@
 """The pocketstate command line: exit statuses (0 ok, 2 usage), --version, --help, and
 `init` being idempotent and keeping its secrets private."""
+import http.client
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import stat
+import subprocess
 import tempfile
+import time
 import unittest
 
-from psserver import ServerTestCase, run_cli
+from psserver import HOST, PS_BIN, ServerTestCase, free_port, run_cli
 
 
 class CliTest(unittest.TestCase):
@@ -108,3 +112,46 @@ class BackupTest(ServerTestCase, unittest.TestCase):
     def test_backup_usage(self):
         self.assertEqual(run_cli("backup", "--data", self.server.data).returncode, 2)
         self.assertEqual(run_cli("backup", "--data", self.server.data, "a", "b").returncode, 2)
+
+
+class DatabaseDownAtStartTest(unittest.TestCase):
+    """serve with an unreachable database: it keeps retrying, answers /healthz 200 and
+    /readyz (and every route) 503 not-ready meanwhile, and stops cleanly on SIGTERM."""
+
+    def test_not_ready_until_the_database_answers(self):
+        d = tempfile.mkdtemp(prefix="ps-dbdown-")
+        self.addCleanup(shutil.rmtree, d, True)
+        self.assertEqual(run_cli("init", "--data", os.path.join(d, "data")).returncode, 0)
+        port = free_port()
+        log = open(os.path.join(d, "serve.log"), "wb")
+        self.addCleanup(log.close)
+        # port 1 on loopback: nothing listens, so every connection is refused at once
+        proc = subprocess.Popen([PS_BIN, "serve", "--data", os.path.join(d, "data"), "--db",
+                                 "postgresql://postgres@127.0.0.1:1/none?connect_timeout=1",
+                                 "--listen", "%s:%d" % (HOST, port)],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 20
+            status = {}
+            while time.monotonic() < deadline and set(status) != {"/healthz", "/readyz",
+                                                                   "/api/v1/registry/persons/1"}:
+                for path in ("/healthz", "/readyz", "/api/v1/registry/persons/1"):
+                    try:
+                        c = http.client.HTTPConnection(HOST, port, timeout=2)
+                        c.request("GET", path)
+                        r = c.getresponse()
+                        status[path] = (r.status, r.getheader("Content-Type"), r.read())
+                        c.close()
+                    except OSError:
+                        time.sleep(0.1)
+            self.assertEqual(status.get("/healthz", (None,))[0], 200, status)
+            for path in ("/readyz", "/api/v1/registry/persons/1"):
+                st, ctype, body = status.get(path, (None, None, b""))
+                self.assertEqual(st, 503, status)
+                self.assertEqual(ctype, "application/problem+json")
+                self.assertIn(b"not-ready", body)
+            self.assertIsNone(proc.poll(), "serve gave up instead of retrying")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=30)
+        self.assertEqual(rc, 0)
