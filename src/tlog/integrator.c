@@ -27,7 +27,8 @@ struct ps_tlog_integrator {
     pthread_mutex_t mu; /* stop flag and the condition */
     pthread_cond_t cond;
     bool stopping;
-    pthread_mutex_t round_mu; /* one round at a time; guards cache and stats */
+    pthread_mutex_t round_mu; /* one round at a time; guards cache */
+    pthread_mutex_t stats_mu; /* guards stats, so /metrics never waits for a round */
     struct ps_merkle_frontier cache;
     bool have_cache;
     struct ps_tlog_integrator_stats stats;
@@ -38,6 +39,10 @@ struct ps_tlog_integrator {
 #define SWEEP_NS (10 * 1000000000LL)
 /* Records per committer job of an integration (see locked_round). */
 #define CHUNK 2048
+/* run_round's sweep: 0 none, 1 the window, FULL_SWEEP the whole table */
+#define FULL_SWEEP 2
+/* Longest an integration defers its checkpoint while records keep coming. */
+#define ROUND_BUDGET_NS (1000000000LL)
 
 struct round_job {
     struct ps_tlog_round_in in;
@@ -54,7 +59,7 @@ static enum ps_err round_fn(struct ps_tx *tx, void *ctx)
 
 /* One round through the committer. cache (may be NULL) is read and, on success, replaced. */
 static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *signer,
-                             const char *origin, size_t max, bool sweep, bool defer,
+                             const char *origin, size_t max, int sweep, bool defer,
                              struct ps_merkle_frontier *cache,
                              bool *have_cache, struct ps_tlog_round_out *out,
                              struct ps_diag *diag)
@@ -66,7 +71,8 @@ static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *sign
     j->in.origin = ps_str_from_cstr(origin);
     j->in.cache = cache && *have_cache ? cache : NULL;
     j->in.max_records = max;
-    j->in.sweep = sweep;
+    j->in.sweep = sweep != 0;
+    j->in.full_sweep = sweep == FULL_SWEEP;
     j->in.defer_checkpoint = defer;
     enum ps_err e = ps_store_write(store, round_fn, j, diag);
     if (e != PS_OK && j->diag.code != PS_OK)
@@ -93,31 +99,48 @@ static enum ps_err pending_fn(struct ps_tx *tx, void *ctx)
     return ps_tlog_pending(tx, p->sweep, &p->found);
 }
 
+static void stats_add(struct ps_tlog_integrator *it, const struct ps_tlog_round_out *o,
+                      enum ps_err e, bool signed_one)
+{
+    PS_ASSERT(pthread_mutex_lock(&it->stats_mu) == 0);
+    if (e == PS_OK) {
+        it->stats.appended += o->appended;
+        it->stats.size = o->new_size;
+        if (signed_one)
+            it->stats.rounds++;
+    } else {
+        it->stats.failures++;
+    }
+    PS_ASSERT(pthread_mutex_unlock(&it->stats_mu) == 0);
+}
+
 /* One integration: the backlog goes in jobs of at most CHUNK records, so that no job holds
- * the committer (and with it every citizen's write) for long; only the last one signs the
- * checkpoint, so there is still at most one checkpoint per integration. */
+ * the committer (and with it every citizen's write) for long. Deferred chunks sign nothing;
+ * once a chunk comes back short (caught up) or ROUND_BUDGET_NS has passed, one last job
+ * appends what is there (at most a chunk) and signs, so there is exactly one checkpoint per
+ * integration even while records keep arriving. */
 static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep,
                                 struct ps_tlog_round_out *out, struct ps_diag *diag)
 {
-    struct ps_tlog_round_out o;
+    struct ps_tlog_round_out o = {0};
     size_t chunk = it->max_records ? it->max_records : CHUNK;
+    int64_t until = ps_clock_mono_ns() + ROUND_BUDGET_NS;
     enum ps_err e;
     PS_ASSERT(pthread_mutex_lock(&it->round_mu) == 0);
-    do {
+    for (;;) {
         e = run_round(it->store, it->signer, it->origin, chunk, sweep, true, &it->cache,
                       &it->have_cache, &o, diag);
         sweep = false;
-        if (e == PS_OK) {
-            it->stats.appended += o.appended;
-            it->stats.size = o.new_size;
-        }
-        /* a chunk that appended is followed by another; the one that finds nothing new
-         * signs, unless a checkpoint of that size exists already */
-    } while (e == PS_OK && !o.checkpoint && o.appended > 0);
-    if (e == PS_OK && o.checkpoint)
-        it->stats.rounds++;
-    else if (e != PS_OK)
-        it->stats.failures++;
+        stats_add(it, &o, e, e == PS_OK && o.checkpoint);
+        if (e != PS_OK || o.checkpoint || o.appended < chunk || ps_clock_mono_ns() >= until)
+            break;
+    }
+    if (e == PS_OK && !o.checkpoint) {
+        /* the signing job: finds at most a chunk more, signs whatever the size is then */
+        e = run_round(it->store, it->signer, it->origin, chunk, false, false, &it->cache,
+                      &it->have_cache, &o, diag);
+        stats_add(it, &o, e, e == PS_OK && o.checkpoint);
+    }
     PS_ASSERT(pthread_mutex_unlock(&it->round_mu) == 0);
     if (e == PS_OK && out)
         *out = o;
@@ -187,7 +210,8 @@ static enum ps_err init_sync(struct ps_tlog_integrator *it)
     pthread_condattr_destroy(&ca);
     if (!ok)
         return PS_ERR_INTERNAL;
-    if (pthread_mutex_init(&it->mu, NULL) != 0 || pthread_mutex_init(&it->round_mu, NULL) != 0)
+    if (pthread_mutex_init(&it->mu, NULL) != 0 || pthread_mutex_init(&it->round_mu, NULL) != 0 ||
+        pthread_mutex_init(&it->stats_mu, NULL) != 0)
         return PS_ERR_INTERNAL;
     return PS_OK;
 }
@@ -219,9 +243,9 @@ enum ps_err ps_tlog_integrator_start(struct ps_store *store,
 
 void ps_tlog_integrator_stats(struct ps_tlog_integrator *it, struct ps_tlog_integrator_stats *out)
 {
-    PS_ASSERT(pthread_mutex_lock(&it->round_mu) == 0);
+    PS_ASSERT(pthread_mutex_lock(&it->stats_mu) == 0);
     *out = it->stats;
-    PS_ASSERT(pthread_mutex_unlock(&it->round_mu) == 0);
+    PS_ASSERT(pthread_mutex_unlock(&it->stats_mu) == 0);
 }
 
 void ps_tlog_integrator_stop(struct ps_tlog_integrator *it)
@@ -236,6 +260,7 @@ void ps_tlog_integrator_stop(struct ps_tlog_integrator *it)
     pthread_cond_destroy(&it->cond);
     pthread_mutex_destroy(&it->mu);
     pthread_mutex_destroy(&it->round_mu);
+    pthread_mutex_destroy(&it->stats_mu);
     ps_free(it);
 }
 
@@ -250,7 +275,9 @@ enum ps_err ps_tlog_integrate_now(struct ps_store *store, struct ps_note_signer 
     struct ps_tlog_round_out o = {0};
     const char *org = origin ? origin : PS_TLOG_DEFAULT_ORIGIN;
     while (e == PS_OK) {
-        e = run_round(store, signer, org, PS_TLOG_ROUND_MAX, true, false, cache, &have, &o,
+        /* the first round of a start looks at the whole table (see log.h, full_sweep) */
+        e = run_round(store, signer, org, PS_TLOG_ROUND_MAX, total == 0 ? FULL_SWEEP : 1,
+                      false, cache, &have, &o,
                       diag);
         if (e != PS_OK || o.appended < PS_TLOG_ROUND_MAX)
             break;

@@ -571,7 +571,10 @@ enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in
         goto out;
     }
     if (in->sweep && last[0]) {
-        window_start(last, from);
+        if (in->full_sweep)
+            from[0] = '\0'; /* every id is >= "" */
+        else
+            window_start(last, from);
         e = collect(&r, &sql_late_records, from, last, diag);
     }
     if (e == PS_OK)

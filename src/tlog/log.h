@@ -91,6 +91,10 @@ struct ps_tlog_round_in {
      * same integration signs one. Keeps each committer job short under a backlog while
      * checkpoints stay at most one per integration. */
     bool defer_checkpoint;
+    /* With sweep: look for records missing from the log over the whole table, not only the
+     * window (at start: a record that committed later than the window, e.g. after a clock
+     * step, is sequenced at the next start at the latest). O(records) in an index scan. */
+    bool full_sweep;
 };
 
 struct ps_tlog_round_out {
