@@ -478,7 +478,11 @@ static bool who_query(struct ps_req *req, struct who *w)
     w->limit = (size_t)l;
     struct ps_uuid u;
     w->before = ps_req_query(req, "before");
-    if (w->before.p && !ps_uuid_parse(w->before, &u)) {
+    /* ids are stored lower-case and compared as text: the canonical form only */
+    bool canonical = w->before.p != NULL;
+    for (size_t i = 0; canonical && i < w->before.len; i++)
+        canonical = !(w->before.p[i] >= 'A' && w->before.p[i] <= 'F');
+    if (w->before.p && (!canonical || !ps_uuid_parse(w->before, &u))) {
         ps_resp_problem(req, 400, "invalid-input", "Invalid input",
                         "before must be a record id (a UUID) from a previous page's next");
         return false;

@@ -210,6 +210,8 @@ class TlogTest(ServerTestCase, unittest.TestCase):
         self.assertIn("next", one)
         older = self.server.get(path + "?limit=1&before=" + one["next"], auth=True).json()
         self.assertLess(older["entries"][0]["id"], one["next"])
+        assert_problem(self, self.server.get(path + "?limit=1&before=" + one["next"].upper(),
+                                             auth=True), 400)
 
     def test_cosignatures_refused_without_witnesses(self):
         _, _, _, _, r = self.wait_size(0)
