@@ -130,6 +130,21 @@ static enum ps_err local_verify_tx(struct ps_tx *tx, void *arg)
     lv->result = ps_tlog_verify(&src, &o, &lv->rep, &d);
     if (lv->result != PS_OK && lv->result != PS_ERR_CRYPTO)
         copy_message(&lv->rep, &d);
+    if (lv->result == PS_OK) {
+        /* every recorded access must be in the log, not only the log be sound in itself */
+        uint64_t missing = 0;
+        char first[37];
+        lv->result = ps_tlog_missing_records(tx, &missing, first, &d);
+        if (lv->result != PS_OK) {
+            copy_message(&lv->rep, &d);
+        } else if (missing > 0) {
+            lv->result = PS_ERR_CRYPTO; /* a verdict on the log, like a bad entry */
+            ps_diag_set(&d, PS_ERR_CRYPTO,
+                        "record %s is not in the log (%" PRIu64 " recorded records missing)",
+                        first, missing);
+            copy_message(&lv->rep, &d);
+        }
+    }
     return PS_OK;
 }
 

@@ -255,7 +255,7 @@ static enum ps_err read_state(struct ps_tx *tx, uint64_t *size, char last[37])
 
 /* The smallest id the round looks at: the UUIDv7 time of the last integrated id minus the
  * window, as the text prefix "tttttttt-tttt" (ids compare as lower-case text). */
-static void window_start(const char last[37], char out[16])
+void ps_tlog_window_start(const char last[37], char out[16])
 {
     out[0] = '\0';
     if (last[0] == '\0')
@@ -311,7 +311,7 @@ enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending)
     if (e == PS_OK)
         e = probe(tx, &sql_pending, last, NULL, pending);
     if (e == PS_OK && !*pending && sweep && last[0]) {
-        window_start(last, from);
+        ps_tlog_window_start(last, from);
         e = probe(tx, &sql_late_pending, from, last, pending);
     }
     return e;
@@ -574,7 +574,7 @@ enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in
         if (in->full_sweep)
             from[0] = '\0'; /* every id is >= "" */
         else
-            window_start(last, from);
+            ps_tlog_window_start(last, from);
         e = collect(&r, &sql_late_records, from, last, diag);
     }
     if (e == PS_OK)
@@ -1012,4 +1012,41 @@ enum ps_err ps_tlog_add_cosignatures(struct ps_tx *tx, struct ps_str note, size_
     ps_buf_reset(&w->stored_text);
     ps_free(w);
     return e;
+}
+
+static const struct ps_sql sql_missing = {
+    "tlog.missing_records",
+    "SELECT count(*), COALESCE(min(a.id), '') FROM access_log a WHERE a.id < $1 AND NOT EXISTS "
+    "(SELECT 1 FROM tlog_entries e WHERE e.record_id = a.id)"};
+
+enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t *count, char first[37],
+                                    struct ps_diag *diag)
+{
+    char size_last[37], from[16];
+    uint64_t size = 0;
+    *count = 0;
+    first[0] = '\0';
+    enum ps_err e = read_state(tx, &size, size_last);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "reading the log state: %s", ps_tx_errmsg(tx));
+    ps_tlog_window_start(size_last, from);
+    if (!from[0])
+        return PS_OK; /* nothing sequenced, or all of it inside the window */
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    e = ps_tx_prepare(tx, &sql_missing, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(from));
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_OK && row) {
+        *count = (uint64_t)ps_stmt_i64(st, 0);
+        if (ps_str_copy(first, 37, ps_stmt_text(st, 1)) != PS_OK)
+            first[0] = '\0';
+    }
+    ps_stmt_done(st);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "looking for records missing from the log: %s",
+                           ps_tx_errmsg(tx));
+    return PS_OK;
 }

@@ -185,6 +185,17 @@ class LogVerifyTest(unittest.TestCase):
         sqlite(db, "UPDATE tlog_entries SET entry = X'%s' WHERE idx = 41;" % bytes(e).hex())
         self.assert_bad(d, r"entry 41: ")
 
+    def test_recorded_access_missing_from_the_log(self):
+        d, db = self.copy()
+        # an access recorded ten minutes before the last sequenced one, never sequenced: the
+        # log is sound in itself, but a record of someone's data being read is not in it
+        old = "%012x" % (int(time.time() * 1000) - 10 * 60 * 1000)
+        rid = "%s-%s-7000-8000-000000000042" % (old[:8], old[8:12])
+        sqlite(db, "INSERT INTO access_log (id, at_ms, actor_kind, actor_id, action, subject, "
+                   "resource, purpose, salt) SELECT '%s', at_ms, actor_kind, actor_id, action, "
+                   "subject, resource, purpose, salt FROM access_log LIMIT 1;" % rid)
+        self.assert_bad(d, r"record %s is not in the log" % rid)
+
     def test_deleted_entry(self):
         d, db = self.copy()
         sqlite(db, "DELETE FROM tlog_entries WHERE idx = 17;")
