@@ -234,6 +234,13 @@ static enum ps_err cosig_tx(struct ps_tx *tx, void *ctx)
     return ps_tlog_add_cosignatures(tx, c->note, &c->stored, &c->diag);
 }
 
+static enum ps_err cosig_check_tx(struct ps_tx *tx, void *ctx)
+{
+    struct cosig_job *c = ctx;
+    ps_diag_clear(&c->diag);
+    return ps_tlog_check_cosignatures(tx, c->note, &c->diag);
+}
+
 static void job_done(struct ps_store_job *job)
 {
     ps_req_resume(job->done_ctx);
@@ -289,6 +296,15 @@ void ps_api_log_cosign(struct ps_req *req)
     if (c->note.len == 0) {
         ps_resp_problem(req, 400, "invalid-input", "Invalid input",
                         "the body must be a checkpoint note with cosignature lines");
+        return;
+    }
+    /* the endpoint is open to witnesses: check in a read first, so that a note that would be
+     * refused never costs a write transaction */
+    struct ps_app *app = req->app;
+    struct ps_diag d = {0};
+    enum ps_err e = ps_store_read(app->store, cosig_check_tx, c, &d);
+    if (e != PS_OK) {
+        ps_api_fail_job(req, &c->diag, &d, e);
         return;
     }
     submit(req, &c->job, c, cosig_tx, cosig_render);

@@ -980,8 +980,8 @@ static enum ps_err cosig_store(struct ps_tx *tx, struct cosig_work *w, size_t wi
     return e;
 }
 
-enum ps_err ps_tlog_add_cosignatures(struct ps_tx *tx, struct ps_str note, size_t *stored,
-                                     struct ps_diag *diag)
+static enum ps_err cosignatures(struct ps_tx *tx, struct ps_str note, bool store,
+                                size_t *stored, struct ps_diag *diag)
 {
     *stored = 0;
     struct cosig_work *w = ps_calloc(1, sizeof *w);
@@ -1004,7 +1004,7 @@ enum ps_err ps_tlog_add_cosignatures(struct ps_tx *tx, struct ps_str note, size_
                             PS_STR_FMT(s->name));
         }
     }
-    for (size_t wi = 0; wi < w->nwit && e == PS_OK; wi++)
+    for (size_t wi = 0; wi < w->nwit && e == PS_OK && store; wi++)
         if (w->checks[wi].result == PS_NOTE_VALID)
             e = cosig_store(tx, w, wi, stored);
     if (e != PS_OK && diag->code == PS_OK)
@@ -1012,6 +1012,19 @@ enum ps_err ps_tlog_add_cosignatures(struct ps_tx *tx, struct ps_str note, size_
     ps_buf_reset(&w->stored_text);
     ps_free(w);
     return e;
+}
+
+enum ps_err ps_tlog_add_cosignatures(struct ps_tx *tx, struct ps_str note, size_t *stored,
+                                     struct ps_diag *diag)
+{
+    return cosignatures(tx, note, true, stored, diag);
+}
+
+enum ps_err ps_tlog_check_cosignatures(struct ps_tx *tx, struct ps_str note,
+                                       struct ps_diag *diag)
+{
+    size_t none;
+    return cosignatures(tx, note, false, &none, diag);
 }
 
 static const struct ps_sql sql_missing = {

@@ -186,6 +186,11 @@ enum ps_err ps_tlog_witnesses(struct ps_tx *tx, struct ps_note_verifier *out, si
 enum ps_err ps_tlog_add_cosignatures(struct ps_tx *tx, struct ps_str note, size_t *stored,
                                      struct ps_diag *diag) PS_WUR;
 
+/* The checks of ps_tlog_add_cosignatures without storing anything: for a read transaction,
+ * so that a note that would be refused never costs a write. */
+enum ps_err ps_tlog_check_cosignatures(struct ps_tx *tx, struct ps_str note,
+                                       struct ps_diag *diag) PS_WUR;
+
 /* The smallest record id a running integration still looks at for late records: the UUIDv7
  * time of `last` minus PS_TLOG_WINDOW_MS, as the text prefix "tttttttt-tttt"; "" when last
  * is empty or within the first window. */
