@@ -91,12 +91,18 @@ static void *resume_later(void *arg)
     return NULL;
 }
 
-static void h_suspend(struct ps_req *req)
+/* Suspends req; `resumer` (on a thread of its own) resumes it. */
+static void suspend_with(struct ps_req *req, void *(*resumer)(void *))
 {
     ps_req_suspend(req, then_resumed);
     pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, resume_later, req), 0);
+    cr_assert_eq(pthread_create(&t, NULL, resumer, req), 0);
     pthread_detach(t);
+}
+
+static void h_suspend(struct ps_req *req)
+{
+    suspend_with(req, resume_later);
 }
 
 /* resumes before the handler returns: the race the server must absorb */
@@ -127,18 +133,12 @@ static void *resume_slowly(void *arg)
 
 static void h_slow(struct ps_req *req)
 {
-    ps_req_suspend(req, then_resumed);
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, resume_slowly, req), 0);
-    pthread_detach(t);
+    suspend_with(req, resume_slowly);
 }
 
 static void h_gate(struct ps_req *req)
 {
-    ps_req_suspend(req, then_resumed);
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, resume_at_gate, req), 0);
-    pthread_detach(t);
+    suspend_with(req, resume_at_gate);
 }
 
 static void h_metrics(struct ps_req *req)
