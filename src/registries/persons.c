@@ -523,6 +523,16 @@ static enum ps_err load_tx(struct ps_tx *tx, void *ctx)
         size_t k = l->n - done < cap ? l->n - done : cap;
         e = load_chunk(tx, st, pop, chunk, order, k, &l->diag);
     }
+    if (e == PS_OK) {
+        /* rule 4: the load is one state change with one log entry, in the same transaction */
+        char resource[80];
+        int len = snprintf(resource, sizeof resource, "persons?count=%zu&seed=%llu", l->n,
+                           (unsigned long long)l->seed);
+        const struct ps_actor loader = {PS_ACTOR_SYSTEM, PS_STR("population-loader")};
+        e = ps_tlog_record_change(tx, &loader, "population.load", PS_STR(""),
+                                  (struct ps_str){resource, (size_t)len},
+                                  PS_STR("synthetic demo population"), &l->diag);
+    }
 out:
     ps_stmt_done(st);
     ps_population_free(pop);

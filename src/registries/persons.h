@@ -100,7 +100,9 @@ enum ps_err ps_persons_get(struct ps_store *store, const struct ps_actor *actor,
 enum ps_err ps_person_to_json(const struct ps_person *p, struct ps_buf *b) PS_WUR;
 
 /* Generates n persons of the synthetic population for seed (population.h) and inserts them
- * in one ps_store_bulk transaction with one prepared statement. All or nothing.
+ * in one ps_store_bulk transaction with one prepared statement, together with one
+ * transparency-log change entry ("population.load", resource "persons?count=N&seed=S") for
+ * the whole load. All or nothing.
  * Errors: PS_ERR_EXISTS when one of them is already registered (e.g. loading the same seed
  * twice), store errors. */
 enum ps_err ps_population_load(struct ps_store *store, size_t n, uint64_t seed,

@@ -178,7 +178,8 @@ static enum ps_err configure(struct sq_conn *c, const struct ps_store_opts *o,
     char *emsg = NULL;
     int rc = sqlite3_exec(c->db,
                           "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                          "PRAGMA trusted_schema=OFF; PRAGMA mmap_size=" SQ_MMAP_BYTES "; "
+                          "PRAGMA trusted_schema=OFF; PRAGMA temp_store=MEMORY; "
+                          "PRAGMA mmap_size=" SQ_MMAP_BYTES "; "
                           "PRAGMA cache_size=-" SQ_CACHE_KIB,
                           NULL, NULL, &emsg);
     if (rc != SQLITE_OK) {

@@ -38,7 +38,7 @@ struct ps_tlog_integrator {
 /* How often the thread also looks for late records (log.h, ps_tlog_integrate_tx). */
 #define SWEEP_NS (10 * 1000000000LL)
 /* Records per committer job of an integration (see locked_round). */
-#define CHUNK 2048
+#define CHUNK 256
 /* run_round's sweep: 0 none, 1 the window, FULL_SWEEP the whole table */
 #define FULL_SWEEP 2
 /* Longest an integration defers its checkpoint while records keep coming. */
@@ -90,13 +90,13 @@ static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *sign
 }
 
 struct pending {
-    bool sweep, found;
+    bool sweep, found, late;
 };
 
 static enum ps_err pending_fn(struct ps_tx *tx, void *ctx)
 {
     struct pending *p = ctx;
-    return ps_tlog_pending(tx, p->sweep, &p->found);
+    return ps_tlog_pending(tx, p->sweep, &p->found, &p->late);
 }
 
 static void stats_add(struct ps_tlog_integrator *it, const struct ps_tlog_round_out *o,
@@ -163,8 +163,8 @@ static void tick(struct ps_tlog_integrator *it, bool final)
         it->last_sweep_ns = now;
     if (e == PS_OK && !p.found)
         return;
-    if (e == PS_OK)
-        e = locked_round(it, p.sweep, NULL, &d);
+    if (e == PS_OK) /* the window's anti-join ran above; the job repeats it only if needed */
+        e = locked_round(it, p.late, NULL, &d);
     if (e != PS_OK)
         ps_log(PS_LOG_WARN, "tlog integrator: %s: %s", ps_err_name(e), d.message);
 }

@@ -302,18 +302,23 @@ static enum ps_err probe(struct ps_tx *tx, const struct ps_sql *def, const char 
     return e;
 }
 
-enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending)
+enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending, bool *late)
 {
     uint64_t size;
     char last[37], from[16];
+    bool found_late = false;
     *pending = false;
     enum ps_err e = read_state(tx, &size, last);
     if (e == PS_OK)
         e = probe(tx, &sql_pending, last, NULL, pending);
-    if (e == PS_OK && !*pending && sweep && last[0]) {
+    if (e == PS_OK && sweep && last[0]) {
         ps_tlog_window_start(last, from);
-        e = probe(tx, &sql_late_pending, from, last, pending);
+        e = probe(tx, &sql_late_pending, from, last, &found_late);
     }
+    if (found_late)
+        *pending = true;
+    if (late)
+        *late = found_late;
     return e;
 }
 

@@ -116,10 +116,13 @@ struct ps_tlog_round_out {
 enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in *in,
                                  struct ps_tlog_round_out *out, struct ps_diag *diag) PS_WUR;
 
-/* True (in *pending) when a round would append something: an id above the largest integrated
- * one (one index probe), or with sweep a late record in the window (an anti-join over the
- * window's rows). The read the integrator does before it submits a round. */
-enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending) PS_WUR;
+/* What a round would append: *pending true for an id above the largest integrated one (one
+ * index probe); with sweep, *late (may be NULL) true for a late record in the window (an
+ * anti-join over the window's rows), which also makes *pending true. The read the integrator
+ * does before it submits a round: the anti-join runs here, on the integrator's own read
+ * connection, and the round (a committer job) sweeps only when *late says there is
+ * something to find, so a scan of the window never holds up the committer. */
+enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending, bool *late) PS_WUR;
 
 /* A note signer for the log from the opened tlog-signing key (crypto/keys.h), named origin.
  * Caller frees with ps_note_signer_free. Errors: PS_ERR_INVALID (not an Ed25519 key, bad

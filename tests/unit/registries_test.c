@@ -559,6 +559,35 @@ static enum ps_err count_log_tx(struct ps_tx *tx, void *ctx)
     return e;
 }
 
+static const struct ps_sql load_entries = {
+    "test.load_entries",
+    "SELECT kind, actor_kind, resource FROM access_log WHERE action = 'population.load'",
+};
+
+struct load_entries {
+    const char *resource;
+    int n;
+    bool matches;
+};
+
+static enum ps_err load_entries_tx(struct ps_tx *tx, void *ctx)
+{
+    struct load_entries *le = ctx;
+    struct ps_stmt *st;
+    bool row = true;
+    enum ps_err e = ps_tx_prepare(tx, &load_entries, &st);
+    le->n = 0;
+    le->matches = false;
+    while (e == PS_OK && (e = ps_stmt_step(st, &row)) == PS_OK && row) {
+        le->n++;
+        le->matches = ps_str_eq_cstr(ps_stmt_text(st, 0), "change") &&
+                      ps_str_eq_cstr(ps_stmt_text(st, 1), "system") &&
+                      ps_str_eq_cstr(ps_stmt_text(st, 2), le->resource);
+    }
+    ps_stmt_done(st);
+    return e;
+}
+
 static int64_t log_rows(void)
 {
     int64_t n = -1;
@@ -697,9 +726,17 @@ Test(store, bulk_load_rate, .init = store_setup, .fini = store_teardown, .timeou
     }
     ps_arena_free(arena);
     ps_population_free(pop);
-    cr_assert_eq(log_rows(), 300);
-    /* loading the same seed again collides and leaves nothing behind */
+    cr_assert_eq(log_rows(), 301, "300 reads and the load's one change entry");
+    char want_resource[80];
+    snprintf(want_resource, sizeof want_resource, "persons?count=%llu&seed=2024",
+             (unsigned long long)n);
+    struct load_entries le = {.resource = want_resource};
+    cr_assert_eq(ps_store_read(store, load_entries_tx, &le, &diag), PS_OK, "%s", diag.message);
+    cr_assert_eq(le.n, 1);
+    cr_assert(le.matches, "the change entry names the count and the seed");
+    /* loading the same seed again collides and leaves nothing behind, its entry included */
     cr_assert_eq(ps_population_load(store, 10, 2024, &diag), PS_ERR_EXISTS);
     cr_assert_eq(ps_store_read(store, count_tx, &count, &diag), PS_OK);
     cr_assert_eq(count, (int64_t)n);
+    cr_assert_eq(log_rows(), 301);
 }

@@ -397,7 +397,17 @@ static enum ps_err count_tx(struct ps_tx *tx, void *ctx)
 
 static enum ps_err pending_tx(struct ps_tx *tx, void *ctx)
 {
-    return ps_tlog_pending(tx, true, ctx);
+    return ps_tlog_pending(tx, true, ctx, NULL);
+}
+
+struct pending_late {
+    bool pending, late;
+};
+
+static enum ps_err pending_late_tx(struct ps_tx *tx, void *ctx)
+{
+    struct pending_late *p = ctx;
+    return ps_tlog_pending(tx, true, &p->pending, &p->late);
 }
 
 static int64_t checkpoints(void)
@@ -796,19 +806,27 @@ Test(tlog_store, late_records_are_swept_in)
     ps_uuid_fmt(&early, preset_id);
     add_records(0, 10);
     cr_assert_eq(integrate(NULL), 10);
-    int i = 99;
     struct ps_diag d = {0};
+    struct pending_late pl = {true, true};
+    cr_assert_eq(ps_store_read(store, pending_late_tx, &pl, &d), PS_OK);
+    cr_assert(!pl.pending && !pl.late, "nothing is pending after the round");
+    add_records(10, 11); /* a new record above the integrated ones is not late */
+    cr_assert_eq(ps_store_read(store, pending_late_tx, &pl, &d), PS_OK);
+    cr_assert(pl.pending && !pl.late);
+    cr_assert_eq(integrate(NULL), 11);
+    int i = 99;
     cr_assert_eq(ps_store_write(store, raw_tx, &i, &d), PS_OK, "%s", d.message);
     preset_id[0] = '\0';
-    bool pending = false;
-    cr_assert_eq(ps_store_read(store, pending_tx, &pending, &d), PS_OK);
-    cr_assert(pending, "the sweep sees the late record");
-    cr_assert_eq(integrate(NULL), 11);
+    cr_assert_eq(ps_store_read(store, pending_late_tx, &pl, &d), PS_OK);
+    cr_assert(pl.pending && pl.late, "the sweep sees the late record");
+    cr_assert_eq(integrate(NULL), 12);
+    cr_assert_eq(ps_store_read(store, pending_late_tx, &pl, &d), PS_OK);
+    cr_assert(!pl.pending && !pl.late, "the late record is in the log");
     struct snapshot s;
     snap(&s);
-    cr_assert_eq(s.n, 11);
-    struct ps_hash root = open_checkpoint(ps_buf_str(&s.note), 11);
-    struct ps_hash again = root_of_entries(&s, 11);
+    cr_assert_eq(s.n, 12);
+    struct ps_hash root = open_checkpoint(ps_buf_str(&s.note), 12);
+    struct ps_hash again = root_of_entries(&s, 12);
     cr_assert(ps_hash_eq(&root, &again));
     snap_free(&s);
 }
