@@ -324,19 +324,27 @@ static enum ps_err r_hashes(void *ctx, unsigned level, uint64_t first, uint64_t 
     return PS_OK;
 }
 
-/* The checkpoint's size, read (not trusted: ps_tlog_verify checks the signature). */
-static enum ps_err note_size(struct ps_str msg, uint64_t *size, struct ps_diag *d)
+/* The latest checkpoint's size, taken only once the note verifies under key with key's name
+ * as origin: the size bounds every tile fetched afterwards, so a forged size must not send the
+ * walk off for billions of entries. ps_tlog_verify checks the same note again with the rest. */
+static enum ps_err note_size(struct ps_str msg, const struct ps_note_verifier *key,
+                             uint64_t *size, struct ps_diag *d)
 {
     struct ps_checkpoint c;
+    struct ps_checkpoint_policy pol = {
+        .origin = {key->name, key->name_len}, .log_keys = key, .nlog_keys = 1};
     struct ps_note *n = ps_malloc(sizeof *n);
     if (!n)
         return ps_diag_set(d, PS_ERR_NOMEM, "out of memory");
-    enum ps_err err = ps_note_parse(msg, n, d);
-    if (!err)
-        err = ps_checkpoint_parse(n->text, &c, d);
+    enum ps_err err = ps_checkpoint_open(msg, &pol, n, &c, NULL, d);
     if (!err)
         *size = c.size;
     ps_free(n);
+    if (err) {
+        char why[sizeof d->message];
+        memcpy(why, d->message, sizeof why);
+        err = ps_diag_set(d, err, "the log's latest checkpoint does not verify: %s", why);
+    }
     return err;
 }
 
@@ -395,7 +403,7 @@ static int verify_remote(const char *cmd, const char *url, const char *keyflag)
     if (!err)
         err = ps_buf_append_str(&r.note, ps_buf_str(&r.body));
     if (!err)
-        err = note_size(ps_buf_str(&r.note), &r.size, &d);
+        err = note_size(ps_buf_str(&r.note), &key, &r.size, &d);
     if (err) {
         rc = ps_cli_failf(cmd, "could not verify: %s", d.message);
         goto out;

@@ -9,12 +9,14 @@ Python standard library, the sqlite3 CLI and the openssl CLI (for a foreign Ed25
 import base64
 import hashlib
 import http.client
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -166,6 +168,42 @@ class LogVerifyTest(unittest.TestCase):
         self.assertIn("log verified: %d entries" % self.size, self.remote.stdout)
         root = self.note.split("\n")[2]
         self.assertIn("root " + root, self.remote.stdout)
+
+    def test_remote_forged_huge_checkpoint_is_refused_before_any_tile(self):
+        # a log that serves a checkpoint claiming 10^12 entries under the real key's name and
+        # key id, with a signature that is not the key's: verify must refuse it at once,
+        # without walking (fetching) a single tile of the claimed size
+        vkey = self.key.stdout.strip()
+        name, key_id_hex, _ = vkey.split("+", 2)
+        sig = base64.b64encode(bytes.fromhex(key_id_hex) + os.urandom(64)).decode()
+        root = base64.b64encode(os.urandom(32)).decode()
+        note = "%s\n%d\n%s\n\n\u2014 %s %s\n" % (name, 10 ** 12, root, name, sig)
+        asked = []
+
+        class Forged(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                asked.append(self.path)
+                body = note.encode() if self.path == "/checkpoint" else b""
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer((HOST, 0), Forged)
+        t = threading.Thread(target=srv.serve_forever, daemon=True)
+        t.start()
+        try:
+            r = run_cli("log", "verify", "--url", "http://%s:%d" % (HOST, srv.server_port),
+                        "--key", vkey, timeout=30)
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("latest checkpoint does not verify", r.stdout + r.stderr)
+        self.assertEqual(asked, ["/checkpoint"])
 
     def test_proof_verifies_independently(self):
         self.assertEqual(self.proof.returncode, 0, self.proof.stderr)
