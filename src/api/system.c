@@ -131,7 +131,8 @@ static void fail_internal(struct ps_req *req, const struct ps_diag *diag, const 
                     req->request_id);
 }
 
-/* Errors that mean "try again shortly", from the domain or the store alike. */
+/* Errors that mean "try again shortly" (or, for an unknown outcome, "look, then maybe try
+ * again"), from the domain or the store alike. */
 static bool fail_transient(struct ps_req *req, const struct ps_diag *diag)
 {
     if (diag->code == PS_ERR_UNAVAILABLE) {
@@ -145,6 +146,13 @@ static bool fail_transient(struct ps_req *req, const struct ps_diag *diag)
         ps_resp_header(req, "Retry-After", "1");
         ps_resp_problem(req, 503, "busy", "Busy",
                         "the database is busy; nothing was written, try again");
+        return true;
+    }
+    if (diag->code == PS_ERR_UNKNOWN_OUTCOME) {
+        /* no Retry-After: a blind retry could apply the write twice */
+        ps_resp_problem(req, 503, "outcome-unknown", "Outcome unknown",
+                        "the database connection was lost while committing; the write may or "
+                        "may not have been applied: read the resource before retrying");
         return true;
     }
     return false;

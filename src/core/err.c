@@ -20,6 +20,7 @@ static const char *const names[] = {
     [PS_ERR_DENIED] = "denied",
     [PS_ERR_VERSION] = "version",
     [PS_ERR_INTERNAL] = "internal",
+    [PS_ERR_UNKNOWN_OUTCOME] = "outcome-unknown",
 };
 
 const char *ps_err_name(enum ps_err err)

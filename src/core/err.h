@@ -26,6 +26,9 @@ enum ps_err {
     PS_ERR_DENIED,      /* not authenticated or not allowed */
     PS_ERR_VERSION,     /* data written by a newer version */
     PS_ERR_INTERNAL,    /* a bug: an invariant did not hold */
+    /* a write's COMMIT was sent and its reply lost with the connection, and what became of
+     * it could not be learned: it may or may not be durable; never retried automatically */
+    PS_ERR_UNKNOWN_OUTCOME,
 };
 
 /* What went wrong, for a human. Owned by the caller; usually on the stack. */

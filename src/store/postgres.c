@@ -1,18 +1,29 @@
 /* The PostgreSQL backend of the store (store_int.h's vtable) over libpq: named prepared
  * statements per connection, text-format parameters and results (blobs go in as binary
  * bytea parameters and come back as bytea hex text, decoded here), SERIALIZABLE write
- * transactions, SQLSTATE-to-ps_err mapping, and reconnection after a lost connection. */
+ * transactions, SQLSTATE-to-ps_err mapping, reconnection after a lost connection, and the
+ * outcome check of a COMMIT whose reply was lost. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "core/alloc.h"
+#include "store/pg_fault.h"
 #include "store/store_int.h"
 
 #define PG_BYTEA_OID 17
 #define PG_ERRMSG_CAP 256
+#define PG_XID_CAP 24         /* an xid8 in decimal: at most 20 digits */
+#define PG_RESOLVE_CONNECTS 3 /* reconnect tries after a lost COMMIT reply */
+#define PG_RESOLVE_POLLS 12   /* pg_xact_status reads while it says "in progress" */
+#define PG_RESOLVE_DELAY_MAX_MS 200
 
 /* Server-side prepared statements belong to a session. Every (re)connect starts a new
  * generation; a cached statement prepared in an older one is prepared again, under the same
@@ -28,6 +39,11 @@ struct pg_conn {
     /* A RELEASE SAVEPOINT not yet sent: it travels with the next job's SAVEPOINT (or vanishes
      * in COMMIT), saving one round trip per job in a group commit. */
     bool release_pending;
+    bool has_xact_status; /* the server has pg_current_xact_id and pg_xact_status (13+) */
+    /* The open write transaction's id, learned at BEGIN ("" for reads, or when unknown): a
+     * COMMIT whose reply is lost is resolved by asking pg_xact_status about it. */
+    char xid[PG_XID_CAP];
+    const char *target; /* borrowed: the store's url, which outlives its connections */
 };
 
 struct pg_stmt {
@@ -126,22 +142,29 @@ static enum ps_err run(struct pg_conn *c, const char *sql, char *tag, char *errm
 }
 
 /* Per-session settings, run after every connect: timeouts from the options, UTC, and full
- * durability even if the server's default synchronous_commit was turned off (rule 5). */
+ * durability even if the server's default synchronous_commit was turned off (rule 5). The
+ * same round trip asks whether the server can report a transaction's outcome by id (a
+ * Postgres-compatible engine may lack the functions: it then loses only that check). */
 static enum ps_err session_setup(struct pg_conn *c, char *errmsg)
 {
-    char sql[256];
+    char sql[384];
     int n = snprintf(sql, sizeof sql,
                      "SET statement_timeout = %d; SET lock_timeout = %d; SET TIME ZONE 'UTC'; "
-                     "SELECT current_setting('synchronous_commit')",
+                     "SELECT current_setting('synchronous_commit'), "
+                     "to_regproc('pg_catalog.pg_current_xact_id') IS NOT NULL AND "
+                     "to_regproc('pg_catalog.pg_xact_status') IS NOT NULL",
                      c->statement_timeout_ms, c->lock_timeout_ms);
     if (n < 0 || (size_t)n >= sizeof sql)
         return PS_ERR_INTERNAL;
     PGresult *r = PQexec(c->pg, sql);
     enum ps_err e = PS_OK;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != 2) {
         e = fail(c, r, errmsg);
-    else if (!strcmp(PQgetvalue(r, 0, 0), "off"))
-        e = run(c, "SET synchronous_commit = on", NULL, errmsg);
+    } else {
+        c->has_xact_status = !strcmp(PQgetvalue(r, 0, 1), "t");
+        if (!strcmp(PQgetvalue(r, 0, 0), "off"))
+            e = run(c, "SET synchronous_commit = on", NULL, errmsg);
+    }
     PQclear(r);
     return e;
 }
@@ -178,6 +201,7 @@ static enum ps_err pg_open(struct ps_store *s, const char *target, const struct 
         return ps_diag_set(diag, PS_ERR_NOMEM, "postgres: out of memory");
     c->head.be = &ps_backend_postgres;
     c->head.store = s;
+    c->target = target;
     c->statement_timeout_ms = o->statement_timeout_ms > 0 ? o->statement_timeout_ms : 0;
     c->lock_timeout_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 0;
     /* Keywords before dbname are defaults the url may override; after it, they win. The
@@ -231,6 +255,170 @@ static enum ps_err reconnect(struct pg_conn *c, char *errmsg)
     return session_setup(c, errmsg);
 }
 
+/* ---- a COMMIT whose reply is lost ---- */
+
+static atomic_int pg_fault; /* enum ps_pg_fault armed by a test; NONE in production */
+
+void ps_pg_test_fault(enum ps_pg_fault f)
+{
+    atomic_store(&pg_fault, (int)f);
+}
+
+enum ps_pg_fault ps_pg_test_fault_pending(void)
+{
+    return (enum ps_pg_fault)atomic_load(&pg_fault);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* BEGIN plus "SELECT pg_current_xact_id()" in one round trip: the transaction gets its id now
+ * rather than at its first write (a write transaction has one anyway), and the backend knows
+ * it before COMMIT is sent. */
+static enum ps_err begin_with_xid(struct pg_conn *c, const char *sql, char *errmsg)
+{
+    PGresult *r = PQexec(c->pg, sql);
+    enum ps_err e = PS_OK;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+        e = fail(c, r, errmsg);
+    else if (ps_str_copy(c->xid, sizeof c->xid, ps_str_from_cstr(PQgetvalue(r, 0, 0))) != PS_OK)
+        c->xid[0] = '\0'; /* cannot happen (20 digits at most); the outcome check is skipped */
+    PQclear(r);
+    return e;
+}
+
+enum xact_state { XACT_COMMITTED, XACT_ABORTED, XACT_IN_PROGRESS, XACT_UNKNOWN };
+
+/* What the server says about transaction xid. UNKNOWN: no answer (an error, the connection,
+ * or NULL: the id is too old for the server to remember); errmsg says which. */
+static enum xact_state xact_status(PGconn *pg, const char *xid, char *errmsg)
+{
+    const char *const vals[] = {xid};
+    PGresult *r = PQexecParams(pg, "SELECT pg_xact_status($1::xid8)", 1, NULL, vals, NULL, NULL, 0);
+    enum xact_state st = XACT_UNKNOWN;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        set_err(errmsg, "pg_xact_status: %s", PQresultErrorMessage(r));
+    else if (PQgetisnull(r, 0, 0))
+        set_err(errmsg, "pg_xact_status: no record of transaction %s", xid);
+    else if (!strcmp(PQgetvalue(r, 0, 0), "committed"))
+        st = XACT_COMMITTED;
+    else if (!strcmp(PQgetvalue(r, 0, 0), "aborted"))
+        st = XACT_ABORTED;
+    else if (!strcmp(PQgetvalue(r, 0, 0), "in progress"))
+        st = XACT_IN_PROGRESS;
+    else
+        set_err(errmsg, "pg_xact_status: unexpected \"%s\"", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return st;
+}
+
+/* Test fault: the connection ends as if the network dropped it. The socket is swapped for
+ * one whose peer is gone (the TCP connection closes; libpq's next read sees EOF), so a reply
+ * already in the kernel's buffer is lost, as it would be. */
+static void drop_connection(struct pg_conn *c)
+{
+    int fd = PQsocket(c->pg), sv[2];
+    if (fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return;
+    close(sv[1]);
+    (void)dup2(sv[0], fd);
+    close(sv[0]);
+}
+
+/* Test fault: waits until the server reports the transaction committed, from a second
+ * connection, so that the reply the fault then drops is the reply to a real commit. */
+static void wait_committed(struct pg_conn *c)
+{
+    char ignored[PG_ERRMSG_CAP];
+    PGconn *side = PQconnectdb(c->target);
+    for (int i = 0; i < 2000 && PQstatus(side) == CONNECTION_OK; i++) {
+        if (xact_status(side, c->xid, ignored) == XACT_COMMITTED)
+            break;
+        sleep_ms(5);
+    }
+    PQfinish(side);
+}
+
+/* COMMIT as run() sends it, with the armed test fault (if any) applied around the send. */
+static enum ps_err send_commit(struct pg_conn *c, char *tag, char *errmsg, enum ps_pg_fault *f)
+{
+    *f = c->xid[0] ? (enum ps_pg_fault)atomic_exchange(&pg_fault, PS_PG_FAULT_NONE)
+                   : PS_PG_FAULT_NONE;
+    if (*f == PS_PG_FAULT_LOSE_BEFORE_COMMIT)
+        drop_connection(c);
+    if (!PQsendQuery(c->pg, "COMMIT"))
+        return fail(c, NULL, errmsg);
+    if (*f >= PS_PG_FAULT_LOSE_REPLY) {
+        wait_committed(c);
+        drop_connection(c);
+    }
+    PGresult *last = NULL;
+    for (PGresult *r = PQgetResult(c->pg); r; r = PQgetResult(c->pg)) {
+        PQclear(last);
+        last = r;
+    }
+    enum ps_err e = PS_OK;
+    if (PQresultStatus(last) != PGRES_COMMAND_OK)
+        e = fail(c, last, errmsg);
+    else if (ps_str_copy(tag, 16, ps_str_from_cstr(PQcmdStatus(last))) != PS_OK)
+        tag[0] = '\0';
+    PQclear(last);
+    return e;
+}
+
+/* The reply to COMMIT was lost with the connection: the server may or may not have committed.
+ * Reconnects (a few tries, short backoff) and asks pg_xact_status about the id learned at
+ * BEGIN, polling a bounded number of times while the old session is still finishing. PS_OK:
+ * committed. PS_ERR_UNAVAILABLE: rolled back, like any failed COMMIT. PS_ERR_UNKNOWN_OUTCOME:
+ * no answer; the caller must not run the transaction again. */
+static enum ps_err resolve_commit(struct pg_conn *c, enum ps_pg_fault f, char *errmsg)
+{
+    char lost[PG_ERRMSG_CAP], why[PG_ERRMSG_CAP] = "no transaction id was learned at BEGIN";
+    set_err(lost, "%s", errmsg ? errmsg : "connection lost");
+    bool connected = false;
+    for (int i = 0; c->xid[0] && !connected && i < PG_RESOLVE_CONNECTS; i++) {
+        if (i > 0)
+            sleep_ms(50 * i);
+        if (f == PS_PG_FAULT_LOSE_REPLY_NO_RECONNECT)
+            set_err(why, "reconnect: refused by the test fault");
+        else
+            connected = reconnect(c, why) == PS_OK;
+    }
+    enum xact_state st = XACT_UNKNOWN;
+    for (int i = 0, delay = 5; connected && i < PG_RESOLVE_POLLS; i++) {
+        if (i > 0) {
+            sleep_ms(delay);
+            delay = delay * 2 < PG_RESOLVE_DELAY_MAX_MS ? delay * 2 : PG_RESOLVE_DELAY_MAX_MS;
+        }
+        st = f == PS_PG_FAULT_LOSE_REPLY_IN_PROGRESS ? XACT_IN_PROGRESS
+                                                     : xact_status(c->pg, c->xid, why);
+        if (st != XACT_IN_PROGRESS)
+            break;
+        set_err(why, "still in progress after %d checks", i + 1);
+        st = XACT_UNKNOWN;
+    }
+    if (st == XACT_COMMITTED) {
+        set_err(errmsg, "%s", "");
+        return PS_OK;
+    }
+    if (st == XACT_ABORTED) {
+        set_err(errmsg,
+                "commit: the connection was lost during COMMIT and the server rolled "
+                "transaction %s back (%s)",
+                c->xid, lost);
+        return PS_ERR_UNAVAILABLE;
+    }
+    set_err(errmsg,
+            "commit outcome unknown: the connection was lost during COMMIT and whether "
+            "transaction %s committed could not be learned (%s; %s)",
+            c->xid[0] ? c->xid : "?", why, lost);
+    return PS_ERR_UNKNOWN_OUTCOME;
+}
+
 static enum ps_err pg_begin(struct ps_conn *conn, enum ps_tx_mode mode, char *errmsg)
 {
     struct pg_conn *c = pgc(conn);
@@ -256,14 +444,23 @@ static enum ps_err pg_begin(struct ps_conn *conn, enum ps_tx_mode mode, char *er
     }
     c->changes = 0;
     c->release_pending = false;
+    c->xid[0] = '\0';
     /* WRITE is SERIALIZABLE: with several committers and several nodes this is what SQLite's
      * single writer gives for free, and a 40001 becomes PS_ERR_CONFLICT, which the committer
      * retries. READ takes a stable snapshot. BULK loads new rows nobody else writes: READ
      * COMMITTED spares millions of predicate locks. */
-    const char *sql = mode == PS_TX_READ    ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                      : mode == PS_TX_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                            : "BEGIN ISOLATION LEVEL READ COMMITTED";
-    return run(c, sql, NULL, errmsg);
+    if (mode == PS_TX_READ)
+        return run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", NULL, errmsg);
+    if (!c->has_xact_status)
+        return run(c,
+                   mode == PS_TX_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                       : "BEGIN ISOLATION LEVEL READ COMMITTED",
+                   NULL, errmsg);
+    return begin_with_xid(c,
+                          mode == PS_TX_WRITE
+                              ? "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT pg_current_xact_id()"
+                              : "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_current_xact_id()",
+                          errmsg);
 }
 
 static enum ps_err pg_commit(struct ps_conn *conn, char *errmsg)
@@ -271,21 +468,30 @@ static enum ps_err pg_commit(struct ps_conn *conn, char *errmsg)
     struct pg_conn *c = pgc(conn);
     char tag[16] = "";
     c->release_pending = false; /* COMMIT releases every savepoint */
-    enum ps_err e = run(c, "COMMIT", tag, errmsg);
-    if (e != PS_OK)
-        return e; /* a lost connection here leaves the outcome unknown: see docs/deploy.md */
-    /* COMMIT of a transaction that had failed answers "ROLLBACK", not an error */
-    if (strcmp(tag, "COMMIT") != 0) {
-        set_err(errmsg, "commit: the transaction had failed and was rolled back");
-        return PS_ERR_STORE;
+    enum ps_err e;
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        set_err(errmsg, "commit: the connection was lost before COMMIT was sent");
+        e = PS_ERR_UNAVAILABLE; /* the server rolls back a session that ends in a transaction */
+    } else {
+        enum ps_pg_fault f;
+        e = send_commit(c, tag, errmsg, &f);
+        if (e != PS_OK && PQstatus(c->pg) != CONNECTION_OK)
+            e = resolve_commit(c, f, errmsg); /* sent; the reply went with the connection */
+        else if (e == PS_OK && strcmp(tag, "COMMIT") != 0) {
+            /* COMMIT of a transaction that had failed answers "ROLLBACK", not an error */
+            set_err(errmsg, "commit: the transaction had failed and was rolled back");
+            e = PS_ERR_STORE;
+        }
     }
-    return PS_OK;
+    c->xid[0] = '\0';
+    return e;
 }
 
 static void pg_rollback(struct ps_conn *conn)
 {
     struct pg_conn *c = pgc(conn);
     c->release_pending = false;
+    c->xid[0] = '\0';
     if (PQstatus(c->pg) != CONNECTION_OK)
         return;
     PGTransactionStatusType t = PQtransactionStatus(c->pg);

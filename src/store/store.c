@@ -550,7 +550,8 @@ static void fail_all(struct ps_store *s, struct ps_store_job *list, enum ps_err 
     }
 }
 
-/* Group commit: one BEGIN, a savepoint per job, one COMMIT (one fsync), then the reports. */
+/* Group commit: one BEGIN, a savepoint per job, one COMMIT (one fsync), then the reports. A
+ * failed COMMIT re-runs every job alone; one with PS_ERR_UNKNOWN_OUTCOME re-runs none. */
 static void run_batch(struct ps_store *s, struct ps_conn *c, struct ps_store_job *jobs, size_t n)
 {
     if (n == 1) {
@@ -578,16 +579,22 @@ static void run_batch(struct ps_store *s, struct ps_conn *c, struct ps_store_job
     int64_t t2 = ps_clock_mono_ns();
     stat_add(&s->st_commit_ns, (uint64_t)(t2 - t1));
     stat_add(&s->st_tx_ns, (uint64_t)(t2 - t0));
-    if (err != PS_OK) {
+    if (err != PS_OK && err != PS_ERR_UNKNOWN_OUTCOME) {
         redo_solo(s, c, jobs); /* no job of a failed COMMIT is reported successful */
         return;
     }
-    stat_add(&s->st_commits, 1);
+    if (err == PS_OK)
+        stat_add(&s->st_commits, 1);
+    /* Outcome unknown (the COMMIT reply was lost and the backend could not learn what became
+     * of it): the kept jobs may be durable, so they are neither reported successful nor run
+     * again. Jobs already rolled back to their savepoints wrote nothing either way. */
     struct ps_store_job *retry = NULL, **rtail = &retry;
     while (jobs) {
         struct ps_store_job *job = jobs;
         jobs = job->next_;
         job->next_ = NULL;
+        if (err != PS_OK && job->result == PS_OK)
+            job_fail(job, err, &tx);
         if (retryable(s, job)) {
             *rtail = job;
             rtail = &job->next_;

@@ -89,8 +89,11 @@ struct ps_store_job {
     ps_tx_fn fn;
     void *ctx;
     /* Called exactly once, on a committer thread, after the job's changes are durable
-     * (result PS_OK) or were rolled back (result and diag say why). Required. Must not
-     * block; the store does not touch the job after calling it, so done may free it. */
+     * (result PS_OK) or were rolled back (result and diag say why), or, with
+     * PS_ERR_UNKNOWN_OUTCOME, when the connection was lost during COMMIT and the store could
+     * not learn whether it committed (PostgreSQL): the changes may or may not be durable.
+     * Required. Must not block; the store does not touch the job after calling it, so done
+     * may free it. */
     void (*done)(struct ps_store_job *job);
     void *done_ctx;
     enum ps_err result;
@@ -105,16 +108,22 @@ struct ps_store_job {
  * alone. A job that fails with PS_ERR_CONFLICT is run again, alone, up to max_retries times
  * with a short backoff; if the batch's COMMIT fails, every job in it is run again alone. fn
  * may thus run more than once: it must have no effects outside the transaction and ctx.
+ * A COMMIT whose reply is lost with the connection (PostgreSQL) is resolved by asking the
+ * server: committed -> PS_OK; rolled back -> as a failed COMMIT; no answer -> the batch's
+ * kept jobs get PS_ERR_UNKNOWN_OUTCOME and are never run again.
  * PS_ERR_UNAVAILABLE when the store is shutting down (done is not called then). */
 enum ps_err ps_store_submit(struct ps_store *s, struct ps_store_job *job) PS_WUR;
 /* Submits fn and waits for its durable commit: the synchronous form for CLI and tests.
+ * Returns the job's result (PS_ERR_UNKNOWN_OUTCOME included, see ps_store_submit).
  * Aborts when called from inside a write job or a bulk load (it would wait for itself). */
 enum ps_err ps_store_write(struct ps_store *s, ps_tx_fn fn, void *ctx,
                            struct ps_diag *diag) PS_WUR;
 /* Runs fn in one exclusive write transaction on the calling thread, bypassing the committer:
  * for bulk loads (the demo population) that commit once at the end. On SQLite the committer
  * pauses between batches while it runs (jobs queue up and commit afterwards), so neither
- * waits on the other's lock. Not retried. Aborts inside a write job or a read. */
+ * waits on the other's lock. Not retried. A lost COMMIT reply is resolved as for jobs
+ * (PS_OK, PS_ERR_UNAVAILABLE, or PS_ERR_UNKNOWN_OUTCOME). Aborts inside a write job or a
+ * read. */
 enum ps_err ps_store_bulk(struct ps_store *s, ps_tx_fn fn, void *ctx,
                           struct ps_diag *diag) PS_WUR;
 

@@ -77,6 +77,10 @@ struct ps_backend {
                         bool writer, struct ps_conn **out, struct ps_diag *diag);
     void (*close)(struct ps_conn *c);
     enum ps_err (*begin)(struct ps_conn *c, enum ps_tx_mode mode, char *errmsg);
+    /* Ends a transaction begun here. A backend whose connection can be lost while COMMIT is
+     * in flight (PostgreSQL) finds out what happened before returning: PS_OK when it
+     * committed, an error when it did not, PS_ERR_UNKNOWN_OUTCOME when it cannot tell (the
+     * dispatcher then neither reports the jobs successful nor runs them again). */
     enum ps_err (*commit)(struct ps_conn *c, char *errmsg);
     void (*rollback)(struct ps_conn *c); /* best effort; the connection stays usable */
     /* False when the database ended the transaction by itself (SQLite does so after some

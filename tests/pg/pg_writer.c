@@ -24,7 +24,7 @@ struct writer {
     char (*attempted)[24];
     char (*acked)[24];
     size_t nattempted, nacked;
-    size_t errors[PS_ERR_INTERNAL + 1];
+    size_t errors[PS_ERR_UNKNOWN_OUTCOME + 1];
 };
 
 static double now_s(void)
@@ -74,7 +74,7 @@ static void *writer_main(void *arg)
         if (e == PS_OK) {
             memcpy(w->acked[w->nacked++], key, 24);
         } else {
-            w->errors[e <= PS_ERR_INTERNAL ? e : PS_ERR_INTERNAL]++;
+            w->errors[e <= PS_ERR_UNKNOWN_OUTCOME ? e : PS_ERR_INTERNAL]++;
             struct timespec ts = {0, 20 * 1000 * 1000}; /* server away: do not spin */
             nanosleep(&ts, NULL);
         }
@@ -133,12 +133,12 @@ int main(int argc, char **argv)
         PS_ASSERT(ws[i].attempted && ws[i].acked);
         PS_ASSERT(pthread_create(&ws[i].thread, NULL, writer_main, &ws[i]) == 0);
     }
-    size_t att = 0, ack = 0, errs[PS_ERR_INTERNAL + 1] = {0};
+    size_t att = 0, ack = 0, errs[PS_ERR_UNKNOWN_OUTCOME + 1] = {0};
     for (int i = 0; i < nthreads; i++) {
         pthread_join(ws[i].thread, NULL);
         att += ws[i].nattempted;
         ack += ws[i].nacked;
-        for (int e = 0; e <= PS_ERR_INTERNAL; e++)
+        for (int e = 0; e <= PS_ERR_UNKNOWN_OUTCOME; e++)
             errs[e] += ws[i].errors[e];
     }
     ps_store_free(s);
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
             rc = 1;
     }
     printf("attempted=%zu acked=%zu", att, ack);
-    for (int e = 1; e <= PS_ERR_INTERNAL; e++)
+    for (int e = 1; e <= PS_ERR_UNKNOWN_OUTCOME; e++)
         if (errs[e])
             printf(" %s=%zu", ps_err_name((enum ps_err)e), errs[e]);
     printf("\n");

@@ -1,12 +1,16 @@
 /* The PostgreSQL backend through its vtable, against a real server (PS_TEST_DB; skipped when
  * unset): types round-trip, SQLSTATE mapping from real errors, savepoints, a failed
- * transaction's COMMIT, and reconnection with statements re-prepared after a lost session. */
+ * transaction's COMMIT, reconnection with statements re-prepared after a lost session, and a
+ * COMMIT whose reply is lost (committed, rolled back, or unknown; faults from pg_fault.h). */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "pg_helper.h"
+#include "store/pg_fault.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -550,5 +554,293 @@ Test(postgres, serializable_jobs_lose_no_update)
     cr_assert_eq(failed, 0, "retries %llu", (unsigned long long)st.retries);
     cr_log_info("serializable counter: %d increments, %llu retries, %llu commits", ok,
                 (unsigned long long)st.retries, (unsigned long long)st.commits);
+    ps_store_free(s);
+}
+
+/* ---- a COMMIT whose reply is lost (store/pg_fault.h drives the faults) ---- */
+
+static int64_t count_where(struct ps_conn *c, int64_t id)
+{
+    static const struct ps_sql count_id = {"count_id", "SELECT count(*) FROM t WHERE id = $1"};
+    char err[256] = "";
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    cr_assert_eq(be->begin(c, PS_TX_READ, err), PS_OK, "%s", err);
+    cr_assert_eq(be->prepare(c, &count_id, &st, err), PS_OK, "%s", err);
+    cr_assert_eq(be->bind_i64(st, 1, id, err), PS_OK, "%s", err);
+    cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
+    cr_assert(row);
+    int64_t n = be->col_i64(st, 0);
+    be->finalize(st);
+    cr_assert_eq(be->commit(c, err), PS_OK, "%s", err);
+    return n;
+}
+
+/* One write transaction inserting id, committed under fault f; returns COMMIT's answer. */
+static enum ps_err commit_under(struct ps_conn *c, int64_t id, enum ps_pg_fault f, char *err)
+{
+    cr_assert_eq(be->begin(c, PS_TX_WRITE, err), PS_OK, "%s", err);
+    cr_assert_eq(insert(c, id, "x", err), PS_OK, "%s", err);
+    ps_pg_test_fault(f);
+    enum ps_err e = be->commit(c, err);
+    cr_assert_eq(ps_pg_test_fault_pending(), PS_PG_FAULT_NONE, "the COMMIT took the fault");
+    return e;
+}
+
+Test(postgres, lost_commit_reply_is_resolved_by_xact_status)
+{
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "";
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+
+    /* the server committed, the reply was lost: pg_xact_status says committed */
+    int pid = backend_pid(c);
+    cr_assert_eq(commit_under(c, 1, PS_PG_FAULT_LOSE_REPLY, err), PS_OK, "%s", err);
+    cr_assert_neq(backend_pid(c), pid, "the session was lost and replaced");
+    cr_assert_eq(count_where(c, 1), 1);
+
+    /* lost before COMMIT was sent: the server rolled back */
+    pid = backend_pid(c);
+    cr_assert_eq(commit_under(c, 2, PS_PG_FAULT_LOSE_BEFORE_COMMIT, err), PS_ERR_UNAVAILABLE);
+    cr_assert(strstr(err, "rolled transaction"), "%s", err);
+    cr_assert_neq(backend_pid(c), pid, "the session was lost and replaced");
+    cr_assert_eq(count_where(c, 2), 0);
+
+    /* committed, but no reconnect: the outcome cannot be learned */
+    cr_assert_eq(commit_under(c, 3, PS_PG_FAULT_LOSE_REPLY_NO_RECONNECT, err),
+                 PS_ERR_UNKNOWN_OUTCOME);
+    cr_assert(strstr(err, "commit outcome unknown"), "%s", err);
+    cr_assert_eq(count_where(c, 3), 1, "the next BEGIN reconnects; the row is there");
+
+    /* committed, but pg_xact_status keeps answering "in progress": the polls run out */
+    cr_assert_eq(commit_under(c, 4, PS_PG_FAULT_LOSE_REPLY_IN_PROGRESS, err),
+                 PS_ERR_UNKNOWN_OUTCOME);
+    cr_assert(strstr(err, "in progress"), "%s", err);
+    cr_assert_eq(count_where(c, 4), 1);
+
+    /* a read transaction has no id: its COMMIT leaves an armed fault alone */
+    ps_pg_test_fault(PS_PG_FAULT_LOSE_REPLY);
+    cr_assert_eq(count_where(c, 1), 1);
+    cr_assert_eq(ps_pg_test_fault_pending(), PS_PG_FAULT_LOSE_REPLY);
+    ps_pg_test_fault(PS_PG_FAULT_NONE);
+    be->close(c);
+}
+
+/* Through the committer: a job counts its runs; the table has no key, so a second run of a
+ * committed job would show as a second row. */
+static const struct ps_sql cj_create = {"cj_create", "CREATE TABLE cj (id BIGINT NOT NULL)"};
+static const struct ps_sql cj_insert = {"cj_insert", "INSERT INTO cj (id) VALUES ($1)"};
+static const struct ps_sql cj_count = {"cj_count", "SELECT count(*) FROM cj WHERE id = $1"};
+
+struct counted {
+    struct ps_store_job job;
+    int64_t id;
+    atomic_int calls;
+    sem_t *done;
+    enum ps_pg_fault arm; /* armed by done(), after this job's own COMMIT */
+};
+
+static enum ps_err cj_setup(struct ps_tx *tx, void *ctx)
+{
+    return ps_tx_exec(tx, &cj_create);
+}
+
+static enum ps_err counted_fn(struct ps_tx *tx, void *ctx)
+{
+    struct counted *j = ctx;
+    atomic_fetch_add(&j->calls, 1);
+    struct ps_stmt *st;
+    bool row;
+    enum ps_err e = ps_tx_prepare(tx, &cj_insert, &st);
+    if (e != PS_OK)
+        return e;
+    e = ps_stmt_bind_i64(st, 1, j->id);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    ps_stmt_done(st);
+    return e;
+}
+
+static enum ps_err cj_count_fn(struct ps_tx *tx, void *ctx)
+{
+    int64_t *io = ctx;
+    struct ps_stmt *st;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &cj_count, &st);
+    if (e != PS_OK)
+        return e;
+    e = ps_stmt_bind_i64(st, 1, *io);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    *io = e == PS_OK && row ? ps_stmt_i64(st, 0) : -1;
+    ps_stmt_done(st);
+    return e;
+}
+
+static int64_t cj_rows(struct ps_store *s, int64_t id)
+{
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_read(s, cj_count_fn, &id, &d), PS_OK, "%s", d.message);
+    return id;
+}
+
+struct hold {
+    sem_t entered, release;
+};
+
+static enum ps_err hold_fn(struct ps_tx *tx, void *ctx)
+{
+    struct hold *h = ctx;
+    sem_post(&h->entered);
+    while (sem_wait(&h->release) != 0)
+        ;
+    return PS_OK;
+}
+
+static void counted_done(struct ps_store_job *job)
+{
+    struct counted *j = job->done_ctx;
+    if (j->arm != PS_PG_FAULT_NONE)
+        ps_pg_test_fault(j->arm);
+    sem_post(j->done);
+}
+
+static struct ps_store *fault_store(void)
+{
+    struct ps_store_opts o;
+    ps_store_opts_init(&o);
+    o.url = url;
+    o.committers = 1; /* one committer: the batch below is deterministic */
+    struct ps_store *s = NULL;
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_open(&o, &s, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_store_write(s, cj_setup, NULL, &d), PS_OK, "%s", d.message);
+    return s;
+}
+
+/* Jobs a and b (ids 10, 11) form one batch whose COMMIT meets fault f: a holding job keeps the
+ * committer busy while they queue, and its done() arms f after its own COMMIT. */
+static void batch_under(struct ps_store *s, enum ps_pg_fault f, struct counted *a,
+                        struct counted *b)
+{
+    sem_t done;
+    struct hold h;
+    sem_init(&done, 0, 0);
+    sem_init(&h.entered, 0, 0);
+    sem_init(&h.release, 0, 0);
+    struct counted holder = {.job = {.fn = hold_fn, .ctx = &h}, .done = &done, .arm = f};
+    struct counted *all[] = {&holder, a, b};
+    for (int i = 0; i < 3; i++) {
+        all[i]->job.done = counted_done;
+        all[i]->job.done_ctx = all[i];
+        all[i]->done = &done;
+        if (i > 0) {
+            all[i]->job.fn = counted_fn;
+            all[i]->job.ctx = all[i];
+            all[i]->id = 9 + i;
+        }
+    }
+    cr_assert_eq(ps_store_submit(s, &holder.job), PS_OK);
+    while (sem_wait(&h.entered) != 0)
+        ;
+    cr_assert_eq(ps_store_submit(s, &a->job), PS_OK);
+    cr_assert_eq(ps_store_submit(s, &b->job), PS_OK);
+    sem_post(&h.release);
+    for (int i = 0; i < 3; i++)
+        while (sem_wait(&done) != 0)
+            ;
+    cr_assert_eq(holder.job.result, PS_OK);
+    cr_assert_eq(ps_pg_test_fault_pending(), PS_PG_FAULT_NONE, "the batch's COMMIT took it");
+    sem_destroy(&done);
+    sem_destroy(&h.entered);
+    sem_destroy(&h.release);
+}
+
+/* One job alone (id 20) through ps_store_write, its COMMIT meeting fault f. */
+static enum ps_err solo_under(struct ps_store *s, enum ps_pg_fault f, struct counted *j,
+                              struct ps_diag *d)
+{
+    j->id = 20;
+    ps_pg_test_fault(f);
+    enum ps_err e = ps_store_write(s, counted_fn, j, d);
+    cr_assert_eq(ps_pg_test_fault_pending(), PS_PG_FAULT_NONE, "the job's COMMIT took it");
+    return e;
+}
+
+Test(postgres, store_lost_reply_after_commit_is_success_once)
+{
+    struct ps_store *s = fault_store();
+    struct counted a = {0}, b = {0}, c = {0};
+    batch_under(s, PS_PG_FAULT_LOSE_REPLY, &a, &b);
+    cr_assert_eq(a.job.result, PS_OK, "%s", a.job.diag.message);
+    cr_assert_eq(b.job.result, PS_OK, "%s", b.job.diag.message);
+    cr_assert_eq(atomic_load(&a.calls), 1, "committed: never run again");
+    cr_assert_eq(atomic_load(&b.calls), 1, "committed: never run again");
+    cr_assert_eq(cj_rows(s, 10), 1);
+    cr_assert_eq(cj_rows(s, 11), 1);
+
+    struct ps_diag d = {0};
+    cr_assert_eq(solo_under(s, PS_PG_FAULT_LOSE_REPLY, &c, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(atomic_load(&c.calls), 1);
+    cr_assert_eq(cj_rows(s, 20), 1);
+    struct ps_store_stats st;
+    ps_store_stats(s, &st);
+    cr_assert_eq(st.job_failures, 0);
+    cr_assert_eq(st.retries, 0, "nothing was re-run");
+    ps_store_free(s);
+}
+
+Test(postgres, store_lost_before_commit_is_rerun_or_failed)
+{
+    struct ps_store *s = fault_store();
+    struct counted a = {0}, b = {0}, c = {0};
+    batch_under(s, PS_PG_FAULT_LOSE_BEFORE_COMMIT, &a, &b);
+    cr_assert_eq(a.job.result, PS_OK, "%s", a.job.diag.message);
+    cr_assert_eq(b.job.result, PS_OK, "%s", b.job.diag.message);
+    cr_assert_eq(atomic_load(&a.calls), 2, "rolled back with the batch, then run alone");
+    cr_assert_eq(atomic_load(&b.calls), 2, "rolled back with the batch, then run alone");
+    cr_assert_eq(cj_rows(s, 10), 1);
+    cr_assert_eq(cj_rows(s, 11), 1);
+
+    /* alone: reported unavailable (not retried), and nothing was written */
+    struct ps_diag d = {0};
+    cr_assert_eq(solo_under(s, PS_PG_FAULT_LOSE_BEFORE_COMMIT, &c, &d), PS_ERR_UNAVAILABLE, "%s",
+                 d.message);
+    cr_assert(strstr(d.message, "rolled transaction"), "%s", d.message);
+    cr_assert_eq(atomic_load(&c.calls), 1);
+    cr_assert_eq(cj_rows(s, 20), 0);
+    ps_store_free(s);
+}
+
+Test(postgres, store_unknown_commit_outcome_is_reported_not_rerun)
+{
+    struct ps_store *s = fault_store();
+    struct counted a = {0}, b = {0}, c = {0}, e = {0};
+    batch_under(s, PS_PG_FAULT_LOSE_REPLY_NO_RECONNECT, &a, &b);
+    cr_assert_eq(a.job.result, PS_ERR_UNKNOWN_OUTCOME, "%s", a.job.diag.message);
+    cr_assert_eq(b.job.result, PS_ERR_UNKNOWN_OUTCOME, "%s", b.job.diag.message);
+    cr_assert_eq(a.job.diag.code, PS_ERR_UNKNOWN_OUTCOME);
+    cr_assert(strstr(a.job.diag.message, "commit outcome unknown"), "%s", a.job.diag.message);
+    cr_assert_eq(atomic_load(&a.calls), 1, "never run again");
+    cr_assert_eq(atomic_load(&b.calls), 1, "never run again");
+    /* the server did commit: "unknown" is not "not written" */
+    cr_assert_eq(cj_rows(s, 10), 1);
+    cr_assert_eq(cj_rows(s, 11), 1);
+
+    struct ps_diag d = {0};
+    cr_assert_eq(solo_under(s, PS_PG_FAULT_LOSE_REPLY_IN_PROGRESS, &c, &d), PS_ERR_UNKNOWN_OUTCOME,
+                 "%s", d.message);
+    cr_assert_eq(d.code, PS_ERR_UNKNOWN_OUTCOME);
+    cr_assert_eq(atomic_load(&c.calls), 1, "never run again");
+    cr_assert_eq(cj_rows(s, 20), 1);
+
+    /* the committer carries on: the next job reconnects and commits */
+    e.id = 30;
+    cr_assert_eq(ps_store_write(s, counted_fn, &e, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(cj_rows(s, 30), 1);
+    struct ps_store_stats st;
+    ps_store_stats(s, &st);
+    cr_assert_eq(st.retries, 0, "nothing was re-run");
+    cr_assert_eq(st.job_failures, 3);
     ps_store_free(s);
 }
