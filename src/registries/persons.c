@@ -31,6 +31,10 @@ static const struct ps_sql select_person = {
     "persons.select",
     "SELECT " PERSON_COLUMNS " FROM persons WHERE rnokpp = $1",
 };
+static const struct ps_sql select_status = {
+    "persons.select_status",
+    "SELECT status FROM persons WHERE rnokpp = $1",
+};
 static const struct ps_sql count_persons = {
     "persons.count",
     "SELECT count(*) FROM persons",
@@ -244,6 +248,31 @@ enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
     if (e == PS_OK)
         e = ps_tlog_record_change(tx, actor, "person.register", p->rnokpp,
                                   (struct ps_str){resource, (size_t)n}, reason, diag);
+    return e;
+}
+
+enum ps_err ps_person_require_alive(struct ps_tx *tx, struct ps_str rnokpp,
+                                    struct ps_diag *diag)
+{
+    enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    e = ps_tx_prepare(tx, &select_status, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, rnokpp);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "reading person status: %s", ps_tx_errmsg(tx));
+    else if (!row)
+        e = ps_diag_set(diag, PS_ERR_NOTFOUND, "no person with RNOKPP %.*s",
+                        PS_STR_FMT(rnokpp));
+    else if (!ps_str_eq_cstr(ps_stmt_text(st, 0), "alive"))
+        e = ps_diag_set(diag, PS_ERR_INVALID, "the person with RNOKPP %.*s is deceased",
+                        PS_STR_FMT(rnokpp));
+    ps_stmt_done(st);
     return e;
 }
 

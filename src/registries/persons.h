@@ -71,6 +71,14 @@ enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
                                const struct ps_person *p, struct ps_str reason,
                                struct ps_diag *diag) PS_WUR;
 
+/* The precondition of every registry act about a person (sole-proprietor registration,
+ * marriage): rnokpp is valid and names a living person, checked in tx. Reads the status
+ * column only and returns nothing of the person, so it records no access.
+ * Errors: PS_ERR_INVALID (bad RNOKPP; "the person with RNOKPP X is deceased"),
+ * PS_ERR_NOTFOUND ("no person with RNOKPP X"), store errors. */
+enum ps_err ps_person_require_alive(struct ps_tx *tx, struct ps_str rnokpp,
+                                    struct ps_diag *diag) PS_WUR;
+
 /* Number of persons in the registry. */
 enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag) PS_WUR;
 

@@ -1,0 +1,156 @@
+/* Sole-proprietor registrations. The one-active-registration rule lives in the database
+ * (unique index sole_proprietors_one_active, migration 0005): register inserts and lets the
+ * index refuse a second active row; terminate is one conditional UPDATE. Nothing here reads
+ * first to decide uniqueness, so the rule holds across committers and nodes. */
+#include "registries/business.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "registries/persons.h"
+#include "store/store.h"
+#include "tlog/access.h"
+
+static const struct ps_sql insert_sole_proprietor = {
+    "sole_proprietors.insert",
+    "INSERT INTO sole_proprietors (id, rnokpp, kved, registered_at_ms, status, "
+    "terminated_at_ms) VALUES ($1, $2, $3, $4, 'active', NULL)",
+};
+static const struct ps_sql terminate_sole_proprietor = {
+    "sole_proprietors.terminate",
+    "UPDATE sole_proprietors SET status = 'terminated', terminated_at_ms = $2 "
+    "WHERE rnokpp = $1 AND status = 'active' RETURNING id",
+};
+
+/* The divisions of KVED-2010 (= NACE Rev. 2), as first-last ranges. */
+static const unsigned char kved_divisions[][2] = {
+    {1, 3},   {5, 9},   {10, 33}, {35, 39}, {41, 43}, {45, 47}, {49, 53},
+    {55, 56}, {58, 66}, {68, 75}, {77, 82}, {84, 88}, {90, 99},
+};
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+enum ps_err ps_kved_validate(struct ps_str code, struct ps_diag *diag)
+{
+    const char *p = code.p;
+    if (code.len != PS_KVED_LEN || !is_digit(p[0]) || !is_digit(p[1]) || p[2] != '.' ||
+        !is_digit(p[3]) || !is_digit(p[4]))
+        return ps_diag_set(diag, PS_ERR_INVALID, "KVED code must be NN.NN, e.g. 62.01");
+    unsigned div = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+    for (size_t i = 0; i < sizeof kved_divisions / sizeof kved_divisions[0]; i++)
+        if (div >= kved_divisions[i][0] && div <= kved_divisions[i][1])
+            return PS_OK;
+    return ps_diag_set(diag, PS_ERR_INVALID, "KVED-2010 has no division %c%c", p[0], p[1]);
+}
+
+/* "sole-proprietors/<id>" into buf (cap >= 64). */
+static struct ps_str resource_of(const char id[37], char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "sole-proprietors/%s", id);
+    PS_ASSERT(n > 0 && (size_t)n < cap);
+    return (struct ps_str){buf, (size_t)n};
+}
+
+static enum ps_err insert_row(struct ps_tx *tx, const char id[37], struct ps_str rnokpp,
+                              struct ps_str kved, struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool row;
+    enum ps_err e = ps_tx_prepare(tx, &insert_sole_proprietor, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(id));
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 2, rnokpp);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 3, kved);
+    if (e == PS_OK)
+        e = ps_stmt_bind_i64(st, 4, ps_clock_now_ms());
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_ERR_EXISTS)
+        ps_diag_set(diag, e,
+                    "the person with RNOKPP %.*s is already registered as a sole proprietor "
+                    "(an active registration exists)",
+                    PS_STR_FMT(rnokpp));
+    else if (e != PS_OK)
+        ps_diag_set(diag, e, "registering a sole proprietor: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor *actor,
+                                        struct ps_str rnokpp, struct ps_str kved,
+                                        struct ps_str reason, char id_out[37],
+                                        struct ps_diag *diag)
+{
+    enum ps_err e = ps_kved_validate(kved, diag);
+    if (e == PS_OK)
+        e = ps_person_require_alive(tx, rnokpp, diag);
+    if (e != PS_OK)
+        return e;
+    char id[37], res[64];
+    struct ps_uuid u = ps_uuid7();
+    ps_uuid_fmt(&u, id);
+    e = insert_row(tx, id, rnokpp, kved, diag);
+    if (e == PS_OK)
+        e = ps_tlog_record_change(tx, actor, "sole-proprietor.register", rnokpp,
+                                  resource_of(id, res, sizeof res), reason, diag);
+    if (e == PS_OK && id_out)
+        memcpy(id_out, id, sizeof id);
+    return e;
+}
+
+/* The conditional UPDATE; *found false when no active registration matched. */
+static enum ps_err update_row(struct ps_tx *tx, struct ps_str rnokpp, char id[37], bool *found,
+                              struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    enum ps_err e = ps_tx_prepare(tx, &terminate_sole_proprietor, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, rnokpp);
+    if (e == PS_OK)
+        e = ps_stmt_bind_i64(st, 2, ps_clock_now_ms());
+    if (e == PS_OK)
+        e = ps_stmt_step(st, found);
+    if (e == PS_OK && *found)
+        e = ps_str_copy(id, 37, ps_stmt_text(st, 0)) == PS_OK ? PS_OK : PS_ERR_STORE;
+    bool more = false;
+    if (e == PS_OK && *found)
+        e = ps_stmt_step(st, &more); /* completes the statement; the index allows one row */
+    if (e == PS_OK && more)
+        e = PS_ERR_INTERNAL;
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "terminating a sole proprietor: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor *actor,
+                                         struct ps_str rnokpp, struct ps_str reason,
+                                         char id_out[37], struct ps_diag *diag)
+{
+    enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
+    if (e != PS_OK)
+        return e;
+    char id[37] = "", res[64];
+    bool found = false;
+    e = update_row(tx, rnokpp, id, &found, diag);
+    if (e != PS_OK)
+        return e;
+    if (!found)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND,
+                           "the person with RNOKPP %.*s has no active sole-proprietor "
+                           "registration",
+                           PS_STR_FMT(rnokpp));
+    e = ps_tlog_record_change(tx, actor, "sole-proprietor.terminate", rnokpp,
+                              resource_of(id, res, sizeof res), reason, diag);
+    if (e == PS_OK && id_out)
+        memcpy(id_out, id, sizeof id);
+    return e;
+}

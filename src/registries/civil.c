@@ -1,0 +1,198 @@
+/* Marriages. The one-active-marriage rule lives in the database (unique index
+ * marriage_parties_one_active, migration 0005): registration inserts both party rows and lets
+ * the index refuse a person who already has an active one; dissolution is a conditional
+ * UPDATE. Nothing here reads first to decide uniqueness, so the rule holds across committers
+ * and nodes. */
+#include "registries/civil.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "registries/persons.h"
+#include "store/store.h"
+#include "tlog/access.h"
+
+static const struct ps_sql insert_marriage = {
+    "marriages.insert",
+    "INSERT INTO marriages (id, registered_at_ms, status, dissolved_at_ms) "
+    "VALUES ($1, $2, 'active', NULL)",
+};
+static const struct ps_sql insert_party = {
+    "marriage_parties.insert",
+    "INSERT INTO marriage_parties (marriage_id, rnokpp, status) VALUES ($1, $2, 'active')",
+};
+static const struct ps_sql dissolve_marriage = {
+    "marriages.dissolve",
+    "UPDATE marriages SET status = 'dissolved', dissolved_at_ms = $2 "
+    "WHERE id = $1 AND status = 'active' RETURNING id",
+};
+static const struct ps_sql dissolve_parties = {
+    "marriage_parties.dissolve",
+    "UPDATE marriage_parties SET status = 'dissolved' "
+    "WHERE marriage_id = $1 AND status = 'active' RETURNING rnokpp",
+};
+
+/* "marriages/<id>" into buf (cap >= 64). */
+static struct ps_str resource_of(const char id[37], char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "marriages/%s", id);
+    PS_ASSERT(n > 0 && (size_t)n < cap);
+    return (struct ps_str){buf, (size_t)n};
+}
+
+/* Runs a prepared INSERT to completion. */
+static enum ps_err run_insert(struct ps_stmt *st)
+{
+    bool row;
+    return ps_stmt_step(st, &row);
+}
+
+static enum ps_err insert_marriage_row(struct ps_tx *tx, const char id[37], struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    enum ps_err e = ps_tx_prepare(tx, &insert_marriage, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(id));
+    if (e == PS_OK)
+        e = ps_stmt_bind_i64(st, 2, ps_clock_now_ms());
+    if (e == PS_OK)
+        e = run_insert(st);
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "registering a marriage: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+/* One party row; the unique index turns a person's second active marriage into EXISTS. */
+static enum ps_err insert_party_row(struct ps_tx *tx, const char id[37], struct ps_str rnokpp,
+                                    struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    enum ps_err e = ps_tx_prepare(tx, &insert_party, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(id));
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 2, rnokpp);
+    if (e == PS_OK)
+        e = run_insert(st);
+    if (e == PS_ERR_EXISTS)
+        ps_diag_set(diag, e, "the person with RNOKPP %.*s is already married",
+                    PS_STR_FMT(rnokpp));
+    else if (e != PS_OK)
+        ps_diag_set(diag, e, "registering a marriage: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+/* The change record for each spouse. */
+static enum ps_err record_both(struct ps_tx *tx, const struct ps_actor *actor,
+                               const char *action, const char id[37], struct ps_str a,
+                               struct ps_str b, struct ps_str reason, struct ps_diag *diag)
+{
+    char res[64];
+    struct ps_str r = resource_of(id, res, sizeof res);
+    enum ps_err e = ps_tlog_record_change(tx, actor, action, a, r, reason, diag);
+    if (e == PS_OK)
+        e = ps_tlog_record_change(tx, actor, action, b, r, reason, diag);
+    return e;
+}
+
+enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str a,
+                                 struct ps_str b, struct ps_str reason, char id_out[37],
+                                 struct ps_diag *diag)
+{
+    enum ps_err e = ps_person_require_alive(tx, a, diag);
+    if (e == PS_OK)
+        e = ps_person_require_alive(tx, b, diag);
+    if (e != PS_OK)
+        return e;
+    if (ps_str_eq(a, b))
+        return ps_diag_set(diag, PS_ERR_INVALID, "a person cannot marry themselves");
+    char id[37];
+    struct ps_uuid u = ps_uuid7();
+    ps_uuid_fmt(&u, id);
+    e = insert_marriage_row(tx, id, diag);
+    if (e == PS_OK)
+        e = insert_party_row(tx, id, a, diag);
+    if (e == PS_OK)
+        e = insert_party_row(tx, id, b, diag);
+    if (e == PS_OK)
+        e = record_both(tx, actor, "marriage.register", id, a, b, reason, diag);
+    if (e == PS_OK && id_out)
+        memcpy(id_out, id, sizeof id);
+    return e;
+}
+
+/* Ends the marriage row; *found false when id is not an active marriage. */
+static enum ps_err end_marriage(struct ps_tx *tx, const char id[37], bool *found,
+                                struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool more = false;
+    enum ps_err e = ps_tx_prepare(tx, &dissolve_marriage, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(id));
+    if (e == PS_OK)
+        e = ps_stmt_bind_i64(st, 2, ps_clock_now_ms());
+    if (e == PS_OK)
+        e = ps_stmt_step(st, found);
+    if (e == PS_OK && *found)
+        e = ps_stmt_step(st, &more); /* completes the statement; id is the primary key */
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "dissolving a marriage: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+/* Ends both party rows and copies the spouses' RNOKPPs out (11 bytes each). */
+static enum ps_err end_parties(struct ps_tx *tx, const char id[37], char spouse[2][11],
+                               struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    int n = 0;
+    enum ps_err e = ps_tx_prepare(tx, &dissolve_parties, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(id));
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    while (e == PS_OK && row) {
+        if (n >= 2 || ps_str_copy(spouse[n], 11, ps_stmt_text(st, 0)) != PS_OK)
+            e = PS_ERR_INTERNAL;
+        n++;
+        if (e == PS_OK)
+            e = ps_stmt_step(st, &row);
+    }
+    if (e == PS_OK && n != 2)
+        e = PS_ERR_INTERNAL;
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "dissolving a marriage: %d active parties: %s", n,
+                    ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str id,
+                                 struct ps_str reason, struct ps_diag *diag)
+{
+    struct ps_uuid u;
+    if (!ps_uuid_parse(id, &u))
+        return ps_diag_set(diag, PS_ERR_INVALID, "a marriage id is a UUID");
+    char canon[37], spouse[2][11];
+    ps_uuid_fmt(&u, canon);
+    bool found = false;
+    enum ps_err e = end_marriage(tx, canon, &found, diag);
+    if (e != PS_OK)
+        return e;
+    if (!found)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no active marriage %s", canon);
+    e = end_parties(tx, canon, spouse, diag);
+    if (e == PS_OK)
+        e = record_both(tx, actor, "marriage.dissolve", canon,
+                        ps_str_from_cstr(spouse[0]), ps_str_from_cstr(spouse[1]), reason,
+                        diag);
+    return e;
+}

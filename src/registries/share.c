@@ -1,0 +1,266 @@
+/* Share codes: creation with the one randomness source, storage of SHA-256(code) only, and
+ * the single conditional UPDATE that redeems a code at most once.
+ *
+ * Rule 8 asks for secrets to be compared in constant time. The comparison that decides here
+ * is the database's index lookup of SHA-256(code): its timing can tell an attacker at most
+ * how many leading bytes of a hash matched, which says nothing about any code (preimage
+ * resistance), and the code itself is never compared anywhere. */
+#include "registries/share.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "registries/persons.h"
+#include "store/store.h"
+
+#define HASH_LEN crypto_hash_sha256_BYTES
+
+static const struct ps_sql insert_code = {
+    "share_codes.insert",
+    "INSERT INTO share_codes (code_hash, id, subject, resource, created_at_ms, expires_at_ms, "
+    "used_at_ms, used_by_kind, used_by_id) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL)",
+};
+/* THE redemption: one statement, so that two racing redeemers cannot both match. */
+static const struct ps_sql redeem_code = {
+    "share_codes.redeem",
+    "UPDATE share_codes SET used_at_ms = $2, used_by_kind = $3, used_by_id = $4 "
+    "WHERE code_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2 "
+    "RETURNING id, subject, resource",
+};
+/* Only to explain a redemption that did not match. */
+static const struct ps_sql why_not = {
+    "share_codes.why_not",
+    "SELECT used_at_ms, expires_at_ms FROM share_codes WHERE code_hash = $1",
+};
+
+static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* 80 random bits as 16 symbols in groups of four. */
+static void make_code(char out[PS_SHARE_CODE_TEXT_LEN + 1])
+{
+    unsigned char r[PS_SHARE_CODE_SYMBOLS * 5 / 8];
+    ps_random_bytes(r, sizeof r);
+    size_t o = 0;
+    for (size_t i = 0; i < PS_SHARE_CODE_SYMBOLS; i++) {
+        size_t bit = i * 5;
+        unsigned v = ((unsigned)r[bit / 8] << 8 | (bit / 8 + 1 < sizeof r ? r[bit / 8 + 1] : 0));
+        v = (v >> (11 - bit % 8)) & 31;
+        if (i > 0 && i % 4 == 0)
+            out[o++] = '-';
+        out[o++] = crockford[v];
+    }
+    out[o] = '\0';
+    sodium_memzero(r, sizeof r);
+}
+
+/* The canonical 16 symbols of a typed code: case folded, hyphens and spaces dropped, O as 0,
+ * I and L as 1. False for anything else. */
+static bool canonical(struct ps_str in, char out[PS_SHARE_CODE_SYMBOLS])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < in.len; i++) {
+        char c = in.p[i];
+        if (c == '-' || c == ' ')
+            continue;
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c == 'O')
+            c = '0';
+        else if (c == 'I' || c == 'L')
+            c = '1';
+        if (!strchr(crockford, c) || c == '\0' || n == PS_SHARE_CODE_SYMBOLS)
+            return false;
+        out[n++] = c;
+    }
+    return n == PS_SHARE_CODE_SYMBOLS;
+}
+
+static enum ps_err hash_code(struct ps_str in, unsigned char hash[HASH_LEN], struct ps_diag *diag)
+{
+    char sym[PS_SHARE_CODE_SYMBOLS];
+    bool ok = in.len <= PS_SHARE_CODE_INPUT_MAX && canonical(in, sym);
+    if (ok)
+        crypto_hash_sha256(hash, (const unsigned char *)sym, sizeof sym);
+    sodium_memzero(sym, sizeof sym);
+    if (!ok)
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "a share code is 16 letters and digits, e.g. 7KQ3-M9XD-2HBT-R4ZC");
+    return PS_OK;
+}
+
+/* ---- creation ---- */
+
+/* Only one's own registry record, for now. */
+static enum ps_err check_sharer(const struct ps_actor *actor, struct ps_str resource,
+                                struct ps_diag *diag)
+{
+    if (!actor || actor->kind != PS_ACTOR_CITIZEN)
+        return ps_diag_set(diag, PS_ERR_DENIED, "only a citizen can create a share code");
+    if (!ps_str_starts_with(resource, PS_STR("persons/")))
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "only a person's registry record (persons/<RNOKPP>) can be shared");
+    struct ps_str who = {resource.p + 8, resource.len - 8};
+    if (!ps_str_eq(who, actor->id))
+        return ps_diag_set(diag, PS_ERR_DENIED, "a citizen can share only their own record");
+    return PS_OK;
+}
+
+static enum ps_err insert_row(struct ps_tx *tx, const unsigned char hash[HASH_LEN],
+                              const struct ps_share_code *c, struct ps_str subject,
+                              struct ps_str resource, int64_t now, struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool row;
+    enum ps_err e = ps_tx_prepare(tx, &insert_code, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_blob(st, 1, hash, HASH_LEN);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 2, ps_str_from_cstr(c->id));
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 3, subject);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 4, resource);
+    if (e == PS_OK)
+        e = ps_stmt_bind_i64(st, 5, now);
+    if (e == PS_OK)
+        e = ps_stmt_bind_i64(st, 6, c->expires_at_ms);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "storing a share code: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
+                            struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
+                            struct ps_diag *diag)
+{
+    enum ps_err e = check_sharer(actor, resource, diag);
+    if (e != PS_OK)
+        return e;
+    if (ttl_ms < 0 || ttl_ms > PS_SHARE_TTL_MAX_MS)
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "a share code lives from 1 ms to %d minutes, not %lld ms",
+                           PS_SHARE_TTL_MAX_MS / 60000, (long long)ttl_ms);
+    e = ps_person_require_alive(tx, actor->id, diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_share_code c;
+    unsigned char hash[HASH_LEN];
+    struct ps_uuid u = ps_uuid7();
+    int64_t now = ps_clock_now_ms();
+    ps_uuid_fmt(&u, c.id);
+    c.expires_at_ms = now + (ttl_ms ? ttl_ms : PS_SHARE_TTL_DEFAULT_MS);
+    make_code(c.text);
+    e = hash_code(ps_str_from_cstr(c.text), hash, diag);
+    if (e == PS_OK)
+        e = insert_row(tx, hash, &c, actor->id, resource, now, diag);
+    char reason[64];
+    int n = snprintf(reason, sizeof reason, "share code %s", c.id);
+    PS_ASSERT(n > 0 && (size_t)n < sizeof reason);
+    if (e == PS_OK)
+        e = ps_tlog_record_change(tx, actor, "share.create", actor->id, resource,
+                                  (struct ps_str){reason, (size_t)n}, diag);
+    if (e == PS_OK)
+        *out = c;
+    sodium_memzero(&c, sizeof c);
+    return e;
+}
+
+/* ---- redemption ---- */
+
+/* Explains a redemption that matched no row. */
+static enum ps_err explain(struct ps_tx *tx, const unsigned char hash[HASH_LEN], int64_t now,
+                           struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &why_not, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_blob(st, 1, hash, HASH_LEN);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e != PS_OK) {
+        ps_diag_set(diag, e, "redeeming a share code: %s", ps_tx_errmsg(tx));
+    } else if (!row) {
+        e = ps_diag_set(diag, PS_ERR_NOTFOUND, "unknown share code");
+    } else if (!ps_stmt_is_null(st, 0)) {
+        e = ps_diag_set(diag, PS_ERR_EXISTS, "this share code has already been used");
+    } else {
+        char at[25];
+        ps_clock_fmt_rfc3339(ps_stmt_i64(st, 1), at);
+        e = ps_stmt_i64(st, 1) <= now
+                ? ps_diag_set(diag, PS_ERR_LIMIT, "this share code expired at %s", at)
+                : ps_diag_set(diag, PS_ERR_INTERNAL, "share code neither used nor expired");
+    }
+    ps_stmt_done(st);
+    return e;
+}
+
+static enum ps_err copy_grant(struct ps_stmt *st, struct ps_share_grant *g)
+{
+    if (ps_str_copy(g->id, sizeof g->id, ps_stmt_text(st, 0)) != PS_OK ||
+        ps_str_copy(g->subject, sizeof g->subject, ps_stmt_text(st, 1)) != PS_OK ||
+        ps_str_copy(g->resource, sizeof g->resource, ps_stmt_text(st, 2)) != PS_OK)
+        return PS_ERR_STORE;
+    return PS_OK;
+}
+
+/* The conditional UPDATE; *used true when this call used the code. */
+static enum ps_err use_code(struct ps_tx *tx, const unsigned char hash[HASH_LEN],
+                            const struct ps_actor *verifier, int64_t now,
+                            struct ps_share_grant *g, bool *used, struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool more = false;
+    enum ps_err e = ps_tx_prepare(tx, &redeem_code, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_blob(st, 1, hash, HASH_LEN);
+    if (e == PS_OK)
+        e = ps_stmt_bind_i64(st, 2, now);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 3, ps_str_from_cstr(ps_actor_kind_name(verifier->kind)));
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 4, verifier->id);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, used);
+    if (e == PS_OK && *used)
+        e = copy_grant(st, g);
+    if (e == PS_OK && *used)
+        e = ps_stmt_step(st, &more); /* completes the statement; code_hash is the key */
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "redeeming a share code: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_share_redeem(struct ps_tx *tx, const struct ps_actor *verifier, struct ps_str code,
+                            struct ps_str purpose, struct ps_share_grant *out,
+                            struct ps_diag *diag)
+{
+    if (!verifier || ps_actor_kind_name(verifier->kind)[0] == '\0' || verifier->id.len == 0)
+        return ps_diag_set(diag, PS_ERR_DENIED, "redeeming a share code needs a verifier");
+    if (!purpose.p || purpose.len == 0)
+        return ps_diag_set(diag, PS_ERR_INVALID, "a purpose is required to redeem a share code");
+    unsigned char hash[HASH_LEN];
+    enum ps_err e = hash_code(code, hash, diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_share_grant g;
+    bool used = false;
+    int64_t now = ps_clock_now_ms();
+    e = use_code(tx, hash, verifier, now, &g, &used, diag);
+    if (e == PS_OK && !used)
+        e = explain(tx, hash, now, diag);
+    if (e == PS_OK)
+        e = ps_tlog_record_change(tx, verifier, "share.redeem", ps_str_from_cstr(g.subject),
+                                  ps_str_from_cstr(g.resource), purpose, diag);
+    if (e == PS_OK)
+        *out = g;
+    return e;
+}
