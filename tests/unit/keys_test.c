@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "crypto/keys.h"
+#include "pg_helper.h"
 #include "store/store.h"
 
 #define HEX_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -251,16 +252,30 @@ Test(keys, admin_token)
 
 /* ---- the keys table on a real store ---- */
 
+/* SQLite in the temporary directory, or a fresh PostgreSQL schema when PS_TEST_DB is set
+ * (scripts/pg-suite.sh runs this file again against a real server). */
+static char pg_url[512], pg_schema[64];
+
+static const char *store_url(char *buf, size_t cap)
+{
+    if (pg_schema[0])
+        return pg_url;
+    snprintf(buf, cap, "sqlite:%s/t.db", tmpdir);
+    return buf;
+}
+
 static struct ps_store *open_store(void)
 {
-    char url[128];
+    char buf[128];
     struct ps_store_opts o;
     struct ps_store *s = NULL;
     struct ps_diag d = {0};
     make_tmp();
-    snprintf(url, sizeof url, "sqlite:%s/t.db", tmpdir);
+    pg_schema[0] = '\0';
+    if (ps_test_pg_base())
+        cr_assert(ps_test_pg_fresh(pg_url, sizeof pg_url, pg_schema));
     ps_store_opts_init(&o);
-    o.url = url;
+    o.url = store_url(buf, sizeof buf);
     o.migrate = true;
     o.create = true;
     cr_assert_eq(ps_store_open(&o, &s, &d), PS_OK, "%s", d.message);
@@ -342,9 +357,20 @@ Test(keys, generate_open_sign)
     ps_store_free(s);
 }
 
-/* Runs sql on the closed database file directly (the store offers no raw SQL). */
-static void tamper(const char *sql)
+/* Runs sql (pg_sql on PostgreSQL, when it differs) on the closed database directly, past the
+ * store (which offers no raw SQL), and checks that it changed a row. */
+static void tamper2(const char *sql, const char *pg_sql)
 {
+    if (pg_schema[0]) {
+        PGconn *c = PQconnectdb(pg_url);
+        cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+        PGresult *r = PQexec(c, pg_sql ? pg_sql : sql);
+        cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
+        cr_assert_gt(atoi(PQcmdTuples(r)), 0);
+        PQclear(r);
+        PQfinish(c);
+        return;
+    }
     char path[128];
     sqlite3 *db = NULL;
     snprintf(path, sizeof path, "%s/t.db", tmpdir);
@@ -354,15 +380,19 @@ static void tamper(const char *sql)
     sqlite3_close(db);
 }
 
+static void tamper(const char *sql)
+{
+    tamper2(sql, NULL);
+}
+
 static struct ps_store *reopen(void)
 {
-    char url[128];
+    char buf[128];
     struct ps_store_opts o;
     struct ps_store *s = NULL;
     struct ps_diag d = {0};
-    snprintf(url, sizeof url, "sqlite:%s/t.db", tmpdir);
     ps_store_opts_init(&o);
-    o.url = url;
+    o.url = store_url(buf, sizeof buf);
     cr_assert_eq(ps_store_open(&o, &s, &d), PS_OK, "%s", d.message);
     return s;
 }
@@ -388,7 +418,9 @@ Test(keys, tampered_rows_fail)
     cr_assert_eq(ps_keys_open(s, m, PS_KEY_TLOG, &k, &d), PS_OK, "%s", d.message);
     ps_key_free(k);
     ps_store_free(s);
-    tamper("UPDATE keys SET public_key = zeroblob(32) WHERE purpose = 'tlog-signing'");
+    tamper2("UPDATE keys SET public_key = zeroblob(32) WHERE purpose = 'tlog-signing'",
+            "UPDATE keys SET public_key = decode(repeat('00', 32), 'hex') WHERE purpose = "
+            "'tlog-signing'");
     s = reopen();
     cr_assert_eq(ps_keys_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_CRYPTO,
                  "Ed25519: private key must match the stored public key");
