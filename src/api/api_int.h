@@ -6,6 +6,8 @@
 
 #include "api/api.h"
 #include "core/buf.h"
+#include "http/http.h"
+#include "store/store.h"
 
 void ps_api_healthz(struct ps_req *req);
 void ps_api_readyz(struct ps_req *req);
@@ -45,5 +47,14 @@ void ps_api_fail_store(struct ps_req *req, const struct ps_diag *diag);
  * store's, or result (ps_api_fail_store). */
 void ps_api_fail_job(struct ps_req *req, const struct ps_diag *domain,
                      const struct ps_diag *store, enum ps_err result);
+
+/* Runs fn(tx, ctx) as a store job for req: suspends req with continuation `then` (which finds
+ * ctx in req->then_ctx and the outcome in job->result), submits the job, and resumes req
+ * when the job is durable or failed. A store that refuses the job (shutting down) leaves
+ * job->result PS_ERR_UNAVAILABLE and resumes at once. If the server's shutdown grace ends
+ * first, a job still queued is withdrawn and the 503 says nothing was done; one a committer
+ * has taken is answered 503 outcome-unknown. job and ctx must live in req's arena. */
+void ps_api_submit(struct ps_req *req, struct ps_store_job *job, void *ctx, ps_tx_fn fn,
+                   ps_handler_fn then);
 
 #endif

@@ -241,11 +241,6 @@ static enum ps_err cosig_check_tx(struct ps_tx *tx, void *ctx)
     return ps_tlog_check_cosignatures(tx, c->note, &c->diag);
 }
 
-static void job_done(struct ps_store_job *job)
-{
-    ps_req_resume(job->done_ctx);
-}
-
 static void answer_job_error(struct ps_req *req, const struct ps_store_job *job,
                              const struct ps_diag *domain)
 {
@@ -264,24 +259,6 @@ static void cosig_render(struct ps_req *req)
         ps_resp_json(req, 200, ps_str_from_cstr(body));
     else
         oom(req);
-}
-
-/* Submits job for req, whose continuation is then. */
-static void submit(struct ps_req *req, struct ps_store_job *job, void *ctx, ps_tx_fn fn,
-                   ps_handler_fn then)
-{
-    struct ps_app *app = req->app;
-    job->fn = fn;
-    job->ctx = ctx;
-    job->done = job_done;
-    job->done_ctx = req;
-    req->then_ctx = ctx;
-    ps_req_suspend(req, then);
-    if (ps_store_submit(app->store, job) != PS_OK) {
-        job->result = PS_ERR_UNAVAILABLE; /* done() will not be called: answer now */
-        job->diag.code = PS_ERR_UNAVAILABLE;
-        ps_req_resume(req);
-    }
 }
 
 void ps_api_log_cosign(struct ps_req *req)
@@ -307,7 +284,7 @@ void ps_api_log_cosign(struct ps_req *req)
         ps_api_fail_job(req, &c->diag, &d, e);
         return;
     }
-    submit(req, &c->job, c, cosig_tx, cosig_render);
+    ps_api_submit(req, &c->job, c, cosig_tx, cosig_render);
 }
 
 /* ---- metrics ---- */
@@ -524,5 +501,5 @@ void ps_api_person_access_log(struct ps_req *req)
     }
     if (!who_query(req, w))
         return;
-    submit(req, &w->job, w, who_tx, who_render);
+    ps_api_submit(req, &w->job, w, who_tx, who_render);
 }

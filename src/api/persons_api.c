@@ -30,12 +30,6 @@ static enum ps_err person_get_tx(struct ps_tx *tx, void *ctx)
                           &g->diag);
 }
 
-static void person_get_done(struct ps_store_job *job)
-{
-    struct person_get *g = job->done_ctx;
-    ps_req_resume(g->req);
-}
-
 static void person_get_render(struct ps_req *req)
 {
     struct person_get *g = req->then_ctx;
@@ -55,7 +49,6 @@ static void person_get_render(struct ps_req *req)
 
 void ps_api_person_get(struct ps_req *req)
 {
-    struct ps_app *app = req->app;
     if (!ps_api_require_admin(req))
         return;
     struct person_get *g = ps_arena_zalloc(req->arena, sizeof *g);
@@ -75,18 +68,7 @@ void ps_api_person_get(struct ps_req *req)
         return;
     g->actor.kind = PS_ACTOR_ADMIN;
     g->actor.id = PS_STR("local-admin");
-    g->job.fn = person_get_tx;
-    g->job.ctx = g;
-    g->job.done = person_get_done;
-    g->job.done_ctx = g;
-    req->then_ctx = g;
-    ps_req_suspend(req, person_get_render);
-    if (ps_store_submit(app->store, &g->job) != PS_OK) {
-        /* done() will not be called: answer now */
-        g->job.result = PS_ERR_UNAVAILABLE;
-        g->job.diag.code = PS_ERR_UNAVAILABLE;
-        ps_req_resume(req);
-    }
+    ps_api_submit(req, &g->job, g, person_get_tx, person_get_render);
 }
 
 /* ---- POST /api/v1/registry/persons: register a person ---- */
@@ -107,12 +89,6 @@ static enum ps_err person_post_tx(struct ps_tx *tx, void *ctx)
     struct person_post *g = ctx;
     ps_diag_clear(&g->diag);
     return ps_person_register(tx, &g->actor, &g->person, g->reason, &g->diag);
-}
-
-static void person_post_done(struct ps_store_job *job)
-{
-    struct person_post *g = job->done_ctx;
-    ps_req_resume(g->req);
 }
 
 static void person_post_render(struct ps_req *req)
@@ -237,7 +213,6 @@ static bool parse_person(struct ps_req *req, const json_t *root, struct person_p
 
 void ps_api_person_post(struct ps_req *req)
 {
-    struct ps_app *app = req->app;
     if (!ps_api_require_admin(req))
         return;
     if (!ps_req_content_type_is(req, "application/json")) {
@@ -271,15 +246,5 @@ void ps_api_person_post(struct ps_req *req)
     }
     g->actor.kind = PS_ACTOR_ADMIN;
     g->actor.id = PS_STR("local-admin");
-    g->job.fn = person_post_tx;
-    g->job.ctx = g;
-    g->job.done = person_post_done;
-    g->job.done_ctx = g;
-    req->then_ctx = g;
-    ps_req_suspend(req, person_post_render);
-    if (ps_store_submit(app->store, &g->job) != PS_OK) {
-        g->job.result = PS_ERR_UNAVAILABLE;
-        g->job.diag.code = PS_ERR_UNAVAILABLE;
-        ps_req_resume(req);
-    }
+    ps_api_submit(req, &g->job, g, person_post_tx, person_post_render);
 }

@@ -222,3 +222,34 @@ bool ps_api_purpose(struct ps_req *req, struct ps_str *out)
     }
     return true;
 }
+
+/* ---- store jobs for suspended requests ---- */
+
+static void job_done(struct ps_store_job *job)
+{
+    ps_req_resume(job->done_ctx);
+}
+
+static bool job_withdraw(struct ps_req *req, void *job)
+{
+    struct ps_app *app = req->app;
+    return ps_store_cancel(app->store, job);
+}
+
+void ps_api_submit(struct ps_req *req, struct ps_store_job *job, void *ctx, ps_tx_fn fn,
+                   ps_handler_fn then)
+{
+    struct ps_app *app = req->app;
+    job->fn = fn;
+    job->ctx = ctx;
+    job->done = job_done;
+    job->done_ctx = req;
+    req->then_ctx = ctx;
+    ps_req_suspend(req, then);
+    ps_req_on_abandon(req, job_withdraw, job);
+    if (ps_store_submit(app->store, job) != PS_OK) {
+        job->result = PS_ERR_UNAVAILABLE; /* done() will not be called: answer now */
+        job->diag.code = PS_ERR_UNAVAILABLE;
+        ps_req_resume(req);
+    }
+}

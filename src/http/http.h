@@ -57,6 +57,10 @@ struct ps_req {
     struct ps_str hdr_names[PS_RESP_MAX_HEADERS], hdr_values[PS_RESP_MAX_HEADERS];
     size_t nhdrs;
     void *then_ctx;                   /* the handler's own state for its continuation */
+    /* Optional, set while suspended (ps_req_on_abandon): asked at shutdown whether the
+     * suspended work could be withdrawn before it ran (true) or may still complete. */
+    bool (*withdraw)(struct ps_req *req, void *ctx);
+    void *withdraw_ctx;
     /* continuation state, private to the server */
     ps_handler_fn then_;
     void *conn_;                      /* the server's connection; NULL outside a server */
@@ -109,6 +113,13 @@ void ps_resp_header(struct ps_req *req, const char *name, const char *value);
  * on purpose) so that a late ps_req_resume is a harmless no-op. */
 void ps_req_suspend(struct ps_req *req, ps_handler_fn then);
 void ps_req_resume(struct ps_req *req);
+/* For a suspended request: withdraw(req, ctx) is called (on a server thread, once) when the grace
+ * period ends before the request was resumed. True means the work was withdrawn before it
+ * did anything (the 503 says "nothing was done": type overloaded); false, or no withdraw,
+ * means it may still complete (503 outcome-unknown: read before retrying). A late
+ * ps_req_resume stays harmless either way. */
+void ps_req_on_abandon(struct ps_req *req, bool (*withdraw)(struct ps_req *req, void *ctx),
+                       void *ctx);
 
 /* ---- router ---- */
 

@@ -714,10 +714,26 @@ static void make_zombie(struct ps_http_conn *c)
     pthread_mutex_unlock(&zombie_lock);
 }
 
+void ps_req_on_abandon(struct ps_req *req, bool (*withdraw)(struct ps_req *req, void *ctx),
+                       void *ctx)
+{
+    req->withdraw = withdraw;
+    req->withdraw_ctx = ctx;
+}
+
+/* Answers a request the shutdown gave up on, truthfully about its work: withdrawn before it
+ * ran, or possibly still completing (a store job a committer has already taken). */
 static enum MHD_Result abandon(struct ps_http_conn *c)
 {
     make_zombie(c);
-    return refuse(c, 503, "overloaded", "Service Unavailable", "the server is shutting down",
+    bool (*withdraw)(struct ps_req *, void *) = c->req.withdraw;
+    c->req.withdraw = NULL;
+    if (withdraw && withdraw(&c->req, c->req.withdraw_ctx))
+        return refuse(c, 503, "overloaded", "Service Unavailable",
+                      "the server is shutting down; nothing was done", true);
+    return refuse(c, 503, "outcome-unknown", "Outcome unknown",
+                  "the server is shutting down before this request finished; its write may "
+                  "still be applied: read the resource before retrying",
                   true);
 }
 
@@ -731,6 +747,7 @@ static enum MHD_Result after_handler(struct ps_http_conn *c)
         if (st == PS_RS_RESUMED) { /* resumed before we suspended: continue inline */
             ps_handler_fn then = req->then_;
             req->then_ = NULL;
+            req->withdraw = NULL; /* the suspended work is over */
             __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
             then(req);
             continue;
@@ -775,6 +792,7 @@ static enum MHD_Result on_reentry(struct ps_http_conn *c)
         susp_remove(c->srv, c);
         ps_handler_fn then = req->then_;
         req->then_ = NULL;
+        req->withdraw = NULL; /* the suspended work is over */
         __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
         then(req);
         return after_handler(c);

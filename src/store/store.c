@@ -648,6 +648,30 @@ static void *committer_main(void *arg)
     return NULL;
 }
 
+bool ps_store_cancel(struct ps_store *s, struct ps_store_job *job)
+{
+    PS_ASSERT(s && job);
+    bool found = false;
+    pthread_mutex_lock(&s->q_mu);
+    struct ps_store_job *prev = NULL;
+    for (struct ps_store_job *j = s->q_head; j; prev = j, j = j->next_) {
+        if (j != job)
+            continue;
+        if (prev)
+            prev->next_ = j->next_;
+        else
+            s->q_head = j->next_;
+        if (s->q_tail == j)
+            s->q_tail = prev;
+        j->next_ = NULL;
+        atomic_fetch_sub_explicit(&s->st_queue, 1, memory_order_relaxed);
+        found = true;
+        break;
+    }
+    pthread_mutex_unlock(&s->q_mu);
+    return found;
+}
+
 enum ps_err ps_store_submit(struct ps_store *s, struct ps_store_job *job)
 {
     PS_ASSERT(s && job && job->fn && job->done);

@@ -113,6 +113,11 @@ struct ps_store_job {
  * kept jobs get PS_ERR_UNKNOWN_OUTCOME and are never run again.
  * PS_ERR_UNAVAILABLE when the store is shutting down (done is not called then). */
 enum ps_err ps_store_submit(struct ps_store *s, struct ps_store_job *job) PS_WUR;
+/* Withdraws a submitted job that no committer has taken yet: true when it was still queued
+ * (it will never run and done() is not called), false when it is running or done (done()
+ * comes or came as usual). For a server that must answer before the job's outcome is known
+ * (shutdown) and wants to say truthfully that nothing was written. */
+bool ps_store_cancel(struct ps_store *s, struct ps_store_job *job);
 /* Submits fn and waits for its durable commit: the synchronous form for CLI and tests.
  * Returns the job's result (PS_ERR_UNKNOWN_OUTCOME included, see ps_store_submit).
  * Aborts when called from inside a write job or a bulk load (it would wait for itself). */

@@ -141,6 +141,23 @@ static void h_gate(struct ps_req *req)
     suspend_with(req, resume_at_gate);
 }
 
+/* /gate-withdrawable: the same, but says at shutdown whether its work could be withdrawn
+ * (withdraw_answer) and counts the calls. */
+static int withdraw_answer, withdraw_calls;
+
+static bool gate_withdraw(struct ps_req *req, void *ctx)
+{
+    cr_assert_eq(ctx, (void *)&withdraw_answer);
+    __atomic_add_fetch(&withdraw_calls, 1, __ATOMIC_SEQ_CST);
+    return withdraw_answer != 0;
+}
+
+static void h_gate_withdrawable(struct ps_req *req)
+{
+    suspend_with(req, resume_at_gate);
+    ps_req_on_abandon(req, gate_withdraw, &withdraw_answer);
+}
+
 static void h_metrics(struct ps_req *req)
 {
     struct ps_buf b;
@@ -158,6 +175,7 @@ static const struct ps_route routes[] = {
     {"GET", "/suspend", h_suspend, 0, 0},
     {"GET", "/sync-suspend", h_sync_suspend, 0, 0},
     {"GET", "/gate", h_gate, 0, 0},
+    {"GET", "/gate-withdrawable", h_gate_withdrawable, 0, 0},
     {"GET", "/slow", h_slow, 0, 0},
     {"GET", "/metrics", h_metrics, 0, 0},
     {"GET", "/count", h_count, 0, 0},
@@ -868,13 +886,52 @@ Test(http_limits, stop_after_grace_answers_503, .timeout = 60)
     wait_gate_waiting(1);
     stop(); /* the gate stays shut past the grace period */
     pthread_join(ct, NULL);
-    json_decref(problem(&a.r, 503, "overloaded"));
+    /* nothing said the work could be withdrawn: it may still complete */
+    json_t *p = problem(&a.r, 503, "outcome-unknown");
+    cr_assert(strstr(json_string_value(json_object_get(p, "detail")), "read the resource"));
+    json_decref(p);
     /* the late resume is a harmless no-op */
     pthread_mutex_lock(&gate_lock);
     gate_open = 1;
     pthread_cond_broadcast(&gate_cond);
     pthread_mutex_unlock(&gate_lock);
     sleep_ms(50);
+}
+
+static void stop_after_grace_with_withdraw(int answer, const char *type, const char *detail)
+{
+    struct ps_http_limits lim;
+    ps_http_limits_init(&lim);
+    lim.shutdown_grace_ms = 100;
+    withdraw_answer = answer;
+    withdraw_calls = 0;
+    start_with(&lim);
+    struct client_arg a = {.raw = "GET /gate-withdrawable HTTP/1.1\r\nHost: t\r\n\r\n"};
+    pthread_t ct;
+    cr_assert_eq(pthread_create(&ct, NULL, client_thread, &a), 0);
+    wait_gate_waiting(1);
+    stop();
+    pthread_join(ct, NULL);
+    cr_assert_eq(withdraw_calls, 1);
+    json_t *p = problem(&a.r, 503, type);
+    cr_assert(strstr(json_string_value(json_object_get(p, "detail")), detail), "%s",
+              json_string_value(json_object_get(p, "detail")));
+    json_decref(p);
+    pthread_mutex_lock(&gate_lock);
+    gate_open = 1;
+    pthread_cond_broadcast(&gate_cond);
+    pthread_mutex_unlock(&gate_lock);
+    sleep_ms(50);
+}
+
+Test(http_limits, stop_after_grace_withdrawn_work_says_nothing_was_done, .timeout = 60)
+{
+    stop_after_grace_with_withdraw(1, "overloaded", "nothing was done");
+}
+
+Test(http_limits, stop_after_grace_work_not_withdrawn_is_outcome_unknown, .timeout = 60)
+{
+    stop_after_grace_with_withdraw(0, "outcome-unknown", "may still be applied");
 }
 
 Test(http_limits, bad_config, .timeout = 30)

@@ -602,6 +602,59 @@ Test(store, failed_job_rolls_back_alone)
     sem_destroy(&w.sem);
 }
 
+/* A queued job can be withdrawn (never runs, no done()); a running or finished one cannot. */
+Test(store, cancel_withdraws_only_queued_jobs)
+{
+    struct ps_store *s = open_store(url, 256);
+    make_t(s);
+    struct gate_ctx g;
+    struct waited w;
+    sem_init(&g.entered, 0, 0);
+    sem_init(&g.release, 0, 0);
+    sem_init(&w.sem, 0, 0);
+    struct ps_store_job jobs[4] = {
+        {.fn = blocker_fn, .ctx = &g},
+        {.fn = insert_named, .ctx = "first"},
+        {.fn = insert_named, .ctx = "withdrawn"},
+        {.fn = insert_named, .ctx = "last"},
+    };
+    for (int i = 0; i < 4; i++) {
+        jobs[i].done = post_done;
+        jobs[i].done_ctx = &w;
+    }
+    cr_assert_eq(ps_store_submit(s, &jobs[0]), PS_OK);
+    while (sem_wait(&g.entered) != 0)
+        ;
+    for (int i = 1; i < 4; i++)
+        cr_assert_eq(ps_store_submit(s, &jobs[i]), PS_OK);
+    cr_assert(!ps_store_cancel(s, &jobs[0]), "the running job stays");
+    cr_assert(ps_store_cancel(s, &jobs[2]), "a queued job (in the middle) is withdrawn");
+    cr_assert(!ps_store_cancel(s, &jobs[2]), "only once");
+    cr_assert(ps_store_cancel(s, &jobs[3]), "the tail is withdrawn");
+    struct ps_store_stats st;
+    ps_store_stats(s, &st);
+    cr_assert_eq(st.queue_depth, 1);
+    struct ps_store_job again = {.fn = insert_named, .ctx = "after", .done = post_done,
+                                 .done_ctx = &w};
+    cr_assert_eq(ps_store_submit(s, &again), PS_OK, "the queue's tail was relinked");
+    sem_post(&g.release);
+    for (int i = 0; i < 3; i++) /* blocker, first, after: no done() for the withdrawn */
+        while (sem_wait(&w.sem) != 0)
+            ;
+    cr_assert(!ps_store_cancel(s, &jobs[1]), "a finished job stays");
+    cr_assert_eq(jobs[1].result, PS_OK);
+    cr_assert_eq(again.result, PS_OK);
+    cr_assert(has_name(s, "first") && has_name(s, "after"));
+    cr_assert_not(has_name(s, "withdrawn"));
+    cr_assert_not(has_name(s, "last"));
+    cr_assert_eq(count_rows(s), 3);
+    ps_store_free(s);
+    cr_assert_eq(sem_trywait(&w.sem), -1, "no done() for a withdrawn job, even at free");
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    sem_destroy(&w.sem);
+}
+
 struct flaky {
     atomic_int calls;
     int fail_first;
