@@ -292,6 +292,16 @@ static void conn_started(struct ps_http_server *s, struct MHD_Connection *mc, vo
         conn_list_add(s, c);
 }
 
+/* Once stopping, a new connection is closed at accept. (MHD_quiesce_daemon would take the
+ * listen socket out of each pool thread's epoll set from this thread; in libmicrohttpd 0.9.75
+ * that races with the pool thread doing the same and panics: "Failed to remove listen FD
+ * from epoll set", seen once in the HTTP suite.) */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct ps_http_server *s = cls;
+    return __atomic_load_n(&s->stopping, __ATOMIC_SEQ_CST) ? MHD_NO : MHD_YES;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *mc, void **sock_ctx,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -1243,7 +1253,7 @@ static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, struct
         {MHD_OPTION_END, 0, NULL},
     };
     flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_ARRAY, ops,
+    s->d = MHD_start_daemon(flags, 0, on_accept, s, on_access, s, MHD_OPTION_ARRAY, ops,
                             MHD_OPTION_END);
     if (!s->d)
         return ps_diag_set(diag, PS_ERR_IO, "cannot start the HTTP server (bind/listen): %s",
@@ -1452,8 +1462,7 @@ void ps_http_stop(struct ps_http_server *s)
 {
     if (!s)
         return;
-    __atomic_store_n(&s->stopping, 1, __ATOMIC_SEQ_CST);
-    MHD_socket lfd = MHD_quiesce_daemon(s->d);
+    __atomic_store_n(&s->stopping, 1, __ATOMIC_SEQ_CST); /* on_accept refuses from now on */
     int64_t until = ps_clock_mono_ns() + (int64_t)s->lim.shutdown_grace_ms * 1000000;
     if (!wait_idle(s, until)) {
         for (int round = 0; round < 20 && ps_http_metrics_in_flight(s->metrics) > 0; round++) {
@@ -1464,7 +1473,5 @@ void ps_http_stop(struct ps_http_server *s)
     }
     stop_sweep(s); /* before MHD closes the sockets it may still be cutting */
     MHD_stop_daemon(s->d);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
     server_free(s);
 }

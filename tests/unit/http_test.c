@@ -856,17 +856,49 @@ static void *open_gate_later(void *arg)
     return NULL;
 }
 
+/* During the grace period: a new connection is accepted by the kernel and closed by the
+ * server without an answer (it only finishes what it has). */
+struct late_client {
+    unsigned short port;
+    ssize_t got; /* bytes of answer: 0 when closed unanswered */
+};
+
+static void *late_client_thread(void *arg)
+{
+    struct late_client *l = arg;
+    sleep_ms(100); /* stop() is waiting for the gate by now */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(l->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    l->got = -2;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+        const char *req = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+        (void)send(fd, req, strlen(req), MSG_NOSIGNAL);
+        char buf[256];
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        l->got = n < 0 && errno == ECONNRESET ? 0 : n;
+    }
+    close(fd);
+    return NULL;
+}
+
 Test(http_limits, stop_finishes_suspended_request, .timeout = 60)
 {
     start_default();
     struct client_arg a = {.raw = "GET /gate HTTP/1.1\r\nHost: t\r\n\r\n"};
-    pthread_t ct, gt;
+    struct late_client late = {.port = ps_http_port(server)};
+    pthread_t ct, gt, lt;
     cr_assert_eq(pthread_create(&ct, NULL, client_thread, &a), 0);
     wait_gate_waiting(1); /* the request is suspended now */
     cr_assert_eq(pthread_create(&gt, NULL, open_gate_later, NULL), 0);
+    cr_assert_eq(pthread_create(&lt, NULL, late_client_thread, &late), 0);
     stop(); /* waits for it */
     pthread_join(ct, NULL);
     pthread_join(gt, NULL);
+    pthread_join(lt, NULL);
+    cr_assert_eq(late.got, 0, "a connection made while stopping is closed unanswered");
     cr_assert_eq(a.r.status, 200);
     cr_assert(a.r.body_len == 7 && memcmp(a.r.body, "resumed", 7) == 0);
     char v[32];
