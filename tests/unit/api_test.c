@@ -1,10 +1,13 @@
-/* The OpenAPI document and the route table describe the same API: every route is documented
- * and every documented operation is served. */
+/* The API's contracts: the OpenAPI document and the route table describe the same API (every
+ * route is documented and every documented operation is served), and every error becomes the
+ * problem type docs/problems.md promises. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_int.h"
+#include "core/arena.h"
 
 static json_t *load_doc(void)
 {
@@ -96,4 +99,110 @@ Test(openapi, admin_routes_declare_security)
                            routes[i].method, routes[i].pattern);
     }
     json_decref(root);
+}
+
+/* ---- error -> problem mapping (ARCHITECTURE rule 6: a precise, stable type) ---- */
+
+struct answer {
+    int status;
+    char type[128], detail[512];
+    bool retry_after;
+};
+
+enum via { VIA_FAIL, VIA_STORE, VIA_JOB_DOMAIN, VIA_JOB_STORE };
+
+static struct answer answer_for(enum via via, enum ps_err code, const char *message)
+{
+    struct ps_req req;
+    memset(&req, 0, sizeof req);
+    req.arena = ps_arena_new(1 << 16);
+    cr_assert_not_null(req.arena);
+    ps_buf_init(&req.out, 1 << 16);
+    strcpy(req.request_id, "req-1");
+    struct ps_diag d = {code, ""}, none = {PS_OK, ""};
+    snprintf(d.message, sizeof d.message, "%s", message);
+    switch (via) {
+    case VIA_FAIL:
+        ps_api_fail(&req, &d);
+        break;
+    case VIA_STORE:
+        ps_api_fail_store(&req, &d);
+        break;
+    case VIA_JOB_DOMAIN: /* the domain's reason wins over the store's summary */
+        ps_api_fail_job(&req, &d, &none, code);
+        break;
+    case VIA_JOB_STORE: /* no domain reason: the job's result alone */
+        ps_api_fail_job(&req, &none, &none, code);
+        break;
+    }
+    struct answer a = {.status = req.status};
+    json_error_t err;
+    json_t *j = json_loadb(req.out.p, req.out.len, 0, &err);
+    cr_assert_not_null(j, "%s", err.text);
+    const char *type = json_string_value(json_object_get(j, "type"));
+    const char *detail = json_string_value(json_object_get(j, "detail"));
+    cr_assert_not_null(type);
+    const char *slash = strrchr(type, '/');
+    snprintf(a.type, sizeof a.type, "%s", slash ? slash + 1 : type);
+    snprintf(a.detail, sizeof a.detail, "%s", detail ? detail : "");
+    cr_assert_eq(json_integer_value(json_object_get(j, "status")), req.status);
+    for (size_t i = 0; i < req.nhdrs; i++)
+        if (ps_str_eq_cstr(req.hdr_names[i], "Retry-After"))
+            a.retry_after = true;
+    json_decref(j);
+    ps_buf_reset(&req.out);
+    ps_arena_free(req.arena);
+    return a;
+}
+
+Test(problems, domain_errors_map_to_stable_types)
+{
+    static const struct {
+        enum ps_err code;
+        int status;
+        const char *type;
+        bool retry_after;
+    } want[] = {
+        {PS_ERR_INVALID, 400, "invalid-input", false},
+        {PS_ERR_LIMIT, 400, "limit-exceeded", false},
+        {PS_ERR_NOTFOUND, 404, "not-found", false},
+        {PS_ERR_EXISTS, 409, "conflict", false},
+        {PS_ERR_DENIED, 403, "forbidden", false},
+        {PS_ERR_UNAVAILABLE, 503, "store-unavailable", true},
+        {PS_ERR_CONFLICT, 503, "busy", true},
+        {PS_ERR_UNKNOWN_OUTCOME, 503, "outcome-unknown", false},
+        {PS_ERR_STORE, 500, "internal", false},
+        {PS_ERR_INTERNAL, 500, "internal", false},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        static const enum via vias[] = {VIA_FAIL, VIA_JOB_DOMAIN};
+        for (size_t v = 0; v < 2; v++) {
+            struct answer a = answer_for(vias[v], want[i].code, "the reason");
+            cr_assert_eq(a.status, want[i].status, "%s", ps_err_name(want[i].code));
+            cr_assert_str_eq(a.type, want[i].type, "%s", ps_err_name(want[i].code));
+            cr_assert_eq(a.retry_after, want[i].retry_after, "%s", ps_err_name(want[i].code));
+            if (want[i].status < 500) /* the domain's reason is the client's to read */
+                cr_assert_str_eq(a.detail, "the reason");
+            else
+                cr_assert_null(strstr(a.detail, "the reason"), "%s", a.detail);
+        }
+    }
+}
+
+Test(problems, store_errors_never_leak_and_unknown_outcome_is_not_retryable)
+{
+    /* a constraint the store reports around a job is an internal matter, not a 409 */
+    struct answer a = answer_for(VIA_STORE, PS_ERR_EXISTS, "UNIQUE constraint failed: t.x");
+    cr_assert_eq(a.status, 500);
+    cr_assert_str_eq(a.type, "internal");
+    cr_assert_null(strstr(a.detail, "UNIQUE"), "%s", a.detail);
+    a = answer_for(VIA_JOB_STORE, PS_ERR_UNKNOWN_OUTCOME, "");
+    cr_assert_eq(a.status, 503);
+    cr_assert_str_eq(a.type, "outcome-unknown");
+    cr_assert(!a.retry_after, "a blind retry could apply the write twice");
+    cr_assert(strstr(a.detail, "read the resource before retrying"), "%s", a.detail);
+    a = answer_for(VIA_JOB_STORE, PS_ERR_UNAVAILABLE, "");
+    cr_assert_eq(a.status, 503);
+    cr_assert_str_eq(a.type, "store-unavailable");
+    cr_assert(a.retry_after);
 }
