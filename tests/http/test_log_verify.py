@@ -5,7 +5,10 @@ triggers dropped first). Every tampering must make `log verify --data` exit 1 na
 bad entry or checkpoint; the untouched log must verify (exit 0). Also: `log verify --url`
 against the live server, `log proof` checked with an independent RFC 9162 verifier in Python,
 and `log key`. Skipped while the server has no /checkpoint (integrator not built yet).
-Python standard library, the sqlite3 CLI and the openssl CLI (for a foreign Ed25519 key)."""
+Under scripts/pg-suite.sh (PS_TEST_DB) LogVerifyPostgresTest does the same on a PostgreSQL
+store: tampering in place with psql (triggers off for that session), then undoing it.
+Python standard library, the sqlite3 CLI, psql and the openssl CLI (for a foreign Ed25519
+key)."""
 import base64
 import hashlib
 import http.client
@@ -299,3 +302,131 @@ class LogVerifyTest(unittest.TestCase):
         first = min(s for s in self.checkpoints(db) if s > 41)
         self.assert_bad(d, r"checkpoint size %d: root does not match entries 0\.\.%d"
                         % (first, first - 1))
+
+
+def psql(url, sql):
+    """Runs sql in one session with triggers off (session_replication_role = replica: the
+    append-only triggers do not fire; the test cluster's user is a superuser)."""
+    r = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", url],
+                       input="SET session_replication_role = replica;\n" + sql,
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("psql failed: %s\n%s" % (r.stderr, sql))
+    return r.stdout.split("\n", 1)[1] if r.stdout.startswith("SET\n") else r.stdout
+
+
+@unittest.skipUnless(os.environ.get("PS_TEST_DB"), "PostgreSQL only (scripts/pg-suite.sh)")
+class LogVerifyPostgresTest(unittest.TestCase):
+    """The same verifier on a PostgreSQL store: the untouched log verifies by --data and by
+    --url; each tampering (done past the store with psql, then undone) is found and named."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = s = Server("logverifypg", mode="demo", citizens=50).start()
+        try:
+            people = s.known_rnokpps(limit=50)
+            conn = http.client.HTTPConnection(HOST, s.port, timeout=10)
+            for i in range(64):
+                conn.request("GET", "/api/v1/registry/persons/%s?purpose=pg-tamper-%d"
+                             % (people[i % len(people)], i),
+                             headers={"Authorization": "Bearer " + s.token})
+                r = conn.getresponse()
+                r.read()
+                if r.status != 200:
+                    raise AssertionError("person read %d: %d" % (i, r.status))
+            conn.close()
+            deadline = time.monotonic() + CHECKPOINT_WAIT_S
+            while int(s.get("/checkpoint").body.decode().split("\n")[1]) < 64:
+                if time.monotonic() > deadline:
+                    raise AssertionError("no checkpoint of 64 entries")
+                time.sleep(0.2)
+            cls.key = run_cli("log", "key", "--data", s.data, env=s.env)
+            cls.remote = run_cli("log", "verify", "--url", "http://%s:%d" % (HOST, s.port),
+                                 "--key", cls.key.stdout.strip(), timeout=120)
+            cls.data, s.data = s.data, None  # kept for `log verify --data` after the stop
+            rc = s.stop()
+            if rc != 0:
+                raise AssertionError("server did not stop cleanly: %r" % rc)
+        except BaseException:
+            if s.alive():
+                s.stop()
+            raise
+        cls.env = s.env
+        cls.url = s.env["POCKETSTATE_DB"]
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "data", None):
+            shutil.rmtree(cls.data, ignore_errors=True)
+
+    def verify(self):
+        return run_cli("log", "verify", "--data", self.data, env=self.env, timeout=120)
+
+    def assert_bad_then_restore(self, tamper, undo, pattern):
+        psql(self.url, tamper)
+        try:
+            r = self.verify()
+            self.assertEqual(r.returncode, 1, "expected exit 1: %s %s" % (r.stdout, r.stderr))
+            self.assertRegex(r.stderr, pattern)
+        finally:
+            psql(self.url, undo)
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, "not restored: %s" % r.stderr)
+
+    def entry_hex(self, idx):
+        return psql(self.url, "SELECT encode(entry, 'hex') FROM tlog_entries WHERE idx = %d;"
+                    % idx).strip()
+
+    def test_untouched_log_verifies_by_data_and_url(self):
+        self.assertEqual(self.key.returncode, 0, self.key.stderr)
+        self.assertEqual(self.remote.returncode, 0, self.remote.stderr)
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.match(r"log verified: (\d+) entries, (\d+) checkpoints, root (\S+)\n$", r.stdout)
+        self.assertTrue(m, r.stdout)
+        self.assertGreaterEqual(int(m.group(1)), 64)
+        self.assertIn("root " + m.group(3), self.remote.stdout)
+
+    def test_flipped_entry_byte(self):
+        old = self.entry_hex(41)
+        e = bytearray(bytes.fromhex(old))
+        pos = max(i for i, c in enumerate(e) if chr(c).isdigit())
+        e[pos] = ord("1") if e[pos] != ord("1") else ord("2")
+        self.assert_bad_then_restore(
+            "UPDATE tlog_entries SET entry = decode('%s', 'hex') WHERE idx = 41;" % e.hex(),
+            "UPDATE tlog_entries SET entry = decode('%s', 'hex') WHERE idx = 41;" % old,
+            r"entry 41: ")
+
+    def test_deleted_entry(self):
+        row = psql(self.url, "SELECT record_id || ' ' || encode(entry, 'hex') FROM tlog_entries "
+                             "WHERE idx = 17;").split()
+        self.assert_bad_then_restore(
+            "DELETE FROM tlog_entries WHERE idx = 17;",
+            "INSERT INTO tlog_entries (idx, record_id, entry) VALUES (17, '%s', "
+            "decode('%s', 'hex'));" % (row[0], row[1]),
+            r"entry 17 is missing")
+
+    def test_checkpoint_signature_bytes_changed(self):
+        size = int(psql(self.url, "SELECT min(size) FROM tlog_checkpoints;").strip())
+        note = psql(self.url, "SELECT encode(convert_to(note, 'UTF8'), 'hex') FROM "
+                              "tlog_checkpoints WHERE size = %d;" % size).strip()
+        text = bytes.fromhex(note).decode()
+        head, b64 = text.rstrip("\n").rsplit(" ", 1)
+        raw = bytearray(base64.b64decode(b64))
+        raw[10] ^= 1
+        bad = head + " " + base64.b64encode(bytes(raw)).decode() + "\n"
+        set_note = ("UPDATE tlog_checkpoints SET note = convert_from(decode('%s', 'hex'), "
+                    "'UTF8') WHERE size = %d;")
+        self.assert_bad_then_restore(set_note % (bad.encode().hex(), size),
+                                     set_note % (note, size),
+                                     r"checkpoint size %d: signature does not verify" % size)
+
+    def test_recorded_access_missing_from_the_log(self):
+        old = "%012x" % (int(time.time() * 1000) - 10 * 60 * 1000)
+        rid = "%s-%s-7000-8000-000000000042" % (old[:8], old[8:12])
+        self.assert_bad_then_restore(
+            "INSERT INTO access_log (id, at_ms, actor_kind, actor_id, action, subject, resource, "
+            "purpose, salt) SELECT '%s', at_ms, actor_kind, actor_id, action, subject, resource, "
+            "purpose, salt FROM access_log LIMIT 1;" % rid,
+            "DELETE FROM access_log WHERE id = '%s';" % rid,
+            r"record %s is not in the log" % rid)
