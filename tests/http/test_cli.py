@@ -87,12 +87,21 @@ class BackupTest(ServerTestCase, unittest.TestCase):
     SERVER_ARGS = {"mode": "demo", "citizens": 120}
 
     def setUp(self):
-        if os.environ.get("PS_TEST_DB"):
-            self.skipTest("SQLite only: PostgreSQL backups are pg_dump's (docs/deploy.md)")
         self.dir = tempfile.mkdtemp(prefix="ps-backup-")
         self.addCleanup(shutil.rmtree, self.dir, True)
 
+    def test_backup_on_postgresql_explains_pg_dump(self):
+        if not self.server.env:
+            self.skipTest("PostgreSQL only (scripts/pg-suite.sh)")
+        dest = os.path.join(self.dir, "copy.db")
+        r = run_cli("backup", "--data", self.server.data, dest, timeout=60, env=self.server.env)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("pg_dump", r.stderr)
+        self.assertFalse(os.path.exists(dest) or os.path.exists(dest + ".partial"))
+
     def test_backup_while_serving(self):
+        if self.server.env:
+            self.skipTest("SQLite only: PostgreSQL backups are pg_dump's (docs/deploy.md)")
         for rnokpp in self.server.known_rnokpps(limit=3):  # writes while the copy is taken
             self.assertEqual(self.server.get("/api/v1/registry/persons/" + rnokpp,
                                              auth=True).status, 200)
