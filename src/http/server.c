@@ -1231,7 +1231,8 @@ static unsigned hard_limit(unsigned soft, unsigned threads)
     return soft > UINT32_MAX - slack ? UINT32_MAX : soft + slack;
 }
 
-static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, struct ps_diag *diag)
+static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, uint16_t port,
+                                const char *where, struct ps_diag *diag)
 {
     size_t mem = s->lim.max_header_bytes * 4;
     if (mem < MIN_MEMORY_LIMIT)
@@ -1253,11 +1254,12 @@ static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, struct
         {MHD_OPTION_END, 0, NULL},
     };
     flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    s->d = MHD_start_daemon(flags, 0, on_accept, s, on_access, s, MHD_OPTION_ARRAY, ops,
+    /* the address comes from MHD_OPTION_SOCK_ADDR; the port only names it in MHD's messages */
+    s->d = MHD_start_daemon(flags, port, on_accept, s, on_access, s, MHD_OPTION_ARRAY, ops,
                             MHD_OPTION_END);
     if (!s->d)
-        return ps_diag_set(diag, PS_ERR_IO, "cannot start the HTTP server (bind/listen): %s",
-                           strerror(errno));
+        return ps_diag_set(diag, PS_ERR_IO, "cannot listen on %s: %s (choose another address "
+                           "with --listen)", where, strerror(errno));
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
     return PS_OK;
@@ -1386,7 +1388,13 @@ enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_serve
     if (e == PS_OK)
         e = start_sweep(s, diag);
     if (e == PS_OK)
-        e = start_daemon(s, flags, diag);
+    {
+        char where[80];
+        const char *host = cfg->listen_addr ? cfg->listen_addr : "";
+        snprintf(where, sizeof where, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+                 (unsigned)cfg->port);
+        e = start_daemon(s, flags, cfg->port, where, diag);
+    }
     if (e != PS_OK) {
         server_free(s);
         return e;
