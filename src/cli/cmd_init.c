@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "crypto/keys.h"
 #include "store/store.h"
+#include "tlog/access.h"
 
 enum { F_DATA, F_DB, NFLAGS };
 
@@ -51,6 +52,18 @@ static enum ps_err check_keys(struct ps_store *store, const struct ps_master_key
     return PS_OK;
 }
 
+/* Key and credential changes commit with their transparency-log change entry (ARCHITECTURE
+ * rule 4): the system actor "pocketstate-init", the resource as keys.c names it. */
+static enum ps_err record_key_change(struct ps_tx *tx, const char *action, struct ps_str resource,
+                                     void *ctx, struct ps_diag *diag)
+{
+    static const struct ps_actor init_actor = {PS_ACTOR_SYSTEM, PS_STR("pocketstate-init")};
+    return ps_tlog_record_change(tx, &init_actor, action, PS_STR(""), resource,
+                                 PS_STR("platform initialisation"), diag);
+}
+
+static const struct ps_keys_recorder key_recorder = {record_key_change, NULL};
+
 static enum ps_err ensure_token(struct ps_store *store, const char *token_path,
                                 struct init_report *r, struct ps_diag *d)
 {
@@ -71,7 +84,7 @@ static enum ps_err ensure_token(struct ps_store *store, const char *token_path,
     e = ps_cli_write_secret_file(token_path, (struct ps_str){token, len + 1}, d);
     sodium_memzero(token, sizeof token);
     if (e == PS_OK)
-        e = ps_admin_token_store(store, hash, d);
+        e = ps_admin_token_store(store, hash, &key_recorder, d);
     if (e == PS_OK)
         r->token = true;
     return e;
@@ -153,8 +166,8 @@ int ps_cli_init_data(const char *cmd, const char *data_dir, const char *db_flag,
         goto out;
     rc = PS_EXIT_FAIL;
     if (open_for_init(&cfg, &store, &d) != PS_OK ||
-        ps_keys_generate_all(store, m, &r.keys, &d) != PS_OK || check_keys(store, m, &d) != PS_OK ||
-        ensure_token(store, token_path, &r, &d) != PS_OK) {
+        ps_keys_generate_all(store, m, &key_recorder, &r.keys, &d) != PS_OK ||
+        check_keys(store, m, &d) != PS_OK || ensure_token(store, token_path, &r, &d) != PS_OK) {
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }

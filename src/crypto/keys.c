@@ -530,7 +530,27 @@ struct gen_ctx {
     struct new_key keys[PS_KEY_PURPOSE_COUNT];
     char created_at[25];
     int created;
+    const struct ps_keys_recorder *rec;
+    struct ps_diag rec_diag; /* the recorder's own reason */
 };
+
+/* "keys/<purpose>/<id>?alg=<alg>&public=<base64url>": what a verifier needs to know which key
+ * signed what, and nothing secret. */
+static enum ps_err record_key(struct ps_tx *tx, struct gen_ctx *g, const struct new_key *k)
+{
+    if (!g->rec || !g->rec->fn)
+        return PS_OK;
+    char pub[sodium_base64_ENCODED_LEN(sizeof k->pub, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+    sodium_bin2base64(pub, sizeof pub, k->pub, k->publen, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char res[256];
+    int n = snprintf(res, sizeof res, "keys/%s/%s?alg=%s&public=%s",
+                     ps_key_purpose_name(k->purpose), k->id,
+                     ps_key_alg_name(ps_key_purpose_alg(k->purpose)), pub);
+    if (n < 0 || (size_t)n >= sizeof res)
+        return ps_diag_set(&g->rec_diag, PS_ERR_INTERNAL, "key record too long");
+    return g->rec->fn(tx, "key.create", (struct ps_str){res, (size_t)n}, g->rec->ctx,
+                      &g->rec_diag);
+}
 
 static enum ps_err tx_has_active(struct ps_tx *tx, const char *purpose, bool *has)
 {
@@ -572,6 +592,7 @@ static enum ps_err gen_tx(struct ps_tx *tx, void *arg)
 {
     struct gen_ctx *g = arg;
     g->created = 0; /* the committer may run us again after a conflict */
+    ps_diag_clear(&g->rec_diag);
     for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
         bool has = false;
         enum ps_err e = tx_has_active(tx, ps_key_purpose_name(g->keys[i].purpose), &has);
@@ -580,6 +601,8 @@ static enum ps_err gen_tx(struct ps_tx *tx, void *arg)
         if (has)
             continue;
         e = tx_insert_key(tx, &g->keys[i], g->created_at);
+        if (e == PS_OK)
+            e = record_key(tx, g, &g->keys[i]);
         if (e != PS_OK)
             return e;
         g->created++;
@@ -602,7 +625,8 @@ static enum ps_err new_key_make(const struct ps_master_key *m, enum ps_key_purpo
 }
 
 enum ps_err ps_keys_generate_all(struct ps_store *store, const struct ps_master_key *m,
-                                 int *created, struct ps_diag *diag)
+                                 const struct ps_keys_recorder *rec, int *created,
+                                 struct ps_diag *diag)
 {
     if (created)
         *created = 0;
@@ -626,7 +650,10 @@ enum ps_err ps_keys_generate_all(struct ps_store *store, const struct ps_master_
         }
     }
     ps_clock_fmt_rfc3339(ps_clock_now_ms(), g->created_at);
+    g->rec = rec;
     e = ps_store_write(store, gen_tx, g, diag);
+    if (e != PS_OK && g->rec_diag.code != PS_OK && diag)
+        *diag = g->rec_diag;
     if (e == PS_OK && created)
         *created = g->created;
 out:
@@ -777,6 +804,8 @@ bool ps_admin_token_check(struct ps_str token, const unsigned char hash[32])
 struct meta_ctx {
     char hex[65];
     bool found;
+    const struct ps_keys_recorder *rec;
+    struct ps_diag rec_diag;
 };
 
 static enum ps_err meta_put_tx(struct ps_tx *tx, void *arg)
@@ -792,17 +821,23 @@ static enum ps_err meta_put_tx(struct ps_tx *tx, void *arg)
     if (e == PS_OK)
         e = ps_stmt_step(st, &row);
     ps_stmt_done(st);
+    ps_diag_clear(&c->rec_diag);
+    if (e == PS_OK && c->rec && c->rec->fn)
+        e = c->rec->fn(tx, "admin-token.set", PS_STR("meta/" PS_ADMIN_TOKEN_META_KEY),
+                       c->rec->ctx, &c->rec_diag);
     return e;
 }
 
 enum ps_err ps_admin_token_store(struct ps_store *store, const unsigned char hash[32],
-                                 struct ps_diag *diag)
+                                 const struct ps_keys_recorder *rec, struct ps_diag *diag)
 {
-    struct meta_ctx c = {.found = false};
+    struct meta_ctx c = {.found = false, .rec = rec};
     sodium_bin2hex(c.hex, sizeof c.hex, hash, 32);
     enum ps_err e = ps_store_write(store, meta_put_tx, &c, diag);
     if (e == PS_ERR_EXISTS)
         ps_diag_set(diag, e, "an admin token is already stored");
+    else if (e != PS_OK && c.rec_diag.code != PS_OK && diag)
+        *diag = c.rec_diag;
     return e;
 }
 

@@ -12,6 +12,7 @@
 #include "core/str.h"
 
 struct ps_store;
+struct ps_tx;
 
 #define PS_MASTER_KEY_BYTES 32
 #define PS_MASTER_KEY_ENV "POCKETSTATE_MASTER_KEY"
@@ -95,11 +96,25 @@ struct ps_key {
     void *pkey_;            /* private: OpenSSL EVP_PKEY for ES256 */
 };
 
+/* How key changes reach the transparency log (ARCHITECTURE rule 4) without this module
+ * depending on it: fn runs inside the transaction that makes the change, once per change,
+ * with an action ("key.create", "admin-token.set") and a resource naming what changed (never
+ * a secret); an error from it rolls the change back. Set by the caller (the CLI records a
+ * tlog change entry); NULL records nothing (tests). */
+struct ps_keys_recorder {
+    enum ps_err (*fn)(struct ps_tx *tx, const char *action, struct ps_str resource, void *ctx,
+                      struct ps_diag *diag);
+    void *ctx;
+};
+
 /* Generates, seals and inserts (through ps_store_write, one transaction) an active key for
- * every purpose that has none. Idempotent: existing keys are never replaced. *created (may
- * be NULL) gets how many keys were made. Errors from the store, PS_ERR_CRYPTO, PS_ERR_NOMEM. */
+ * every purpose that has none, each with its recorder call ("key.create", resource
+ * "keys/<purpose>/<id>?alg=<alg>&public=<base64url public key>"). Idempotent: existing keys
+ * are never replaced. *created (may be NULL) gets how many keys were made. Errors from the
+ * store or the recorder, PS_ERR_CRYPTO, PS_ERR_NOMEM. */
 enum ps_err ps_keys_generate_all(struct ps_store *store, const struct ps_master_key *m,
-                                 int *created, struct ps_diag *diag) PS_WUR;
+                                 const struct ps_keys_recorder *rec, int *created,
+                                 struct ps_diag *diag) PS_WUR;
 
 /* Opens the active key for purpose: reads it (ps_store_read), unseals it, and checks that the
  * private key matches the stored public key. Caller frees with ps_key_free.
@@ -137,9 +152,11 @@ void ps_admin_token_hash(struct ps_str token, unsigned char hash[32]);
 /* True when token hashes to hash (constant-time comparison of the digests). */
 bool ps_admin_token_check(struct ps_str token, const unsigned char hash[32]);
 
-/* Inserts meta('admin_token_sha256', hex(hash)) through ps_store_write.
- * Errors: PS_ERR_EXISTS when a token hash is already stored, store errors. */
+/* Inserts meta('admin_token_sha256', hex(hash)) through ps_store_write, with the recorder's
+ * "admin-token.set" (resource "meta/admin_token_sha256") in the same transaction (rec may be
+ * NULL). Errors: PS_ERR_EXISTS when a token hash is already stored, store errors. */
 enum ps_err ps_admin_token_store(struct ps_store *store, const unsigned char hash[32],
+                                 const struct ps_keys_recorder *rec,
                                  struct ps_diag *diag) PS_WUR;
 /* Reads the stored hash. Errors: PS_ERR_NOTFOUND (never initialised), PS_ERR_INVALID
  * (corrupt value), store errors. */

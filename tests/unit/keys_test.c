@@ -317,9 +317,9 @@ Test(keys, generate_open_sign)
     struct ps_master_key *m = master(HEX_A), *wrong = master(HEX_B);
     struct ps_diag d = {0};
     int created = -1;
-    cr_assert_eq(ps_keys_generate_all(s, m, &created, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keys_generate_all(s, m, NULL, &created, &d), PS_OK, "%s", d.message);
     cr_assert_eq(created, PS_KEY_PURPOSE_COUNT);
-    cr_assert_eq(ps_keys_generate_all(s, m, &created, &d), PS_OK);
+    cr_assert_eq(ps_keys_generate_all(s, m, NULL, &created, &d), PS_OK);
     cr_assert_eq(created, 0, "idempotent: no key regenerated");
     static const unsigned char msg[] = "PocketState document";
     for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
@@ -348,8 +348,8 @@ Test(keys, generate_open_sign)
     char tok[PS_ADMIN_TOKEN_MAX];
     cr_assert_eq(ps_admin_token_load_hash(s, back, &d), PS_ERR_NOTFOUND);
     ps_admin_token_new(tok, hash);
-    cr_assert_eq(ps_admin_token_store(s, hash, &d), PS_OK, "%s", d.message);
-    cr_assert_eq(ps_admin_token_store(s, hash, &d), PS_ERR_EXISTS);
+    cr_assert_eq(ps_admin_token_store(s, hash, NULL, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_admin_token_store(s, hash, NULL, &d), PS_ERR_EXISTS);
     cr_assert_eq(ps_admin_token_load_hash(s, back, &d), PS_OK);
     cr_assert_eq(memcmp(hash, back, 32), 0);
     ps_keys_master_free(m);
@@ -403,7 +403,7 @@ Test(keys, tampered_rows_fail)
     struct ps_master_key *m = master(HEX_A);
     struct ps_diag d = {0};
     struct ps_key *k = NULL;
-    cr_assert_eq(ps_keys_generate_all(s, m, NULL, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keys_generate_all(s, m, NULL, NULL, &d), PS_OK, "%s", d.message);
     ps_store_free(s);
     /* another valid P-256 point: the pairwise check catches it */
     tamper("UPDATE keys SET public_key = (SELECT public_key FROM keys WHERE purpose = "
@@ -430,4 +430,81 @@ Test(keys, tampered_rows_fail)
     cr_assert_eq(ps_keys_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_NOTFOUND);
     ps_store_free(s);
     ps_keys_master_free(m);
+}
+
+/* ---- key changes reach the recorder inside their transaction (rule 4) ---- */
+
+struct rec_log {
+    int calls;
+    bool fail;
+    char actions[8][32];
+    char resources[8][256];
+};
+
+static enum ps_err rec_fn(struct ps_tx *tx, const char *action, struct ps_str resource,
+                          void *ctx, struct ps_diag *diag)
+{
+    struct rec_log *l = ctx;
+    cr_assert_not_null(tx, "called inside the transaction");
+    if (l->fail)
+        return ps_diag_set(diag, PS_ERR_INVALID, "recorder refused %s", action);
+    cr_assert_lt(l->calls, 8);
+    snprintf(l->actions[l->calls], sizeof l->actions[0], "%s", action);
+    snprintf(l->resources[l->calls], sizeof l->resources[0], "%.*s", PS_STR_FMT(resource));
+    l->calls++;
+    return PS_OK;
+}
+
+Test(keys, changes_are_recorded_in_their_transaction)
+{
+    struct ps_store *s = open_store();
+    struct ps_master_key *m = master(HEX_A);
+    struct ps_diag d = {0};
+    struct rec_log log = {.fail = true};
+    struct ps_keys_recorder rec = {rec_fn, &log};
+    int created = -1;
+    /* a recorder that fails rolls the keys back: nothing is created unrecorded */
+    cr_assert_eq(ps_keys_generate_all(s, m, &rec, &created, &d), PS_ERR_INVALID);
+    cr_assert(strstr(d.message, "recorder refused key.create"), "%s", d.message);
+    struct ps_key *k = NULL;
+    cr_assert_eq(ps_keys_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_NOTFOUND);
+    log.fail = false;
+    cr_assert_eq(ps_keys_generate_all(s, m, &rec, &created, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(created, PS_KEY_PURPOSE_COUNT);
+    cr_assert_eq(log.calls, PS_KEY_PURPOSE_COUNT, "one record per key created");
+    for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
+        cr_assert_str_eq(log.actions[i], "key.create");
+        cr_assert_eq(ps_keys_open(s, m, (enum ps_key_purpose)i, &k, &d), PS_OK, "%s", d.message);
+        /* the record names the key that exists: purpose, id, algorithm, public key */
+        char pub[128];
+        sodium_bin2base64(pub, sizeof pub, k->public_key, k->public_len,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        char want[256];
+        snprintf(want, sizeof want, "keys/%s/%s?alg=%s&public=%s",
+                 ps_key_purpose_name((enum ps_key_purpose)i), k->id,
+                 ps_key_alg_name(k->alg), pub);
+        bool found = false;
+        for (int j = 0; j < log.calls; j++)
+            found = found || strcmp(log.resources[j], want) == 0;
+        cr_assert(found, "no record %s", want);
+        ps_key_free(k);
+    }
+    cr_assert_eq(ps_keys_generate_all(s, m, &rec, &created, &d), PS_OK);
+    cr_assert_eq(log.calls, PS_KEY_PURPOSE_COUNT, "nothing created, nothing recorded");
+    /* the admin token's hash: recorded, and refused with it when the recorder fails */
+    unsigned char hash[32];
+    char token[PS_ADMIN_TOKEN_MAX + 1];
+    ps_admin_token_new(token, hash);
+    log.fail = true;
+    cr_assert_eq(ps_admin_token_store(s, hash, &rec, &d), PS_ERR_INVALID);
+    unsigned char got[32];
+    cr_assert_eq(ps_admin_token_load_hash(s, got, &d), PS_ERR_NOTFOUND);
+    log.fail = false;
+    cr_assert_eq(ps_admin_token_store(s, hash, &rec, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(log.calls, PS_KEY_PURPOSE_COUNT + 1);
+    cr_assert_str_eq(log.actions[PS_KEY_PURPOSE_COUNT], "admin-token.set");
+    cr_assert_str_eq(log.resources[PS_KEY_PURPOSE_COUNT], "meta/admin_token_sha256");
+    cr_assert_null(strstr(log.resources[PS_KEY_PURPOSE_COUNT], token), "no secret in a record");
+    ps_keys_master_free(m);
+    ps_store_free(s);
 }

@@ -774,7 +774,7 @@ Test(tlog_store, service_signs_with_the_platform_log_key)
                  PS_OK, "%s", d.message);
     struct ps_tlog_service *svc = NULL;
     cr_assert_eq(ps_tlog_service_start(store, m, NULL, &svc, &d), PS_ERR_NOTFOUND);
-    cr_assert_eq(ps_keys_generate_all(store, m, NULL, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keys_generate_all(store, m, NULL, NULL, &d), PS_OK, "%s", d.message);
     add_records(0, 3);
     cr_assert_eq(ps_tlog_service_start(store, m, NULL, &svc, &d), PS_OK, "%s", d.message);
     struct ps_note_verifier v;
