@@ -622,10 +622,20 @@ static void *committer_main(void *arg)
         pthread_mutex_lock(&s->q_mu);
         while (!s->q_head && !s->stopping)
             pthread_cond_wait(&s->q_cond, &s->q_mu);
-        struct ps_store_job *head = s->q_head;
-        if (!head) {
+        if (!s->q_head) {
             pthread_mutex_unlock(&s->q_mu); /* stopping, and the queue is drained */
             break;
+        }
+        /* The bulk gate before the batch leaves the queue: while a bulk load holds it, the
+         * jobs stay queued, so ps_store_cancel can still withdraw them (nothing ran). */
+        pthread_mutex_unlock(&s->q_mu);
+        pthread_rwlock_rdlock(&s->gate);
+        pthread_mutex_lock(&s->q_mu);
+        struct ps_store_job *head = s->q_head;
+        if (!head) { /* withdrawn, or taken by another committer, meanwhile */
+            pthread_mutex_unlock(&s->q_mu);
+            pthread_rwlock_unlock(&s->gate);
+            continue;
         }
         struct ps_store_job *last = head;
         size_t n = 1;
@@ -639,8 +649,6 @@ static void *committer_main(void *arg)
         last->next_ = NULL;
         pthread_mutex_unlock(&s->q_mu);
         atomic_fetch_sub_explicit(&s->st_queue, n, memory_order_relaxed);
-
-        pthread_rwlock_rdlock(&s->gate);
         run_batch(s, cm->conn, head, n);
         pthread_rwlock_unlock(&s->gate);
     }

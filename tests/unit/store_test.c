@@ -906,6 +906,73 @@ static void *bulk_main(void *p)
     return NULL;
 }
 
+/* A bulk load that holds the committer's gate until released. */
+static enum ps_err gated_bulk_fn(struct ps_tx *tx, void *ctx)
+{
+    struct gate_ctx *g = ctx;
+    sem_post(&g->entered);
+    while (sem_wait(&g->release) != 0)
+        ;
+    return insert_named(tx, "bulk");
+}
+
+struct gated_bulk {
+    struct ps_store *s;
+    struct gate_ctx *g;
+    enum ps_err err;
+};
+
+static void *gated_bulk_main(void *p)
+{
+    struct gated_bulk *b = p;
+    struct ps_diag d;
+    b->err = ps_store_bulk(b->s, gated_bulk_fn, b->g, &d);
+    return NULL;
+}
+
+/* Jobs that wait behind a bulk load (SQLite: one writer) have not run: they stay queued, so a
+ * shutdown can still withdraw them and truthfully say nothing was done. */
+Test(store, jobs_behind_a_bulk_load_can_be_withdrawn)
+{
+    struct ps_store *s = open_store(url, 256);
+    if (ps_store_backend(s) != PS_STORE_SQLITE) {
+        ps_store_free(s);
+        cr_skip_test("PostgreSQL bulk loads do not hold the committer back");
+    }
+    make_t(s);
+    struct gate_ctx g;
+    struct waited w;
+    sem_init(&g.entered, 0, 0);
+    sem_init(&g.release, 0, 0);
+    sem_init(&w.sem, 0, 0);
+    struct gated_bulk b = {.s = s, .g = &g, .err = PS_ERR_INTERNAL};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, gated_bulk_main, &b), 0);
+    while (sem_wait(&g.entered) != 0)
+        ;
+    struct ps_store_job jobs[2] = {
+        {.fn = insert_named, .ctx = "withdrawn", .done = post_done, .done_ctx = &w},
+        {.fn = insert_named, .ctx = "kept", .done = post_done, .done_ctx = &w},
+    };
+    cr_assert_eq(ps_store_submit(s, &jobs[0]), PS_OK);
+    cr_assert_eq(ps_store_submit(s, &jobs[1]), PS_OK);
+    usleep(100 * 1000); /* time for the committer to reach the gate */
+    cr_assert(ps_store_cancel(s, &jobs[0]), "still queued behind the bulk load");
+    sem_post(&g.release);
+    pthread_join(t, NULL);
+    cr_assert_eq(b.err, PS_OK);
+    while (sem_wait(&w.sem) != 0)
+        ;
+    cr_assert_eq(jobs[1].result, PS_OK);
+    cr_assert(has_name(s, "bulk") && has_name(s, "kept"));
+    cr_assert_not(has_name(s, "withdrawn"));
+    ps_store_free(s);
+    cr_assert_eq(sem_trywait(&w.sem), -1, "no done() for the withdrawn job");
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    sem_destroy(&w.sem);
+}
+
 Test(store, bulk_beside_committer)
 {
     struct ps_diag d;
