@@ -23,6 +23,7 @@ struct ps_tlog_integrator {
     const char *origin;
     unsigned interval_ms;
     size_t max_records;
+    size_t chunk; /* round_mu: records per job now (CHUNK, doubled while falling behind) */
     pthread_t thread;
     pthread_mutex_t mu; /* stop flag and the condition */
     pthread_cond_t cond;
@@ -37,8 +38,10 @@ struct ps_tlog_integrator {
 
 /* How often the thread also looks for late records (log.h, ps_tlog_integrate_tx). */
 #define SWEEP_NS (10 * 1000000000LL)
-/* Records per committer job of an integration (see locked_round). */
+/* Records per committer job of an integration (see locked_round), and the most it grows to
+ * while the integrator keeps ending its rounds on the budget with a backlog left. */
 #define CHUNK 256
+#define CHUNK_MAX 4096
 /* run_round's sweep: 0 none, 1 the window, FULL_SWEEP the whole table */
 #define FULL_SWEEP 2
 /* Longest an integration defers its checkpoint while records keep coming. */
@@ -114,27 +117,37 @@ static void stats_add(struct ps_tlog_integrator *it, const struct ps_tlog_round_
     PS_ASSERT(pthread_mutex_unlock(&it->stats_mu) == 0);
 }
 
-/* One integration: the backlog goes in jobs of at most CHUNK records, so that no job holds
- * the committer (and with it every citizen's write) for long. Deferred chunks sign nothing;
+/* One integration: the backlog goes in jobs of at most it->chunk records (CHUNK, grown while
+ * falling behind, see below), so that no job holds the committer (and with it every
+ * citizen's write) for long. Deferred chunks sign nothing;
  * once a chunk comes back short (caught up) or ROUND_BUDGET_NS has passed, one last job
  * appends what is there (at most a chunk) and signs, so there is exactly one checkpoint per
  * integration even while records keep arriving. */
 static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep,
-                                struct ps_tlog_round_out *out, struct ps_diag *diag)
+                                struct ps_tlog_round_out *out, bool *behind,
+                                struct ps_diag *diag)
 {
     struct ps_tlog_round_out o = {0};
-    size_t chunk = it->max_records ? it->max_records : CHUNK;
-    int64_t until = ps_clock_mono_ns() + ROUND_BUDGET_NS;
-    enum ps_err e;
     PS_ASSERT(pthread_mutex_lock(&it->round_mu) == 0);
+    size_t chunk = it->max_records ? it->max_records : it->chunk;
+    int64_t until = ps_clock_mono_ns() + ROUND_BUDGET_NS;
+    bool full = false;
+    enum ps_err e;
     for (;;) {
         e = run_round(it->store, it->signer, it->origin, chunk, sweep, true, &it->cache,
                       &it->have_cache, &o, diag);
         sweep = false;
         stats_add(it, &o, e, e == PS_OK && o.checkpoint);
-        if (e != PS_OK || o.checkpoint || o.appended < chunk || ps_clock_mono_ns() >= until)
+        full = e == PS_OK && !o.checkpoint && o.appended == chunk;
+        if (!full || ps_clock_mono_ns() >= until)
             break;
     }
+    /* Ended on the budget with a full chunk: records arrive faster than this chunk size
+     * sequences them. The next round starts at once with twice the chunk (longer committer
+     * jobs, but the backlog must not grow without bound); caught up, back to CHUNK. */
+    it->chunk = full ? (chunk * 2 < CHUNK_MAX ? chunk * 2 : CHUNK_MAX) : CHUNK;
+    if (behind)
+        *behind = full;
     if (e == PS_OK && !o.checkpoint) {
         /* the signing job: finds at most a chunk more, signs whatever the size is then */
         e = run_round(it->store, it->signer, it->origin, chunk, false, false, &it->cache,
@@ -150,10 +163,12 @@ static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep,
 enum ps_err ps_tlog_integrator_round(struct ps_tlog_integrator *it, struct ps_tlog_round_out *out,
                                      struct ps_diag *diag)
 {
-    return locked_round(it, true, out, diag);
+    return locked_round(it, true, out, NULL, diag);
 }
 
-static void tick(struct ps_tlog_integrator *it, bool final)
+/* One look and, when there is something, one integration. True when it ended behind (see
+ * locked_round): the caller starts the next one without waiting. */
+static bool tick(struct ps_tlog_integrator *it, bool final)
 {
     int64_t now = ps_clock_mono_ns();
     struct pending p = {.sweep = final || now - it->last_sweep_ns >= SWEEP_NS};
@@ -162,11 +177,21 @@ static void tick(struct ps_tlog_integrator *it, bool final)
     if (e == PS_OK && p.sweep)
         it->last_sweep_ns = now;
     if (e == PS_OK && !p.found)
-        return;
+        return false;
+    bool behind = false;
     if (e == PS_OK) /* the window's anti-join ran above; the job repeats it only if needed */
-        e = locked_round(it, p.late, NULL, &d);
+        e = locked_round(it, p.late, NULL, &behind, &d);
     if (e != PS_OK)
         ps_log(PS_LOG_WARN, "tlog integrator: %s: %s", ps_err_name(e), d.message);
+    return e == PS_OK && behind;
+}
+
+static bool stop_requested(struct ps_tlog_integrator *it)
+{
+    PS_ASSERT(pthread_mutex_lock(&it->mu) == 0);
+    bool stop = it->stopping;
+    PS_ASSERT(pthread_mutex_unlock(&it->mu) == 0);
+    return stop;
 }
 
 /* True when asked to stop; otherwise returns after interval_ms. */
@@ -194,9 +219,10 @@ static bool wait_interval(struct ps_tlog_integrator *it)
 static void *thread_main(void *arg)
 {
     struct ps_tlog_integrator *it = arg;
-    while (!wait_interval(it))
-        tick(it, false);
-    tick(it, true); /* sequence what committed before the stop */
+    bool behind = false;
+    while (!(behind ? stop_requested(it) : wait_interval(it)))
+        behind = tick(it, false);
+    (void)tick(it, true); /* sequence what committed before the stop */
     return NULL;
 }
 
@@ -233,6 +259,7 @@ enum ps_err ps_tlog_integrator_start(struct ps_store *store,
     it->origin = origin;
     it->interval_ms = opts->interval_ms ? opts->interval_ms : 1000;
     it->max_records = opts->max_records;
+    it->chunk = CHUNK;
     if (init_sync(it) != PS_OK || pthread_create(&it->thread, NULL, thread_main, it) != 0) {
         ps_free(it); /* initialized sync objects hold no resources on Linux */
         return ps_diag_set(diag, PS_ERR_INTERNAL, "tlog integrator: cannot start its thread");
