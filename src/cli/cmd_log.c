@@ -1,6 +1,7 @@
-/* `pocketstate log verify|proof|key`: checks the transparency log end to end (a local database
- * read in one snapshot, or a remote log through its C2SP checkpoint and tiles over HTTP with
- * libcurl), prints inclusion proofs and the log's note verifier key. */
+/* `pocketstate log verify|proof|key|witnesses`: checks the transparency log end to end (a local
+ * database read in one snapshot, or a remote log through its C2SP checkpoint and tiles over HTTP
+ * with libcurl), prints inclusion proofs and the log's note verifier key, and lists or edits
+ * the witnesses whose cosignatures the log accepts. */
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <sodium.h>
@@ -11,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "store/store.h"
+#include "tlog/access.h"
 #include "tlog/checkpoint.h"
 #include "tlog/log.h"
 #include "tlog/merkle.h"
@@ -649,9 +651,115 @@ static const struct ps_cli_cmd cmd_key = {
     .run = run_key,
 };
 
+/* ---- log witnesses ---- */
+
+enum { W_DATA, W_ADD, W_REMOVE, W_REASON, NW };
+static const struct ps_cli_flag witnesses_flags[NW] = {
+    [W_DATA] = {"--data", "DIR", "data directory (default " PS_DEFAULT_DATA_DIR ")"},
+    [W_ADD] = {"--add", "VKEY", "add the witness of this cosignature/v1 verifier key"},
+    [W_REMOVE] = {"--remove", "NAME", "remove the witness of this name"},
+    [W_REASON] = {"--reason", "TEXT",
+                  "why, recorded in the log's change entry (default \"witness configuration\")"},
+};
+
+struct witness_job {
+    const char *add, *remove; /* at most one; neither: list */
+    struct ps_str reason;
+    struct ps_note_verifier v[PS_TLOG_MAX_WITNESSES]; /* list: all; add/remove: v[0] */
+    size_t n;
+    struct ps_diag d;
+};
+
+static enum ps_err witness_list_tx(struct ps_tx *tx, void *arg)
+{
+    struct witness_job *wj = arg;
+    return ps_tlog_witnesses(tx, wj->v, PS_TLOG_MAX_WITNESSES, &wj->n, &wj->d);
+}
+
+static enum ps_err witness_edit_tx(struct ps_tx *tx, void *arg)
+{
+    struct witness_job *wj = arg;
+    struct ps_actor admin = {PS_ACTOR_ADMIN, PS_STR("local-admin")};
+    ps_diag_clear(&wj->d); /* the job may run again */
+    if (wj->add)
+        return ps_tlog_witness_add(tx, &admin, ps_str_from_cstr(wj->add), wj->reason, &wj->v[0],
+                                   &wj->d);
+    return ps_tlog_witness_remove(tx, &admin, ps_str_from_cstr(wj->remove), wj->reason,
+                                  &wj->v[0], &wj->d);
+}
+
+/* Prints the keys of wj (all of them, or the one added or removed after `what`). */
+static int witness_print(const char *cmd, const struct witness_job *wj, const char *what)
+{
+    int rc = PS_EXIT_OK;
+    for (size_t i = 0; i < wj->n && rc == PS_EXIT_OK; i++) {
+        struct ps_buf out;
+        ps_buf_init(&out, PS_NOTE_MAX_NAME + 64);
+        if (ps_note_verifier_format(&wj->v[i], &out) != PS_OK)
+            rc = ps_cli_failf(cmd, "cannot format a witness key");
+        else
+            printf("%s%.*s\n", what, PS_STR_FMT(ps_buf_str(&out)));
+        ps_buf_reset(&out);
+    }
+    return rc;
+}
+
+static int run_witnesses(const struct ps_cli_cmd *cmd, const char *const *vals)
+{
+    struct witness_job *wj = NULL;
+    struct ps_store *store = NULL;
+    struct ps_diag d = {0};
+    if (vals[W_ADD] && vals[W_REMOVE])
+        return ps_cli_usage(cmd->name, "--add and --remove exclude each other");
+    if (vals[W_REASON] && !vals[W_ADD] && !vals[W_REMOVE])
+        return ps_cli_usage(cmd->name, "--reason goes with --add or --remove");
+    int rc = open_local(cmd->name, vals[W_DATA] ? vals[W_DATA] : PS_DEFAULT_DATA_DIR, &store);
+    if (rc != PS_CLI_CONTINUE)
+        return rc;
+    wj = ps_calloc(1, sizeof *wj);
+    if (!wj) {
+        rc = ps_cli_failf(cmd->name, "out of memory");
+        goto out;
+    }
+    wj->add = vals[W_ADD];
+    wj->remove = vals[W_REMOVE];
+    wj->reason = ps_str_from_cstr(vals[W_REASON] ? vals[W_REASON] : "witness configuration");
+    bool edit = wj->add || wj->remove;
+    enum ps_err err = edit ? ps_store_write(store, witness_edit_tx, wj, &d)
+                           : ps_store_read(store, witness_list_tx, wj, &d);
+    if (err != PS_OK) {
+        rc = ps_cli_fail(cmd->name, wj->d.message[0] ? &wj->d : &d);
+        goto out;
+    }
+    if (edit)
+        wj->n = 1;
+    rc = witness_print(cmd->name, wj, !edit ? "" : wj->add ? "added witness " : "removed witness ");
+out:
+    ps_free(wj);
+    ps_store_free(store);
+    return rc;
+}
+
+static const struct ps_cli_cmd cmd_witnesses = {
+    .name = "log witnesses",
+    .summary = "list, add or remove the witnesses whose cosignatures the log accepts",
+    .help = "Without --add or --remove, prints the configured witness verifier keys, one per\n"
+            "line (nothing when none). --add VKEY adds a witness (a C2SP cosignature/v1 key,\n"
+            "\"<name>+<key id>+<base64>\"; at most 16, one per name); --remove NAME removes\n"
+            "one. Each change is one transaction in the database (a serving log accepts the\n"
+            "new list at once, no restart) together with its change entry in the log\n"
+            "(tlog.witness.add / tlog.witness.remove, resource witnesses/<name>+<key id>,\n"
+            "actor admin local-admin, the --reason). Prints \"added witness VKEY\" or\n"
+            "\"removed witness VKEY\" and exits 0, or says why not and exits 1.",
+    .flags = witnesses_flags,
+    .nflags = NW,
+    .run = run_witnesses,
+};
+
 /* ---- dispatch: pocketstate log SUBCOMMAND ---- */
 
-static const struct ps_cli_cmd *const subs[] = {&cmd_verify, &cmd_proof, &cmd_key};
+static const struct ps_cli_cmd *const subs[] = {&cmd_verify, &cmd_proof, &cmd_key,
+                                                &cmd_witnesses};
 #define NSUBS (sizeof subs / sizeof subs[0])
 
 static void log_help(void)
@@ -666,7 +774,7 @@ static int log_dispatch(const struct ps_cli_cmd *cmd, int argc, char **argv)
 {
     const char *vals[PS_CLI_MAX_FLAGS];
     if (argc < 1)
-        return ps_cli_usage("log", "missing subcommand (verify, proof, key)");
+        return ps_cli_usage("log", "missing subcommand (verify, proof, key, witnesses)");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
         log_help();
         return PS_EXIT_OK;
@@ -680,16 +788,18 @@ static int log_dispatch(const struct ps_cli_cmd *cmd, int argc, char **argv)
             return rc;
         return s->run(s, vals);
     }
-    return ps_cli_usage("log", "unknown subcommand '%.64s' (verify, proof, key)", argv[0]);
+    return ps_cli_usage("log", "unknown subcommand '%.64s' (verify, proof, key, witnesses)",
+                        argv[0]);
 }
 
 const struct ps_cli_cmd ps_cli_cmd_log = {
     .name = "log",
-    .summary = "verify the transparency log, print proofs and its key",
+    .summary = "verify the transparency log, print proofs and its key, configure witnesses",
     .help = "Subcommands:\n"
             "  log verify [--data DIR | --url URL] [--key VKEY]\n"
             "  log proof INDEX [--size N] [--data DIR]\n"
             "  log key [--data DIR]\n"
+            "  log witnesses [--data DIR] [--add VKEY | --remove NAME] [--reason TEXT]\n"
             "Run 'pocketstate log SUBCOMMAND --help' for each.",
     .dispatch = log_dispatch,
 };

@@ -1,6 +1,6 @@
 /* The transparency log on the store: entry serialization, the integration round, the provider
- * over tlog_hashes and the reads behind the log's HTTP routes. Every statement of the log is
- * here, in the subset of SQL both backends accept. */
+ * over tlog_hashes, the reads behind the log's HTTP routes and the witness list. Every statement
+ * of the log is here, in the subset of SQL both backends accept. */
 #include "core/str.h"
 #include "tlog/log.h"
 
@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "crypto/keys.h"
 #include "store/store.h"
+#include "tlog/access.h"
 #include "tlog/checkpoint.h"
 
 /* ---- statements ---- */
@@ -87,6 +88,11 @@ static const struct ps_sql sql_cosig_insert = {
     "INSERT INTO tlog_cosignatures (size, key_name, line, at_ms) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (size, key_name) DO NOTHING"};
 static const struct ps_sql sql_meta = {"tlog.meta", "SELECT value FROM meta WHERE key = $1"};
+/* Write transactions are serializable on PostgreSQL (and single-writer on SQLite), so the
+ * read-modify-write of the witness list cannot lose a concurrent edit: one of two retries. */
+static const struct ps_sql sql_meta_put = {
+    "tlog.meta_put", "INSERT INTO meta (key, value) VALUES ($1, $2) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"};
 static const struct ps_sql sql_subject = {
     "tlog.subject_rows",
     "SELECT a.id, a.kind, a.actor_kind, a.actor_id, a.action, a.resource, a.purpose, a.at_ms, "
@@ -908,6 +914,155 @@ enum ps_err ps_tlog_witnesses(struct ps_tx *tx, struct ps_note_verifier *out, si
             (*n)++;
     }
     ps_stmt_done(st);
+    return e;
+}
+
+_Static_assert(PS_TLOG_WITNESS_NAME_MAX + sizeof "witnesses/" - 1 + 9 == PS_ACCESS_RESOURCE_MAX,
+               "a witness's change resource must fit the access_log limit");
+
+/* The configured list being edited (about 5 KiB: on the heap, not a committer's stack). */
+struct witness_edit {
+    struct ps_note_verifier v[PS_TLOG_MAX_WITNESSES];
+    size_t n;
+    struct ps_buf text;
+};
+
+static enum ps_err witness_edit_new(struct ps_tx *tx, struct witness_edit **out,
+                                    struct ps_diag *diag)
+{
+    struct witness_edit *w = ps_calloc(1, sizeof *w);
+    *out = w;
+    if (!w)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    ps_buf_init(&w->text, PS_TLOG_MAX_WITNESSES * (PS_NOTE_MAX_NAME + 64));
+    enum ps_err e = ps_tlog_witnesses(tx, w->v, PS_TLOG_MAX_WITNESSES, &w->n, diag);
+    if (e != PS_OK && diag->code == PS_OK)
+        ps_diag_set(diag, e, "reading the configured witnesses: %s", ps_tx_errmsg(tx));
+    return e;
+}
+
+static void witness_edit_free(struct witness_edit *w)
+{
+    if (!w)
+        return;
+    ps_buf_reset(&w->text);
+    ps_free(w);
+}
+
+/* Writes the edited list back in canonical form and records the change `action` of v. */
+static enum ps_err witness_commit(struct ps_tx *tx, struct witness_edit *w,
+                                  const struct ps_actor *actor, const char *action,
+                                  const struct ps_note_verifier *v, struct ps_str reason,
+                                  struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    char resource[PS_ACCESS_RESOURCE_MAX + 1];
+    enum ps_err e = PS_OK;
+    for (size_t i = 0; i < w->n && e == PS_OK; i++) {
+        e = ps_note_verifier_format(&w->v[i], &w->text);
+        if (e == PS_OK)
+            e = ps_buf_append(&w->text, "\n", 1);
+    }
+    if (e == PS_OK)
+        e = ps_tx_prepare(tx, &sql_meta_put, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, PS_STR(PS_TLOG_WITNESSES_META));
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 2, ps_buf_str(&w->text));
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    ps_stmt_done(st);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "storing the witness list: %s", ps_tx_errmsg(tx));
+    int n = snprintf(resource, sizeof resource, "witnesses/%s+%08" PRIx32, v->name, v->key_id);
+    if (n < 0 || (size_t)n >= sizeof resource)
+        return ps_diag_set(diag, PS_ERR_INVALID, "witness name %s is too long", v->name);
+    return ps_tlog_record_change(tx, actor, action, PS_STR(""), ps_str_from_cstr(resource),
+                                 reason, diag);
+}
+
+static size_t witness_find(const struct witness_edit *w, struct ps_str name)
+{
+    size_t i = 0;
+    while (i < w->n && !ps_str_eq((struct ps_str){w->v[i].name, w->v[i].name_len}, name))
+        i++;
+    return i;
+}
+
+static enum ps_err witness_parse(struct ps_str vkey, struct ps_note_verifier *v,
+                                 struct ps_diag *diag)
+{
+    struct ps_diag d = {0};
+    if (ps_note_verifier_parse(vkey, v, &d) != PS_OK)
+        return ps_diag_set(diag, PS_ERR_INVALID, "witness key: %s", d.message);
+    if (v->type != PS_NOTE_COSIG_V1)
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "witness key %s+%08" PRIx32 " is of type 0x%02x, not cosignature/v1 "
+                           "(0x04): witnesses cosign with timestamped keys",
+                           v->name, v->key_id, v->type);
+    if (v->name_len > PS_TLOG_WITNESS_NAME_MAX)
+        return ps_diag_set(diag, PS_ERR_INVALID, "witness name longer than %d bytes",
+                           PS_TLOG_WITNESS_NAME_MAX);
+    return PS_OK;
+}
+
+enum ps_err ps_tlog_witness_add(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str vkey,
+                                struct ps_str reason, struct ps_note_verifier *added,
+                                struct ps_diag *diag)
+{
+    struct ps_note_verifier v;
+    struct witness_edit *w = NULL;
+    enum ps_err e = witness_parse(vkey, &v, diag);
+    if (e == PS_OK)
+        e = witness_edit_new(tx, &w, diag);
+    if (e != PS_OK)
+        goto out;
+    size_t i = witness_find(w, (struct ps_str){v.name, v.name_len});
+    if (i < w->n && w->v[i].key_id == v.key_id)
+        e = ps_diag_set(diag, PS_ERR_EXISTS, "witness %s+%08" PRIx32 " is already configured",
+                        v.name, v.key_id);
+    else if (i < w->n)
+        e = ps_diag_set(diag, PS_ERR_EXISTS,
+                        "witness %s is already configured (key %08" PRIx32 "): remove it "
+                        "first to change its key", v.name, w->v[i].key_id);
+    else if (w->n == PS_TLOG_MAX_WITNESSES)
+        e = ps_diag_set(diag, PS_ERR_LIMIT, "at most %d witnesses can be configured",
+                        PS_TLOG_MAX_WITNESSES);
+    if (e != PS_OK)
+        goto out;
+    w->v[w->n++] = v;
+    e = witness_commit(tx, w, actor, "tlog.witness.add", &v, reason, diag);
+    if (e == PS_OK && added)
+        *added = v;
+out:
+    witness_edit_free(w);
+    return e;
+}
+
+enum ps_err ps_tlog_witness_remove(struct ps_tx *tx, const struct ps_actor *actor,
+                                   struct ps_str name, struct ps_str reason,
+                                   struct ps_note_verifier *removed, struct ps_diag *diag)
+{
+    struct witness_edit *w = NULL;
+    enum ps_err e = witness_edit_new(tx, &w, diag);
+    if (e != PS_OK)
+        goto out;
+    size_t i = witness_find(w, name);
+    if (i == w->n) {
+        e = ps_diag_set(diag, PS_ERR_NOTFOUND, "no witness named %.*s is configured",
+                        (int)(name.len > PS_NOTE_MAX_NAME ? PS_NOTE_MAX_NAME : name.len),
+                        name.p ? name.p : "");
+        goto out;
+    }
+    struct ps_note_verifier v = w->v[i];
+    memmove(&w->v[i], &w->v[i + 1], (w->n - i - 1) * sizeof w->v[0]);
+    w->n--;
+    e = witness_commit(tx, w, actor, "tlog.witness.remove", &v, reason, diag);
+    if (e == PS_OK && removed)
+        *removed = v;
+out:
+    witness_edit_free(w);
     return e;
 }
 

@@ -1,8 +1,9 @@
 /* The transparency log on the store: the public entry of a record (canonical JSON with a salted
  * commitment instead of personal data), one integration round that appends new access_log rows
- * to the Merkle tree and signs a checkpoint, the stored-hash provider, and every read the HTTP
- * edge serves (checkpoints, tiles, entry bundles, proofs, a subject's records). All the log's
- * SQL lives here; callers bring the transaction (docs/internals/tlog.md, "Store and HTTP"). */
+ * to the Merkle tree and signs a checkpoint, the stored-hash provider, every read the HTTP edge
+ * serves (checkpoints, tiles, entry bundles, proofs, a subject's records), and the witness list
+ * with the cosignatures it admits. All the log's SQL lives here; callers bring the transaction
+ * (docs/internals/tlog.md, "Store and HTTP"). */
 #ifndef PS_TLOG_LOG_H
 #define PS_TLOG_LOG_H
 
@@ -32,9 +33,14 @@ struct ps_key;
 /* Records committed later than this after the last integrated id (by UUIDv7 time) are not
  * looked for: longer than any transaction plus clock skew between serve hosts. */
 #define PS_TLOG_WINDOW_MS (60 * 1000)
-/* meta key holding the witnesses' verifier keys, one per line (until the config has them). */
+/* meta key holding the witnesses' verifier keys, one per line: in the database, so every serve
+ * process reads the same list in the transaction that checks a cosignature. Written only by
+ * ps_tlog_witness_add / ps_tlog_witness_remove. */
 #define PS_TLOG_WITNESSES_META "tlog_witnesses"
 #define PS_TLOG_MAX_WITNESSES 16
+/* Longest witness name ps_tlog_witness_add takes: the change entry's resource
+ * "witnesses/<name>+<8 hex>" must fit PS_ACCESS_RESOURCE_MAX (256) bytes. */
+#define PS_TLOG_WITNESS_NAME_MAX (256 - 10 - 9)
 
 /* ---- entries ---- */
 
@@ -180,6 +186,30 @@ enum ps_err ps_tlog_subject_rows(struct ps_tx *tx, struct ps_str subject, struct
  * none). Errors: PS_ERR_INVALID for a malformed key (diag names it). */
 enum ps_err ps_tlog_witnesses(struct ps_tx *tx, struct ps_note_verifier *out, size_t cap,
                               size_t *n, struct ps_diag *diag) PS_WUR;
+
+struct ps_actor;
+
+/* Adds the witness of verifier key vkey (C2SP "<name>+<hex id>+<base64>", type cosignature/v1)
+ * in tx (a write job): rewrites meta PS_TLOG_WITNESSES_META with every configured key in its
+ * canonical form, one per line, and records the change "tlog.witness.add" by actor (resource
+ * "witnesses/<name>+<key id>", reason may be empty) in the same transaction (rule 4).
+ * Errors, with the reason in diag: PS_ERR_INVALID (malformed key, not cosignature/v1, name
+ * longer than PS_TLOG_WITNESS_NAME_MAX, or a stored key is malformed), PS_ERR_EXISTS (a
+ * witness of that name is configured, with this key or another), PS_ERR_LIMIT (already
+ * PS_TLOG_MAX_WITNESSES), store errors (PS_ERR_CONFLICT retryable). OUT added (may be NULL):
+ * the parsed key. Borrowed arguments; no effects outside tx. */
+enum ps_err ps_tlog_witness_add(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str vkey,
+                                struct ps_str reason, struct ps_note_verifier *added,
+                                struct ps_diag *diag) PS_WUR;
+
+/* Removes the witness named name (the part of its verifier key before the first '+') in tx,
+ * rewriting the meta value as ps_tlog_witness_add does, and records "tlog.witness.remove"
+ * (resource "witnesses/<name>+<key id>"). Cosignatures it made stay stored; new ones are
+ * refused. Errors: PS_ERR_NOTFOUND (no witness of that name), PS_ERR_INVALID (a
+ * stored key is malformed), store errors. OUT removed (may be NULL): the removed key. */
+enum ps_err ps_tlog_witness_remove(struct ps_tx *tx, const struct ps_actor *actor,
+                                   struct ps_str name, struct ps_str reason,
+                                   struct ps_note_verifier *removed, struct ps_diag *diag) PS_WUR;
 
 /* Accepts a checkpoint note carrying witness cosignatures (a write job): the note text must
  * be that of a stored checkpoint, every signature line must be the log's own or a valid

@@ -2,16 +2,21 @@
 seconds; /checkpoint, /tile/..., /tile/entries/..., the proof routes and the log key agree with
 each other (RFC 9162 checked independently with hashlib); tile paths are parsed strictly (400)
 and tiles beyond the checkpoint are 404; "who used my data" lists the reads with proofs and
-commitments the subject can recompute; cosignature submission refuses what it cannot verify.
-Skipped while the server has no /checkpoint. Python standard library only."""
+commitments the subject can recompute; cosignature submission refuses what it cannot verify;
+`pocketstate log witnesses` configures witnesses on the running server's database, whose
+cosignatures are then accepted and served. Skipped while the server has no /checkpoint. Python
+standard library and the openssl CLI (Ed25519 witness keys)."""
 import base64
 import hashlib
 import json
+import os
 import struct
+import subprocess
+import tempfile
 import time
 import unittest
 
-from psserver import ServerTestCase, assert_problem
+from psserver import ServerTestCase, assert_problem, run_cli
 from rfc9162 import leaf_hash, mth, node_hash, verify_inclusion
 
 READS = 12
@@ -61,6 +66,40 @@ def bundle_entries(data):
         out.append(data[i + 2:i + 2 + n])
         i += 2 + n
     return out
+
+
+class WitnessKey:
+    """A C2SP tlog-cosignature (cosignature/v1) witness key made with the openssl CLI."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = tempfile.TemporaryDirectory()
+        self.pem = os.path.join(self.dir.name, "k.pem")
+        der = os.path.join(self.dir.name, "pub.der")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", self.pem],
+                       check=True, capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", self.pem, "-pubout", "-outform", "DER",
+                        "-out", der], check=True, capture_output=True)
+        with open(der, "rb") as f:
+            pub = f.read()[-32:]
+        self.key_id = hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
+        self.vkey = "%s+%s+%s" % (name, self.key_id.hex(),
+                                  base64.b64encode(b"\x04" + pub).decode())
+
+    def cosign(self, note, timestamp=1700000000):
+        """The cosignature/v1 line for the signed note `note` (its text: up to the blank line):
+        Ed25519 over "cosignature/v1\\ntime T\\n" + text, sent as key id || T || signature."""
+        text = note.split(b"\n\n", 1)[0] + b"\n"
+        msg = os.path.join(self.dir.name, "msg")
+        with open(msg, "wb") as f:
+            f.write(b"cosignature/v1\ntime %d\n" % timestamp + text)
+        sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", self.pem,
+                              "-in", msg], check=True, capture_output=True).stdout
+        blob = self.key_id + struct.pack(">Q", timestamp) + sig
+        return ("\u2014 %s %s\n" % (self.name, base64.b64encode(blob).decode())).encode()
+
+    def close(self):
+        self.dir.cleanup()
 
 
 class TlogTest(ServerTestCase, unittest.TestCase):
@@ -225,6 +264,81 @@ class TlogTest(ServerTestCase, unittest.TestCase):
         ok = self.server.request("POST", "/api/v1/log/cosignatures", body=r.body)
         self.assertEqual(ok.status, 200, ok)
         self.assertEqual(ok.json(), {"stored": 0})
+
+    def witnesses(self, *args):
+        return run_cli("log", "witnesses", "--data", self.server.data, *args,
+                       env=self.server.env)
+
+    def wait_action(self, after, action):
+        """The size of the first checkpoint with an entry `action` at index >= after."""
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            _, size, _, _, _ = self.wait_size(after + 1)
+            if action in [json.loads(e)["action"] for e in self.entries(size)[after:]]:
+                return size
+            if time.monotonic() > deadline:
+                self.fail("no %s entry after index %d within %d s" % (action, after, WAIT_S))
+            time.sleep(0.2)
+
+    def post_cosigned(self, w):
+        """Cosigns the latest checkpoint with w and posts it: (response, line, size)."""
+        r = self.server.get("/checkpoint")
+        self.assertEqual(r.status, 200, r)
+        line = w.cosign(r.body)
+        size = parse_checkpoint(r.body.decode())[1]
+        return self.server.request("POST", "/api/v1/log/cosignatures", body=r.body + line), \
+            line, size
+
+    def test_witnesses_configured_from_the_cli(self):
+        w = WitnessKey("witness.example/http-w1")
+        self.addCleanup(w.close)
+        _, size0, _, _, _ = self.wait_size(0)
+        r = self.witnesses()
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        resp, _, _ = self.post_cosigned(w)
+        assert_problem(self, resp, 400)  # not a witness yet
+
+        r = self.witnesses("--add", w.vkey, "--reason", "http test")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "added witness %s\n" % w.vkey)
+        r = self.witnesses()
+        self.assertEqual((r.returncode, r.stdout), (0, w.vkey + "\n"), r.stderr)
+        # the change is in the log (sequenced by the running server, no restart)
+        size = self.wait_action(size0, "tlog.witness.add")
+
+        for _ in range(5):  # a record committed meanwhile may move the checkpoint on
+            resp, line, cosigned = self.post_cosigned(w)
+            self.assertEqual(resp.status, 200, resp)
+            self.assertEqual(resp.json(), {"stored": 1})
+            served = self.server.get("/checkpoint")
+            if parse_checkpoint(served.body.decode())[1] == cosigned:
+                break
+        self.assertEqual(parse_checkpoint(served.body.decode())[1], cosigned)
+        self.assertTrue(served.body.endswith(line), served.body)
+
+        r = self.witnesses("--add", w.vkey)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("is already configured", r.stderr)
+        logkey = self.server.get("/.well-known/pocketstate/log-key").body.decode().strip()
+        r = self.witnesses("--add", logkey)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("not cosignature/v1", r.stderr)
+        r = self.witnesses("--add", w.vkey, "--remove", w.name)
+        self.assertEqual(r.returncode, 2, r)
+        r = self.witnesses("--reason", "nothing to do")
+        self.assertEqual(r.returncode, 2, r)
+        r = self.witnesses("--remove", "witness.example/nobody")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("no witness named witness.example/nobody", r.stderr)
+
+        r = self.witnesses("--remove", w.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "removed witness %s\n" % w.vkey)
+        r = self.witnesses()
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.wait_action(size, "tlog.witness.remove")
+        resp, _, _ = self.post_cosigned(w)
+        assert_problem(self, resp, 400)
 
 
 if __name__ == "__main__":

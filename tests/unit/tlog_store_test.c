@@ -571,8 +571,15 @@ Test(tlog_store, entry_format_is_exact)
 
 /* ---- witnesses ---- */
 
+/* Raw SQL only to plant what ps_tlog_witness_add would refuse to write (a malformed list). */
 static const struct ps_sql set_witnesses = {
     "test.witnesses", "INSERT INTO meta (key, value) VALUES ('tlog_witnesses', $1)"};
+static const struct ps_sql get_witnesses = {
+    "test.witnesses_get", "SELECT value FROM meta WHERE key = 'tlog_witnesses'"};
+static const struct ps_sql witness_changes = {
+    "test.witness_changes",
+    "SELECT kind, actor_kind, actor_id, action, subject, resource, purpose FROM access_log "
+    "WHERE action LIKE 'tlog.witness.%' ORDER BY id"};
 
 static enum ps_err witnesses_tx(struct ps_tx *tx, void *ctx)
 {
@@ -587,6 +594,262 @@ static enum ps_err witnesses_tx(struct ps_tx *tx, void *ctx)
     return e;
 }
 
+/* One witness edit: add vkey, or (vkey NULL) remove name. */
+struct wit_ctx {
+    const char *vkey, *name, *reason;
+    struct ps_note_verifier v;
+    struct ps_diag diag;
+};
+
+static enum ps_err wit_tx(struct ps_tx *tx, void *ctx)
+{
+    struct wit_ctx *c = ctx;
+    struct ps_actor a = {PS_ACTOR_ADMIN, PS_STR("local-admin")};
+    struct ps_str reason = ps_str_from_cstr(c->reason ? c->reason : "test");
+    memset(&c->diag, 0, sizeof c->diag);
+    if (c->vkey)
+        return ps_tlog_witness_add(tx, &a, ps_str_from_cstr(c->vkey), reason, &c->v, &c->diag);
+    return ps_tlog_witness_remove(tx, &a, ps_str_from_cstr(c->name), reason, &c->v, &c->diag);
+}
+
+static enum ps_err wit_add(const char *vkey, const char *reason, struct wit_ctx *c)
+{
+    struct ps_diag d = {0};
+    *c = (struct wit_ctx){.vkey = vkey, .reason = reason};
+    return ps_store_write(store, wit_tx, c, &d);
+}
+
+static enum ps_err wit_remove(const char *name, struct wit_ctx *c)
+{
+    struct ps_diag d = {0};
+    *c = (struct wit_ctx){.name = name};
+    return ps_store_write(store, wit_tx, c, &d);
+}
+
+struct wit_list {
+    struct ps_note_verifier v[PS_TLOG_MAX_WITNESSES];
+    size_t n;
+    struct ps_buf raw; /* the meta value as stored */
+    struct ps_diag diag;
+};
+
+static enum ps_err wit_list_tx(struct ps_tx *tx, void *ctx)
+{
+    struct wit_list *l = ctx;
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err e = ps_tlog_witnesses(tx, l->v, PS_TLOG_MAX_WITNESSES, &l->n, &l->diag);
+    if (e == PS_OK)
+        e = ps_tx_prepare(tx, &get_witnesses, &st);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_OK && row)
+        e = ps_buf_append_str(&l->raw, ps_stmt_text(st, 0));
+    ps_stmt_done(st);
+    return e;
+}
+
+static void wit_list(struct wit_list *l)
+{
+    struct ps_diag d = {0};
+    memset(l, 0, sizeof *l);
+    ps_buf_init(&l->raw, 1 << 16);
+    cr_assert_eq(ps_store_read(store, wit_list_tx, l, &d), PS_OK, "%s %s", d.message,
+                 l->diag.message);
+}
+
+static enum ps_err wit_changes_tx(struct ps_tx *tx, void *ctx)
+{
+    struct ps_buf *b = ctx;
+    struct ps_stmt *st = NULL;
+    bool row = true;
+    enum ps_err e = ps_tx_prepare(tx, &witness_changes, &st);
+    while (e == PS_OK) {
+        e = ps_stmt_step(st, &row);
+        if (e != PS_OK || !row)
+            break;
+        for (int i = 0; i < 7 && e == PS_OK; i++)
+            e = ps_buf_printf(b, "%s%.*s", i ? "|" : "", PS_STR_FMT(ps_stmt_text(st, i)));
+        if (e == PS_OK)
+            e = ps_buf_append_cstr(b, "\n");
+    }
+    ps_stmt_done(st);
+    return e;
+}
+
+/* A cosignature/v1 signer named name (seed filled with seed_byte) and its verifier key. */
+static struct ps_note_signer *witness_key(const char *name, int seed_byte, struct ps_buf *vkey)
+{
+    uint8_t seed[32];
+    struct ps_note_signer *w = NULL;
+    memset(seed, seed_byte, sizeof seed);
+    cr_assert_eq(ps_note_signer_new(ps_str_from_cstr(name), PS_NOTE_COSIG_V1, seed, &w), PS_OK);
+    ps_buf_init(vkey, 1024);
+    cr_assert_eq(ps_note_verifier_format(ps_note_signer_verifier(w), vkey), PS_OK);
+    return w;
+}
+
+Test(tlog_store, witness_add_list_remove)
+{
+    struct ps_buf k1, k2, k1b, logk, want, got;
+    struct ps_note_signer *w1 = witness_key("witness.example/w1", 21, &k1);
+    struct ps_note_signer *w2 = witness_key("witness.example/w2", 22, &k2);
+    struct ps_note_signer *w1b = witness_key("witness.example/w1", 23, &k1b); /* same name */
+    ps_buf_init(&logk, 1024);
+    cr_assert_eq(ps_note_verifier_format(ps_note_signer_verifier(signer), &logk), PS_OK);
+    struct wit_list l;
+    wit_list(&l);
+    cr_assert_eq(l.n, 0);
+    ps_buf_reset(&l.raw);
+
+    struct wit_ctx c;
+    cr_assert_eq(wit_add(k1.p, "onboarding w1", &c), PS_OK, "%s", c.diag.message);
+    cr_assert_str_eq(c.v.name, "witness.example/w1");
+    cr_assert_eq(c.v.key_id, ps_note_signer_verifier(w1)->key_id);
+    cr_assert_eq(wit_add(k2.p, NULL, &c), PS_OK, "%s", c.diag.message);
+    wit_list(&l);
+    cr_assert_eq(l.n, 2);
+    ps_buf_init(&want, 4096);
+    cr_assert_eq(ps_buf_printf(&want, "%s\n%s\n", k1.p, k2.p), PS_OK);
+    cr_assert_str_eq(l.raw.p, want.p, "canonical keys, one per line, in the order added");
+    ps_buf_reset(&l.raw);
+
+    /* refused: nothing written, nothing recorded */
+    cr_assert_eq(wit_add(k1.p, NULL, &c), PS_ERR_EXISTS);
+    cr_assert_not_null(strstr(c.diag.message, "witness witness.example/w1+"), "%s",
+                       c.diag.message);
+    cr_assert_not_null(strstr(c.diag.message, "is already configured"), "%s", c.diag.message);
+    cr_assert_eq(wit_add(k1b.p, NULL, &c), PS_ERR_EXISTS, "same name, another key");
+    cr_assert_not_null(strstr(c.diag.message, "already configured"), "%s", c.diag.message);
+    cr_assert_eq(wit_add(logk.p, NULL, &c), PS_ERR_INVALID, "an Ed25519 log key");
+    cr_assert_not_null(strstr(c.diag.message, "not cosignature/v1"), "%s", c.diag.message);
+    printf("log key as witness: %s\n", c.diag.message);
+    cr_assert_eq(wit_add("witness.example/w3+00000000+AAAA", NULL, &c), PS_ERR_INVALID);
+    cr_assert_not_null(strstr(c.diag.message, "witness key: "), "%s", c.diag.message);
+    cr_assert_eq(wit_remove("witness.example/nobody", &c), PS_ERR_NOTFOUND);
+    cr_assert_not_null(strstr(c.diag.message, "witness.example/nobody"), "%s", c.diag.message);
+    cr_assert_eq(wit_remove("witness.example/w", &c), PS_ERR_NOTFOUND, "names match whole");
+
+    cr_assert_eq(wit_remove("witness.example/w1", &c), PS_OK, "%s", c.diag.message);
+    cr_assert_eq(c.v.key_id, ps_note_signer_verifier(w1)->key_id);
+    wit_list(&l);
+    cr_assert_eq(l.n, 1);
+    cr_assert_str_eq(l.v[0].name, "witness.example/w2");
+    ps_buf_reset(&want);
+    ps_buf_init(&want, 4096);
+    cr_assert_eq(ps_buf_printf(&want, "%s\n", k2.p), PS_OK);
+    cr_assert_str_eq(l.raw.p, want.p);
+    ps_buf_reset(&l.raw);
+    cr_assert_eq(wit_remove("witness.example/w1", &c), PS_ERR_NOTFOUND, "removed once");
+    cr_assert_eq(wit_remove("witness.example/w2", &c), PS_OK, "%s", c.diag.message);
+    wit_list(&l);
+    cr_assert_eq(l.n, 0);
+    cr_assert_str_eq(ps_buf_str(&l.raw).p, "", "nothing left in the stored list");
+    ps_buf_reset(&l.raw);
+
+    /* each change is a change record of the admin, with its resource and reason */
+    uint32_t id1 = ps_note_signer_verifier(w1)->key_id, id2 = ps_note_signer_verifier(w2)->key_id;
+    ps_buf_reset(&want);
+    ps_buf_init(&want, 4096);
+    cr_assert_eq(
+        ps_buf_printf(&want,
+                      "change|admin|local-admin|tlog.witness.add||witnesses/witness.example/"
+                      "w1+%08" PRIx32 "|onboarding w1\n"
+                      "change|admin|local-admin|tlog.witness.add||witnesses/witness.example/"
+                      "w2+%08" PRIx32 "|test\n"
+                      "change|admin|local-admin|tlog.witness.remove||witnesses/witness.example/"
+                      "w1+%08" PRIx32 "|test\n"
+                      "change|admin|local-admin|tlog.witness.remove||witnesses/witness.example/"
+                      "w2+%08" PRIx32 "|test\n",
+                      id1, id2, id1, id2),
+        PS_OK);
+    struct ps_diag d = {0};
+    ps_buf_init(&got, 4096);
+    cr_assert_eq(ps_store_read(store, wit_changes_tx, &got, &d), PS_OK, "%s", d.message);
+    cr_assert_str_eq(ps_buf_str(&got).p, want.p);
+    /* and they reach the public log like any record */
+    cr_assert_eq(integrate(NULL), 4);
+    struct snapshot s;
+    snap(&s);
+    cr_assert_not_null(strstr(s.entries[0].p, "\"action\":\"tlog.witness.add\""), "%s",
+                       s.entries[0].p);
+    cr_assert_not_null(strstr(s.entries[3].p, "\"action\":\"tlog.witness.remove\""), "%s",
+                       s.entries[3].p);
+    snap_free(&s);
+
+    ps_buf_reset(&got);
+    ps_buf_reset(&want);
+    ps_buf_reset(&k1);
+    ps_buf_reset(&k2);
+    ps_buf_reset(&k1b);
+    ps_buf_reset(&logk);
+    ps_note_signer_free(w1);
+    ps_note_signer_free(w2);
+    ps_note_signer_free(w1b);
+}
+
+Test(tlog_store, witness_limits)
+{
+    char name[64];
+    struct ps_buf k;
+    struct wit_ctx c;
+    for (int i = 0; i <= PS_TLOG_MAX_WITNESSES; i++) {
+        snprintf(name, sizeof name, "witness.example/w%02d", i);
+        struct ps_note_signer *w = witness_key(name, 40 + i, &k);
+        enum ps_err e = wit_add(k.p, NULL, &c);
+        if (i < PS_TLOG_MAX_WITNESSES) {
+            cr_assert_eq(e, PS_OK, "witness %d: %s", i, c.diag.message);
+        } else {
+            cr_assert_eq(e, PS_ERR_LIMIT, "witness %d", i);
+            cr_assert_not_null(strstr(c.diag.message, "at most 16"), "%s", c.diag.message);
+        }
+        ps_buf_reset(&k);
+        ps_note_signer_free(w);
+    }
+    struct wit_list l;
+    wit_list(&l);
+    cr_assert_eq(l.n, PS_TLOG_MAX_WITNESSES);
+    ps_buf_reset(&l.raw);
+    /* removing one makes room again */
+    cr_assert_eq(wit_remove("witness.example/w03", &c), PS_OK, "%s", c.diag.message);
+    struct ps_note_signer *w = witness_key("witness.example/w16", 40 + 16, &k);
+    cr_assert_eq(wit_add(k.p, NULL, &c), PS_OK, "%s", c.diag.message);
+    ps_buf_reset(&k);
+    ps_note_signer_free(w);
+
+    /* a name too long for the change entry's resource is refused before anything is written */
+    char longname[PS_TLOG_WITNESS_NAME_MAX + 2];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    cr_assert_eq(wit_remove("witness.example/w16", &c), PS_OK);
+    w = witness_key(longname, 60, &k);
+    cr_assert_eq(wit_add(k.p, NULL, &c), PS_ERR_INVALID);
+    cr_assert_not_null(strstr(c.diag.message, "longer than"), "%s", c.diag.message);
+    ps_buf_reset(&k);
+    ps_note_signer_free(w);
+    longname[sizeof longname - 2] = '\0'; /* exactly the maximum */
+    w = witness_key(longname, 61, &k);
+    cr_assert_eq(wit_add(k.p, NULL, &c), PS_OK, "%s", c.diag.message);
+    ps_buf_reset(&k);
+    ps_note_signer_free(w);
+}
+
+Test(tlog_store, witness_edit_refuses_a_malformed_stored_list)
+{
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_write(store, witnesses_tx, (void *)"garbage\n", &d), PS_OK, "%s",
+                 d.message);
+    struct ps_buf k;
+    struct ps_note_signer *w = witness_key("witness.example/w1", 21, &k);
+    struct wit_ctx c;
+    cr_assert_eq(wit_add(k.p, NULL, &c), PS_ERR_INVALID);
+    cr_assert_not_null(strstr(c.diag.message, "witness key 1 in meta tlog_witnesses"), "%s",
+                       c.diag.message);
+    cr_assert_eq(wit_remove("garbage", &c), PS_ERR_INVALID);
+    ps_buf_reset(&k);
+    ps_note_signer_free(w);
+}
+
 struct cosig_ctx {
     struct ps_str note;
     size_t stored;
@@ -599,35 +862,55 @@ static enum ps_err cosig_tx(struct ps_tx *tx, void *ctx)
     return ps_tlog_add_cosignatures(tx, c->note, &c->stored, &c->diag);
 }
 
+/* The latest checkpoint (as served) followed by a cosignature line of w into body. */
+static void cosigned_latest(struct ps_note_signer *w, struct ps_buf *body)
+{
+    struct snapshot s;
+    struct ps_diag d = {0};
+    struct ps_buf line;
+    snap(&s);
+    struct ps_note *n = ps_malloc(sizeof *n);
+    cr_assert_eq(ps_note_parse(ps_buf_str(&s.note), n, &d), PS_OK, "%s", d.message);
+    ps_buf_init(&line, 4096);
+    ps_buf_init(body, 1 << 16);
+    cr_assert_eq(ps_note_sign_line(w, n->text, 1700000000, &line, &d), PS_OK);
+    cr_assert_eq(ps_buf_append_str(body, ps_buf_str(&s.note)), PS_OK);
+    cr_assert_eq(ps_buf_append_str(body, ps_buf_str(&line)), PS_OK);
+    ps_buf_reset(&line);
+    ps_free(n);
+    snap_free(&s);
+}
+
 Test(tlog_store, witness_cosignatures)
 {
     add_records(0, 4);
     cr_assert_eq(integrate(NULL), 4);
-    uint8_t seed[32];
-    memset(seed, 9, sizeof seed);
-    struct ps_note_signer *w = NULL, *stranger = NULL;
-    cr_assert_eq(ps_note_signer_new(PS_STR("witness.example/w1"), PS_NOTE_COSIG_V1, seed, &w),
-                 PS_OK);
-    memset(seed, 10, sizeof seed);
-    cr_assert_eq(ps_note_signer_new(PS_STR("stranger.example"), PS_NOTE_COSIG_V1, seed,
-                                    &stranger), PS_OK);
-    struct ps_buf vk;
-    ps_buf_init(&vk, 1024);
-    cr_assert_eq(ps_note_verifier_format(ps_note_signer_verifier(w), &vk), PS_OK);
+    struct ps_buf vk, svk;
+    struct ps_note_signer *w = witness_key("witness.example/w1", 9, &vk);
+    struct ps_note_signer *stranger = witness_key("stranger.example", 10, &svk);
     struct ps_diag d = {0};
-    cr_assert_eq(ps_store_write(store, witnesses_tx, vk.p, &d), PS_OK, "%s", d.message);
+
+    /* before the witness is added its cosignature is refused */
+    struct ps_buf body;
+    cosigned_latest(w, &body);
+    struct cosig_ctx c = {.note = ps_buf_str(&body)};
+    cr_assert_eq(ps_store_write(store, cosig_tx, &c, &d), PS_ERR_INVALID);
+    ps_buf_reset(&body);
+    struct wit_ctx wc0;
+    cr_assert_eq(wit_add(vk.p, NULL, &wc0), PS_OK, "%s", wc0.diag.message);
+    cr_assert_eq(integrate(NULL), 5); /* the change entry: a new checkpoint to cosign */
 
     struct snapshot s;
     snap(&s);
     struct ps_note *n = ps_malloc(sizeof *n);
     cr_assert_eq(ps_note_parse(ps_buf_str(&s.note), n, &d), PS_OK);
-    struct ps_buf line, body;
+    struct ps_buf line;
     ps_buf_init(&line, 4096);
     ps_buf_init(&body, 1 << 16);
     cr_assert_eq(ps_note_sign_line(w, n->text, 1700000000, &line, &d), PS_OK);
     cr_assert_eq(ps_buf_append_str(&body, ps_buf_str(&s.note)), PS_OK);
     cr_assert_eq(ps_buf_append_str(&body, ps_buf_str(&line)), PS_OK);
-    struct cosig_ctx c = {.note = ps_buf_str(&body)};
+    c = (struct cosig_ctx){.note = ps_buf_str(&body)};
     cr_assert_eq(ps_store_write(store, cosig_tx, &c, &d), PS_OK, "%s", c.diag.message);
     cr_assert_eq(c.stored, 1);
     c.stored = 9;
@@ -670,11 +953,22 @@ Test(tlog_store, witness_cosignatures)
     printf("bad signature: %s\n", c.diag.message);
     c = (struct cosig_ctx){.note = PS_STR("not a note")};
     cr_assert_eq(ps_store_write(store, cosig_tx, &c, &d), PS_ERR_INVALID);
+    ps_buf_reset(&body);
+
+    /* removed: its cosignature of the next checkpoint is refused */
+    cr_assert_eq(wit_remove("witness.example/w1", &wc0), PS_OK, "%s", wc0.diag.message);
+    cr_assert_eq(integrate(NULL), 6);
+    cosigned_latest(w, &body);
+    c = (struct cosig_ctx){.note = ps_buf_str(&body)};
+    cr_assert_eq(ps_store_write(store, cosig_tx, &c, &d), PS_ERR_INVALID);
+    cr_assert_not_null(strstr(c.diag.message, "not a configured witness key"), "%s",
+                       c.diag.message);
 
     ps_free(n);
     ps_buf_reset(&line);
     ps_buf_reset(&body);
     ps_buf_reset(&vk);
+    ps_buf_reset(&svk);
     snap_free(&s);
     snap_free(&s2);
     ps_note_signer_free(w);
