@@ -37,7 +37,7 @@ struct ps_tlog_integrator {
 };
 
 /* How often the thread also looks for late records (log.h, ps_tlog_integrate_tx). */
-#define SWEEP_NS (10 * 1000000000LL)
+#define SWEEP_NS ((int64_t)PS_TLOG_SWEEP_MS * 1000000LL)
 /* Records per committer job of an integration (see locked_round), and the most it grows to
  * while the integrator keeps ending its rounds on the budget with a backlog left. */
 #define CHUNK 256

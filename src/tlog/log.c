@@ -259,9 +259,9 @@ static enum ps_err read_state(struct ps_tx *tx, uint64_t *size, char last[37])
     return e;
 }
 
-/* The smallest id the round looks at: the UUIDv7 time of the last integrated id minus the
- * window, as the text prefix "tttttttt-tttt" (ids compare as lower-case text). */
-void ps_tlog_window_start(const char last[37], char out[16])
+/* The UUIDv7 time of the last integrated id minus window_ms, as the text prefix
+ * "tttttttt-tttt" (ids compare as lower-case text). */
+static void window_start(const char last[37], uint64_t window_ms, char out[16])
 {
     out[0] = '\0';
     if (last[0] == '\0')
@@ -275,13 +275,25 @@ void ps_tlog_window_start(const char last[37], char out[16])
             return;
         ms = ms << 4 | (uint64_t)v;
     }
-    if (ms <= PS_TLOG_WINDOW_MS)
+    if (ms <= window_ms)
         return;
-    ms -= PS_TLOG_WINDOW_MS;
+    ms -= window_ms;
     int n = snprintf(out, 16, "%08" PRIx64 "-%04" PRIx64, ms >> 16, ms & 0xFFFF);
     if (n != 13)
         out[0] = '\0';
 }
+
+void ps_tlog_window_start(const char last[37], char out[16])
+{
+    window_start(last, PS_TLOG_WINDOW_MS, out);
+}
+
+/* A record that commits within PS_TLOG_WINDOW_MS of its id's time is seen by the next sweep
+ * read at most PS_TLOG_SWEEP_MS later, so the read looks that much further back; the round
+ * that a late find starts looks further still, since other nodes' rounds may have moved the
+ * last integrated id on in between. */
+#define SWEEP_READ_WINDOW_MS (PS_TLOG_WINDOW_MS + PS_TLOG_SWEEP_MS)
+#define SWEEP_ROUND_WINDOW_MS (SWEEP_READ_WINDOW_MS + PS_TLOG_SWEEP_MS)
 
 /* Binds the text arguments and then the limit (if limit > 0). */
 static enum ps_err bind_args(struct ps_stmt *st, const char *a, const char *b, int64_t limit)
@@ -318,7 +330,7 @@ enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending, bool *l
     if (e == PS_OK)
         e = probe(tx, &sql_pending, last, NULL, pending);
     if (e == PS_OK && sweep && last[0]) {
-        ps_tlog_window_start(last, from);
+        window_start(last, SWEEP_READ_WINDOW_MS, from);
         e = probe(tx, &sql_late_pending, from, last, &found_late);
     }
     if (found_late)
@@ -585,7 +597,7 @@ enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in
         if (in->full_sweep)
             from[0] = '\0'; /* every id is >= "" */
         else
-            ps_tlog_window_start(last, from);
+            window_start(last, SWEEP_ROUND_WINDOW_MS, from);
         e = collect(&r, &sql_late_records, from, last, diag);
     }
     if (e == PS_OK)

@@ -33,6 +33,8 @@ struct ps_key;
 /* Records committed later than this after the last integrated id (by UUIDv7 time) are not
  * looked for: longer than any transaction plus clock skew between serve hosts. */
 #define PS_TLOG_WINDOW_MS (60 * 1000)
+/* How often the running integrator looks for late records (see ps_tlog_pending). */
+#define PS_TLOG_SWEEP_MS (10 * 1000)
 /* meta key holding the witnesses' verifier keys, one per line: in the database, so every serve
  * process reads the same list in the transaction that checks a cosignature. Written only by
  * ps_tlog_witness_add / ps_tlog_witness_remove. */
@@ -123,8 +125,9 @@ enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in
                                  struct ps_tlog_round_out *out, struct ps_diag *diag) PS_WUR;
 
 /* What a round would append: *pending true for an id above the largest integrated one (one
- * index probe); with sweep, *late (may be NULL) true for a late record in the window (an
- * anti-join over the window's rows), which also makes *pending true. The read the integrator
+ * index probe); with sweep, *late (may be NULL) true for a late record (an anti-join over
+ * the rows of the window plus PS_TLOG_SWEEP_MS: a record that commits within the window of
+ * its id's time is still inside when the next sweep looks), which also makes *pending true. The read the integrator
  * does before it submits a round: the anti-join runs here, on the integrator's own read
  * connection, and the round (a committer job) sweeps only when *late says there is
  * something to find, so a scan of the window never holds up the committer. */

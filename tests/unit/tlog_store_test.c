@@ -1125,6 +1125,57 @@ Test(tlog_store, late_records_are_swept_in)
     snap_free(&s);
 }
 
+/* One round as the running integrator does it after a sweep read found a late record: the
+ * window sweep, not the whole-table sweep of a start. */
+struct sweep_round {
+    struct ps_tlog_round_in in;
+    struct ps_tlog_round_out *out;
+    struct ps_diag diag;
+};
+
+static enum ps_err sweep_round_tx(struct ps_tx *tx, void *ctx)
+{
+    struct sweep_round *r = ctx;
+    ps_diag_clear(&r->diag);
+    return ps_tlog_integrate_tx(tx, &r->in, r->out, &r->diag);
+}
+
+static enum ps_err round_with_sweep(struct ps_tlog_round_out *out, struct ps_diag *d)
+{
+    struct sweep_round r = {.out = out};
+    r.in.signer = signer;
+    r.in.origin = ps_str_from_cstr(origin);
+    r.in.sweep = true;
+    enum ps_err e = ps_store_write(store, sweep_round_tx, &r, d);
+    if (e != PS_OK && r.diag.code != PS_OK)
+        *d = r.diag;
+    return e;
+}
+
+Test(tlog_store, a_record_late_by_the_whole_window_is_swept_in_while_running)
+{
+    /* an id 65 s older than the newest integrated one, committed only now: it committed
+     * within the window of its own time plus one sweep interval, so the running
+     * integrator's sweep (read, then round) must find it, not only the next start */
+    ps_clock_set_fixed(ps_clock_now_ms() - PS_TLOG_WINDOW_MS - 5000);
+    struct ps_uuid old = ps_uuid7();
+    ps_clock_set_fixed(-1);
+    add_records(0, 5);
+    cr_assert_eq(integrate(NULL), 5);
+    ps_uuid_fmt(&old, preset_id);
+    int i = 97;
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_write(store, raw_tx, &i, &d), PS_OK, "%s", d.message);
+    preset_id[0] = '\0';
+    struct pending_late pl = {false, false};
+    cr_assert_eq(ps_store_read(store, pending_late_tx, &pl, &d), PS_OK);
+    cr_assert(pl.pending && pl.late, "the sweep read sees it");
+    struct ps_tlog_round_out o;
+    cr_assert_eq(round_with_sweep(&o, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(o.appended, 1, "the sweeping round sequences it");
+    cr_assert_eq(o.new_size, 6);
+}
+
 Test(tlog_store, records_older_than_the_window_are_sequenced_at_start)
 {
     /* an id from ten minutes ago (a clock stepped back, a very long transaction): outside
