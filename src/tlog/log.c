@@ -283,11 +283,6 @@ static void window_start(const char last[37], uint64_t window_ms, char out[16])
         out[0] = '\0';
 }
 
-void ps_tlog_window_start(const char last[37], char out[16])
-{
-    window_start(last, PS_TLOG_WINDOW_MS, out);
-}
-
 /* A record that commits within PS_TLOG_WINDOW_MS of its id's time is seen by the next sweep
  * read at most PS_TLOG_SWEEP_MS later, so the read looks that much further back; the round
  * that a late find starts looks further still, since other nodes' rounds may have moved the
@@ -1214,7 +1209,7 @@ enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t *count, char firs
     enum ps_err e = read_state(tx, &size, size_last);
     if (e != PS_OK)
         return ps_diag_set(diag, e, "reading the log state: %s", ps_tx_errmsg(tx));
-    ps_tlog_window_start(size_last, from);
+    window_start(size_last, SWEEP_ROUND_WINDOW_MS, from); /* as far as a running sweep looks */
     if (!from[0])
         return PS_OK; /* nothing sequenced, or all of it inside the window */
     struct ps_stmt *st = NULL;

@@ -227,13 +227,9 @@ enum ps_err ps_tlog_add_cosignatures(struct ps_tx *tx, struct ps_str note, size_
 enum ps_err ps_tlog_check_cosignatures(struct ps_tx *tx, struct ps_str note,
                                        struct ps_diag *diag) PS_WUR;
 
-/* The smallest record id a running integration still looks at for late records: the UUIDv7
- * time of `last` minus PS_TLOG_WINDOW_MS, as the text prefix "tttttttt-tttt"; "" when last
- * is empty or within the first window. */
-void ps_tlog_window_start(const char last[37], char out[16]);
-
-/* Records that should be in the log and are not: access_log rows older than the integrator's
- * window (ps_tlog_window_start of tlog_state.last_record_id) without a tlog_entries row.
+/* Records that should be in the log and are not: access_log rows older than the furthest a
+ * running integrator's sweep looks back from tlog_state.last_record_id (the window plus two
+ * sweep intervals) without a tlog_entries row.
  * *count how many, first the smallest such id ("" when none). Records inside the window may
  * still be sequenced by the running integrator and are not counted. */
 enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t *count, char first[37],
