@@ -87,13 +87,17 @@ static enum ps_err insert_row(struct ps_tx *tx, const char id[37], struct ps_str
 enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor *actor,
                                         struct ps_str rnokpp, struct ps_str kved,
                                         struct ps_str reason, char id_out[37],
-                                        struct ps_diag *diag)
+                                        struct ps_diag *refused, struct ps_diag *diag)
 {
+    PS_ASSERT(refused != NULL && refused != diag);
+    ps_diag_clear(refused);
+    if (id_out)
+        id_out[0] = '\0';
     enum ps_err e = ps_kved_validate(kved, diag);
     if (e == PS_OK)
-        e = ps_person_require_alive(tx, rnokpp, diag);
-    if (e != PS_OK)
-        return e;
+        e = ps_person_check_alive(tx, actor, rnokpp, reason, refused, diag);
+    if (e != PS_OK || refused->code != PS_OK)
+        return e; /* a refusal is PS_OK: the recorded status read must commit */
     char id[37], res[64];
     struct ps_uuid u = ps_uuid7();
     ps_uuid_fmt(&u, id);

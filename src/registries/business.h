@@ -28,16 +28,24 @@ enum ps_err ps_kved_validate(struct ps_str code, struct ps_diag *diag) PS_WUR;
 /* Registers the person rnokpp as a sole proprietor with main activity kved, in tx (a write
  * transaction), and records the change ("sole-proprietor.register", subject rnokpp, resource
  * "sole-proprietors/<id>", reason as given: the legal basis) in the same transaction.
- * id_out (37 bytes, may be NULL) gets the new registration's id.
- * Errors: PS_ERR_INVALID (bad RNOKPP or KVED, the person is deceased; reason in diag),
- * PS_ERR_NOTFOUND (no such person), PS_ERR_EXISTS (the person already has an active
- * registration: the database's unique index said so, also for a registration committed a
- * moment ago by another node), errors of ps_tlog_record_change, store errors (PS_ERR_CONFLICT
- * is returned as is: in a job the committer retries it). */
+ * Before it, ps_person_check_alive reads the person's status and, when actor is not the person,
+ * records that read ("person.status.read", purpose = reason) in tx.
+ * id_out (37 bytes, may be NULL) gets the new registration's id ("" when none was made).
+ * Returns PS_OK with refused->code PS_OK when registered. Returns PS_OK with refused->code
+ * PS_ERR_NOTFOUND ("no person with RNOKPP X") or PS_ERR_INVALID ("the person with RNOKPP X is
+ * deceased") when the person is missing or deceased: nothing is registered, but the status
+ * read was recorded and tx must be committed (in a job: fn returns PS_OK). refused (OUT) is
+ * required and is not diag (aborts otherwise).
+ * Errors (roll back): PS_ERR_INVALID (bad RNOKPP or KVED, checked before any read; no reason
+ * from someone other than the person), PS_ERR_DENIED (no actor), PS_ERR_EXISTS (the person
+ * already has an active registration: the database's unique index said so, also for a
+ * registration committed a moment ago by another node), errors of ps_access_record and
+ * ps_tlog_record_change, store errors (PS_ERR_CONFLICT is returned as is: in a job the
+ * committer retries it). */
 enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor *actor,
                                         struct ps_str rnokpp, struct ps_str kved,
                                         struct ps_str reason, char id_out[37],
-                                        struct ps_diag *diag) PS_WUR;
+                                        struct ps_diag *refused, struct ps_diag *diag) PS_WUR;
 
 /* Terminates the person's active registration with one conditional UPDATE (status 'active'
  * -> 'terminated', terminated_at_ms from ps_clock_now_ms) and records the change

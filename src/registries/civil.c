@@ -2,7 +2,9 @@
  * marriage_parties_one_active, migration 0005): registration inserts both party rows and lets
  * the index refuse a person who already has an active one; dissolution is a conditional
  * UPDATE. Nothing here reads first to decide uniqueness, so the rule holds across committers
- * and nodes. */
+ * and nodes. Rows about the two spouses are always written in ascending RNOKPP order, so that
+ * two transactions about the same pair take the index entries in the same order and cannot
+ * deadlock. */
 #include "registries/civil.h"
 
 #include <stdbool.h>
@@ -12,6 +14,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "registries/persons.h"
+#include "registries/rnokpp.h"
 #include "store/store.h"
 #include "tlog/access.h"
 
@@ -100,27 +103,55 @@ static enum ps_err record_both(struct ps_tx *tx, const struct ps_actor *actor,
     return e;
 }
 
+/* Validation that needs no read: both RNOKPPs, and two different persons. */
+static enum ps_err check_pair(struct ps_str a, struct ps_str b, struct ps_diag *diag)
+{
+    enum ps_err e = ps_rnokpp_validate(a, NULL, diag);
+    if (e == PS_OK)
+        e = ps_rnokpp_validate(b, NULL, diag);
+    if (e == PS_OK && ps_str_eq(a, b))
+        e = ps_diag_set(diag, PS_ERR_INVALID, "a person cannot marry themselves");
+    return e;
+}
+
+/* The rows in ascending RNOKPP order: every writer takes the unique-index entries of two
+ * persons in the same order, so two marriages of the same pair never deadlock. */
+static enum ps_err insert_rows(struct ps_tx *tx, const struct ps_actor *actor, const char id[37],
+                               struct ps_str a, struct ps_str b, struct ps_str reason,
+                               struct ps_diag *diag)
+{
+    PS_ASSERT(a.len == PS_RNOKPP_LEN && b.len == PS_RNOKPP_LEN);
+    struct ps_str lo = memcmp(a.p, b.p, PS_RNOKPP_LEN) < 0 ? a : b;
+    struct ps_str hi = lo.p == a.p ? b : a;
+    enum ps_err e = insert_marriage_row(tx, id, diag);
+    if (e == PS_OK)
+        e = insert_party_row(tx, id, lo, diag);
+    if (e == PS_OK)
+        e = insert_party_row(tx, id, hi, diag);
+    if (e == PS_OK)
+        e = record_both(tx, actor, "marriage.register", id, lo, hi, reason, diag);
+    return e;
+}
+
 enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str a,
                                  struct ps_str b, struct ps_str reason, char id_out[37],
-                                 struct ps_diag *diag)
+                                 struct ps_diag *refused, struct ps_diag *diag)
 {
-    enum ps_err e = ps_person_require_alive(tx, a, diag);
+    PS_ASSERT(refused != NULL && refused != diag);
+    ps_diag_clear(refused);
+    if (id_out)
+        id_out[0] = '\0';
+    enum ps_err e = check_pair(a, b, diag);
     if (e == PS_OK)
-        e = ps_person_require_alive(tx, b, diag);
-    if (e != PS_OK)
-        return e;
-    if (ps_str_eq(a, b))
-        return ps_diag_set(diag, PS_ERR_INVALID, "a person cannot marry themselves");
+        e = ps_person_check_alive(tx, actor, a, reason, refused, diag);
+    if (e == PS_OK && refused->code == PS_OK)
+        e = ps_person_check_alive(tx, actor, b, reason, refused, diag);
+    if (e != PS_OK || refused->code != PS_OK)
+        return e; /* a refusal is PS_OK: the recorded status reads must commit */
     char id[37];
     struct ps_uuid u = ps_uuid7();
     ps_uuid_fmt(&u, id);
-    e = insert_marriage_row(tx, id, diag);
-    if (e == PS_OK)
-        e = insert_party_row(tx, id, a, diag);
-    if (e == PS_OK)
-        e = insert_party_row(tx, id, b, diag);
-    if (e == PS_OK)
-        e = record_both(tx, actor, "marriage.register", id, a, b, reason, diag);
+    e = insert_rows(tx, actor, id, a, b, reason, diag);
     if (e == PS_OK && id_out)
         memcpy(id_out, id, sizeof id);
     return e;
@@ -190,9 +221,10 @@ enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor,
     if (!found)
         return ps_diag_set(diag, PS_ERR_NOTFOUND, "no active marriage %s", canon);
     e = end_parties(tx, canon, spouse, diag);
+    int first = e == PS_OK && strcmp(spouse[0], spouse[1]) > 0; /* the log in RNOKPP order */
     if (e == PS_OK)
         e = record_both(tx, actor, "marriage.dissolve", canon,
-                        ps_str_from_cstr(spouse[0]), ps_str_from_cstr(spouse[1]), reason,
-                        diag);
+                        ps_str_from_cstr(spouse[first]), ps_str_from_cstr(spouse[1 - first]),
+                        reason, diag);
     return e;
 }

@@ -19,14 +19,26 @@ struct ps_actor;
 /* Registers the marriage of persons a and b in tx (a write transaction): one marriages row
  * and both marriage_parties rows, then the change "marriage.register" (resource
  * "marriages/<id>", reason as given) once for each spouse as subject. id_out (37 bytes, may be
- * NULL) gets the marriage id. Both inserts are in the one transaction, so a concurrent
- * marriage of either person makes this one or that one fail as a whole.
- * Errors: PS_ERR_INVALID (bad RNOKPP, a and b the same person, a spouse deceased; reason in
- * diag), PS_ERR_NOTFOUND (no such person), PS_ERR_EXISTS ("the person with RNOKPP X is already
- * married": the database's unique index), tlog and store errors. */
+ * NULL) gets the marriage id ("" when none was made). Both inserts are in the one transaction,
+ * so a concurrent marriage of either person makes this one or that one fail as a whole. The
+ * party rows (and the change records) are written in ascending RNOKPP order, whatever the
+ * order of a and b, so that marry(A, B) and marry(B, A) on two nodes never wait for each other
+ * in a cycle (PostgreSQL would break such a deadlock by failing one with 40P01).
+ * First both RNOKPPs are validated and a != b checked (before any read); then
+ * ps_person_check_alive reads a's status and, if a is alive, b's, each read recorded
+ * ("person.status.read", purpose = reason) when actor is not that person.
+ * Returns PS_OK with refused->code PS_OK when registered. Returns PS_OK with refused->code
+ * PS_ERR_NOTFOUND ("no person with RNOKPP X") or PS_ERR_INVALID ("the person with RNOKPP X is
+ * deceased") when a spouse is missing or deceased: nothing is registered, but the status reads
+ * were recorded and tx must be committed (in a job: fn returns PS_OK). refused (OUT) is
+ * required and is not diag (aborts otherwise).
+ * Errors (roll back): PS_ERR_INVALID (bad RNOKPP; a and b the same person; no reason from
+ * someone other than the spouses), PS_ERR_DENIED (no actor), PS_ERR_EXISTS ("the person with
+ * RNOKPP X is already married": the database's unique index; X is the first spouse in RNOKPP
+ * order who is), tlog and store errors. */
 enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str a,
                                  struct ps_str b, struct ps_str reason, char id_out[37],
-                                 struct ps_diag *diag) PS_WUR;
+                                 struct ps_diag *refused, struct ps_diag *diag) PS_WUR;
 
 /* Dissolves the active marriage id for both spouses: one conditional UPDATE of the marriage
  * (status 'active' -> 'dissolved', dissolved_at_ms from ps_clock_now_ms) and one of its party

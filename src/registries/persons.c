@@ -1,6 +1,7 @@
 /* Population registry reads and writes over the store interface. Every write validates the
- * whole person (identifiers, cross-checks, names, address); the one read records the access
- * whenever someone other than the person gets the data. */
+ * whole person (identifiers, cross-checks, names, address); both reads (the record, and the
+ * status check that precedes registry acts) record the access whenever someone other than the
+ * person gets an answer. */
 #include "registries/persons.h"
 
 #include <stdbool.h>
@@ -251,29 +252,63 @@ enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
     return e;
 }
 
-enum ps_err ps_person_require_alive(struct ps_tx *tx, struct ps_str rnokpp,
-                                    struct ps_diag *diag)
+/* Reads the status column: *found, and *alive when found. */
+static enum ps_err read_status(struct ps_tx *tx, struct ps_str rnokpp, bool *found, bool *alive,
+                               struct ps_diag *diag)
 {
-    enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
-    if (e != PS_OK)
-        return e;
     struct ps_stmt *st = NULL;
-    bool row = false;
-    e = ps_tx_prepare(tx, &select_status, &st);
+    enum ps_err e = ps_tx_prepare(tx, &select_status, &st);
     if (e == PS_OK)
         e = ps_stmt_bind_text(st, 1, rnokpp);
     if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
+        e = ps_stmt_step(st, found);
+    if (e == PS_OK && *found)
+        *alive = ps_str_eq_cstr(ps_stmt_text(st, 0), "alive");
     if (e != PS_OK)
         ps_diag_set(diag, e, "reading person status: %s", ps_tx_errmsg(tx));
-    else if (!row)
-        e = ps_diag_set(diag, PS_ERR_NOTFOUND, "no person with RNOKPP %.*s",
-                        PS_STR_FMT(rnokpp));
-    else if (!ps_str_eq_cstr(ps_stmt_text(st, 0), "alive"))
-        e = ps_diag_set(diag, PS_ERR_INVALID, "the person with RNOKPP %.*s is deceased",
-                        PS_STR_FMT(rnokpp));
     ps_stmt_done(st);
     return e;
+}
+
+static enum ps_err record_status_read(struct ps_tx *tx, const struct ps_actor *actor,
+                                      struct ps_str rnokpp, struct ps_str purpose,
+                                      struct ps_diag *diag)
+{
+    char resource[8 + PS_RNOKPP_LEN + 7 + 1];
+    int n = snprintf(resource, sizeof resource, "persons/%.*s#status", PS_STR_FMT(rnokpp));
+    if (n < 0 || (size_t)n >= sizeof resource)
+        return ps_diag_set(diag, PS_ERR_INTERNAL, "resource name truncated");
+    return ps_access_record(tx, actor, "person.status.read", rnokpp,
+                           (struct ps_str){resource, (size_t)n}, purpose, diag);
+}
+
+enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor,
+                                  struct ps_str rnokpp, struct ps_str purpose,
+                                  struct ps_diag *refused, struct ps_diag *diag)
+{
+    PS_ASSERT(refused != NULL && refused != diag);
+    ps_diag_clear(refused);
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "checking a person's status needs an actor");
+    enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
+    if (e != PS_OK)
+        return e;
+    bool self = ps_actor_is_subject(actor, rnokpp);
+    if (!self && (!purpose.p || purpose.len == 0))
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "a reason is required to act on another person's record");
+    bool found = false, alive = false;
+    e = read_status(tx, rnokpp, &found, &alive, diag);
+    if (e == PS_OK && !self)
+        e = record_status_read(tx, actor, rnokpp, purpose, diag); /* whatever was found */
+    if (e != PS_OK)
+        return e;
+    if (!found)
+        ps_diag_set(refused, PS_ERR_NOTFOUND, "no person with RNOKPP %.*s", PS_STR_FMT(rnokpp));
+    else if (!alive)
+        ps_diag_set(refused, PS_ERR_INVALID, "the person with RNOKPP %.*s is deceased",
+                    PS_STR_FMT(rnokpp));
+    return PS_OK;
 }
 
 enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag)

@@ -1,8 +1,8 @@
 /* The population registry: persons with their identifiers (RNOKPP, UNZR, ID card), names in
  * Ukrainian and Latin, birth date, sex, registered address and status; writes, the bulk
- * loader of the synthetic population, and the one read of a person's record, which records
- * the access (ARCHITECTURE.md rule 3). No SQL dialect and no HTTP here: the store interface
- * only. */
+ * loader of the synthetic population, the one read of a person's record and the status check
+ * of registry acts, both of which record the access (ARCHITECTURE.md rule 3). No SQL dialect
+ * and no HTTP here: the store interface only. */
 #ifndef PS_REGISTRIES_PERSONS_H
 #define PS_REGISTRIES_PERSONS_H
 
@@ -72,12 +72,27 @@ enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
                                struct ps_diag *diag) PS_WUR;
 
 /* The precondition of every registry act about a person (sole-proprietor registration,
- * marriage): rnokpp is valid and names a living person, checked in tx. Reads the status
- * column only and returns nothing of the person, so it records no access.
- * Errors: PS_ERR_INVALID (bad RNOKPP; "the person with RNOKPP X is deceased"),
- * PS_ERR_NOTFOUND ("no person with RNOKPP X"), store errors. */
-enum ps_err ps_person_require_alive(struct ps_tx *tx, struct ps_str rnokpp,
-                                    struct ps_diag *diag) PS_WUR;
+ * marriage, share code): rnokpp names a living person, read from the status column in tx.
+ *
+ * The answer is itself data about the person: it tells the caller whether someone with this
+ * RNOKPP exists and whether they have died. So when actor is not that person
+ * (ps_actor_is_subject), the read is recorded with ps_access_record in tx whatever it found
+ * (ARCHITECTURE.md rule 3): action "person.status.read", subject rnokpp, resource
+ * "persons/<rnokpp>#status", purpose as given (the act's reason). A read by the person
+ * themselves is not recorded.
+ *
+ * Returns PS_OK with refused->code PS_OK when the person is alive: the act may go on.
+ * Returns PS_OK with refused->code set when the person is missing (PS_ERR_NOTFOUND, "no person
+ * with RNOKPP X") or deceased (PS_ERR_INVALID, "the person with RNOKPP X is deceased"): the
+ * act must not be performed and tx must COMMIT (a job's fn returns PS_OK), or the record of a
+ * read whose answer the caller has seen would be rolled back.
+ * Errors, before anything is read: PS_ERR_DENIED (no actor), PS_ERR_INVALID (bad RNOKPP, or no
+ * purpose for another person's status); after: errors of ps_access_record, store errors (the
+ * answer is then not given: refused stays PS_OK). A recorded read needs a write transaction.
+ * refused (OUT) must not be NULL nor diag (aborts). */
+enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor,
+                                  struct ps_str rnokpp, struct ps_str purpose,
+                                  struct ps_diag *refused, struct ps_diag *diag) PS_WUR;
 
 /* Number of persons in the registry. */
 enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag) PS_WUR;

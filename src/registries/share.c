@@ -147,9 +147,15 @@ enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
         return ps_diag_set(diag, PS_ERR_INVALID,
                            "a share code lives from 1 ms to %d minutes, not %lld ms",
                            PS_SHARE_TTL_MAX_MS / 60000, (long long)ttl_ms);
-    e = ps_person_require_alive(tx, actor->id, diag);
+    /* check_sharer made the actor the subject: their own status read is not recorded, so a
+     * refusal has nothing that must commit and is returned as an error (rolled back). */
+    struct ps_diag refused;
+    e = ps_person_check_alive(tx, actor, actor->id, PS_STR_NULL, &refused, diag);
     if (e != PS_OK)
         return e;
+    PS_ASSERT(ps_actor_is_subject(actor, actor->id));
+    if (refused.code != PS_OK)
+        return ps_diag_set(diag, refused.code, "%s", refused.message);
     struct ps_share_code c;
     unsigned char hash[HASH_LEN];
     struct ps_uuid u = ps_uuid7();

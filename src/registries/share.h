@@ -49,8 +49,11 @@ struct ps_share_grant {
  * "persons/<their RNOKPP>". OUT: *out (the code is in no log, no diag, no table).
  * Errors: PS_ERR_DENIED (not a citizen, or another person's record), PS_ERR_INVALID (another
  * kind of resource; ttl_ms negative or above PS_SHARE_TTL_MAX_MS; the person is deceased),
- * PS_ERR_NOTFOUND (no such person), tlog and store errors. Run as a job, a retry makes a new
- * code: only the last one written to *out was committed. */
+ * PS_ERR_NOTFOUND (no such person), tlog and store errors. Unlike the registry acts of
+ * business.h and civil.h, a missing or deceased person is an error here, not a PS_OK with a
+ * refusal: the actor is always the person (checked first), whose reading of their own status
+ * ps_person_check_alive does not record, so rolling back loses no access record. Run as a
+ * job, a retry makes a new code: only the last one written to *out was committed. */
 enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
                             struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
                             struct ps_diag *diag) PS_WUR;

@@ -4,6 +4,7 @@
  * reads and the access log. */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -669,6 +670,97 @@ Test(store, insert_read_and_access_log, .init = store_setup, .fini = store_teard
     cr_assert_neq(ps_store_write(store, exec_tx, (void *)&delete_log, &diag), PS_OK);
     cr_assert_eq(log_rows(), 1);
     ps_arena_free(arena);
+}
+
+static const struct ps_sql status_row = {
+    "test.status_row",
+    "SELECT count(*) FROM access_log WHERE kind = 'access' AND action = 'person.status.read' "
+    "AND actor_kind = 'official' AND actor_id = 'official-17' AND subject = $1 "
+    "AND resource = 'persons/' || $1 || '#status' AND purpose = 'application 9'",
+};
+
+struct check_ctx {
+    const struct ps_actor *actor;
+    struct ps_str rnokpp, purpose;
+    struct ps_diag refused, diag;
+    int64_t n;
+};
+
+static enum ps_err check_tx(struct ps_tx *tx, void *ctx)
+{
+    struct check_ctx *c = ctx;
+    return ps_person_check_alive(tx, c->actor, c->rnokpp, c->purpose, &c->refused, &c->diag);
+}
+
+static enum ps_err status_row_tx(struct ps_tx *tx, void *ctx)
+{
+    struct check_ctx *c = ctx;
+    struct ps_stmt *st;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &status_row, &st);
+    if (e != PS_OK)
+        return e;
+    e = ps_stmt_bind_text(st, 1, c->rnokpp);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_OK && row)
+        c->n = ps_stmt_i64(st, 0);
+    ps_stmt_done(st);
+    return e;
+}
+
+/* Runs the check in a job; returns its result, with the matching access rows in c->n. */
+static enum ps_err check(struct check_ctx *c)
+{
+    struct ps_diag sd = {0};
+    enum ps_err e = ps_store_write(store, check_tx, c, &sd);
+    cr_assert_eq(ps_store_read(store, status_row_tx, c, &sd), PS_OK, "%s", sd.message);
+    return e;
+}
+
+/* The status check of registry acts: an official's check is recorded whatever it finds, and
+ * a refusal is PS_OK so that the record commits; a citizen's own check is not recorded;
+ * nothing is read or recorded when the RNOKPP or the purpose is missing. */
+Test(store, status_check_records_every_answer, .init = store_setup, .fini = store_teardown)
+{
+    struct ps_person p = taras();
+    p.status = PS_PERSON_DECEASED;
+    struct ps_diag diag = {0};
+    cr_assert_eq(ps_store_write(store, insert_tx, &p, &diag), PS_OK, "%s", diag.message);
+    struct ps_actor official = {PS_ACTOR_OFFICIAL, S("official-17")};
+    struct check_ctx c = {.actor = &official, .rnokpp = S("3287300012"),
+                          .purpose = S("application 9")};
+    cr_assert_eq(check(&c), PS_OK, "%s", c.diag.message);
+    cr_assert_eq(c.refused.code, PS_ERR_INVALID);
+    cr_assert_str_eq(c.refused.message, "the person with RNOKPP 3287300012 is deceased");
+    cr_assert_eq(c.n, 1);
+    c.rnokpp = S("3287300029");
+    cr_assert_eq(check(&c), PS_OK, "%s", c.diag.message);
+    cr_assert_eq(c.refused.code, PS_ERR_NOTFOUND);
+    cr_assert_str_eq(c.refused.message, "no person with RNOKPP 3287300029");
+    cr_assert_eq(c.n, 1);
+    cr_assert_eq(log_rows(), 2);
+    c.purpose = S("");
+    cr_assert_eq(check(&c), PS_ERR_INVALID);
+    cr_assert_str_eq(c.diag.message, "a reason is required to act on another person's record");
+    c.rnokpp = S("3287300013");
+    c.purpose = S("application 9");
+    cr_assert_eq(check(&c), PS_ERR_INVALID);
+    cr_assert_eq(log_rows(), 2);
+    struct ps_actor self = {PS_ACTOR_CITIZEN, S("3287300012")};
+    c = (struct check_ctx){.actor = &self, .rnokpp = S("3287300012")};
+    cr_assert_eq(check(&c), PS_OK, "%s", c.diag.message);
+    cr_assert_eq(c.refused.code, PS_ERR_INVALID);
+    cr_assert_eq(log_rows(), 2);
+}
+
+/* A caller that gives no place for the refusal would lose it: API misuse, abort. */
+Test(persons, status_check_needs_refused, .signal = SIGABRT)
+{
+    struct ps_actor official = {PS_ACTOR_OFFICIAL, S("official-17")};
+    struct ps_diag diag;
+    enum ps_err e = ps_person_check_alive(NULL, &official, S("3287300012"), S("x"), NULL, &diag);
+    (void)e;
 }
 
 Test(store, insert_refuses_inconsistent, .init = store_setup, .fini = store_teardown)

@@ -2,8 +2,11 @@
  * civil.c, share.c): one active sole-proprietor registration per person, one active marriage
  * per person, one use per share code. Each rule has its ordinary cases and a race: N threads
  * submit the same act at once through two stores on one database (two "nodes"), and exactly
- * one may win. Runs on SQLite, and on PostgreSQL when PS_TEST_DB is set
- * (scripts/pg-suite.sh). */
+ * one may win. The status check that precedes each act is a read of the person's data: an
+ * official's is recorded in access_log and commits even when the act is refused, a citizen's
+ * about themselves is not recorded. The triggers that keep history immutable are each tested
+ * where only the trigger can refuse, by its message. Runs on SQLite, and on PostgreSQL when
+ * PS_TEST_DB is set (scripts/pg-suite.sh). */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -136,7 +139,7 @@ static void add_person(int k, enum ps_sex sex, enum ps_person_status status,
 
 struct count_q {
     const struct ps_sql *sql;
-    const char *arg; /* $1, or NULL for none */
+    const char *arg, *arg2; /* $1 and $2, or NULL for none */
     int64_t n;
 };
 
@@ -148,6 +151,8 @@ static enum ps_err count_tx(struct ps_tx *tx, void *ctx)
     enum ps_err e = ps_tx_prepare(tx, q->sql, &st);
     if (e == PS_OK && q->arg)
         e = ps_stmt_bind_text(st, 1, S(q->arg));
+    if (e == PS_OK && q->arg2)
+        e = ps_stmt_bind_text(st, 2, S(q->arg2));
     if (e == PS_OK)
         e = ps_stmt_step(st, &row);
     if (e == PS_OK && !row)
@@ -158,17 +163,32 @@ static enum ps_err count_tx(struct ps_tx *tx, void *ctx)
     return e;
 }
 
-static int64_t count(const struct ps_sql *sql, const char *arg)
+static int64_t count2(const struct ps_sql *sql, const char *arg, const char *arg2)
 {
-    struct count_q q = {sql, arg, -1};
+    struct count_q q = {sql, arg, arg2, -1};
     struct ps_diag diag = {0};
     cr_assert_eq(ps_store_read(store, count_tx, &q, &diag), PS_OK, "%s: %s", sql->name,
                  diag.message);
     return q.n;
 }
 
+static int64_t count(const struct ps_sql *sql, const char *arg)
+{
+    return count2(sql, arg, NULL);
+}
+
 static const struct ps_sql changes_of = {
     "test.changes_of", "SELECT count(*) FROM access_log WHERE kind = 'change' AND action = $1",
+};
+static const struct ps_sql log_rows = {"test.log_rows", "SELECT count(*) FROM access_log"};
+static const struct ps_sql access_rows = {
+    "test.access_rows", "SELECT count(*) FROM access_log WHERE kind = 'access'"};
+/* The record of an official's status check of person $1 for purpose $2 (rule 3). */
+static const struct ps_sql status_reads = {
+    "test.status_reads",
+    "SELECT count(*) FROM access_log WHERE kind = 'access' AND action = 'person.status.read' "
+    "AND subject = $1 AND resource = 'persons/' || $1 || '#status' AND actor_kind = 'official' "
+    "AND actor_id = 'registrar-7' AND purpose = $2",
 };
 static const struct ps_sql active_registrations = {
     "test.active_sp",
@@ -202,17 +222,48 @@ static const struct ps_sql code_in_text = {
     "resource LIKE '%' || $1 || '%')",
 };
 
+struct exec_q {
+    const struct ps_sql *sql;
+    char errmsg[512]; /* the database's detail when it failed */
+};
+
 static enum ps_err exec_tx(struct ps_tx *tx, void *ctx)
 {
-    return ps_tx_exec(tx, ctx);
+    struct exec_q *q = ctx;
+    enum ps_err e = ps_tx_exec(tx, q->sql);
+    if (e != PS_OK)
+        snprintf(q->errmsg, sizeof q->errmsg, "%s", ps_tx_errmsg(tx));
+    return e;
 }
 
-/* Runs a statement a test expects the triggers to refuse. */
-static void refused(const struct ps_sql *sql)
+/* Runs test fixture SQL that must succeed. */
+static void exec_ok(const struct ps_sql *sql)
 {
+    struct exec_q q = {sql, ""};
     struct ps_diag diag = {0};
-    cr_assert_neq(ps_store_write(store, exec_tx, (void *)sql, &diag), PS_OK, "%s ran",
-                  sql->sql);
+    cr_assert_eq(ps_store_write(store, exec_tx, &q, &diag), PS_OK, "%s: %s", sql->sql,
+                 q.errmsg);
+}
+
+/* The triggers' messages (migration 0005). SQLite has one trigger for UPDATE and one for
+ * DELETE; PostgreSQL one guard function that answers both (and TRUNCATE) alike. */
+#define SP_TRANSITION "sole_proprietors: only active -> terminated may change"
+#define MARRIAGE_TRANSITION "marriages: only active -> dissolved may change"
+#define PARTY_TRANSITION "marriage_parties: only active -> dissolved may change"
+#define CODE_TRANSITION "share_codes: only unused -> used may change"
+
+/* Runs a statement that only a trigger can refuse (the test sets the rows up so that no index,
+ * key or check would) and asserts that the trigger did: want in the database's error, on
+ * SQLite, or want_pg (NULL: want) on PostgreSQL. */
+static void refused(const struct ps_sql *sql, const char *want, const char *want_pg)
+{
+    struct exec_q q = {sql, ""};
+    struct ps_diag diag = {0};
+    if (want_pg && ps_store_backend(store) == PS_STORE_POSTGRES)
+        want = want_pg;
+    cr_assert_neq(ps_store_write(store, exec_tx, &q, &diag), PS_OK, "%s ran", sql->sql);
+    cr_assert(strstr(q.errmsg, want), "%s: refused with \"%s\", not by the trigger (\"%s\")",
+              sql->sql, q.errmsg, want);
 }
 
 /* ---- the race harness ---- */
@@ -324,15 +375,18 @@ Test(kved, format_and_divisions)
 
 struct sp_ctx {
     struct ps_str rnokpp, kved;
+    const struct ps_actor *actor; /* NULL: the registrar */
+    struct ps_str reason;         /* PS_STR_NULL: "application 1" */
     char id[37];
-    struct ps_diag diag;
+    struct ps_diag refused, diag;
 };
 
 static enum ps_err sp_register_tx(struct ps_tx *tx, void *ctx)
 {
     struct sp_ctx *c = ctx;
-    return ps_sole_proprietor_register(tx, &registrar, c->rnokpp, c->kved, S("application 1"),
-                                       c->id, &c->diag);
+    return ps_sole_proprietor_register(tx, c->actor ? c->actor : &registrar, c->rnokpp, c->kved,
+                                       c->reason.p ? c->reason : S("application 1"), c->id,
+                                       &c->refused, &c->diag);
 }
 
 static enum ps_err sp_terminate_tx(struct ps_tx *tx, void *ctx)
@@ -347,19 +401,29 @@ static enum ps_err sp_run(ps_tx_fn fn, struct sp_ctx *c)
 {
     struct ps_diag sd = {0};
     memset(&c->diag, 0, sizeof c->diag);
-    memset(c->id, 0, sizeof c->id);
+    memset(&c->refused, 0, sizeof c->refused);
+    memset(c->id, 'x', sizeof c->id - 1);
+    c->id[sizeof c->id - 1] = '\0';
     enum ps_err e = ps_store_write(store, fn, c, &sd);
     cr_assert(e == PS_OK || c->diag.code == e, "%s: %s / %s", ps_err_name(e), c->diag.message,
               sd.message);
+    if (fn == sp_register_tx && e == PS_OK && c->refused.code != PS_OK)
+        cr_assert_str_eq(c->id, "", "a refused registration has an id");
     return e;
 }
 
+/* Statements only the triggers refuse: each is valid for every index, key and check. */
 static const struct ps_sql sp_change_kved = {
     "test.sp_change_kved", "UPDATE sole_proprietors SET kved = '01.11'"};
+static const struct ps_sql sp_change_registered_at = {
+    "test.sp_change_registered_at",
+    "UPDATE sole_proprietors SET registered_at_ms = registered_at_ms + 1"};
+/* Only registrations of persons with no active one: the unique index has nothing to refuse. */
 static const struct ps_sql sp_reactivate = {
     "test.sp_reactivate",
     "UPDATE sole_proprietors SET status = 'active', terminated_at_ms = NULL "
-    "WHERE status = 'terminated'"};
+    "WHERE status = 'terminated' AND rnokpp NOT IN "
+    "(SELECT rnokpp FROM sole_proprietors WHERE status = 'active')"};
 static const struct ps_sql sp_delete = {"test.sp_delete", "DELETE FROM sole_proprietors"};
 
 Test(sole_proprietor, register_terminate_register_again)
@@ -382,6 +446,9 @@ Test(sole_proprietor, register_terminate_register_again)
     cr_assert_str_eq(c.diag.message, want);
     cr_assert_eq(count(&all_registrations, a.rnokpp), 1);
     cr_assert_eq(count(&changes_of, "sole-proprietor.register"), 1);
+    /* the successful act's status read is recorded; the refused one rolled back with its read */
+    cr_assert_eq(count2(&status_reads, a.rnokpp, "application 1"), 1);
+    cr_assert_eq(count(&access_rows, NULL), 1);
     /* terminate, then nothing is left to terminate */
     cr_assert_eq(sp_run(sp_terminate_tx, &c), PS_OK, "%s", c.diag.message);
     cr_assert_str_eq(c.id, first);
@@ -398,28 +465,47 @@ Test(sole_proprietor, register_terminate_register_again)
     cr_assert_eq(count(&all_registrations, a.rnokpp), 2);
     cr_assert_eq(count(&active_registrations, a.rnokpp), 1);
     cr_assert_eq(count(&changes_of, "sole-proprietor.register"), 2);
-    /* history is immutable: no edits, no reactivation, no deletes */
-    refused(&sp_change_kved);
-    refused(&sp_reactivate);
-    refused(&sp_delete);
+    cr_assert_eq(count2(&status_reads, a.rnokpp, "application 1"), 2);
+    /* b registers and terminates: a terminated registration whose person has no active one */
+    struct test_person b;
+    add_person(5, PS_SEX_FEMALE, PS_PERSON_ALIVE, &b);
+    struct sp_ctx cb = {.rnokpp = S(b.rnokpp), .kved = S("62.01")};
+    cr_assert_eq(sp_run(sp_register_tx, &cb), PS_OK, "%s", cb.diag.message);
+    cr_assert_eq(sp_run(sp_terminate_tx, &cb), PS_OK, "%s", cb.diag.message);
+    /* history is immutable: no edits, no reactivation, no deletes; only the trigger refuses */
+    refused(&sp_change_kved, SP_TRANSITION, NULL);
+    refused(&sp_change_registered_at, SP_TRANSITION, NULL);
+    refused(&sp_reactivate, SP_TRANSITION, NULL);
+    refused(&sp_delete, "sole_proprietors is append-only", SP_TRANSITION);
     cr_assert_eq(count(&all_registrations, a.rnokpp), 2);
     cr_assert_eq(count(&active_registrations, a.rnokpp), 1);
+    cr_assert_eq(count(&active_registrations, b.rnokpp), 0);
 }
 
-Test(sole_proprietor, refusals_write_nothing)
+/* An official asks to register a deceased person and a valid RNOKPP nobody has: the refusal
+ * tells them the person's status, so the read is committed in access_log, and no act is. */
+Test(sole_proprietor, refusals_commit_the_status_read_only)
 {
     struct test_person dead, ghost;
     add_person(2, PS_SEX_FEMALE, PS_PERSON_DECEASED, &dead);
     make_person(3, PS_SEX_FEMALE, PS_PERSON_ALIVE, &ghost); /* never registered */
     char want[128];
     struct sp_ctx c = {.rnokpp = S(dead.rnokpp), .kved = S("62.01")};
-    cr_assert_eq(sp_run(sp_register_tx, &c), PS_ERR_INVALID);
+    cr_assert_eq(sp_run(sp_register_tx, &c), PS_OK, "%s", c.diag.message);
+    cr_assert_eq(c.refused.code, PS_ERR_INVALID);
     snprintf(want, sizeof want, "the person with RNOKPP %s is deceased", dead.rnokpp);
-    cr_assert_str_eq(c.diag.message, want);
+    cr_assert_str_eq(c.refused.message, want);
+    cr_assert_eq(count(&log_rows, NULL), 1);
+    cr_assert_eq(count2(&status_reads, dead.rnokpp, "application 1"), 1);
+    cr_assert_eq(count(&all_registrations, dead.rnokpp), 0);
     c.rnokpp = S(ghost.rnokpp);
-    cr_assert_eq(sp_run(sp_register_tx, &c), PS_ERR_NOTFOUND);
+    cr_assert_eq(sp_run(sp_register_tx, &c), PS_OK, "%s", c.diag.message);
+    cr_assert_eq(c.refused.code, PS_ERR_NOTFOUND);
     snprintf(want, sizeof want, "no person with RNOKPP %s", ghost.rnokpp);
-    cr_assert_str_eq(c.diag.message, want);
+    cr_assert_str_eq(c.refused.message, want);
+    cr_assert_eq(count(&log_rows, NULL), 2);
+    cr_assert_eq(count2(&status_reads, ghost.rnokpp, "application 1"), 1);
+    /* refusals that read nothing are errors and leave nothing */
     c.rnokpp = S("3287300013");
     cr_assert_eq(sp_run(sp_register_tx, &c), PS_ERR_INVALID);
     cr_assert_str_eq(c.diag.message, "RNOKPP check digit is 3, expected 2");
@@ -428,8 +514,34 @@ Test(sole_proprietor, refusals_write_nothing)
     c.kved = S("04.10");
     cr_assert_eq(sp_run(sp_register_tx, &c), PS_ERR_INVALID);
     cr_assert_str_eq(c.diag.message, "KVED-2010 has no division 04");
+    c.kved = S("62.01");
+    c.reason = S("");
+    cr_assert_eq(sp_run(sp_register_tx, &c), PS_ERR_INVALID);
+    cr_assert_str_eq(c.diag.message, "a reason is required to act on another person's record");
+    cr_assert_eq(count(&log_rows, NULL), 2);
     cr_assert_eq(count(&all_registrations, dead.rnokpp), 0);
     cr_assert_eq(count(&changes_of, "sole-proprietor.register"), 0);
+}
+
+/* A citizen acting for themselves reads their own status: nothing to record, refused or not. */
+Test(sole_proprietor, self_registration_records_no_access)
+{
+    struct test_person a, dead;
+    add_person(6, PS_SEX_MALE, PS_PERSON_ALIVE, &a);
+    add_person(7, PS_SEX_FEMALE, PS_PERSON_DECEASED, &dead);
+    struct ps_actor self = {PS_ACTOR_CITIZEN, S(a.rnokpp)};
+    struct sp_ctx c = {.rnokpp = S(a.rnokpp), .kved = S("62.01"), .actor = &self,
+                       .reason = S("")};
+    cr_assert_eq(sp_run(sp_register_tx, &c), PS_OK, "%s", c.diag.message);
+    cr_assert_eq(c.refused.code, PS_OK, "%s", c.refused.message);
+    cr_assert_eq(count(&active_registrations, a.rnokpp), 1);
+    cr_assert_eq(count(&changes_of, "sole-proprietor.register"), 1);
+    struct ps_actor dead_self = {PS_ACTOR_CITIZEN, S(dead.rnokpp)};
+    c = (struct sp_ctx){.rnokpp = S(dead.rnokpp), .kved = S("62.01"), .actor = &dead_self};
+    cr_assert_eq(sp_run(sp_register_tx, &c), PS_OK, "%s", c.diag.message);
+    cr_assert_eq(c.refused.code, PS_ERR_INVALID);
+    cr_assert_eq(count(&access_rows, NULL), 0);
+    cr_assert_eq(count(&log_rows, NULL), 1);
 }
 
 Test(sole_proprietor, concurrent_registrations_one_wins)
@@ -467,14 +579,14 @@ Test(sole_proprietor, concurrent_registrations_one_wins)
 struct m_ctx {
     struct ps_str a, b, id;
     char new_id[37];
-    struct ps_diag diag;
+    struct ps_diag refused, diag;
 };
 
 static enum ps_err marry_tx(struct ps_tx *tx, void *ctx)
 {
     struct m_ctx *c = ctx;
     return ps_marriage_register(tx, &registrar, c->a, c->b, S("application 3"), c->new_id,
-                                &c->diag);
+                                &c->refused, &c->diag);
 }
 
 static enum ps_err dissolve_tx(struct ps_tx *tx, void *ctx)
@@ -487,9 +599,12 @@ static enum ps_err m_run(ps_tx_fn fn, struct m_ctx *c)
 {
     struct ps_diag sd = {0};
     memset(&c->diag, 0, sizeof c->diag);
+    memset(&c->refused, 0, sizeof c->refused);
     enum ps_err e = ps_store_write(store, fn, c, &sd);
     cr_assert(e == PS_OK || c->diag.code == e, "%s: %s / %s", ps_err_name(e), c->diag.message,
               sd.message);
+    if (fn == marry_tx && e == PS_OK && c->refused.code != PS_OK)
+        cr_assert_str_eq(c->new_id, "", "a refused marriage has an id");
     return e;
 }
 
@@ -499,14 +614,35 @@ static enum ps_err marry(const char *a, const char *b, struct m_ctx *c)
     return m_run(marry_tx, c);
 }
 
+/* Statements only the triggers refuse: each is valid for every index, key and check. */
+/* Only parties of persons with no active marriage: the unique index has nothing to refuse. */
 static const struct ps_sql party_reactivate = {
     "test.party_reactivate",
-    "UPDATE marriage_parties SET status = 'active' WHERE status = 'dissolved'"};
-static const struct ps_sql party_move = {"test.party_move",
-                                         "UPDATE marriage_parties SET rnokpp = '3287300012'"};
+    "UPDATE marriage_parties SET status = 'active' WHERE status = 'dissolved' AND rnokpp NOT IN "
+    "(SELECT rnokpp FROM marriage_parties WHERE status = 'active')"};
+/* One active party row to a registered person who was never married: the foreign key, the
+ * primary key and the unique index all allow it. */
+static const struct ps_sql party_move = {
+    "test.party_move",
+    "UPDATE marriage_parties SET rnokpp = (SELECT min(rnokpp) FROM persons WHERE rnokpp NOT IN "
+    "(SELECT rnokpp FROM marriage_parties)) WHERE status = 'active' AND rnokpp = "
+    "(SELECT min(rnokpp) FROM marriage_parties WHERE status = 'active')"};
 static const struct ps_sql party_delete = {"test.party_delete",
                                            "DELETE FROM marriage_parties"};
-static const struct ps_sql marriage_delete = {"test.marriage_delete", "DELETE FROM marriages"};
+static const struct ps_sql marriage_change_registered_at = {
+    "test.marriage_change_registered_at",
+    "UPDATE marriages SET registered_at_ms = registered_at_ms + 1"};
+static const struct ps_sql marriage_reactivate = {
+    "test.marriage_reactivate",
+    "UPDATE marriages SET status = 'active', dissolved_at_ms = NULL WHERE status = 'dissolved'"};
+/* A marriage without party rows, so that no foreign key stands in the trigger's way. */
+#define ORPHAN_MARRIAGE "0190c3a2-7b1e-7000-8000-0000000000ff"
+static const struct ps_sql marriage_orphan = {
+    "test.marriage_orphan",
+    "INSERT INTO marriages (id, registered_at_ms, status, dissolved_at_ms) VALUES ('"
+    ORPHAN_MARRIAGE "', 1, 'active', NULL)"};
+static const struct ps_sql marriage_delete = {
+    "test.marriage_delete", "DELETE FROM marriages WHERE id = '" ORPHAN_MARRIAGE "'"};
 
 Test(marriage, register_dissolve_marry_again)
 {
@@ -552,13 +688,29 @@ Test(marriage, register_dissolve_marry_again)
     cr_assert_eq(count(&all_marriages, NULL), 3);
     cr_assert_eq(count(&active_marriages, NULL), 2);
     cr_assert_eq(count(&active_parties, a.rnokpp), 1);
-    /* parties and marriages are immutable apart from active -> dissolved */
-    refused(&party_reactivate);
-    refused(&party_move);
-    refused(&party_delete);
-    refused(&marriage_delete);
+    /* e and f marry and divorce and stay single; g never marries */
+    struct test_person e, f, g;
+    add_person(14, PS_SEX_MALE, PS_PERSON_ALIVE, &e);
+    add_person(15, PS_SEX_FEMALE, PS_PERSON_ALIVE, &f);
+    add_person(16, PS_SEX_FEMALE, PS_PERSON_ALIVE, &g);
+    struct m_ctx ef;
+    cr_assert_eq(marry(f.rnokpp, e.rnokpp, &ef), PS_OK, "%s", ef.diag.message);
+    ef.id = S(ef.new_id);
+    cr_assert_eq(m_run(dissolve_tx, &ef), PS_OK, "%s", ef.diag.message);
+    exec_ok(&marriage_orphan);
+    /* parties and marriages are immutable apart from active -> dissolved; only the trigger
+     * refuses */
+    refused(&party_reactivate, PARTY_TRANSITION, NULL);
+    refused(&party_move, PARTY_TRANSITION, NULL);
+    refused(&party_delete, "marriage_parties is append-only", PARTY_TRANSITION);
+    refused(&marriage_change_registered_at, MARRIAGE_TRANSITION, NULL);
+    refused(&marriage_reactivate, MARRIAGE_TRANSITION, NULL);
+    refused(&marriage_delete, "marriages is append-only", MARRIAGE_TRANSITION);
     cr_assert_eq(count(&active_parties, a.rnokpp), 1);
     cr_assert_eq(count(&active_parties, b.rnokpp), 1);
+    cr_assert_eq(count(&active_parties, e.rnokpp), 0);
+    cr_assert_eq(count(&active_parties, g.rnokpp), 0);
+    cr_assert_eq(count(&all_marriages, NULL), 5);
 }
 
 Test(marriage, refusals)
@@ -569,16 +721,33 @@ Test(marriage, refusals)
     make_person(22, PS_SEX_FEMALE, PS_PERSON_ALIVE, &ghost);
     struct m_ctx x;
     char want[96];
+    /* refused before anything is read: errors, nothing recorded */
     cr_assert_eq(marry(a.rnokpp, a.rnokpp, &x), PS_ERR_INVALID);
     cr_assert_str_eq(x.diag.message, "a person cannot marry themselves");
-    cr_assert_eq(marry(a.rnokpp, dead.rnokpp, &x), PS_ERR_INVALID);
-    snprintf(want, sizeof want, "the person with RNOKPP %s is deceased", dead.rnokpp);
-    cr_assert_str_eq(x.diag.message, want);
-    cr_assert_eq(marry(ghost.rnokpp, a.rnokpp, &x), PS_ERR_NOTFOUND);
-    snprintf(want, sizeof want, "no person with RNOKPP %s", ghost.rnokpp);
-    cr_assert_str_eq(x.diag.message, want);
     cr_assert_eq(marry(a.rnokpp, "3287300013", &x), PS_ERR_INVALID);
     cr_assert_str_eq(x.diag.message, "RNOKPP check digit is 3, expected 2");
+    cr_assert_eq(count(&log_rows, NULL), 0);
+    /* a deceased spouse: the official has read both statuses, and both reads commit */
+    cr_assert_eq(marry(a.rnokpp, dead.rnokpp, &x), PS_OK, "%s", x.diag.message);
+    cr_assert_eq(x.refused.code, PS_ERR_INVALID);
+    snprintf(want, sizeof want, "the person with RNOKPP %s is deceased", dead.rnokpp);
+    cr_assert_str_eq(x.refused.message, want);
+    cr_assert_eq(count2(&status_reads, a.rnokpp, "application 3"), 1);
+    cr_assert_eq(count2(&status_reads, dead.rnokpp, "application 3"), 1);
+    cr_assert_eq(count(&log_rows, NULL), 2);
+    /* named first, the deceased one is the only status read */
+    cr_assert_eq(marry(dead.rnokpp, a.rnokpp, &x), PS_OK, "%s", x.diag.message);
+    cr_assert_str_eq(x.refused.message, want);
+    cr_assert_eq(count2(&status_reads, dead.rnokpp, "application 3"), 2);
+    cr_assert_eq(count(&log_rows, NULL), 3);
+    /* a valid RNOKPP nobody has: one committed status read */
+    cr_assert_eq(marry(ghost.rnokpp, a.rnokpp, &x), PS_OK, "%s", x.diag.message);
+    cr_assert_eq(x.refused.code, PS_ERR_NOTFOUND);
+    snprintf(want, sizeof want, "no person with RNOKPP %s", ghost.rnokpp);
+    cr_assert_str_eq(x.refused.message, want);
+    cr_assert_eq(count2(&status_reads, ghost.rnokpp, "application 3"), 1);
+    cr_assert_eq(count(&log_rows, NULL), 4);
+    cr_assert_eq(count(&access_rows, NULL), 4);
     x = (struct m_ctx){.id = S("not-a-uuid")};
     cr_assert_eq(m_run(dissolve_tx, &x), PS_ERR_INVALID);
     cr_assert_str_eq(x.diag.message, "a marriage id is a UUID");
@@ -587,6 +756,125 @@ Test(marriage, refusals)
     cr_assert_str_eq(x.diag.message, "no active marriage 0190c3a2-7b1e-7000-8000-000000000001");
     cr_assert_eq(count(&all_marriages, NULL), 0);
     cr_assert_eq(count(&changes_of, "marriage.register"), 0);
+}
+
+/* marry(lo, hi) and marry(hi, lo) at once, half each, through both stores: one marriage, and
+ * every loser is refused at lo, the first spouse in RNOKPP order, whichever order it named
+ * them in. Writing the party rows in that order is what keeps two such transactions from each
+ * holding one index entry and waiting for the other (a deadlock on PostgreSQL). */
+Test(marriage, same_pair_both_orders_one_wins)
+{
+    struct test_person lo, hi;
+    add_person(40, PS_SEX_FEMALE, PS_PERSON_ALIVE, &lo);
+    add_person(41, PS_SEX_MALE, PS_PERSON_ALIVE, &hi);
+    cr_assert_lt(strcmp(lo.rnokpp, hi.rnokpp), 0);
+    struct race r = {.fn = marry_tx, .diag_off = offsetof(struct m_ctx, diag)};
+    struct m_ctx c[RACERS];
+    for (int i = 0; i < RACERS; i++) { /* both orders on each store */
+        c[i] = i % 4 < 2 ? (struct m_ctx){.a = S(lo.rnokpp), .b = S(hi.rnokpp)}
+                         : (struct m_ctx){.a = S(hi.rnokpp), .b = S(lo.rnokpp)};
+        r.ctx[i] = &c[i];
+    }
+    char lose[96];
+    snprintf(lose, sizeof lose, "the person with RNOKPP %s is already married", lo.rnokpp);
+    int w = race(&r, PS_ERR_EXISTS, lose);
+    cr_assert_eq(c[w].refused.code, PS_OK);
+    cr_assert_eq(count(&all_marriages, NULL), 1);
+    cr_assert_eq(count(&active_parties, lo.rnokpp), 1);
+    cr_assert_eq(count(&active_parties, hi.rnokpp), 1);
+    cr_assert_eq(count(&changes_of, "marriage.register"), 2);
+}
+
+static bool pg_ok(PGresult *res, char *err, size_t cap)
+{
+    ExecStatusType st = PQresultStatus(res);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        snprintf(err, cap, "%s", PQresultErrorMessage(res));
+    return ok;
+}
+
+/* Runs sql with up to one text parameter on c; false with the error in err. */
+static bool pg_run(PGconn *c, const char *sql, const char *param, char *err, size_t cap)
+{
+    PGresult *res = PQexecParams(c, sql, param ? 1 : 0, NULL, &param, NULL, NULL, 0);
+    bool ok = pg_ok(res, err, cap);
+    PQclear(res);
+    return ok;
+}
+
+/* Backends waiting for a lock that backend pid holds, seen from pid's own session. */
+static int waiting_for(PGconn *c, int pid)
+{
+    char arg[16], err[256];
+    snprintf(arg, sizeof arg, "%d", pid);
+    PGresult *res = PQexecParams(c,
+                                 "SELECT count(*) FROM pg_locks WHERE NOT granted AND "
+                                 "$1::int = ANY(pg_blocking_pids(pid))",
+                                 1, NULL, (const char *const[]){arg}, NULL, NULL, 0);
+    cr_assert(pg_ok(res, err, sizeof err), "%s", err);
+    int n = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+struct marry_thread {
+    struct m_ctx c;
+    enum ps_err e;
+};
+
+static void *marry_main(void *arg)
+{
+    struct marry_thread *t = arg;
+    struct ps_diag sd = {0};
+    t->e = ps_store_write(store, marry_tx, &t->c, &sd);
+    return NULL;
+}
+
+/* PostgreSQL: the order in which marry(hi, lo) takes the two index entries, made visible.
+ * A plain session holds an uncommitted active party row of lo, so the job waits for lo. The
+ * session then inserts an active party row of hi. Had the job taken hi's entry before waiting
+ * (argument order), the session would wait for the job while the job waits for the session:
+ * the deadlock of marry(A, B) racing marry(B, A), which here ends in the session's lock
+ * timeout. In RNOKPP order the job holds no party entry yet and the session's insert goes
+ * through at once. */
+Test(marriage, pair_rows_taken_in_rnokpp_order)
+{
+    if (ps_store_backend(store) != PS_STORE_POSTGRES)
+        cr_skip_test("PostgreSQL only (PS_TEST_DB): SQLite has a single writer");
+    struct test_person lo, hi;
+    add_person(42, PS_SEX_FEMALE, PS_PERSON_ALIVE, &lo);
+    add_person(43, PS_SEX_MALE, PS_PERSON_ALIVE, &hi);
+    char err[512] = "";
+    PGconn *s = PQconnectdb(pg_url);
+    cr_assert_eq(PQstatus(s), CONNECTION_OK, "%s", PQerrorMessage(s));
+    PQsetNoticeProcessor(s, ps_test_pg_quiet, NULL);
+    cr_assert(pg_run(s, "BEGIN", NULL, err, sizeof err), "%s", err);
+    cr_assert(pg_run(s, "INSERT INTO marriages (id, registered_at_ms, status, dissolved_at_ms) "
+                        "VALUES ('" ORPHAN_MARRIAGE "', 1, 'active', NULL)",
+                     NULL, err, sizeof err), "%s", err);
+    const char *party = "INSERT INTO marriage_parties (marriage_id, rnokpp, status) VALUES ('"
+                        ORPHAN_MARRIAGE "', $1, 'active')";
+    cr_assert(pg_run(s, party, lo.rnokpp, err, sizeof err), "%s", err);
+    struct marry_thread t = {.c = {.a = S(hi.rnokpp), .b = S(lo.rnokpp)}, .e = PS_ERR_INTERNAL};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, marry_main, &t), 0);
+    int waited = 0;
+    for (int i = 0; i < 1000 && !waited; i++) {
+        waited = waiting_for(s, PQbackendPID(s));
+        if (!waited)
+            usleep(10000);
+    }
+    cr_assert(waited, "marry(hi, lo) never waited for the session's party row of lo");
+    cr_assert(pg_run(s, "SET LOCAL lock_timeout = '500ms'", NULL, err, sizeof err), "%s", err);
+    bool took_hi = pg_run(s, party, hi.rnokpp, err, sizeof err);
+    cr_assert(pg_run(s, "ROLLBACK", NULL, err, sizeof err), "%s", err);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    PQfinish(s);
+    cr_assert(took_hi, "the job held hi's index entry while waiting for lo's: %s", err);
+    cr_assert_eq(t.e, PS_OK, "%s", t.c.diag.message);
+    cr_assert_eq(count(&active_parties, lo.rnokpp), 1);
+    cr_assert_eq(count(&active_parties, hi.rnokpp), 1);
 }
 
 /* N writers marry one person to N different partners, half with that person as the first
@@ -755,9 +1043,9 @@ Test(share, create_redeem_once)
     cr_assert_str_eq(r.diag.message, "this share code has already been used");
     cr_assert_eq(count(&changes_of, "share.redeem"), 1);
     /* rows only go unused -> used */
-    refused(&code_unuse);
-    refused(&code_extend);
-    refused(&code_delete);
+    refused(&code_unuse, CODE_TRANSITION, NULL);
+    refused(&code_extend, CODE_TRANSITION, NULL);
+    refused(&code_delete, "share_codes is append-only", CODE_TRANSITION);
     cr_assert_eq(count(&used_codes, NULL), 1);
     cr_assert_eq(redeem(c.made.text, &r), PS_ERR_EXISTS);
 }
@@ -830,8 +1118,13 @@ Test(share, who_may_share_what)
     c.actor = (struct ps_actor){PS_ACTOR_CITIZEN, S(dead.rnokpp)};
     c.ttl_ms = 0;
     cr_assert_eq(s_run(create_tx, &c), PS_ERR_INVALID);
+    char want[96];
+    snprintf(want, sizeof want, "the person with RNOKPP %s is deceased", dead.rnokpp);
+    cr_assert_str_eq(c.diag.message, want);
     cr_assert_eq(count(&all_codes, NULL), 1);
     cr_assert_eq(count(&changes_of, "share.create"), 1);
+    /* the citizens checked their own status only: nothing to record */
+    cr_assert_eq(count(&access_rows, NULL), 0);
     /* a verifier must say why */
     snprintf(res, sizeof res, "persons/%s", a.rnokpp);
     struct s_ctx made = create_for(&a, res, 0);
