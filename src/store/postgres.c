@@ -4,6 +4,7 @@
  * transactions, SQLSTATE-to-ps_err mapping, reconnection after a lost connection, and the
  * outcome check of a COMMIT whose reply was lost. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #define PG_RESOLVE_CONNECTS 3 /* reconnect tries after a lost COMMIT reply */
 #define PG_RESOLVE_POLLS 12   /* pg_xact_status reads while it says "in progress" */
 #define PG_RESOLVE_DELAY_MAX_MS 200
+#define PG_IDENT_CAP 40 /* "<system_identifier>/<timeline>": 20 digits, '/', 8 hex digits */
 
 /* Server-side prepared statements belong to a session. Every (re)connect starts a new
  * generation; a cached statement prepared in an older one is prepared again, under the same
@@ -40,6 +42,13 @@ struct pg_conn {
      * in COMMIT), saving one round trip per job in a group commit. */
     bool release_pending;
     bool has_xact_status; /* the server has pg_current_xact_id and pg_xact_status (13+) */
+    bool writing;         /* the open transaction is PS_TX_WRITE or PS_TX_BULK */
+    /* The server and timeline this session is on, "<system_identifier>/<timeline>", read at
+     * session setup ("" when it could not be read): the outcome of a COMMIT whose reply was
+     * lost is only asked of the server that received it. */
+    char ident[PG_IDENT_CAP];
+    /* The first WARNING the server sent since this was last cleared ("" if none). */
+    char warning[PG_ERRMSG_CAP];
     /* The open write transaction's id, learned at BEGIN ("" for reads, or when unknown): a
      * COMMIT whose reply is lost is resolved by asking pg_xact_status about it. */
     char xid[PG_XID_CAP];
@@ -141,38 +150,91 @@ static enum ps_err run(struct pg_conn *c, const char *sql, char *tag, char *errm
     return e;
 }
 
-/* Per-session settings, run after every connect: timeouts from the options, UTC, and full
- * durability even if the server's default synchronous_commit was turned off (rule 5). The
- * same round trip asks whether the server can report a transaction's outcome by id (a
- * Postgres-compatible engine may lack the functions: it then loses only that check). */
-static enum ps_err session_setup(struct pg_conn *c, char *errmsg)
+/* The capability and identity probe, extra columns of the session-setup SELECT: whether the
+ * server can report a transaction's outcome by id (pg_current_xact_id, pg_xact_status: 13+),
+ * and which server (pg_control_system's system_identifier; standbys cloned from one primary
+ * share it) and timeline (a promoted standby starts a new one) this session is on. On a
+ * standby (pg_current_wal_lsn fails there), or on a Postgres-compatible engine without one of
+ * these functions, the query fails as a whole and runs again without the probe: the session
+ * then lacks only the outcome check, never the connection. */
+#define PG_PROBE_COLUMNS                                                                           \
+    ", to_regproc('pg_catalog.pg_current_xact_id') IS NOT NULL AND "                               \
+    "to_regproc('pg_catalog.pg_xact_status') IS NOT NULL, "                                        \
+    "(SELECT system_identifier FROM pg_catalog.pg_control_system())::text || '/' || "              \
+    "substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8)"
+/* The test switch's stand-in for the probe: a function no server has. */
+#define PG_PROBE_FAILING ", pg_catalog.pocketstate_test_no_such_function()"
+
+static atomic_bool probe_fault; /* ps_pg_test_probe_fails; false in production */
+
+void ps_pg_test_probe_fails(bool on)
 {
-    char sql[384];
+    atomic_store(&probe_fault, on);
+}
+
+/* The session-setup query with probe (extra columns, or "") after the settings. PS_OK: *out
+ * holds its one row (the caller clears it). */
+static enum ps_err setup_query(struct pg_conn *c, const char *probe, PGresult **out, char *errmsg)
+{
+    char sql[640];
     int n = snprintf(sql, sizeof sql,
                      "SET statement_timeout = %d; SET lock_timeout = %d; SET TIME ZONE 'UTC'; "
-                     "SELECT current_setting('synchronous_commit'), "
-                     "to_regproc('pg_catalog.pg_current_xact_id') IS NOT NULL AND "
-                     "to_regproc('pg_catalog.pg_xact_status') IS NOT NULL",
-                     c->statement_timeout_ms, c->lock_timeout_ms);
+                     "SELECT current_setting('synchronous_commit')%s",
+                     c->statement_timeout_ms, c->lock_timeout_ms, probe);
     if (n < 0 || (size_t)n >= sizeof sql)
         return PS_ERR_INTERNAL;
     PGresult *r = PQexec(c->pg, sql);
-    enum ps_err e = PS_OK;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != 2) {
-        e = fail(c, r, errmsg);
-    } else {
-        c->has_xact_status = !strcmp(PQgetvalue(r, 0, 1), "t");
-        if (!strcmp(PQgetvalue(r, 0, 0), "off"))
-            e = run(c, "SET synchronous_commit = on", NULL, errmsg);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        enum ps_err e = fail(c, r, errmsg);
+        PQclear(r);
+        return e;
     }
+    *out = r;
+    return PS_OK;
+}
+
+/* Per-session settings, run after every connect: timeouts from the options, UTC, and full
+ * durability even if the server's default synchronous_commit was turned off (rule 5). The
+ * same round trip runs the probe (PG_PROBE_COLUMNS); only if it fails does a second round
+ * trip run the settings alone (the failed query's SETs were rolled back with it). fail_probe:
+ * the test fault's. */
+static enum ps_err session_setup(struct pg_conn *c, bool fail_probe, char *errmsg)
+{
+    char probe_err[PG_ERRMSG_CAP] = "";
+    PGresult *r = NULL;
+    c->has_xact_status = false;
+    c->ident[0] = '\0';
+    fail_probe = fail_probe || atomic_load(&probe_fault);
+    enum ps_err e = setup_query(c, fail_probe ? PG_PROBE_FAILING : PG_PROBE_COLUMNS, &r, probe_err);
+    if (e != PS_OK && PQstatus(c->pg) == CONNECTION_OK)
+        e = setup_query(c, "", &r, errmsg);
+    else if (e != PS_OK)
+        set_err(errmsg, "%s", probe_err);
+    if (e != PS_OK)
+        return e;
+    if (PQnfields(r) == 3) {
+        c->has_xact_status = !strcmp(PQgetvalue(r, 0, 1), "t");
+        if (ps_str_copy(c->ident, sizeof c->ident, ps_str_from_cstr(PQgetvalue(r, 0, 2))) != PS_OK)
+            c->ident[0] = '\0';
+    }
+    if (!strcmp(PQgetvalue(r, 0, 0), "off"))
+        e = run(c, "SET synchronous_commit = on", NULL, errmsg);
     PQclear(r);
     return e;
 }
 
 /* Library code never prints: NOTICE and WARNING messages (for example "there is no
- * transaction in progress") are dropped instead of going to stderr. */
-static void quiet_notice(void *arg, const char *message)
+ * transaction in progress") are dropped instead of going to stderr. The first WARNING is
+ * kept in c->warning: the durability barrier must not have drawn one. */
+static void on_notice(void *arg, const PGresult *r)
 {
+    struct pg_conn *c = arg;
+    const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    if (!sev)
+        sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
+    if (!c->warning[0] && sev && !strcmp(sev, "WARNING"))
+        set_err(c->warning, "%s", msg && *msg ? msg : "WARNING");
 }
 
 static enum ps_err pg_check_target(const char *target, struct ps_diag *diag)
@@ -222,8 +284,8 @@ static enum ps_err pg_open(struct ps_store *s, const char *target, const struct 
         ps_free(c);
         return ps_diag_set(diag, PS_ERR_UNAVAILABLE, "postgres: cannot connect: %s", errmsg);
     }
-    PQsetNoticeProcessor(c->pg, quiet_notice, NULL); /* kept across PQreset */
-    enum ps_err e = session_setup(c, errmsg);
+    PQsetNoticeReceiver(c->pg, on_notice, c); /* kept across PQreset */
+    enum ps_err e = session_setup(c, false, errmsg);
     if (e != PS_OK) {
         PQfinish(c->pg);
         ps_free(c);
@@ -243,8 +305,9 @@ static void pg_close(struct ps_conn *conn)
 }
 
 /* Brings a connection that lost its session back: PQreset, a new generation, the session
- * settings again. The transaction that saw the loss has already failed (UNAVAILABLE). */
-static enum ps_err reconnect(struct pg_conn *c, char *errmsg)
+ * settings again. The transaction that saw the loss has already failed (UNAVAILABLE).
+ * fail_probe: the test fault's, for session_setup. */
+static enum ps_err reconnect(struct pg_conn *c, bool fail_probe, char *errmsg)
 {
     PQreset(c->pg);
     if (PQstatus(c->pg) != CONNECTION_OK) {
@@ -252,7 +315,7 @@ static enum ps_err reconnect(struct pg_conn *c, char *errmsg)
         return PS_ERR_UNAVAILABLE;
     }
     c->gen++;
-    return session_setup(c, errmsg);
+    return session_setup(c, fail_probe, errmsg);
 }
 
 /* ---- a COMMIT whose reply is lost ---- */
@@ -267,6 +330,16 @@ void ps_pg_test_fault(enum ps_pg_fault f)
 enum ps_pg_fault ps_pg_test_fault_pending(void)
 {
     return (enum ps_pg_fault)atomic_load(&pg_fault);
+}
+
+static pthread_mutex_t barrier_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ps_pg_barrier_stats barrier_stats; /* under barrier_lock */
+
+void ps_pg_test_barrier_stats(struct ps_pg_barrier_stats *out)
+{
+    pthread_mutex_lock(&barrier_lock);
+    *out = barrier_stats;
+    pthread_mutex_unlock(&barrier_lock);
 }
 
 static void sleep_ms(int ms)
@@ -329,14 +402,31 @@ static void drop_connection(struct pg_conn *c)
     close(sv[0]);
 }
 
-/* Test fault: waits until the server reports the transaction committed, from a second
- * connection, so that the reply the fault then drops is the reply to a real commit. */
+/* Test fault: whether backend pid's session is idle (its COMMIT has completed), from side. */
+static bool session_idle(PGconn *side, const char *pid)
+{
+    const char *const vals[] = {pid};
+    PGresult *r = PQexecParams(side, "SELECT state = 'idle' FROM pg_stat_activity WHERE pid = $1",
+                               1, NULL, vals, NULL, NULL, 0);
+    bool idle = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+                !strcmp(PQgetvalue(r, 0, 0), "t");
+    PQclear(r);
+    return idle;
+}
+
+/* Test fault: waits until the server has committed, from a second connection, so that the
+ * reply the fault then drops is the reply to a real commit: pg_xact_status says so, or,
+ * without a transaction id, the session went idle. */
 static void wait_committed(struct pg_conn *c)
 {
-    char ignored[PG_ERRMSG_CAP];
+    char ignored[PG_ERRMSG_CAP], pid[16];
+    int n = snprintf(pid, sizeof pid, "%d", PQbackendPID(c->pg));
+    if (n < 0 || (size_t)n >= sizeof pid)
+        return;
     PGconn *side = PQconnectdb(c->target);
     for (int i = 0; i < 2000 && PQstatus(side) == CONNECTION_OK; i++) {
-        if (xact_status(side, c->xid, ignored) == XACT_COMMITTED)
+        if (c->xid[0] ? xact_status(side, c->xid, ignored) == XACT_COMMITTED
+                      : session_idle(side, pid))
             break;
         sleep_ms(5);
     }
@@ -346,8 +436,8 @@ static void wait_committed(struct pg_conn *c)
 /* COMMIT as run() sends it, with the armed test fault (if any) applied around the send. */
 static enum ps_err send_commit(struct pg_conn *c, char *tag, char *errmsg, enum ps_pg_fault *f)
 {
-    *f = c->xid[0] ? (enum ps_pg_fault)atomic_exchange(&pg_fault, PS_PG_FAULT_NONE)
-                   : PS_PG_FAULT_NONE;
+    *f = c->writing ? (enum ps_pg_fault)atomic_exchange(&pg_fault, PS_PG_FAULT_NONE)
+                    : PS_PG_FAULT_NONE;
     if (*f == PS_PG_FAULT_LOSE_BEFORE_COMMIT)
         drop_connection(c);
     if (!PQsendQuery(c->pg, "COMMIT"))
@@ -370,35 +460,162 @@ static enum ps_err send_commit(struct pg_conn *c, char *tag, char *errmsg, enum 
     return e;
 }
 
-/* The reply to COMMIT was lost with the connection: the server may or may not have committed.
- * Reconnects (a few tries, short backoff) and asks pg_xact_status about the id learned at
- * BEGIN, polling a bounded number of times while the old session is still finishing. PS_OK:
- * committed. PS_ERR_UNAVAILABLE: rolled back, like any failed COMMIT. PS_ERR_UNKNOWN_OUTCOME:
- * no answer; the caller must not run the transaction again. */
-static enum ps_err resolve_commit(struct pg_conn *c, enum ps_pg_fault f, char *errmsg)
+/* Test fault: the identity a promoted standby shows, the same system on another timeline. */
+static void other_timeline(char *ident)
 {
-    char lost[PG_ERRMSG_CAP], why[PG_ERRMSG_CAP] = "no transaction id was learned at BEGIN";
-    set_err(lost, "%s", errmsg ? errmsg : "connection lost");
+    char buf[PG_IDENT_CAP];
+    const char *slash = strchr(ident, '/');
+    int n = snprintf(buf, sizeof buf, "%.*s/FFFFFFFF", slash ? (int)(slash - ident) : 0, ident);
+    if (n > 0 && (size_t)n < sizeof buf)
+        memcpy(ident, buf, (size_t)n + 1);
+}
+
+/* Reconnects for the outcome check (a few tries, short backoff) and makes sure the new session
+ * is on the server and timeline that received COMMIT, as recorded by the old session's setup:
+ * a multi-host url, a moved address or a promoted standby may lead elsewhere, where the same
+ * transaction id can name another transaction or none. false: no answer can be had (why). */
+static bool reconnect_same_server(struct pg_conn *c, enum ps_pg_fault f, char *why)
+{
+    char sent_to[PG_IDENT_CAP], now[PG_IDENT_CAP];
+    memcpy(sent_to, c->ident, sizeof sent_to);
+    if (!c->xid[0])
+        return false; /* why says so already */
+    if (!sent_to[0]) {
+        set_err(why, "the identity of the server that received COMMIT is unknown");
+        return false;
+    }
     bool connected = false;
-    for (int i = 0; c->xid[0] && !connected && i < PG_RESOLVE_CONNECTS; i++) {
+    for (int i = 0; !connected && i < PG_RESOLVE_CONNECTS; i++) {
         if (i > 0)
             sleep_ms(50 * i);
         if (f == PS_PG_FAULT_LOSE_REPLY_NO_RECONNECT)
             set_err(why, "reconnect: refused by the test fault");
         else
-            connected = reconnect(c, why) == PS_OK;
+            connected = reconnect(c, f == PS_PG_FAULT_LOSE_REPLY_NO_IDENTITY, why) == PS_OK;
     }
-    enum xact_state st = XACT_UNKNOWN;
-    for (int i = 0, delay = 5; connected && i < PG_RESOLVE_POLLS; i++) {
+    if (!connected)
+        return false;
+    memcpy(now, c->ident, sizeof now);
+    if (f == PS_PG_FAULT_LOSE_REPLY_OTHER_SERVER)
+        other_timeline(now);
+    if (!now[0]) {
+        set_err(why, "reconnected, but the server's identity could not be read");
+        return false;
+    }
+    if (strcmp(now, sent_to) != 0) {
+        set_err(why, "reconnected to another server or timeline (%s, COMMIT went to %s)", now,
+                sent_to);
+        return false;
+    }
+    return true;
+}
+
+/* Asks pg_xact_status about the lost COMMIT's transaction, a bounded number of times while it
+ * says "in progress" (the old session is still finishing). */
+static enum xact_state poll_status(struct pg_conn *c, enum ps_pg_fault f, char *why)
+{
+    for (int i = 0, delay = 5; i < PG_RESOLVE_POLLS; i++) {
         if (i > 0) {
             sleep_ms(delay);
             delay = delay * 2 < PG_RESOLVE_DELAY_MAX_MS ? delay * 2 : PG_RESOLVE_DELAY_MAX_MS;
         }
-        st = f == PS_PG_FAULT_LOSE_REPLY_IN_PROGRESS ? XACT_IN_PROGRESS
-                                                     : xact_status(c->pg, c->xid, why);
+        enum xact_state st = f == PS_PG_FAULT_LOSE_REPLY_IN_PROGRESS
+                                 ? XACT_IN_PROGRESS
+                                 : xact_status(c->pg, c->xid, why);
         if (st != XACT_IN_PROGRESS)
-            break;
+            return st;
         set_err(why, "still in progress after %d checks", i + 1);
+    }
+    return XACT_UNKNOWN;
+}
+
+/* The barrier's transaction. An id alone is not enough: a transaction that wrote no WAL before
+ * its commit record commits asynchronously, without flushing or waiting for a synchronous
+ * standby (RecordTransactionCommit's wrote_xlog in PostgreSQL's xact.c), so a transactional
+ * logical message (harmless: no table, any user may emit one) gives it a WAL record. */
+#define PG_BARRIER_HEAD                                                                            \
+    "BEGIN; SELECT pg_catalog.pg_current_xact_id()::text, "                                        \
+    "pg_catalog.pg_logical_emit_message(true, 'pocketstate', 'durability barrier')::text; "
+static const char barrier_sql[] = PG_BARRIER_HEAD "COMMIT";
+static const char barrier_warn_sql[] =
+    PG_BARRIER_HEAD "DO $$BEGIN RAISE WARNING 'pocketstate test fault'; END$$; COMMIT";
+
+/* Runs the durability barrier's statements; PS_OK when its COMMIT answered COMMIT. xid and lsn
+ * (caps PG_XID_CAP) get the transaction's id and its message's WAL position. */
+static enum ps_err run_barrier(struct pg_conn *c, const char *sql, char *xid, char *lsn,
+                               char *errmsg)
+{
+    char tag[16] = "";
+    enum ps_err e = PS_OK;
+    if (!PQsendQuery(c->pg, sql))
+        return fail(c, NULL, errmsg);
+    for (PGresult *r = PQgetResult(c->pg); r; r = PQgetResult(c->pg)) {
+        ExecStatusType st = PQresultStatus(r);
+        if (e != PS_OK) {
+            /* the first error is the one reported */
+        } else if (st == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQnfields(r) == 2) {
+            if (ps_str_copy(xid, PG_XID_CAP, ps_str_from_cstr(PQgetvalue(r, 0, 0))) != PS_OK ||
+                ps_str_copy(lsn, PG_XID_CAP, ps_str_from_cstr(PQgetvalue(r, 0, 1))) != PS_OK)
+                xid[0] = '\0';
+        } else if (st == PGRES_COMMAND_OK) {
+            if (ps_str_copy(tag, sizeof tag, ps_str_from_cstr(PQcmdStatus(r))) != PS_OK)
+                tag[0] = '\0';
+        } else {
+            e = fail(c, r, errmsg);
+        }
+        PQclear(r);
+    }
+    if (e == PS_OK && (strcmp(tag, "COMMIT") != 0 || !xid[0])) {
+        set_err(errmsg, "it did not commit (\"%s\")", tag);
+        e = PS_ERR_STORE;
+    }
+    return e;
+}
+
+/* After pg_xact_status said "committed": PostgreSQL marks the commit log before a COMMIT
+ * waits for synchronous standbys (and on 15 pg_xact_status reads the commit log first), so
+ * "committed" may name a commit no standby has: the old session may still be waiting, or was
+ * ended while waiting. This write transaction's COMMIT returns only once its WAL is as durable
+ * as any commit's (flushed; confirmed by synchronous standbys, which confirm WAL in order), and
+ * the lost commit's record precedes it. A WARNING means its standby wait was cancelled and
+ * the server let it through unconfirmed: that is a failure too. */
+static enum ps_err durability_barrier(struct pg_conn *c, enum ps_pg_fault f, char *errmsg)
+{
+    char xid[PG_XID_CAP] = "", lsn[PG_XID_CAP] = "";
+    if (f == PS_PG_FAULT_LOSE_REPLY_BARRIER_FAILS)
+        drop_connection(c);
+    c->warning[0] = '\0';
+    enum ps_err e =
+        run_barrier(c, f == PS_PG_FAULT_LOSE_REPLY_BARRIER_WARNS ? barrier_warn_sql : barrier_sql,
+                    xid, lsn, errmsg);
+    if (e == PS_OK && c->warning[0]) {
+        set_err(errmsg, "the server warned: %s", c->warning);
+        e = PS_ERR_STORE;
+    }
+    if (e != PS_OK)
+        return e;
+    pthread_mutex_lock(&barrier_lock);
+    barrier_stats.completed++;
+    memcpy(barrier_stats.xid, xid, sizeof barrier_stats.xid);
+    memcpy(barrier_stats.lsn, lsn, sizeof barrier_stats.lsn);
+    pthread_mutex_unlock(&barrier_lock);
+    return PS_OK;
+}
+
+/* The reply to COMMIT was lost with the connection: the server may or may not have committed.
+ * Reconnects to the same server (reconnect_same_server), asks pg_xact_status about the id
+ * learned at BEGIN, and confirms a "committed" with the durability barrier. PS_OK: committed
+ * and durable. PS_ERR_UNAVAILABLE: rolled back, like any failed COMMIT.
+ * PS_ERR_UNKNOWN_OUTCOME: no answer; the caller must not run the transaction again. */
+static enum ps_err resolve_commit(struct pg_conn *c, enum ps_pg_fault f, char *errmsg)
+{
+    char lost[PG_ERRMSG_CAP], why[PG_ERRMSG_CAP] = "no transaction id was learned at BEGIN";
+    char barrier[PG_ERRMSG_CAP] = "";
+    set_err(lost, "%s", errmsg ? errmsg : "connection lost");
+    enum xact_state st = reconnect_same_server(c, f, why) ? poll_status(c, f, why) : XACT_UNKNOWN;
+    if (st == XACT_COMMITTED && durability_barrier(c, f, barrier) != PS_OK) {
+        set_err(why, "pg_xact_status says committed, but the durability barrier failed: %s",
+                barrier);
         st = XACT_UNKNOWN;
     }
     if (st == XACT_COMMITTED) {
@@ -433,7 +650,7 @@ static enum ps_err pg_begin(struct ps_conn *conn, enum ps_tx_mode mode, char *er
          i++)
         (void)PQconsumeInput(c->pg);
     if (PQstatus(c->pg) != CONNECTION_OK) {
-        e = reconnect(c, errmsg);
+        e = reconnect(c, false, errmsg);
         if (e != PS_OK)
             return e;
     } else if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
@@ -445,6 +662,7 @@ static enum ps_err pg_begin(struct ps_conn *conn, enum ps_tx_mode mode, char *er
     c->changes = 0;
     c->release_pending = false;
     c->xid[0] = '\0';
+    c->writing = mode != PS_TX_READ;
     /* WRITE is SERIALIZABLE: with several committers and several nodes this is what SQLite's
      * single writer gives for free, and a 40001 becomes PS_ERR_CONFLICT, which the committer
      * retries. READ takes a stable snapshot. BULK loads new rows nobody else writes: READ

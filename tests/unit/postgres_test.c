@@ -1,7 +1,8 @@
 /* The PostgreSQL backend through its vtable, against a real server (PS_TEST_DB; skipped when
  * unset): types round-trip, SQLSTATE mapping from real errors, savepoints, a failed
  * transaction's COMMIT, reconnection with statements re-prepared after a lost session, and a
- * COMMIT whose reply is lost (committed, rolled back, or unknown; faults from pg_fault.h). */
+ * COMMIT whose reply is lost (committed and confirmed durable, rolled back, or unknown: no
+ * answer, another server, a failed durability barrier, no probe; faults from pg_fault.h). */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <pthread.h>
@@ -626,6 +627,124 @@ Test(postgres, lost_commit_reply_is_resolved_by_xact_status)
     be->close(c);
 }
 
+/* The one value of a one-row query with text parameters a and b (NULL: none), run outside a
+ * transaction, copied into out (cap 64). */
+static void query1(struct ps_conn *c, const struct ps_sql *def, const char *a, const char *b,
+                   char *out)
+{
+    char err[256] = "";
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    cr_assert_eq(be->prepare(c, def, &st, err), PS_OK, "%s", err);
+    if (a)
+        cr_assert_eq(be->bind_text(st, 1, ps_str_from_cstr(a), err), PS_OK, "%s", err);
+    if (b)
+        cr_assert_eq(be->bind_text(st, 2, ps_str_from_cstr(b), err), PS_OK, "%s", err);
+    cr_assert_eq(be->step(st, &row, err), PS_OK, "%s: %s", def->sql, err);
+    cr_assert(row, "%s", def->sql);
+    cr_assert_eq(ps_str_copy(out, 64, be->col_text(st, 0)), PS_OK);
+    be->finalize(st);
+}
+
+Test(postgres, committed_answer_is_confirmed_by_a_durability_barrier)
+{
+    static const struct ps_sql xid_q = {"xid_q", "SELECT pg_current_xact_id()::text"};
+    static const struct ps_sql lsn_q = {"lsn_q", "SELECT pg_current_wal_insert_lsn()::text"};
+    static const struct ps_sql status_q = {"status_q", "SELECT pg_xact_status($1::xid8)"};
+    static const struct ps_sql xid_gt = {"xid_gt", "SELECT ($1::xid8 > $2::xid8)::text"};
+    static const struct ps_sql lsn_gt = {"lsn_gt", "SELECT ($1::pg_lsn > $2::pg_lsn)::text"};
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "", xid[64], lsn[64], v[64];
+    struct ps_pg_barrier_stats before, after;
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+
+    /* a COMMIT whose reply arrives runs no barrier: the common path is unchanged */
+    ps_pg_test_barrier_stats(&before);
+    cr_assert_eq(commit_under(c, 1, PS_PG_FAULT_NONE, err), PS_OK, "%s", err);
+    ps_pg_test_barrier_stats(&after);
+    cr_assert_eq(after.completed, before.completed);
+
+    /* the reply is lost after the server committed: PS_OK only after one barrier, a write
+     * transaction of its own that committed after the lost one and wrote WAL after it */
+    cr_assert_eq(be->begin(c, PS_TX_WRITE, err), PS_OK, "%s", err);
+    cr_assert_eq(insert(c, 2, "x", err), PS_OK, "%s", err);
+    query1(c, &xid_q, NULL, NULL, xid);
+    query1(c, &lsn_q, NULL, NULL, lsn);
+    ps_pg_test_fault(PS_PG_FAULT_LOSE_REPLY);
+    cr_assert_eq(be->commit(c, err), PS_OK, "%s", err);
+    cr_assert_eq(ps_pg_test_fault_pending(), PS_PG_FAULT_NONE, "the COMMIT took the fault");
+    ps_pg_test_barrier_stats(&after);
+    cr_assert_eq(after.completed, before.completed + 1, "one durability barrier ran");
+    query1(c, &status_q, after.xid, NULL, v);
+    cr_assert_str_eq(v, "committed", "barrier transaction %s", after.xid);
+    query1(c, &xid_gt, after.xid, xid, v);
+    cr_assert_str_eq(v, "true", "barrier %s after the lost transaction %s", after.xid, xid);
+    cr_assert(after.lsn[0], "the barrier wrote a WAL record of its own");
+    query1(c, &lsn_gt, after.lsn, lsn, v);
+    cr_assert_str_eq(v, "true", "barrier WAL record at %s, after %s", after.lsn, lsn);
+    cr_assert_eq(count_where(c, 2), 1);
+    be->close(c);
+}
+
+Test(postgres, lost_reply_elsewhere_or_undurable_is_unknown)
+{
+    static const struct {
+        enum ps_pg_fault f;
+        const char *why;
+    } cases[] = {
+        {PS_PG_FAULT_LOSE_REPLY_OTHER_SERVER, "reconnected to another server or timeline"},
+        {PS_PG_FAULT_LOSE_REPLY_BARRIER_FAILS, "durability barrier failed"},
+        {PS_PG_FAULT_LOSE_REPLY_BARRIER_WARNS, "the server warned: pocketstate test fault"},
+        /* last: it leaves the session without an identity */
+        {PS_PG_FAULT_LOSE_REPLY_NO_IDENTITY, "identity could not be read"},
+    };
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "";
+    struct ps_pg_barrier_stats before, after;
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+    for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+        ps_pg_test_barrier_stats(&before);
+        cr_assert_eq(commit_under(c, 10 + i, cases[i].f, err), PS_ERR_UNKNOWN_OUTCOME,
+                     "case %d: %s", i, err);
+        cr_assert(strstr(err, "commit outcome unknown"), "%s", err);
+        cr_assert(strstr(err, cases[i].why), "case %d: %s", i, err);
+        ps_pg_test_barrier_stats(&after);
+        cr_assert_eq(after.completed, before.completed, "case %d: no barrier completed", i);
+        /* the server did commit: "unknown" is not "not written" */
+        cr_assert_eq(count_where(c, 10 + i), 1, "case %d", i);
+    }
+    /* that session has no identity, so it learns no id: a lost reply there is unknown too */
+    cr_assert_eq(commit_under(c, 20, PS_PG_FAULT_LOSE_REPLY, err), PS_ERR_UNKNOWN_OUTCOME);
+    cr_assert(strstr(err, "no transaction id was learned"), "%s", err);
+    cr_assert_eq(count_where(c, 20), 1);
+    be->close(c);
+}
+
+Test(postgres, failed_probe_still_opens_without_the_outcome_check)
+{
+    static const struct ps_sql settings = {
+        "settings", "SELECT current_setting('statement_timeout') || ' ' || "
+                    "current_setting('lock_timeout') || ' ' || current_setting('TimeZone')"};
+    char err[256] = "", v[64];
+    ps_pg_test_probe_fails(true);
+    struct ps_conn *c = conn_open(1500, 1000); /* asserts that it opens */
+    /* the settings were applied again after the probe's error rolled them back */
+    query1(c, &settings, NULL, NULL, v);
+    cr_assert_str_eq(v, "1500ms 1s UTC");
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+    cr_assert_eq(commit_under(c, 1, PS_PG_FAULT_NONE, err), PS_OK, "%s", err);
+    cr_assert_eq(count_where(c, 1), 1);
+    /* without the probe no id is learned: a lost reply cannot be resolved */
+    cr_assert_eq(commit_under(c, 2, PS_PG_FAULT_LOSE_REPLY, err), PS_ERR_UNKNOWN_OUTCOME, "%s",
+                 err);
+    cr_assert(strstr(err, "no transaction id was learned"), "%s", err);
+    cr_assert_eq(count_where(c, 2), 1, "the next BEGIN reconnects; the row is there");
+    query1(c, &settings, NULL, NULL, v);
+    cr_assert_str_eq(v, "1500ms 1s UTC", "after the reconnect too");
+    ps_pg_test_probe_fails(false);
+    be->close(c);
+}
+
 /* Through the committer: a job counts its runs; the table has no key, so a second run of a
  * committed job would show as a second row. */
 static const struct ps_sql cj_create = {"cj_create", "CREATE TABLE cj (id BIGINT NOT NULL)"};
@@ -842,5 +961,49 @@ Test(postgres, store_unknown_commit_outcome_is_reported_not_rerun)
     ps_store_stats(s, &st);
     cr_assert_eq(st.retries, 0, "nothing was re-run");
     cr_assert_eq(st.job_failures, 3);
+    ps_store_free(s);
+}
+
+Test(postgres, store_lost_reply_elsewhere_or_undurable_is_reported_not_rerun)
+{
+    struct ps_store *s = fault_store();
+    struct counted a = {0}, b = {0}, c = {0};
+    batch_under(s, PS_PG_FAULT_LOSE_REPLY_OTHER_SERVER, &a, &b);
+    cr_assert_eq(a.job.result, PS_ERR_UNKNOWN_OUTCOME, "%s", a.job.diag.message);
+    cr_assert_eq(b.job.result, PS_ERR_UNKNOWN_OUTCOME, "%s", b.job.diag.message);
+    cr_assert(strstr(a.job.diag.message, "another server"), "%s", a.job.diag.message);
+    cr_assert_eq(atomic_load(&a.calls), 1, "never run again");
+    cr_assert_eq(atomic_load(&b.calls), 1, "never run again");
+    cr_assert_eq(cj_rows(s, 10), 1);
+    cr_assert_eq(cj_rows(s, 11), 1);
+
+    struct ps_diag d = {0};
+    cr_assert_eq(solo_under(s, PS_PG_FAULT_LOSE_REPLY_BARRIER_FAILS, &c, &d),
+                 PS_ERR_UNKNOWN_OUTCOME, "%s", d.message);
+    cr_assert(strstr(d.message, "durability barrier failed"), "%s", d.message);
+    cr_assert_eq(atomic_load(&c.calls), 1, "never run again");
+    cr_assert_eq(cj_rows(s, 20), 1);
+    struct ps_store_stats st;
+    ps_store_stats(s, &st);
+    cr_assert_eq(st.retries, 0, "nothing was re-run");
+    cr_assert_eq(st.job_failures, 3);
+    ps_store_free(s);
+}
+
+Test(postgres, store_opens_when_the_probe_fails)
+{
+    ps_pg_test_probe_fails(true);
+    struct ps_store *s = fault_store(); /* asserts that it opens */
+    struct counted c = {0};
+    struct ps_diag d = {0};
+    cr_assert_eq(solo_under(s, PS_PG_FAULT_LOSE_REPLY, &c, &d), PS_ERR_UNKNOWN_OUTCOME, "%s",
+                 d.message);
+    cr_assert(strstr(d.message, "no transaction id was learned"), "%s", d.message);
+    cr_assert_eq(atomic_load(&c.calls), 1, "never run again");
+    cr_assert_eq(cj_rows(s, 20), 1);
+    struct ps_store_stats st;
+    ps_store_stats(s, &st);
+    cr_assert_eq(st.retries, 0, "nothing was re-run");
+    ps_pg_test_probe_fails(false);
     ps_store_free(s);
 }
