@@ -58,7 +58,9 @@ class DurabilityAcrossRestart(unittest.TestCase):
                 pass
 
     def test_acknowledged_writes_survive_stop_and_crash(self):
-        w = subprocess.Popen([WRITER, self.url, "8", "9", "2", self.out],
+        # 14 s of writing: the restarts below end about 8 s in (longer on a loaded machine),
+        # and the writers must have time to be acknowledged again afterwards
+        w = subprocess.Popen([WRITER, self.url, "8", "14", "2", self.out],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             time.sleep(2.0)
