@@ -692,6 +692,7 @@ static enum ps_err pg_commit(struct ps_conn *conn, char *errmsg)
         e = PS_ERR_UNAVAILABLE; /* the server rolls back a session that ends in a transaction */
     } else {
         enum ps_pg_fault f;
+        c->warning[0] = '\0';
         e = send_commit(c, tag, errmsg, &f);
         if (e != PS_OK && PQstatus(c->pg) != CONNECTION_OK)
             e = resolve_commit(c, f, errmsg); /* sent; the reply went with the connection */
@@ -699,6 +700,13 @@ static enum ps_err pg_commit(struct ps_conn *conn, char *errmsg)
             /* COMMIT of a transaction that had failed answers "ROLLBACK", not an error */
             set_err(errmsg, "commit: the transaction had failed and was rolled back");
             e = PS_ERR_STORE;
+        } else if (e == PS_OK && c->warning[0]) {
+            /* A COMMIT that warns is not a clean one: a cancelled wait for a synchronous
+             * standby ("canceling wait for synchronous replication ... committed locally, but
+             * might not have been replicated") is answered COMMIT with a WARNING. Durable here,
+             * perhaps not after a failover: not acknowledged, never re-run (rule 5). */
+            set_err(errmsg, "commit outcome unknown: the server warned: %s", c->warning);
+            e = PS_ERR_UNKNOWN_OUTCOME;
         }
     }
     c->xid[0] = '\0';

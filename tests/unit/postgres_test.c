@@ -588,6 +588,47 @@ static enum ps_err commit_under(struct ps_conn *c, int64_t id, enum ps_pg_fault 
     return e;
 }
 
+/* A COMMIT answered with a WARNING (as a cancelled synchronous-standby wait is) is not
+ * acknowledged: outcome unknown. The warning comes from a deferred trigger that fires at
+ * COMMIT, a real server warning on a real COMMIT; without it the same COMMIT succeeds. */
+Test(postgres, commit_that_warns_is_outcome_unknown)
+{
+    static const struct ps_sql warn_fn = {
+        "warn_fn", "CREATE FUNCTION warn_at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$BEGIN RAISE WARNING 'committed locally, but might not have been "
+                   "replicated'; RETURN NULL; END$$"};
+    static const struct ps_sql warn_trg = {
+        "warn_trg", "CREATE CONSTRAINT TRIGGER warn_at_commit AFTER INSERT ON t DEFERRABLE "
+                    "INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.n = 7) EXECUTE FUNCTION "
+                    "warn_at_commit()"};
+    static const struct ps_sql ins_n = {"ins_n",
+                                        "INSERT INTO t (id, name, n) VALUES ($1, 'w', $2)"};
+    struct ps_conn *c = conn_open(0, 1000);
+    char err[256] = "";
+    cr_assert_eq(exec1(c, &create_t), PS_OK);
+    cr_assert_eq(exec1(c, &warn_fn), PS_OK);
+    cr_assert_eq(exec1(c, &warn_trg), PS_OK);
+    for (int64_t n = 6; n <= 7; n++) {
+        struct ps_stmt *st = NULL;
+        bool row = false;
+        cr_assert_eq(be->begin(c, PS_TX_WRITE, err), PS_OK, "%s", err);
+        cr_assert_eq(be->prepare(c, &ins_n, &st, err), PS_OK, "%s", err);
+        cr_assert_eq(be->bind_i64(st, 1, 100 + n, err), PS_OK);
+        cr_assert_eq(be->bind_i64(st, 2, n, err), PS_OK);
+        cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
+        be->finalize(st);
+        enum ps_err e = be->commit(c, err);
+        if (n == 6) {
+            cr_assert_eq(e, PS_OK, "no warning, a clean COMMIT: %s", err);
+        } else {
+            cr_assert_eq(e, PS_ERR_UNKNOWN_OUTCOME);
+            cr_assert(strstr(err, "might not have been replicated"), "%s", err);
+        }
+        cr_assert_eq(count_where(c, 100 + n), 1, "committed either way");
+    }
+    be->close(c);
+}
+
 Test(postgres, lost_commit_reply_is_resolved_by_xact_status)
 {
     struct ps_conn *c = conn_open(0, 1000);
