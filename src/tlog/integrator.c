@@ -62,7 +62,8 @@ static enum ps_err round_fn(struct ps_tx *tx, void *ctx)
 
 /* One round through the committer. cache (may be NULL) is read and, on success, replaced. */
 static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *signer,
-                             const char *origin, size_t max, int sweep, bool defer,
+                             const char *origin, size_t max, int sweep, uint64_t sweep_ms,
+                             bool defer,
                              struct ps_merkle_frontier *cache,
                              bool *have_cache, struct ps_tlog_round_out *out,
                              struct ps_diag *diag)
@@ -76,6 +77,7 @@ static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *sign
     j->in.max_records = max;
     j->in.sweep = sweep != 0;
     j->in.full_sweep = sweep == FULL_SWEEP;
+    j->in.sweep_ms = sweep_ms;
     j->in.defer_checkpoint = defer;
     enum ps_err e = ps_store_write(store, round_fn, j, diag);
     if (e != PS_OK && j->diag.code != PS_OK)
@@ -93,13 +95,14 @@ static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *sign
 }
 
 struct pending {
-    bool sweep, found, late;
+    uint64_t sweep_ms; /* 0: no sweep this time */
+    bool found, late;
 };
 
 static enum ps_err pending_fn(struct ps_tx *tx, void *ctx)
 {
     struct pending *p = ctx;
-    return ps_tlog_pending(tx, p->sweep, &p->found, &p->late);
+    return ps_tlog_pending(tx, p->sweep_ms, &p->found, &p->late);
 }
 
 static void stats_add(struct ps_tlog_integrator *it, const struct ps_tlog_round_out *o,
@@ -123,7 +126,7 @@ static void stats_add(struct ps_tlog_integrator *it, const struct ps_tlog_round_
  * once a chunk comes back short (caught up) or ROUND_BUDGET_NS has passed, one last job
  * appends what is there (at most a chunk) and signs, so there is exactly one checkpoint per
  * integration even while records keep arriving. */
-static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep,
+static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep, uint64_t sweep_ms,
                                 struct ps_tlog_round_out *out, bool *behind,
                                 struct ps_diag *diag)
 {
@@ -134,8 +137,8 @@ static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep,
     bool full = false;
     enum ps_err e;
     for (;;) {
-        e = run_round(it->store, it->signer, it->origin, chunk, sweep, true, &it->cache,
-                      &it->have_cache, &o, diag);
+        e = run_round(it->store, it->signer, it->origin, chunk, sweep, sweep_ms, true,
+                      &it->cache, &it->have_cache, &o, diag);
         sweep = false;
         stats_add(it, &o, e, e == PS_OK && o.checkpoint);
         full = e == PS_OK && !o.checkpoint && o.appended == chunk;
@@ -150,7 +153,7 @@ static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep,
         *behind = full;
     if (e == PS_OK && !o.checkpoint) {
         /* the signing job: finds at most a chunk more, signs whatever the size is then */
-        e = run_round(it->store, it->signer, it->origin, chunk, false, false, &it->cache,
+        e = run_round(it->store, it->signer, it->origin, chunk, false, 0, false, &it->cache,
                       &it->have_cache, &o, diag);
         stats_add(it, &o, e, e == PS_OK && o.checkpoint);
     }
@@ -163,7 +166,7 @@ static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep,
 enum ps_err ps_tlog_integrator_round(struct ps_tlog_integrator *it, struct ps_tlog_round_out *out,
                                      struct ps_diag *diag)
 {
-    return locked_round(it, true, out, NULL, diag);
+    return locked_round(it, true, 0, out, NULL, diag);
 }
 
 /* One look and, when there is something, one integration. True when it ended behind (see
@@ -171,16 +174,24 @@ enum ps_err ps_tlog_integrator_round(struct ps_tlog_integrator *it, struct ps_tl
 static bool tick(struct ps_tlog_integrator *it, bool final)
 {
     int64_t now = ps_clock_mono_ns();
-    struct pending p = {.sweep = final || now - it->last_sweep_ns >= SWEEP_NS};
+    struct pending p = {0};
+    if (final || now - it->last_sweep_ns >= SWEEP_NS) {
+        /* A record not seen by the previous sweep read committed after it; if it did so
+         * within the window of its id's time, it is at most the window plus the time since
+         * that read (plus a second for clocks and the read's own start) behind. */
+        p.sweep_ms = PS_TLOG_WINDOW_MS + (uint64_t)(now - it->last_sweep_ns) / 1000000u + 1000;
+    }
     struct ps_diag d = {0};
     enum ps_err e = ps_store_read(it->store, pending_fn, &p, &d);
-    if (e == PS_OK && p.sweep)
+    if (e == PS_OK && p.sweep_ms)
         it->last_sweep_ns = now;
     if (e == PS_OK && !p.found)
         return false;
     bool behind = false;
-    if (e == PS_OK) /* the window's anti-join ran above; the job repeats it only if needed */
-        e = locked_round(it, p.late, NULL, &behind, &d);
+    /* the anti-join ran above; the round repeats it, further back (other nodes may have moved
+     * the last integrated id on meanwhile), only if it found something */
+    if (e == PS_OK)
+        e = locked_round(it, p.late, p.sweep_ms + PS_TLOG_SWEEP_MS, NULL, &behind, &d);
     if (e != PS_OK)
         ps_log(PS_LOG_WARN, "tlog integrator: %s: %s", ps_err_name(e), d.message);
     return e == PS_OK && behind;
@@ -260,6 +271,7 @@ enum ps_err ps_tlog_integrator_start(struct ps_store *store,
     it->interval_ms = opts->interval_ms ? opts->interval_ms : 1000;
     it->max_records = opts->max_records;
     it->chunk = CHUNK;
+    it->last_sweep_ns = ps_clock_mono_ns(); /* the start's whole-table sweep came just before */
     if (init_sync(it) != PS_OK || pthread_create(&it->thread, NULL, thread_main, it) != 0) {
         ps_free(it); /* initialized sync objects hold no resources on Linux */
         return ps_diag_set(diag, PS_ERR_INTERNAL, "tlog integrator: cannot start its thread");
@@ -303,9 +315,8 @@ enum ps_err ps_tlog_integrate_now(struct ps_store *store, struct ps_note_signer 
     const char *org = origin ? origin : PS_TLOG_DEFAULT_ORIGIN;
     while (e == PS_OK) {
         /* the first round of a start looks at the whole table (see log.h, full_sweep) */
-        e = run_round(store, signer, org, PS_TLOG_ROUND_MAX, total == 0 ? FULL_SWEEP : 1,
-                      false, cache, &have, &o,
-                      diag);
+        e = run_round(store, signer, org, PS_TLOG_ROUND_MAX, total == 0 ? FULL_SWEEP : 1, 0,
+                      false, cache, &have, &o, diag);
         if (e != PS_OK || o.appended < PS_TLOG_ROUND_MAX)
             break;
         total += o.appended;

@@ -283,12 +283,10 @@ static void window_start(const char last[37], uint64_t window_ms, char out[16])
         out[0] = '\0';
 }
 
-/* A record that commits within PS_TLOG_WINDOW_MS of its id's time is seen by the next sweep
- * read at most PS_TLOG_SWEEP_MS later, so the read looks that much further back; the round
- * that a late find starts looks further still, since other nodes' rounds may have moved the
- * last integrated id on in between. */
-#define SWEEP_READ_WINDOW_MS (PS_TLOG_WINDOW_MS + PS_TLOG_SWEEP_MS)
-#define SWEEP_ROUND_WINDOW_MS (SWEEP_READ_WINDOW_MS + PS_TLOG_SWEEP_MS)
+/* The default reach of a sweeping round (80 s): the window, one sweep interval, and one more
+ * because other nodes' rounds may move the last integrated id on between the read that found
+ * a late record and the round. ps_tlog_missing_records counts only records older than it. */
+#define SWEEP_ROUND_WINDOW_MS (PS_TLOG_WINDOW_MS + 2 * PS_TLOG_SWEEP_MS)
 
 /* Binds the text arguments and then the limit (if limit > 0). */
 static enum ps_err bind_args(struct ps_stmt *st, const char *a, const char *b, int64_t limit)
@@ -315,7 +313,7 @@ static enum ps_err probe(struct ps_tx *tx, const struct ps_sql *def, const char 
     return e;
 }
 
-enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending, bool *late)
+enum ps_err ps_tlog_pending(struct ps_tx *tx, uint64_t sweep_ms, bool *pending, bool *late)
 {
     uint64_t size;
     char last[37], from[16];
@@ -324,8 +322,8 @@ enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending, bool *l
     enum ps_err e = read_state(tx, &size, last);
     if (e == PS_OK)
         e = probe(tx, &sql_pending, last, NULL, pending);
-    if (e == PS_OK && sweep && last[0]) {
-        window_start(last, SWEEP_READ_WINDOW_MS, from);
+    if (e == PS_OK && sweep_ms > 0 && last[0]) {
+        window_start(last, sweep_ms, from);
         e = probe(tx, &sql_late_pending, from, last, &found_late);
     }
     if (found_late)
@@ -592,7 +590,7 @@ enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in
         if (in->full_sweep)
             from[0] = '\0'; /* every id is >= "" */
         else
-            window_start(last, SWEEP_ROUND_WINDOW_MS, from);
+            window_start(last, in->sweep_ms ? in->sweep_ms : SWEEP_ROUND_WINDOW_MS, from);
         e = collect(&r, &sql_late_records, from, last, diag);
     }
     if (e == PS_OK)

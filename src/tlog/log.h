@@ -95,6 +95,7 @@ struct ps_tlog_round_in {
     const struct ps_merkle_frontier *cache;
     size_t max_records; /* 0: PS_TLOG_ROUND_MAX */
     bool sweep;         /* also look for late records in the window (see below) */
+    uint64_t sweep_ms;  /* with sweep: how far back from the last integrated id (0: 80 s) */
     /* Store the entries, hashes and tlog_state but sign no checkpoint: a later round of the
      * same integration signs one. Keeps each committer job short under a backlog while
      * checkpoints stay at most one per integration. */
@@ -125,13 +126,16 @@ enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in
                                  struct ps_tlog_round_out *out, struct ps_diag *diag) PS_WUR;
 
 /* What a round would append: *pending true for an id above the largest integrated one (one
- * index probe); with sweep, *late (may be NULL) true for a late record (an anti-join over
- * the rows of the window plus PS_TLOG_SWEEP_MS: a record that commits within the window of
- * its id's time is still inside when the next sweep looks), which also makes *pending true. The read the integrator
- * does before it submits a round: the anti-join runs here, on the integrator's own read
- * connection, and the round (a committer job) sweeps only when *late says there is
- * something to find, so a scan of the window never holds up the committer. */
-enum ps_err ps_tlog_pending(struct ps_tx *tx, bool sweep, bool *pending, bool *late) PS_WUR;
+ * index probe); with sweep_ms > 0, *late (may be NULL) true for a late record: a row with an
+ * id from sweep_ms before the largest integrated one up to it and no entry (an anti-join over
+ * those rows), which also makes *pending true. The integrator passes the window plus the time
+ * since its previous sweep read, so a record that commits within the window of its id's time
+ * is inside when the next sweep looks. The read the integrator does before it submits a
+ * round: the anti-join runs here, on the integrator's own read connection, and the round (a
+ * committer job) sweeps only when *late says there is something to find, so a scan of the
+ * window never holds up the committer. */
+enum ps_err ps_tlog_pending(struct ps_tx *tx, uint64_t sweep_ms, bool *pending,
+                            bool *late) PS_WUR;
 
 /* A note signer for the log from the opened tlog-signing key (crypto/keys.h), named origin.
  * Caller frees with ps_note_signer_free. Errors: PS_ERR_INVALID (not an Ed25519 key, bad

@@ -397,7 +397,7 @@ static enum ps_err count_tx(struct ps_tx *tx, void *ctx)
 
 static enum ps_err pending_tx(struct ps_tx *tx, void *ctx)
 {
-    return ps_tlog_pending(tx, true, ctx, NULL);
+    return ps_tlog_pending(tx, 70 * 1000, ctx, NULL);
 }
 
 struct pending_late {
@@ -407,7 +407,7 @@ struct pending_late {
 static enum ps_err pending_late_tx(struct ps_tx *tx, void *ctx)
 {
     struct pending_late *p = ctx;
-    return ps_tlog_pending(tx, true, &p->pending, &p->late);
+    return ps_tlog_pending(tx, 70 * 1000, &p->pending, &p->late);
 }
 
 static int64_t checkpoints(void)
