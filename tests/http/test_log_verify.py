@@ -38,6 +38,21 @@ def sqlite(db, sql):
     return r.stdout
 
 
+def read_people(s, n, tag):
+    """n person reads over one keep-alive connection, each with its own purpose (tag-i)."""
+    people = s.known_rnokpps(limit=50)
+    conn = http.client.HTTPConnection(HOST, s.port, timeout=10)
+    for i in range(n):
+        conn.request("GET", "/api/v1/registry/persons/%s?purpose=%s-%d"
+                     % (people[i % len(people)], tag, i),
+                     headers={"Authorization": "Bearer " + s.token})
+        r = conn.getresponse()
+        r.read()
+        if r.status != 200:
+            raise AssertionError("person read %d: %d" % (i, r.status))
+    conn.close()
+
+
 def drop_triggers(db):
     names = sqlite(db, "SELECT name FROM sqlite_master WHERE type = 'trigger';").split()
     sqlite(db, "".join('DROP TRIGGER "%s";\n' % n for n in names))
@@ -78,17 +93,7 @@ class LogVerifyTest(unittest.TestCase):
         s = cls.server
         if s.get("/checkpoint").status != 200:
             raise unittest.SkipTest("no GET /checkpoint yet (the log integrator is not built)")
-        people = s.known_rnokpps(limit=50)
-        conn = http.client.HTTPConnection(HOST, s.port, timeout=10)
-        for i in range(READS):
-            conn.request("GET", "/api/v1/registry/persons/%s?purpose=tamper-test-%d"
-                         % (people[i % len(people)], i),
-                         headers={"Authorization": "Bearer " + s.token})
-            r = conn.getresponse()
-            r.read()
-            if r.status != 200:
-                raise AssertionError("person read %d: %d" % (i, r.status))
-        conn.close()
+        read_people(s, READS, "tamper-test")
         deadline = time.monotonic() + CHECKPOINT_WAIT_S
         while True:
             note = s.get("/checkpoint").body.decode()
@@ -324,17 +329,7 @@ class LogVerifyPostgresTest(unittest.TestCase):
     def setUpClass(cls):
         cls.server = s = Server("logverifypg", mode="demo", citizens=50).start()
         try:
-            people = s.known_rnokpps(limit=50)
-            conn = http.client.HTTPConnection(HOST, s.port, timeout=10)
-            for i in range(64):
-                conn.request("GET", "/api/v1/registry/persons/%s?purpose=pg-tamper-%d"
-                             % (people[i % len(people)], i),
-                             headers={"Authorization": "Bearer " + s.token})
-                r = conn.getresponse()
-                r.read()
-                if r.status != 200:
-                    raise AssertionError("person read %d: %d" % (i, r.status))
-            conn.close()
+            read_people(s, 64, "pg-tamper")
             deadline = time.monotonic() + CHECKPOINT_WAIT_S
             while int(s.get("/checkpoint").body.decode().split("\n")[1]) < 64:
                 if time.monotonic() > deadline:

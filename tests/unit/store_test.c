@@ -544,6 +544,22 @@ static enum ps_err insert_then_fail(struct ps_tx *tx, void *ctx)
     return PS_ERR_NOTFOUND; /* a domain failure after a write: the write must vanish */
 }
 
+/* Submits jobs[0] (a blocker_fn job holding the committer until g->release) and, once it
+ * runs, jobs[1..n-1], every one reporting to w: they queue up behind it as one batch. */
+static void submit_behind_blocker(struct ps_store *s, struct ps_store_job *jobs, int n,
+                                  struct gate_ctx *g, struct waited *w)
+{
+    for (int i = 0; i < n; i++) {
+        jobs[i].done = post_done;
+        jobs[i].done_ctx = w;
+    }
+    cr_assert_eq(ps_store_submit(s, &jobs[0]), PS_OK);
+    while (sem_wait(&g->entered) != 0)
+        ;
+    for (int i = 1; i < n; i++)
+        cr_assert_eq(ps_store_submit(s, &jobs[i]), PS_OK);
+}
+
 /* Holds the committer inside one job while three more queue up, so they form one batch. */
 Test(store, failed_job_rolls_back_alone)
 {
@@ -564,15 +580,7 @@ Test(store, failed_job_rolls_back_alone)
         {.fn = insert_named, .ctx = "b"}, /* duplicate of a batch-mate: EXISTS, alone */
         {.fn = insert_named, .ctx = "d"},
     };
-    for (int i = 0; i < 5; i++) {
-        jobs[i].done = post_done;
-        jobs[i].done_ctx = &w;
-    }
-    cr_assert_eq(ps_store_submit(s, &jobs[0]), PS_OK);
-    while (sem_wait(&g.entered) != 0)
-        ;
-    for (int i = 1; i < 5; i++)
-        cr_assert_eq(ps_store_submit(s, &jobs[i]), PS_OK);
+    submit_behind_blocker(s, jobs, 5, &g, &w);
     ps_store_stats(s, &after);
     cr_assert_eq(after.queue_depth, 4);
     sem_post(&g.release);
@@ -618,15 +626,7 @@ Test(store, cancel_withdraws_only_queued_jobs)
         {.fn = insert_named, .ctx = "withdrawn"},
         {.fn = insert_named, .ctx = "last"},
     };
-    for (int i = 0; i < 4; i++) {
-        jobs[i].done = post_done;
-        jobs[i].done_ctx = &w;
-    }
-    cr_assert_eq(ps_store_submit(s, &jobs[0]), PS_OK);
-    while (sem_wait(&g.entered) != 0)
-        ;
-    for (int i = 1; i < 4; i++)
-        cr_assert_eq(ps_store_submit(s, &jobs[i]), PS_OK);
+    submit_behind_blocker(s, jobs, 4, &g, &w);
     cr_assert(!ps_store_cancel(s, &jobs[0]), "the running job stays");
     cr_assert(ps_store_cancel(s, &jobs[2]), "a queued job (in the middle) is withdrawn");
     cr_assert(!ps_store_cancel(s, &jobs[2]), "only once");
