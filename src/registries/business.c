@@ -1,7 +1,10 @@
 /* Sole-proprietor registrations. The one-active-registration rule lives in the database
- * (unique index sole_proprietors_one_active, migration 0005): register inserts and lets the
- * index refuse a second active row; terminate is one conditional UPDATE. Nothing here reads
- * first to decide uniqueness, so the rule holds across committers and nodes. */
+ * (unique index sole_proprietors_one_active, migration 0005): register is one INSERT ... ON
+ * CONFLICT DO NOTHING against that index, and a row not inserted is the refusal; terminate is
+ * one conditional UPDATE, and no row updated is the refusal. Nothing here reads first to
+ * decide uniqueness, so the rule holds across committers and nodes. Both refusals tell an
+ * official something about the person, so they are PS_OK with `refused` set and the read is
+ * recorded and committed (ARCHITECTURE.md rule 3). */
 #include "registries/business.h"
 
 #include <stdbool.h>
@@ -17,7 +20,8 @@
 static const struct ps_sql insert_sole_proprietor = {
     "sole_proprietors.insert",
     "INSERT INTO sole_proprietors (id, rnokpp, kved, registered_at_ms, status, "
-    "terminated_at_ms) VALUES ($1, $2, $3, $4, 'active', NULL)",
+    "terminated_at_ms) VALUES ($1, $2, $3, $4, 'active', NULL) "
+    "ON CONFLICT (rnokpp) WHERE status = 'active' DO NOTHING RETURNING id",
 };
 static const struct ps_sql terminate_sole_proprietor = {
     "sole_proprietors.terminate",
@@ -57,11 +61,14 @@ static struct ps_str resource_of(const char id[37], char *buf, size_t cap)
     return (struct ps_str){buf, (size_t)n};
 }
 
+/* The INSERT; *inserted false when the unique index found an active registration of rnokpp
+ * (ON CONFLICT DO NOTHING: no error, so the transaction and its recorded status read live
+ * on). Only that index is the conflict target: any other violation is still an error. */
 static enum ps_err insert_row(struct ps_tx *tx, const char id[37], struct ps_str rnokpp,
-                              struct ps_str kved, struct ps_diag *diag)
+                              struct ps_str kved, bool *inserted, struct ps_diag *diag)
 {
     struct ps_stmt *st = NULL;
-    bool row;
+    bool more = false;
     enum ps_err e = ps_tx_prepare(tx, &insert_sole_proprietor, &st);
     if (e == PS_OK)
         e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(id));
@@ -72,13 +79,10 @@ static enum ps_err insert_row(struct ps_tx *tx, const char id[37], struct ps_str
     if (e == PS_OK)
         e = ps_stmt_bind_i64(st, 4, ps_clock_now_ms());
     if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    if (e == PS_ERR_EXISTS)
-        ps_diag_set(diag, e,
-                    "the person with RNOKPP %.*s is already registered as a sole proprietor "
-                    "(an active registration exists)",
-                    PS_STR_FMT(rnokpp));
-    else if (e != PS_OK)
+        e = ps_stmt_step(st, inserted);
+    if (e == PS_OK && *inserted)
+        e = ps_stmt_step(st, &more); /* completes the statement: one row at most */
+    if (e != PS_OK)
         ps_diag_set(diag, e, "registering a sole proprietor: %s", ps_tx_errmsg(tx));
     ps_stmt_done(st);
     return e;
@@ -101,9 +105,18 @@ enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor 
     char id[37], res[64];
     struct ps_uuid u = ps_uuid7();
     ps_uuid_fmt(&u, id);
-    e = insert_row(tx, id, rnokpp, kved, diag);
-    if (e == PS_OK)
-        e = ps_tlog_record_change(tx, actor, "sole-proprietor.register", rnokpp,
+    bool inserted = false;
+    e = insert_row(tx, id, rnokpp, kved, &inserted, diag);
+    if (e != PS_OK)
+        return e;
+    if (!inserted) { /* refused by the index: a refusal, so the status read commits */
+        ps_diag_set(refused, PS_ERR_EXISTS,
+                    "the person with RNOKPP %.*s is already registered as a sole proprietor "
+                    "(an active registration exists)",
+                    PS_STR_FMT(rnokpp));
+        return PS_OK;
+    }
+    e = ps_tlog_record_change(tx, actor, "sole-proprietor.register", rnokpp,
                                   resource_of(id, res, sizeof res), reason, diag);
     if (e == PS_OK && id_out)
         memcpy(id_out, id, sizeof id);
@@ -135,23 +148,51 @@ static enum ps_err update_row(struct ps_tx *tx, struct ps_str rnokpp, char id[37
     return e;
 }
 
+/* The record of an official's look at whether rnokpp has an active registration. */
+static enum ps_err record_registration_read(struct ps_tx *tx, const struct ps_actor *actor,
+                                            struct ps_str rnokpp, struct ps_str purpose,
+                                            struct ps_diag *diag)
+{
+    char resource[64];
+    int n = snprintf(resource, sizeof resource, "persons/%.*s#sole-proprietor",
+                     PS_STR_FMT(rnokpp));
+    if (n < 0 || (size_t)n >= sizeof resource)
+        return ps_diag_set(diag, PS_ERR_INTERNAL, "resource name truncated");
+    return ps_access_record(tx, actor, "sole-proprietor.status.read", rnokpp,
+                            (struct ps_str){resource, (size_t)n}, purpose, diag);
+}
+
 enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor *actor,
                                          struct ps_str rnokpp, struct ps_str reason,
-                                         char id_out[37], struct ps_diag *diag)
+                                         char id_out[37], struct ps_diag *refused,
+                                         struct ps_diag *diag)
 {
+    PS_ASSERT(refused != NULL && refused != diag);
+    ps_diag_clear(refused);
+    if (id_out)
+        id_out[0] = '\0';
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "terminating a registration needs an actor");
     enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
     if (e != PS_OK)
         return e;
+    bool self = ps_actor_is_subject(actor, rnokpp);
+    if (!self && (!reason.p || reason.len == 0))
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "a reason is required to act on another person's record");
     char id[37] = "", res[64];
     bool found = false;
     e = update_row(tx, rnokpp, id, &found, diag);
+    if (e == PS_OK && !found && !self) /* the answer is about the person: recorded */
+        e = record_registration_read(tx, actor, rnokpp, reason, diag);
     if (e != PS_OK)
         return e;
-    if (!found)
-        return ps_diag_set(diag, PS_ERR_NOTFOUND,
-                           "the person with RNOKPP %.*s has no active sole-proprietor "
-                           "registration",
-                           PS_STR_FMT(rnokpp));
+    if (!found) {
+        ps_diag_set(refused, PS_ERR_NOTFOUND,
+                    "the person with RNOKPP %.*s has no active sole-proprietor registration",
+                    PS_STR_FMT(rnokpp));
+        return PS_OK;
+    }
     e = ps_tlog_record_change(tx, actor, "sole-proprietor.terminate", rnokpp,
                               resource_of(id, res, sizeof res), reason, diag);
     if (e == PS_OK && id_out)

@@ -2,8 +2,11 @@
  * as a sole proprietor with their main activity (KVED-2010 class). At most one registration of
  * a person is active at a time, a rule the database enforces with a unique index
  * (migration 0005), never a check in C: two registrations racing on any number of nodes end
- * with one PS_OK and one PS_ERR_EXISTS. Every write records its transparency-log change in the
- * same transaction (ARCHITECTURE.md rule 4). No SQL dialect and no HTTP here. */
+ * with one registered and one refused. A refusal that tells an official something about a
+ * person (missing, deceased, already registered, nothing to terminate) is PS_OK with
+ * `refused` set, and the read behind it is recorded and committed (ARCHITECTURE.md rule 3).
+ * Every write records its transparency-log change in the same transaction (rule 4). No SQL
+ * dialect and no HTTP here. */
 #ifndef PS_REGISTRIES_BUSINESS_H
 #define PS_REGISTRIES_BUSINESS_H
 
@@ -31,16 +34,21 @@ enum ps_err ps_kved_validate(struct ps_str code, struct ps_diag *diag) PS_WUR;
  * Before it, ps_person_check_alive reads the person's status and, when actor is not the person,
  * records that read ("person.status.read", purpose = reason) in tx.
  * id_out (37 bytes, may be NULL) gets the new registration's id ("" when none was made).
- * Returns PS_OK with refused->code PS_OK when registered. Returns PS_OK with refused->code
- * PS_ERR_NOTFOUND ("no person with RNOKPP X") or PS_ERR_INVALID ("the person with RNOKPP X is
- * deceased") when the person is missing or deceased: nothing is registered, but the status
- * read was recorded and tx must be committed (in a job: fn returns PS_OK). refused (OUT) is
- * required and is not diag (aborts otherwise).
+ * Returns PS_OK with refused->code PS_OK when registered. Returns PS_OK with refused->code set
+ * when the act is refused for a reason about the person:
+ *   PS_ERR_NOTFOUND "no person with RNOKPP X", PS_ERR_INVALID "the person with RNOKPP X is
+ *   deceased" (the status check), PS_ERR_EXISTS "the person with RNOKPP X is already
+ *   registered as a sole proprietor (an active registration exists)" (the unique index: the
+ *   INSERT is ON CONFLICT DO NOTHING on sole_proprietors_one_active, so the database, not a
+ *   read in C, decides, also against a registration committed a moment ago by another node).
+ * Nothing is registered then, but the status read was recorded and tx must be committed (in a
+ * job: fn returns PS_OK). On PostgreSQL a registration racing an uncommitted one waits for it
+ * and, when it commits, fails with PS_ERR_CONFLICT (40001, SERIALIZABLE): the committer runs
+ * the job again and it is then refused as above. refused (OUT) is required and is not diag
+ * (aborts otherwise).
  * Errors (roll back): PS_ERR_INVALID (bad RNOKPP or KVED, checked before any read; no reason
- * from someone other than the person), PS_ERR_DENIED (no actor), PS_ERR_EXISTS (the person
- * already has an active registration: the database's unique index said so, also for a
- * registration committed a moment ago by another node), errors of ps_access_record and
- * ps_tlog_record_change, store errors (PS_ERR_CONFLICT is returned as is: in a job the
+ * from someone other than the person), PS_ERR_DENIED (no actor), errors of ps_access_record
+ * and ps_tlog_record_change, store errors (PS_ERR_CONFLICT is returned as is: in a job the
  * committer retries it). */
 enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor *actor,
                                         struct ps_str rnokpp, struct ps_str kved,
@@ -49,12 +57,25 @@ enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor 
 
 /* Terminates the person's active registration with one conditional UPDATE (status 'active'
  * -> 'terminated', terminated_at_ms from ps_clock_now_ms) and records the change
- * ("sole-proprietor.terminate") in tx. id_out (37 bytes, may be NULL) gets the terminated
- * registration's id. The person may register again afterwards.
- * Errors: PS_ERR_INVALID (bad RNOKPP), PS_ERR_NOTFOUND (no active registration: never
- * registered, or already terminated, perhaps by a concurrent job), tlog and store errors. */
+ * ("sole-proprietor.terminate", subject rnokpp, reason as given) in tx. id_out (37 bytes, may
+ * be NULL) gets the terminated registration's id ("" when none). The person may register
+ * again afterwards. The person's status is not checked: a deceased person's registration is
+ * terminated too.
+ * Returns PS_OK with refused->code PS_OK when terminated. Returns PS_OK with refused->code
+ * PS_ERR_NOTFOUND ("the person with RNOKPP X has no active sole-proprietor registration":
+ * never registered, already terminated, perhaps by a concurrent job, or no such person) when
+ * the UPDATE matched no row. That answer is about the person, so when actor is not the person
+ * it is recorded in tx (ps_access_record: action "sole-proprietor.status.read", subject
+ * rnokpp, resource "persons/<rnokpp>#sole-proprietor", purpose = reason) and tx must be
+ * committed (in a job: fn returns PS_OK). A successful termination records no access row: its
+ * change record already names the actor, the person and the reason. refused (OUT) is
+ * required and is not diag (aborts otherwise).
+ * Errors (roll back): PS_ERR_DENIED (no actor), PS_ERR_INVALID (bad RNOKPP; no reason from
+ * someone other than the person; both before anything is read), errors of ps_access_record
+ * and ps_tlog_record_change, store errors (PS_ERR_CONFLICT as is: retried in a job). */
 enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor *actor,
                                          struct ps_str rnokpp, struct ps_str reason,
-                                         char id_out[37], struct ps_diag *diag) PS_WUR;
+                                         char id_out[37], struct ps_diag *refused,
+                                         struct ps_diag *diag) PS_WUR;
 
 #endif

@@ -1,10 +1,16 @@
 /* Marriages. The one-active-marriage rule lives in the database (unique index
  * marriage_parties_one_active, migration 0005): registration inserts both party rows and lets
  * the index refuse a person who already has an active one; dissolution is a conditional
- * UPDATE. Nothing here reads first to decide uniqueness, so the rule holds across committers
- * and nodes. Rows about the two spouses are always written in ascending RNOKPP order, so that
- * two transactions about the same pair take the index entries in the same order and cannot
- * deadlock. */
+ * UPDATE. The index is the guard, so the rule holds across committers and nodes. What the
+ * official is told about a spouse (married, or the marriage no longer active) is a read of
+ * that person's data: it is a refusal (PS_OK, `refused` set) with the read recorded and
+ * committed, never an error that rolls the record back. Because the three rows of a marriage
+ * go in together or not at all, and domain code has no savepoint to take back a half-inserted
+ * marriage, registration first asks the same index in one reporting SELECT; a writer that
+ * races past it into the index is sent back to the committer as a conflict, and its re-run's
+ * SELECT reports the winner. Rows about the two spouses are always written in ascending
+ * RNOKPP order, so that two transactions about the same pair take the index entries in the
+ * same order and cannot deadlock. */
 #include "registries/civil.h"
 
 #include <stdbool.h>
@@ -26,6 +32,18 @@ static const struct ps_sql insert_marriage = {
 static const struct ps_sql insert_party = {
     "marriage_parties.insert",
     "INSERT INTO marriage_parties (marriage_id, rnokpp, status) VALUES ($1, $2, 'active')",
+};
+/* The reporting check: the first spouse in RNOKPP order who is in an active marriage. It
+ * decides nothing the index would not: it only lets the common refusal commit. */
+static const struct ps_sql married_party = {
+    "marriage_parties.married",
+    "SELECT rnokpp FROM marriage_parties WHERE rnokpp IN ($1, $2) AND status = 'active' "
+    "ORDER BY rnokpp LIMIT 1",
+};
+/* The spouses of a marriage, whatever its status (for the record of a refused dissolution). */
+static const struct ps_sql spouses_of = {
+    "marriage_parties.spouses",
+    "SELECT rnokpp FROM marriage_parties WHERE marriage_id = $1 ORDER BY rnokpp",
 };
 static const struct ps_sql dissolve_marriage = {
     "marriages.dissolve",
@@ -69,7 +87,11 @@ static enum ps_err insert_marriage_row(struct ps_tx *tx, const char id[37], stru
     return e;
 }
 
-/* One party row; the unique index turns a person's second active marriage into EXISTS. */
+/* One party row. Only the unique index can refuse it, and only for a person whose active
+ * marriage the reporting check did not see: one committed after this transaction's snapshot
+ * (PostgreSQL; on SQLite the single writer makes check and insert one step). That is a race,
+ * not an answer: PS_ERR_CONFLICT, so that the committer runs the job again and its check
+ * reports the winner as a committed refusal. The message names no one. */
 static enum ps_err insert_party_row(struct ps_tx *tx, const char id[37], struct ps_str rnokpp,
                                     struct ps_diag *diag)
 {
@@ -82,10 +104,34 @@ static enum ps_err insert_party_row(struct ps_tx *tx, const char id[37], struct 
     if (e == PS_OK)
         e = run_insert(st);
     if (e == PS_ERR_EXISTS)
-        ps_diag_set(diag, e, "the person with RNOKPP %.*s is already married",
-                    PS_STR_FMT(rnokpp));
+        e = ps_diag_set(diag, PS_ERR_CONFLICT,
+                        "registering a marriage: a concurrent registration committed first");
     else if (e != PS_OK)
         ps_diag_set(diag, e, "registering a marriage: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    return e;
+}
+
+/* The reporting check: copies the first spouse in RNOKPP order who is married into who
+ * (11 bytes; "" when neither is). */
+static enum ps_err find_married(struct ps_tx *tx, struct ps_str a, struct ps_str b,
+                                char who[PS_RNOKPP_LEN + 1], struct ps_diag *diag)
+{
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    who[0] = '\0';
+    enum ps_err e = ps_tx_prepare(tx, &married_party, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, a);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 2, b);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_OK && row)
+        e = ps_str_copy(who, PS_RNOKPP_LEN + 1, ps_stmt_text(st, 0)) == PS_OK ? PS_OK
+                                                                              : PS_ERR_STORE;
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "reading marriages: %s", ps_tx_errmsg(tx));
     ps_stmt_done(st);
     return e;
 }
@@ -146,6 +192,12 @@ enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor,
         e = ps_person_check_alive(tx, actor, a, reason, refused, diag);
     if (e == PS_OK && refused->code == PS_OK)
         e = ps_person_check_alive(tx, actor, b, reason, refused, diag);
+    char married[PS_RNOKPP_LEN + 1] = "";
+    if (e == PS_OK && refused->code == PS_OK)
+        e = find_married(tx, a, b, married, diag);
+    if (e == PS_OK && married[0])
+        ps_diag_set(refused, PS_ERR_EXISTS, "the person with RNOKPP %s is already married",
+                    married);
     if (e != PS_OK || refused->code != PS_OK)
         return e; /* a refusal is PS_OK: the recorded status reads must commit */
     char id[37];
@@ -206,20 +258,67 @@ static enum ps_err end_parties(struct ps_tx *tx, const char id[37], char spouse[
     return e;
 }
 
-enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str id,
-                                 struct ps_str reason, struct ps_diag *diag)
+/* A dissolution that matched nothing: if id is a marriage at all (so, a dissolved one), the
+ * answer "no active marriage" tells the actor about both spouses, and each one the actor is not
+ * gets the read recorded ("marriage.status.read"). An unknown id is about no one. */
+static enum ps_err record_refused_dissolution(struct ps_tx *tx, const struct ps_actor *actor,
+                                              const char id[37], struct ps_str reason,
+                                              struct ps_diag *diag)
 {
+    char res[64], spouse[2][PS_RNOKPP_LEN + 1];
+    int n = snprintf(res, sizeof res, "marriages/%s#status", id), k = 0;
+    PS_ASSERT(n > 0 && (size_t)n < sizeof res);
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &spouses_of, &st);
+    if (e == PS_OK)
+        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(id));
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    for (; e == PS_OK && row; k++) {
+        if (k >= 2 || ps_str_copy(spouse[k], sizeof spouse[k], ps_stmt_text(st, 0)) != PS_OK)
+            e = PS_ERR_INTERNAL;
+        if (e == PS_OK)
+            e = ps_stmt_step(st, &row);
+    }
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "reading a marriage: %s", ps_tx_errmsg(tx));
+    ps_stmt_done(st);
+    for (int i = 0; i < k && e == PS_OK; i++) {
+        struct ps_str who = ps_str_from_cstr(spouse[i]);
+        if (!ps_actor_is_subject(actor, who))
+            e = ps_access_record(tx, actor, "marriage.status.read", who,
+                                 (struct ps_str){res, (size_t)n}, reason, diag);
+    }
+    return e;
+}
+
+enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str id,
+                                 struct ps_str reason, struct ps_diag *refused,
+                                 struct ps_diag *diag)
+{
+    PS_ASSERT(refused != NULL && refused != diag);
+    ps_diag_clear(refused);
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "dissolving a marriage needs an actor");
     struct ps_uuid u;
     if (!ps_uuid_parse(id, &u))
         return ps_diag_set(diag, PS_ERR_INVALID, "a marriage id is a UUID");
+    if (!reason.p || reason.len == 0) /* a marriage is always another person's record too */
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "a reason is required to act on another person's record");
     char canon[37], spouse[2][11];
     ps_uuid_fmt(&u, canon);
     bool found = false;
     enum ps_err e = end_marriage(tx, canon, &found, diag);
+    if (e == PS_OK && !found)
+        e = record_refused_dissolution(tx, actor, canon, reason, diag);
     if (e != PS_OK)
         return e;
-    if (!found)
-        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no active marriage %s", canon);
+    if (!found) {
+        ps_diag_set(refused, PS_ERR_NOTFOUND, "no active marriage %s", canon);
+        return PS_OK; /* the recorded reads must commit */
+    }
     e = end_parties(tx, canon, spouse, diag);
     int first = e == PS_OK && strcmp(spouse[0], spouse[1]) > 0; /* the log in RNOKPP order */
     if (e == PS_OK)
