@@ -121,6 +121,11 @@ struct ps_store;
 int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset_t *sigs,
                       bool listen_while_waiting, struct ps_store **out);
 
+/* Fails (exit code, one line naming the address) when cfg's address cannot be bound now
+ * (taken, or not an address of this host); PS_CLI_CONTINUE otherwise. A check before long
+ * work (the demo's load), not a reservation: the server binds again when it starts. */
+int ps_cli_check_listen(const char *cmd, const struct ps_config *cfg);
+
 /* Serves until SIGTERM/SIGINT; takes ownership of store. Starts the transparency log's
  * integrator with the log key opened under the master key (data_dir/master.key, or
  * POCKETSTATE_MASTER_KEY) and stops it after the HTTP server. on_ready (may be NULL) runs once

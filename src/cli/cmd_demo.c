@@ -174,6 +174,8 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     if (rc != PS_EXIT_OK)
         return rc;
     rc = ps_cli_config(cmd->name, dm.dir, NULL, vals[F_LISTEN], NULL, &cfg);
+    if (rc == PS_CLI_CONTINUE) /* a taken port is said now, not after a long load */
+        rc = ps_cli_check_listen(cmd->name, &cfg);
     if (rc == PS_CLI_CONTINUE)
         rc = ps_cli_setup_log(cmd->name, &cfg);
     if (rc == PS_CLI_CONTINUE)

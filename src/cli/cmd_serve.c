@@ -9,6 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "api/api.h"
 #include "cli/cli.h"
@@ -122,6 +126,42 @@ static struct ps_http_server *start_not_ready(const struct ps_config *cfg)
         return NULL;
     }
     return srv;
+}
+
+int ps_cli_check_listen(const char *cmd, const struct ps_config *cfg)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, cfg->listen_addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(cfg->port);
+        len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, cfg->listen_addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(cfg->port);
+        len = sizeof *v6;
+    } else {
+        return ps_cli_failf(cmd, "listen address %s is not numeric", cfg->listen_addr);
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return ps_cli_failf(cmd, "cannot make a socket: %s", strerror(errno));
+    int one = 1; /* as the server does: a port in TIME_WAIT is not taken */
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, (struct sockaddr *)&ss, len);
+    int err = errno;
+    close(fd);
+    if (rc == 0)
+        return PS_CLI_CONTINUE;
+    return ps_cli_failf(cmd, strchr(cfg->listen_addr, ':')
+                                 ? "cannot listen on [%s]:%u: %s (choose another address with "
+                                   "--listen)"
+                                 : "cannot listen on %s:%u: %s (choose another address with "
+                                   "--listen)",
+                        cfg->listen_addr, (unsigned)cfg->port, strerror(err));
 }
 
 int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset_t *sigs,

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -13,6 +14,13 @@ import time
 import unittest
 
 from psserver import HOST, PS_BIN, ServerTestCase, free_port, run_cli
+
+
+def pg_free_env():
+    """The environment without POCKETSTATE_DB: a demo of its own data directory."""
+    env = dict(os.environ)
+    env.pop("POCKETSTATE_DB", None)
+    return env
 
 
 class CliTest(unittest.TestCase):
@@ -30,6 +38,18 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r)
         for cmd in ("init", "serve", "demo"):
             self.assertIn(cmd, r.stdout)
+
+    def test_demo_on_a_taken_port_fails_before_loading(self):
+        held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(held.close)
+        held.bind((HOST, 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        r = run_cli("demo", "--data", os.path.join(self.dir, "d"), "--citizens", "200000",
+                    "--listen", "%s:%d" % (HOST, port), timeout=60, env=pg_free_env())
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("cannot listen on %s:%d: Address already in use" % (HOST, port), r.stderr)
+        self.assertNotIn("loading", r.stdout + r.stderr, "the population was not loaded first")
 
     def test_unknown_command_exit_2(self):
         r = run_cli("frobnicate")
