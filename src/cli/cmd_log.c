@@ -767,7 +767,8 @@ static void log_help(void)
     printf("Usage: pocketstate log SUBCOMMAND [OPTIONS]\n\nSubcommands:\n");
     for (size_t i = 0; i < NSUBS; i++)
         printf("  %-12s %s\n", subs[i]->name + 4, subs[i]->summary);
-    printf("\nRun 'pocketstate log SUBCOMMAND --help' for its options.\n");
+    printf("\nRun 'pocketstate log SUBCOMMAND --help' (or 'pocketstate help log SUBCOMMAND')"
+           " for its options.\n");
 }
 
 static int log_dispatch(const struct ps_cli_cmd *cmd, int argc, char **argv)

@@ -45,11 +45,21 @@ static int help_command(int argc, char **argv)
         print_main_help();
         return PS_EXIT_OK;
     }
-    if (argc > 1)
-        return ps_cli_usage(NULL, "help: expects one command name");
     const struct ps_cli_cmd *cmd = find_command(argv[0]);
     if (!cmd)
         return ps_cli_usage(NULL, "help: unknown command '%.64s'", argv[0]);
+    if (argc == 2 && cmd->dispatch) { /* help log verify = log verify --help */
+        char help[] = "--help";
+        char *sub[] = {argv[1], help, NULL};
+        return cmd->dispatch(cmd, 2, sub);
+    }
+    if (argc > 1)
+        return ps_cli_usage(NULL, "help: expects one command name");
+    if (cmd->dispatch) { /* help log = log --help: one page */
+        char help[] = "--help";
+        char *sub[] = {help, NULL};
+        return cmd->dispatch(cmd, 1, sub);
+    }
     ps_cli_print_help(cmd);
     return PS_EXIT_OK;
 }

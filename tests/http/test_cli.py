@@ -51,6 +51,18 @@ class CliTest(unittest.TestCase):
         self.assertIn("cannot listen on %s:%d: Address already in use" % (HOST, port), r.stderr)
         self.assertNotIn("loading", r.stdout + r.stderr, "the population was not loaded first")
 
+    def test_help_command_is_the_command_help(self):
+        for args in (["init"], ["serve"], ["demo"], ["backup"], ["routes"], ["log"],
+                     ["log", "verify"], ["log", "proof"], ["log", "key"], ["log", "witnesses"]):
+            a = run_cli("help", *args)
+            b = run_cli(*args, "--help")
+            self.assertEqual(a.returncode, 0, a)
+            self.assertEqual(b.returncode, 0, b)
+            self.assertEqual(a.stdout, b.stdout, "help %s" % " ".join(args))
+            self.assertTrue(a.stdout.startswith("Usage: pocketstate " + " ".join(args)), a.stdout)
+        self.assertEqual(run_cli("help", "log", "nope").returncode, 2)
+        self.assertEqual(run_cli("help", "serve", "x").returncode, 2)
+
     def test_unknown_command_exit_2(self):
         r = run_cli("frobnicate")
         self.assertEqual(r.returncode, 2, r)
