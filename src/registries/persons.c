@@ -282,21 +282,35 @@ static enum ps_err record_status_read(struct ps_tx *tx, const struct ps_actor *a
                            (struct ps_str){resource, (size_t)n}, purpose, diag);
 }
 
+/* What every look at a person's record checks before it reads anything: an actor, a valid
+ * RNOKPP, and a purpose from anyone but the person (*self). */
+static enum ps_err check_reader(const struct ps_actor *actor, struct ps_str rnokpp,
+                                struct ps_str purpose, const char *doing,
+                                const char *no_purpose, bool *self, struct ps_diag *diag)
+{
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "%s needs an actor", doing);
+    enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
+    if (e != PS_OK)
+        return e;
+    *self = ps_actor_is_subject(actor, rnokpp);
+    if (!*self && (!purpose.p || purpose.len == 0))
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s", no_purpose);
+    return PS_OK;
+}
+
 enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor,
                                   struct ps_str rnokpp, struct ps_str purpose,
                                   struct ps_diag *refused, struct ps_diag *diag)
 {
     PS_ASSERT(refused != NULL && refused != diag);
     ps_diag_clear(refused);
-    if (!actor)
-        return ps_diag_set(diag, PS_ERR_DENIED, "checking a person's status needs an actor");
-    enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
+    bool self = false;
+    enum ps_err e = check_reader(actor, rnokpp, purpose, "checking a person's status",
+                                 "a reason is required to act on another person's record",
+                                 &self, diag);
     if (e != PS_OK)
         return e;
-    bool self = ps_actor_is_subject(actor, rnokpp);
-    if (!self && (!purpose.p || purpose.len == 0))
-        return ps_diag_set(diag, PS_ERR_INVALID,
-                           "a reason is required to act on another person's record");
     bool found = false, alive = false;
     e = read_status(tx, rnokpp, &found, &alive, diag);
     if (e == PS_OK && !self)
@@ -381,15 +395,12 @@ enum ps_err ps_person_read(struct ps_tx *tx, const struct ps_actor *actor, struc
                            struct ps_str purpose, struct ps_arena *arena, struct ps_person *out,
                            struct ps_diag *diag)
 {
-    if (!actor)
-        return ps_diag_set(diag, PS_ERR_DENIED, "reading a person needs an actor");
-    enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
+    bool self = false;
+    enum ps_err e = check_reader(actor, rnokpp, purpose, "reading a person",
+                                 "a purpose is required to read another person's record",
+                                 &self, diag);
     if (e != PS_OK)
         return e;
-    bool self = ps_actor_is_subject(actor, rnokpp);
-    if (!self && (!purpose.p || purpose.len == 0))
-        return ps_diag_set(diag, PS_ERR_INVALID,
-                           "a purpose is required to read another person's record");
     memset(out, 0, sizeof *out);
     e = select_one(tx, rnokpp, arena, out, diag);
     if (e != PS_OK || self)

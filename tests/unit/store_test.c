@@ -906,16 +906,6 @@ static void *bulk_main(void *p)
     return NULL;
 }
 
-/* A bulk load that holds the committer's gate until released. */
-static enum ps_err gated_bulk_fn(struct ps_tx *tx, void *ctx)
-{
-    struct gate_ctx *g = ctx;
-    sem_post(&g->entered);
-    while (sem_wait(&g->release) != 0)
-        ;
-    return insert_named(tx, "bulk");
-}
-
 struct gated_bulk {
     struct ps_store *s;
     struct gate_ctx *g;
@@ -926,7 +916,7 @@ static void *gated_bulk_main(void *p)
 {
     struct gated_bulk *b = p;
     struct ps_diag d;
-    b->err = ps_store_bulk(b->s, gated_bulk_fn, b->g, &d);
+    b->err = ps_store_bulk(b->s, blocker_fn, b->g, &d); /* holds the gate until released */
     return NULL;
 }
 
@@ -964,7 +954,7 @@ Test(store, jobs_behind_a_bulk_load_can_be_withdrawn)
     while (sem_wait(&w.sem) != 0)
         ;
     cr_assert_eq(jobs[1].result, PS_OK);
-    cr_assert(has_name(s, "bulk") && has_name(s, "kept"));
+    cr_assert(has_name(s, "blocker") && has_name(s, "kept"));
     cr_assert_not(has_name(s, "withdrawn"));
     ps_store_free(s);
     cr_assert_eq(sem_trywait(&w.sem), -1, "no done() for the withdrawn job");
