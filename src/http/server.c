@@ -1387,14 +1387,15 @@ enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_serve
     }
     if (e == PS_OK)
         e = start_sweep(s, diag);
+    /* the address as the user wrote it, for the bind error (an IPv6 one in brackets) */
+    char where[80];
+    const char *host = cfg->listen_addr ? cfg->listen_addr : "";
+    int n = snprintf(where, sizeof where, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+                     (unsigned)cfg->port);
+    if (n < 0 || (size_t)n >= sizeof where)
+        memcpy(where, "the listen address", sizeof "the listen address");
     if (e == PS_OK)
-    {
-        char where[80];
-        const char *host = cfg->listen_addr ? cfg->listen_addr : "";
-        snprintf(where, sizeof where, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
-                 (unsigned)cfg->port);
         e = start_daemon(s, flags, cfg->port, where, diag);
-    }
     if (e != PS_OK) {
         server_free(s);
         return e;

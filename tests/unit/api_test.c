@@ -118,7 +118,7 @@ static struct answer answer_for(enum via via, enum ps_err code, const char *mess
     req.arena = ps_arena_new(1 << 16);
     cr_assert_not_null(req.arena);
     ps_buf_init(&req.out, 1 << 16);
-    strcpy(req.request_id, "req-1");
+    cr_assert_eq(ps_str_copy(req.request_id, sizeof req.request_id, PS_STR("req-1")), PS_OK);
     struct ps_diag d = {code, ""}, none = {PS_OK, ""};
     snprintf(d.message, sizeof d.message, "%s", message);
     switch (via) {

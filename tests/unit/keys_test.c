@@ -366,7 +366,9 @@ static void tamper2(const char *sql, const char *pg_sql)
         cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
         PGresult *r = PQexec(c, pg_sql ? pg_sql : sql);
         cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
-        cr_assert_gt(atoi(PQcmdTuples(r)), 0);
+        uint64_t changed = 0;
+        cr_assert_eq(ps_str_to_u64(ps_str_from_cstr(PQcmdTuples(r)), &changed), PS_OK);
+        cr_assert_gt(changed, 0);
         PQclear(r);
         PQfinish(c);
         return;

@@ -975,15 +975,17 @@ static bool pg_run(PGconn *c, const char *sql, const char *param, char *err, siz
 static int waiting_for(PGconn *c, int pid)
 {
     char arg[16], err[256];
-    snprintf(arg, sizeof arg, "%d", pid);
+    int len = snprintf(arg, sizeof arg, "%d", pid);
+    cr_assert(len > 0 && (size_t)len < sizeof arg);
     PGresult *res = PQexecParams(c,
                                  "SELECT count(*) FROM pg_locks WHERE NOT granted AND "
                                  "$1::int = ANY(pg_blocking_pids(pid))",
                                  1, NULL, (const char *const[]){arg}, NULL, NULL, 0);
     cr_assert(pg_ok(res, err, sizeof err), "%s", err);
-    int n = atoi(PQgetvalue(res, 0, 0));
+    uint64_t n = 0;
+    cr_assert_eq(ps_str_to_u64(ps_str_from_cstr(PQgetvalue(res, 0, 0)), &n), PS_OK);
     PQclear(res);
-    return n;
+    return (int)n;
 }
 
 struct marry_thread {
