@@ -906,31 +906,10 @@ Test(http_limits, stop_finishes_suspended_request, .timeout = 60)
     cr_assert_str_eq(v, "close");
 }
 
-Test(http_limits, stop_after_grace_answers_503, .timeout = 60)
-{
-    struct ps_http_limits lim;
-    ps_http_limits_init(&lim);
-    lim.shutdown_grace_ms = 100;
-    start_with(&lim);
-    struct client_arg a = {.raw = "GET /gate HTTP/1.1\r\nHost: t\r\n\r\n"};
-    pthread_t ct;
-    cr_assert_eq(pthread_create(&ct, NULL, client_thread, &a), 0);
-    wait_gate_waiting(1);
-    stop(); /* the gate stays shut past the grace period */
-    pthread_join(ct, NULL);
-    /* nothing said the work could be withdrawn: it may still complete */
-    json_t *p = problem(&a.r, 503, "outcome-unknown");
-    cr_assert(strstr(json_string_value(json_object_get(p, "detail")), "read the resource"));
-    json_decref(p);
-    /* the late resume is a harmless no-op */
-    pthread_mutex_lock(&gate_lock);
-    gate_open = 1;
-    pthread_cond_broadcast(&gate_cond);
-    pthread_mutex_unlock(&gate_lock);
-    sleep_ms(50);
-}
-
-static void stop_after_grace_with_withdraw(int answer, const char *type, const char *detail)
+/* A request suspended at /gate (no withdraw hook) or /gate-withdrawable (its hook answers
+ * `answer`) when the grace period ends: the 503's type and detail say what became of its work;
+ * the gate opens afterwards, and the late resume is a harmless no-op. */
+static void stop_after_grace(const char *path, int answer, const char *type, const char *detail)
 {
     struct ps_http_limits lim;
     ps_http_limits_init(&lim);
@@ -938,13 +917,16 @@ static void stop_after_grace_with_withdraw(int answer, const char *type, const c
     withdraw_answer = answer;
     withdraw_calls = 0;
     start_with(&lim);
-    struct client_arg a = {.raw = "GET /gate-withdrawable HTTP/1.1\r\nHost: t\r\n\r\n"};
+    char raw[128];
+    int n = snprintf(raw, sizeof raw, "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", path);
+    cr_assert(n > 0 && (size_t)n < sizeof raw);
+    struct client_arg a = {.raw = raw};
     pthread_t ct;
     cr_assert_eq(pthread_create(&ct, NULL, client_thread, &a), 0);
     wait_gate_waiting(1);
-    stop();
+    stop(); /* the gate stays shut past the grace period */
     pthread_join(ct, NULL);
-    cr_assert_eq(withdraw_calls, 1);
+    cr_assert_eq(withdraw_calls, strcmp(path, "/gate") == 0 ? 0 : 1);
     json_t *p = problem(&a.r, 503, type);
     cr_assert(strstr(json_string_value(json_object_get(p, "detail")), detail), "%s",
               json_string_value(json_object_get(p, "detail")));
@@ -956,14 +938,20 @@ static void stop_after_grace_with_withdraw(int answer, const char *type, const c
     sleep_ms(50);
 }
 
+Test(http_limits, stop_after_grace_answers_503, .timeout = 60)
+{
+    /* nothing said the work could be withdrawn: it may still complete */
+    stop_after_grace("/gate", 0, "outcome-unknown", "read the resource");
+}
+
 Test(http_limits, stop_after_grace_withdrawn_work_says_nothing_was_done, .timeout = 60)
 {
-    stop_after_grace_with_withdraw(1, "overloaded", "nothing was done");
+    stop_after_grace("/gate-withdrawable", 1, "overloaded", "nothing was done");
 }
 
 Test(http_limits, stop_after_grace_work_not_withdrawn_is_outcome_unknown, .timeout = 60)
 {
-    stop_after_grace_with_withdraw(0, "outcome-unknown", "may still be applied");
+    stop_after_grace("/gate-withdrawable", 0, "outcome-unknown", "may still be applied");
 }
 
 Test(http_limits, bad_config, .timeout = 30)
