@@ -6,7 +6,7 @@
 # counting individual test cases over every suite. Exits non-zero when anything failed or a
 # suite could not run (a suite that could not run counts as one failed case).
 #
-# Usage: scripts/test.sh [-b normal|asan]... [-s unit|http|fuzz|pg]... [-k PATTERN]
+# Usage: scripts/test.sh [-b normal|asan]... [-s unit|http|fuzz|cel|pg]... [-k PATTERN]
 #   -b  builds to use (default: both)      -s  suites to run (default: all)
 #   -k  only HTTP tests whose name contains PATTERN (unittest -k)
 # Environment: PS_TEST_JOBS (parallel unit test processes, default 2); PS_BUILD_NORMAL and
@@ -26,7 +26,7 @@ while getopts "b:s:k:h" opt; do
   esac
 done
 [ ${#builds[@]} -eq 0 ] && builds=(normal asan)
-[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz pg)
+[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel pg)
 JOBS=${PS_TEST_JOBS:-2}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
@@ -180,6 +180,33 @@ for t in json.load(sys.stdin):
   [ "$fail" -gt 0 ] && show_log "$log"
 }
 
+# The cel-spec conformance files (tests/cel/testdata) through DIR/tests/cel/cel_conformance:
+# one case per test that runs (tests needing protocol buffer messages are skipped, not counted);
+# the per-file pass rates go to the log and are printed on failure.
+suite_cel() {
+  local dir=$1 label="cel-conformance[$2]" log="$ROOT/$1/test-logs/cel.log"
+  if [ ! -x "$dir/tests/cel/cel_conformance" ]; then
+    broken "$label" "" "$dir/tests/cel/cel_conformance was not built"
+    return
+  fi
+  "$dir/tests/cel/cel_conformance" tests/cel/testdata/*.textproto >"$log" 2>&1
+  local rc=$? line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+  if [ -z "$line" ]; then
+    broken "$label" "$log" "cel_conformance exited $rc without a result line"
+    return
+  fi
+  local p f s
+  read -r p _ f _ s _ <<<"$line"
+  record "$label" "$p" "$f" "$s skipped: need protocol buffers"
+  [ "$2" = normal ] && grep -E '^[a-z0-9_]+\.textproto ' "$log" | sed 's/^/    /'
+  if [ "$f" -gt 0 ] || [ $rc -ne 0 ]; then
+    [ "$f" -eq 0 ] && TOTAL_FAIL=$((TOTAL_FAIL + 1)) && echo "cel_conformance exited $rc"
+    "$dir/tests/cel/cel_conformance" -v tests/cel/testdata/*.textproto 2>&1 | grep -A3 '^FAIL' | head -n 60
+    echo "(full log: $log)"
+  fi
+}
+
 # ---- PostgreSQL hook ---------------------------------------------------------------------
 # Skipped unless scripts/pg-suite.sh exists. Contract for that script: called once as
 #   scripts/pg-suite.sh BUILD_DIR
@@ -227,6 +254,7 @@ for b in "${builds[@]}"; do
   want_suite unit && suite_unit "$dir" "$b"
   want_suite http && suite_http "$dir" "$b"
   want_suite fuzz && suite_fuzz "$dir" "$b"
+  want_suite cel && suite_cel "$dir" "$b"
   if want_suite pg && [ "$b" = "${builds[0]}" ]; then
     suite_pg "$dir" "$b"
   fi
