@@ -317,6 +317,7 @@ struct cel_eval {
     /* a failure that stops the evaluation (cost, budget, host): never absorbed */
     const struct ps_cel_error *stop;
     void *re_gctx, *re_mctx; /* PCRE2 contexts allocating in arena, made on first use */
+    uint32_t at;             /* offset of the node being evaluated: where a stop is reported */
     bool folding;            /* running at compile time on constant arguments */
 };
 

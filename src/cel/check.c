@@ -594,6 +594,10 @@ static const struct ps_cel_type *check_call(struct checker *c, struct cel_node *
                 return nomem(c);
             f = find_func(c, ps_str_from_cstr(fq), root);
             if (f) { /* a namespaced function: math.greatest(...) */
+                const struct cel_node *root_node = n->args[0];
+                while (root_node->target)
+                    root_node = root_node->target;
+                n->offset = root_node->offset;
                 n->args++;
                 n->nargs--;
                 n->flags &= (uint8_t)~NF_RECV;

@@ -24,6 +24,8 @@ struct ps_cel_value cel_stop(struct cel_eval *ev, enum ps_err code, uint32_t off
                              const char *msg)
 {
     if (!ev->stop) {
+        if (offset == UINT32_MAX)
+            offset = ev->at;
         struct ps_cel_error *e = ps_arena_alloc(ev->arena, sizeof *e);
         if (e)
             *e = (struct ps_cel_error){code, offset, msg};
@@ -228,6 +230,7 @@ static struct ps_cel_value eval_func(struct cel_eval *ev, const struct cel_node 
     if (++ev->cost > ev->max_cost)
         return cel_stop(ev, PS_ERR_LIMIT, n->offset, "cost limit exceeded");
     struct ps_cel_call call = {ev, n, NULL, n->nargs};
+    ev->at = n->offset;
     for (uint16_t k = 0; k < n->ncand; k++)
         if (kinds_match(n->cands[k], args, n->nargs)) {
             call.ov = n->cands[k];
@@ -424,6 +427,7 @@ static int entry(struct cel_eval *ev, const struct cel_node *n, struct ps_cel_va
 
 static struct ps_cel_value eval_list(struct cel_eval *ev, const struct cel_node *n)
 {
+    ev->at = n->offset;
     struct ps_cel_value *items = cel_alloc_array(ev, n->nargs, sizeof *items);
     if (!items || !cel_cost(ev, 1 + n->nargs / 8u))
         return err_value(ev->stop);
@@ -446,6 +450,7 @@ static struct ps_cel_value eval_list(struct cel_eval *ev, const struct cel_node 
 
 static struct ps_cel_value eval_map(struct cel_eval *ev, const struct cel_node *n)
 {
+    ev->at = n->offset;
     uint32_t cap = n->nargs / 2u;
     struct ps_cel_value *keys = cel_alloc_array(ev, cap, sizeof *keys);
     struct ps_cel_value *vals = keys ? cel_alloc_array(ev, cap, sizeof *vals) : NULL;
@@ -507,6 +512,7 @@ static struct ps_cel_value quantify(struct cel_eval *ev, const struct cel_node *
     bool want = n->op == M_EXISTS; /* the value that decides */
     struct ps_cel_value first_err = {0};
     for (uint32_t i = 0; i < l->len; i++) {
+        ev->at = n->offset;
         if (!cel_cost(ev, 1))
             return err_value(ev->stop);
         set_vars(ev, n, l, i);
@@ -526,6 +532,7 @@ static struct ps_cel_value exists_one(struct cel_eval *ev, const struct cel_node
 {
     uint32_t count = 0;
     for (uint32_t i = 0; i < l->len; i++) {
+        ev->at = n->offset;
         if (!cel_cost(ev, 1))
             return err_value(ev->stop);
         set_vars(ev, n, l, i);
@@ -549,6 +556,7 @@ static struct ps_cel_value collect(struct cel_eval *ev, const struct cel_node *n
     bool filtered = n->op == M_FILTER || n->nargs == 2;
     uint32_t k = 0;
     for (uint32_t i = 0; i < l->len; i++) {
+        ev->at = n->offset;
         if (!cel_cost(ev, 1))
             return err_value(ev->stop);
         set_vars(ev, n, l, i);
@@ -670,7 +678,8 @@ bool cel_fold(const struct ps_cel_program *prog, const struct cel_node *n,
               struct ps_cel_value *out)
 {
     struct cel_eval ev = {.prog = prog, .arena = prog->arena, .max_cost = 100000,
-                          .re_match_limit = 100000, .re_depth_limit = 1000, .folding = true};
+                          .re_match_limit = 100000, .re_depth_limit = 1000, .folding = true,
+                          .at = n->offset};
     struct ps_cel_value v = cel_eval_node(&ev, n);
     if (v.kind == PS_CEL_ERROR || ev.stop)
         return false;
@@ -689,7 +698,7 @@ enum ps_err ps_cel_eval_cost(const struct ps_cel_program *p, const struct ps_cel
                           .max_cost = o.max_cost ? o.max_cost : 1000000,
                           .re_match_limit = o.regex_match_limit ? o.regex_match_limit : 100000,
                           .re_depth_limit = o.regex_depth_limit ? o.regex_depth_limit : 1000,
-                          .tz = o.tz, .host = o.host};
+                          .tz = o.tz, .host = o.host, .at = p->root->offset};
     if (p->nlocals > 16 && !(ev.locals = ps_arena_array(arena, p->nlocals, sizeof *ev.locals)))
         return cel_diag_set(diag, PS_ERR_LIMIT, "memory budget exhausted");
     struct ps_cel_value v = cel_eval_node(&ev, p->root);
