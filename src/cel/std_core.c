@@ -263,11 +263,18 @@ FN(int_uint)
                                           : ps_cel_int((int64_t)a[0].v.u);
 }
 
+static struct ps_cel_value double_range(const struct ps_cel_call *c, double d, const char *to)
+{
+    char buf[40];
+    cel_format_double(buf, d, false);
+    return cel_call_err(c, "range error: %s does not fit in %s", buf, to);
+}
+
 FN(int_double)
 {
     double d = a[0].v.d;
     if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0))
-        return cel_call_err(c, "range error: %g does not fit in int", d);
+        return double_range(c, d, "int");
     return ps_cel_int((int64_t)d);
 }
 
@@ -309,7 +316,7 @@ FN(uint_double)
 {
     double d = a[0].v.d;
     if (!(d >= 0 && d < 18446744073709551616.0))
-        return cel_call_err(c, "range error: %g does not fit in uint", d);
+        return double_range(c, d, "uint");
     return ps_cel_uint((uint64_t)d);
 }
 

@@ -51,7 +51,12 @@ __attribute__((unused)) static const char *cel_run(const char *expr)
 }
 
 /* The result must be exactly want. */
-#define EXPECT(expr, want) cr_expect_str_eq(cel_run(expr), (want), "expr: %s", (expr))
+#define EXPECT(expr, want)                                                                     \
+    do {                                                                                       \
+        const char *got_ = cel_run(expr);                                                      \
+        cr_expect(strcmp(got_, (want)) == 0, "expr: %s\n got: %s\nwant: %s", (expr), got_,    \
+                  (want));                                                                     \
+    } while (0)
 /* The result must start with prefix ("error: division", "compile 1:5"). */
 #define EXPECT_PREFIX(expr, prefix)                                                            \
     do {                                                                                       \
