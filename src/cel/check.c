@@ -897,14 +897,11 @@ enum ps_err ps_cel_check(const struct ps_cel_env *env, struct ps_cel_ast *ast, u
     *c = (struct checker){.env = env, .prog = p, .a = ast->arena, .diag = diag,
                           .typed = !(flags & PS_CEL_NO_CHECK)};
     const struct ps_cel_type *t = check(c, ast->root);
-    if (!t) {
-        ps_arena_free(ast->arena);
-        return c->err != PS_OK ? c->err : cel_diag_set(diag, PS_ERR_INTERNAL, "check failed");
-    }
-    p->type = deep(c, t, true);
+    p->type = t ? deep(c, t, true) : NULL;
     if (!p->type) {
+        enum ps_err e = c->err; /* c lives in the arena */
         ps_arena_free(ast->arena);
-        return c->err;
+        return e != PS_OK ? e : cel_diag_set(diag, PS_ERR_INTERNAL, "check failed");
     }
     *out = p;
     return PS_OK;

@@ -96,7 +96,7 @@ static size_t check_repeat(const char *p, size_t len, size_t i, const char **why
 
 enum ps_err cel_re2_syntax(const char *p, size_t len, size_t *at, const char **why)
 {
-    bool in_class = false, after_atom = false;
+    bool in_class = false;
     for (size_t i = 0; i < len;) {
         char c = p[i];
         size_t next = i + 1;
@@ -123,17 +123,20 @@ enum ps_err cel_re2_syntax(const char *p, size_t len, size_t *at, const char **w
         } else if (c == '(' && i + 1 < len && p[i + 1] == '?') {
             *why = group_form(p, len, i);
             next = *why ? SIZE_MAX : i + 2;
-        } else if ((c == '*' || c == '+' || c == '?' || c == '}') && after_atom &&
-                   i + 1 < len && p[i + 1] == '+') {
+        } else if ((c == '*' || c == '+' || c == '?') && i + 1 < len && p[i + 1] == '+') {
             *at = i + 1;
             *why = "possessive quantifiers are not supported (RE2 syntax)";
             next = SIZE_MAX;
         } else if (c == '{') {
             next = check_repeat(p, len, i, why);
+            if (next != SIZE_MAX && next > i + 1 && next < len && p[next] == '+') {
+                *at = next;
+                *why = "possessive quantifiers are not supported (RE2 syntax)";
+                next = SIZE_MAX;
+            }
         }
         if (next == SIZE_MAX)
             return PS_ERR_INVALID;
-        after_atom = !in_class && (c == '*' || c == '+' || c == '?' || c == '}');
         i = next;
     }
     if (in_class) {
