@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the hand-made seed corpora into fuzz/corpus/<target>/ (idempotent: a seed is
 named by its role, so rerunning rewrites the same files). Inputs libFuzzer finds later are
-added beside them under their hash names. Run: python3 fuzz/make_seeds.py"""
+added beside them under their hash names. Run: python3 fuzz/make_seeds.py [TARGET...]"""
 import datetime
 import os
 
@@ -204,10 +204,138 @@ def uuid_seeds():
     }
 
 
-def main():
+def conformance_exprs(limit):
+    """Expressions of the cel-spec conformance files (tests/cel/testdata), every few kept."""
+    import glob
+    import re
+    out = []
+    pat = re.compile(r'^\s*expr:\s*(["\'])(.*)\1\s*$')
+    files = sorted(glob.glob(os.path.join(HERE, "..", "tests", "cel", "testdata", "*.textproto")))
+    for path in files:
+        for line in open(path, encoding="utf-8"):
+            m = pat.match(line)
+            if not m:
+                continue
+            raw = m.group(2)
+            try:  # the textproto string escapes, as the runner's reader decodes them
+                text = raw.encode("utf-8").decode("unicode_escape").encode("latin-1")
+                text.decode("utf-8")
+                out.append(text)
+            except (UnicodeDecodeError, UnicodeEncodeError):
+                out.append(raw.encode())
+    return out[::max(1, len(out) // limit)]
+
+
+def cel_bad_inputs():
+    return {
+        "deep_parens": b"(" * 300 + b"1" + b")" * 300,
+        "deep_lists": b"[" * 300 + b"]" * 300,
+        "long_chain": b"+".join([b"1"] * 2000),
+        "deep_unary": b"-" * 5000 + b"1",
+        "deep_calls": b"size(" * 200 + b"'a'" + b")" * 200,
+        "huge_int": b"9" * 400,
+        "huge_double": b"1e99999",
+        "huge_string": b"'" + b"x" * 50000 + b"'",
+        "bad_utf8": b"'\\xff' + '\xff\xfe'",
+        "overlong_utf8": b"'\xc0\xaf'",
+        "surrogate_escape": b"'\\ud800'",
+        "unterminated": b"'abc",
+        "unterminated_triple": b"'" * 3 + b"abc" + b"'" * 2,
+        "bad_escape": b"'\\q'",
+        "nul_byte": b"'a\x00b' + \x00",
+        "unknown_function": b"nope(1) + x.nope()",
+        "wrong_types": b"1 + 'a' == [1] && {1: 2}.x",
+        "regex_backref": b"'aa'.matches('(a)\\\\1')",
+        "regex_lookahead": b"'ab'.matches('a(?=b)')",
+        "regex_bomb": b"'" + b"a" * 60 + b"!'.matches('^(a|aa)+$')",
+        "macro_bomb": b"[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, "
+                      b"[1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, "
+                      b"[1,2,3,4,5,6,7,8,9,10].all(e, a+b+c+d+e > 0)))))",
+        "string_growth": b"cel.bind(s, 'abcdefghij', cel.bind(t, s+s+s+s+s+s+s+s+s+s, "
+                         b"[1,2,3,4,5,6,7,8,9,10].map(i, [1,2,3,4,5,6,7,8,9,10].map(j, "
+                         b"t+t+t+t+t+t+t+t+t+t))))",
+        "list_growth": b"[1,2,3,4,5,6,7,8,9,10].map(a, [1,2,3,4,5,6,7,8,9,10].map(b, "
+                       b"[1,2,3,4,5,6,7,8,9,10].map(c, [a,b,c,a,b,c])))",
+        "struct": b"google.protobuf.Int64Value{value: 1}",
+        "reserved": b"package.if",
+        "empty": b"",
+    }
+
+
+def cel_parse_seeds():
+    seeds = {"conf_%03d" % i: e for i, e in enumerate(conformance_exprs(200))}
+    seeds.update(cel_bad_inputs())
+    seeds.update({
+        "vars": b"x.a.b[0] + m['k'][1] in [1, 2u, 3.0]",
+        "literals": b"[0x1Fu, .5e-3, r'\\d', b'\\377', " + b"'" * 3 + b"a\nb" + b"'" * 3 +
+                    b", null, -9223372036854775808]",
+        "optional": b"{?'a': m.?k.optMap(l, l.size())}[?'a'].orValue(0)",
+    })
+    return seeds
+
+
+def cel_eval_seeds():
+    seeds = {"conf_%03d" % i: b"\x00" + e for i, e in enumerate(conformance_exprs(200))}
+    for name, e in cel_bad_inputs().items():
+        seeds[name] = b"\x00" + e
+        seeds[name + "_unchecked_tiny"] = b"\x07" + e
+    seeds.update({
+        "vars": b"\x00i + int(u) + int(f) + size(s) + size(b) + l[2] + m.a.size() + "
+                b"t.getHours('+02:00')",
+        "vars_unchecked": b"\x01dyn(m).b.all(x, x > 0) && s.matches('[0-9]+') && "
+                          b"l.exists(x, x < 0)",
+        "format": b"\x00'%s %d %.3f %x'.format([l, i, f, b])",
+        "time": b"\x00t + duration('1h') > timestamp('2024-01-01T00:00:00Z')",
+    })
+    return seeds
+
+
+def cel_tzif_seeds():
+    seeds = {}
+    for zone in ("UTC", "Europe/Kyiv", "Asia/Kathmandu", "America/St_Johns", "Australia/Sydney"):
+        path = os.path.join("/usr/share/zoneinfo", zone)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                seeds["zone_" + zone.replace("/", "_")] = f.read()
+    kyiv = seeds.get("zone_Europe_Kyiv", b"TZif2" + b"\x00" * 39)
+    seeds.update({
+        "empty": b"",
+        "magic_only": b"TZif",
+        "truncated": kyiv[:60],
+        "v1_header_only": b"TZif" + b"\x00" * 40,
+        "huge_counts": b"TZif2" + b"\x00" * 15 + b"\xff" * 24,
+        "bad_footer": kyiv[: kyiv.rfind(b"\n", 0, len(kyiv) - 1) + 1] + b"XYZ-99:99,M13.9.9\n",
+    })
+    return seeds
+
+
+def cel_textproto_seeds():
+    path = os.path.join(HERE, "..", "tests", "cel", "testdata", "basic.textproto")
+    with open(path, "rb") as f:
+        seeds = {"basic": f.read()[:4000]}
+    seeds.update({
+        "nested": b"a { b { c: 1 } } d: [1, 2, 'x']",
+        "strings": b"s: 'a' \"b\" '\\x41\\101\\u0418\\U0001F431' t: \"\\n\"",
+        "any": b"v { object_value { [type.googleapis.com/google.protobuf.Duration] "
+               b"{ seconds: 1 } } }",
+        "deep": b"a {" * 80 + b"}" * 80,
+        "unterminated": b"a: 'abc",
+        "bad_escape": b"a: '\\q'",
+        "missing_colon": b"a 1",
+        "comment": b"# c\na: 1 # d\n",
+        "angle": b"a < b: 1 >",
+    })
+    return seeds
+
+
+def main(only=None):
     for target, seeds in (("json", json_seeds()), ("router", router_seeds()),
                           ("rnokpp", rnokpp_seeds()), ("unzr", unzr_seeds()),
-                          ("uuid", uuid_seeds())):
+                          ("uuid", uuid_seeds()), ("cel_parse", cel_parse_seeds()),
+                          ("cel_eval", cel_eval_seeds()), ("cel_tzif", cel_tzif_seeds()),
+                          ("cel_textproto", cel_textproto_seeds())):
+        if only and target not in only:
+            continue
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
@@ -217,4 +345,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1:])  # target names, or all
