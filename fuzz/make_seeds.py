@@ -208,6 +208,8 @@ def conformance_exprs(limit):
     """Expressions of the cel-spec conformance files (tests/cel/testdata), every few kept."""
     import glob
     import re
+    import warnings
+    warnings.simplefilter("ignore", DeprecationWarning)  # "\?" in unicode_escape
     out = []
     pat = re.compile(r'^\s*expr:\s*(["\'])(.*)\1\s*$')
     files = sorted(glob.glob(os.path.join(HERE, "..", "tests", "cel", "testdata", "*.textproto")))

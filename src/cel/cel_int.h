@@ -391,6 +391,9 @@ struct ps_cel_value cel_map_build(struct cel_eval *ev, uint32_t offset,
                                   const struct ps_cel_value *vals, uint32_t n);
 /* Looks key up; an error value for a key kind maps cannot hold is not returned: absent. */
 bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps_cel_value *out);
+/* The same for a string key (field selection: the hot path). */
+bool cel_map_find_str(const struct ps_cel_map *m, const char *s, uint32_t n,
+                      struct ps_cel_value *out);
 /* Map with no entries (static). */
 extern const struct ps_cel_map cel_empty_map;
 bool cel_utf8_valid(const char *p, size_t len);

@@ -9,6 +9,8 @@
 #include "cel/cel_int.h"
 
 #define STACK_ARGS 8
+/* Keeps cel_eval_node's frame small: it recurses once per node. */
+#define NOINLINE __attribute__((noinline))
 
 /* ---- errors ------------------------------------------------------------------------------------ */
 
@@ -216,7 +218,7 @@ static bool kinds_match(const struct cel_overload *ov, const struct ps_cel_value
     return true;
 }
 
-static struct ps_cel_value eval_func(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_func(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value stack[STACK_ARGS];
     struct ps_cel_value *args = stack;
@@ -241,7 +243,7 @@ static struct ps_cel_value eval_func(struct cel_eval *ev, const struct cel_node 
 
 /* ---- logic --------------------------------------------------------------------------------------- */
 
-static struct ps_cel_value eval_logic(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_logic(struct cel_eval *ev, const struct cel_node *n)
 {
     bool is_and = n->kind == N_AND;
     struct ps_cel_value l = cel_eval_node(ev, n->args[0]);
@@ -264,7 +266,7 @@ static struct ps_cel_value eval_logic(struct cel_eval *ev, const struct cel_node
     return l;
 }
 
-static struct ps_cel_value eval_cond(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_cond(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value c = cel_eval_node(ev, n->args[0]);
     if (c.kind == PS_CEL_ERROR)
@@ -302,7 +304,7 @@ static struct ps_cel_value select_field(struct cel_eval *ev, const struct cel_no
         return cel_err(ev, n->offset, "type '%s' does not support field selection",
                        cel_type_name(cel_type_of_kind(v.kind)));
     struct ps_cel_value out;
-    bool found = cel_map_find(v.v.map, ps_cel_string(n->name), &out);
+    bool found = cel_map_find_str(v.v.map, n->name.p, (uint32_t)n->name.len, &out);
     if (opt)
         return found ? opt_of(ev, out) : opt_none();
     if (!found)
@@ -321,7 +323,7 @@ static struct ps_cel_value has_field(struct cel_eval *ev, const struct cel_node 
     return ps_cel_bool(cel_map_find(v.v.map, ps_cel_string(n->name), NULL));
 }
 
-static struct ps_cel_value eval_select(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_select(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value v = cel_eval_node(ev, n->target);
     if (v.kind == PS_CEL_ERROR)
@@ -379,7 +381,7 @@ static struct ps_cel_value index_value(struct cel_eval *ev, const struct cel_nod
     return cel_err(ev, n->offset, "no such key");
 }
 
-static struct ps_cel_value eval_index(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_index(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value v = cel_eval_node(ev, n->target);
     if (v.kind == PS_CEL_ERROR)
@@ -390,7 +392,7 @@ static struct ps_cel_value eval_index(struct cel_eval *ev, const struct cel_node
     return index_value(ev, n, v, i, (n->flags & NF_OPT) != 0);
 }
 
-static struct ps_cel_value eval_opt_or(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_opt_or(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value v = cel_eval_node(ev, n->args[0]);
     if (v.kind == PS_CEL_ERROR)
@@ -425,7 +427,7 @@ static int entry(struct cel_eval *ev, const struct cel_node *n, struct ps_cel_va
     return 1;
 }
 
-static struct ps_cel_value eval_list(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_list(struct cel_eval *ev, const struct cel_node *n)
 {
     ev->at = n->offset;
     struct ps_cel_value *items = cel_alloc_array(ev, n->nargs, sizeof *items);
@@ -448,7 +450,7 @@ static struct ps_cel_value eval_list(struct cel_eval *ev, const struct cel_node 
     return ps_cel_list(items, k);
 }
 
-static struct ps_cel_value eval_map(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_map(struct cel_eval *ev, const struct cel_node *n)
 {
     ev->at = n->offset;
     uint32_t cap = n->nargs / 2u;
@@ -485,7 +487,7 @@ struct loop {
     bool is_map;
 };
 
-static void set_vars(struct cel_eval *ev, const struct cel_node *n, const struct loop *l,
+static inline void set_vars(struct cel_eval *ev, const struct cel_node *n, const struct loop *l,
                      uint32_t i)
 {
     if (n->nvars == 1) {
@@ -600,7 +602,7 @@ static struct ps_cel_value eval_opt_map(struct cel_eval *ev, const struct cel_no
     return v;
 }
 
-static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct cel_node *n)
+NOINLINE static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value r = cel_eval_node(ev, n->target);
     if (r.kind == PS_CEL_ERROR)

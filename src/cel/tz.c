@@ -53,8 +53,11 @@ static const char *tz_time(const char *p, int max_h, int32_t *out)
         sign = *p++ == '-' ? -1 : 1;
     int part[3] = {0, 0, 0};
     for (int i = 0; i < 3; i++) {
-        if (*p < '0' || *p > '9')
-            return i == 0 ? NULL : p;
+        if (*p < '0' || *p > '9') {
+            if (i == 0)
+                return NULL;
+            break; /* "5:" with nothing after the colon */
+        }
         int v = 0, digits = 0;
         while (*p >= '0' && *p <= '9' && digits < 3) {
             v = v * 10 + (*p++ - '0');

@@ -323,6 +323,24 @@ static bool find_key(const struct ps_cel_map *m, struct ps_cel_value key, uint32
     }
 }
 
+bool cel_map_find_str(const struct ps_cel_map *m, const char *s, uint32_t n,
+                      struct ps_cel_value *out)
+{
+    if (m->hmask)
+        return cel_map_find(m, (struct ps_cel_value){.kind = PS_CEL_STRING, .n = n, .v.s = s},
+                            out);
+    for (uint32_t i = 0; i < m->n; i++) {
+        const struct ps_cel_value *k = &m->keys[i];
+        if (k->kind == PS_CEL_STRING && k->n == n &&
+            (n == 0 || (k->v.s[0] == s[0] && memcmp(k->v.s, s, n) == 0))) {
+            if (out)
+                *out = m->vals[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps_cel_value *out)
 {
     if (key.kind == PS_CEL_DOUBLE) {
