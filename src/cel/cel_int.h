@@ -226,6 +226,7 @@ struct cel_overload {
     unsigned flags;
     uint8_t nparams;
     uint8_t ntparams;
+    uint8_t fast; /* enum cel_fast: the evaluator computes int operations inline */
     uint8_t kinds[CEL_MAX_PARAMS]; /* runtime kind per parameter, PS_CEL_UNSET: any */
     const struct ps_cel_type *params[CEL_MAX_PARAMS];
     const struct ps_cel_type *result;
@@ -234,6 +235,9 @@ struct cel_overload {
     cel_prepare_fn prepare;
     struct cel_overload *next; /* next overload of the same function, in declaration order */
 };
+
+/* Integer operators the evaluator computes without a call (same results as std_core.c). */
+enum cel_fast { F_NONE, F_LT, F_LE, F_GT, F_GE, F_EQ, F_NE, F_ADD, F_SUB, F_MUL };
 
 struct cel_func {
     const char *name;
@@ -318,6 +322,13 @@ struct cel_eval {
     const struct ps_cel_error *stop;
     void *re_gctx, *re_mctx; /* PCRE2 contexts allocating in arena, made on first use */
     uint32_t at;             /* offset of the node being evaluated: where a stop is reported */
+    /* the last civil dates computed (timestamp accessors on the same instant repeat) */
+    struct {
+        int64_t local;       /* seconds since the epoch, in local time */
+        int64_t year;
+        unsigned month, day;
+        bool valid;
+    } civil[2];
     bool folding;            /* running at compile time on constant arguments */
 };
 
@@ -379,6 +390,26 @@ struct ps_cel_map {
     const uint32_t *index; /* entry number + 1, 0 for empty */
 };
 
+/* Byte equality for the short strings of keys and field names: 8 bytes at a time, no libc
+ * call. */
+static inline bool cel_bytes_eq(const char *a, const char *b, size_t n)
+{
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    while (n--)
+        if (*a++ != *b++)
+            return false;
+    return true;
+}
+
 /* 1 equal, 0 not equal, -1 too deep. */
 int cel_equal(struct ps_cel_value a, struct ps_cel_value b, unsigned depth);
 /* Ordering of two values of orderable kinds (numbers across kinds): -1, 0, 1; 2 unordered
@@ -391,9 +422,24 @@ struct ps_cel_value cel_map_build(struct cel_eval *ev, uint32_t offset,
                                   const struct ps_cel_value *vals, uint32_t n);
 /* Looks key up; an error value for a key kind maps cannot hold is not returned: absent. */
 bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps_cel_value *out);
-/* The same for a string key (field selection: the hot path). */
-bool cel_map_find_str(const struct ps_cel_map *m, const char *s, uint32_t n,
-                      struct ps_cel_value *out);
+/* cel_map_find for a string key (field selection: the hot path). */
+static inline bool cel_map_find_str(const struct ps_cel_map *m, const char *s, uint32_t n,
+                                    struct ps_cel_value *out)
+{
+    if (m->hmask)
+        return cel_map_find(m, (struct ps_cel_value){.kind = PS_CEL_STRING, .n = n, .v.s = s},
+                            out);
+    for (uint32_t i = 0; i < m->n; i++) {
+        const struct ps_cel_value *k = &m->keys[i];
+        if (k->kind == PS_CEL_STRING && k->n == n && cel_bytes_eq(k->v.s, s, n)) {
+            if (out)
+                *out = m->vals[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Map with no entries (static). */
 extern const struct ps_cel_map cel_empty_map;
 bool cel_utf8_valid(const char *p, size_t len);

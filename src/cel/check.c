@@ -577,6 +577,14 @@ static const struct ps_cel_type *resolve_call(struct checker *c, struct cel_node
     }
     if (prepare(c, n) != PS_OK)
         return NULL;
+    /* an integer fast path when some candidate takes (int, int) and is one the evaluator
+     * computes inline: the evaluator still checks the runtime kinds */
+    for (uint16_t k = 0; k < ncand && n->nargs == 2; k++)
+        if (cands[k]->fast && cands[k]->kinds[0] == PS_CEL_INT &&
+            cands[k]->kinds[1] == PS_CEL_INT) {
+            n->op = cands[k]->fast;
+            break;
+        }
     if (ncand && pure && all_const(n))
         fold(c, n);
     return result ? result : DYN;

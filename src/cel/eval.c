@@ -205,6 +205,29 @@ bool ps_cel_call_cost(const struct ps_cel_call *call, uint64_t units)
     return cel_cost(call->ev, units);
 }
 
+/* Leaves are evaluated here, without the walk's indirect jump (the hot paths call this). */
+static inline struct ps_cel_value eval_leaf(struct cel_eval *ev, const struct cel_node *n)
+{
+    if (n->kind == N_CONST)
+        return n->value;
+    if (n->kind == N_LOCAL)
+        return ev->locals[n->slot];
+    if (n->kind == N_VAR && n->slot < ev->nvars && ev->vars[n->slot].kind != PS_CEL_UNSET)
+        return ev->vars[n->slot];
+    if (n->kind == N_SELECT && !(n->flags & (NF_OPT | NF_TEST)) &&
+        (n->target->kind == N_VAR || n->target->kind == N_LOCAL)) {
+        const struct cel_node *t = n->target;
+        struct ps_cel_value m = t->kind == N_LOCAL ? ev->locals[t->slot]
+                                : t->slot < ev->nvars ? ev->vars[t->slot]
+                                                      : (struct ps_cel_value){0};
+        struct ps_cel_value out;
+        if (m.kind == PS_CEL_MAP && cel_map_find_str(m.v.map, n->name.p, (uint32_t)n->name.len,
+                                                     &out))
+            return out;
+    }
+    return cel_eval_node(ev, n);
+}
+
 /* ---- calls -------------------------------------------------------------------------------------- */
 
 static bool kinds_match(const struct cel_overload *ov, const struct ps_cel_value *args,
@@ -218,17 +241,41 @@ static bool kinds_match(const struct cel_overload *ov, const struct ps_cel_value
     return true;
 }
 
-NOINLINE static struct ps_cel_value eval_func(struct cel_eval *ev, const struct cel_node *n)
+/* An integer operator computed inline; false when the result is an error (overflow), which
+ * the overload's own function then reports. */
+static inline bool fast_int(uint8_t op, int64_t a, int64_t b, struct ps_cel_value *out)
 {
-    struct ps_cel_value stack[STACK_ARGS];
-    struct ps_cel_value *args = stack;
-    if (n->nargs > STACK_ARGS && !(args = cel_alloc_array(ev, n->nargs, sizeof *args)))
-        return err_value(ev->stop);
-    for (uint32_t i = 0; i < n->nargs; i++) {
-        args[i] = cel_eval_node(ev, n->args[i]);
-        if (args[i].kind == PS_CEL_ERROR)
-            return args[i];
+    int64_t r;
+    switch (op) {
+    case F_LT: *out = ps_cel_bool(a < b); return true;
+    case F_LE: *out = ps_cel_bool(a <= b); return true;
+    case F_GT: *out = ps_cel_bool(a > b); return true;
+    case F_GE: *out = ps_cel_bool(a >= b); return true;
+    case F_EQ: *out = ps_cel_bool(a == b); return true;
+    case F_NE: *out = ps_cel_bool(a != b); return true;
+    case F_ADD:
+        if (__builtin_add_overflow(a, b, &r))
+            return false;
+        break;
+    case F_SUB:
+        if (__builtin_sub_overflow(a, b, &r))
+            return false;
+        break;
+    case F_MUL:
+        if (__builtin_mul_overflow(a, b, &r))
+            return false;
+        break;
+    default:
+        return false;
     }
+    *out = ps_cel_int(r);
+    return true;
+}
+
+/* Calls the first candidate whose parameter kinds the evaluated arguments have. */
+static struct ps_cel_value dispatch(struct cel_eval *ev, const struct cel_node *n,
+                                   const struct ps_cel_value *args)
+{
     if (++ev->cost > ev->max_cost)
         return cel_stop(ev, PS_ERR_LIMIT, n->offset, "cost limit exceeded");
     struct ps_cel_call call = {ev, n, NULL, n->nargs};
@@ -236,9 +283,53 @@ NOINLINE static struct ps_cel_value eval_func(struct cel_eval *ev, const struct 
     for (uint16_t k = 0; k < n->ncand; k++)
         if (kinds_match(n->cands[k], args, n->nargs)) {
             call.ov = n->cands[k];
+            struct ps_cel_value r;
+            if (call.ov->fast && args[0].kind == PS_CEL_INT && args[1].kind == PS_CEL_INT &&
+                fast_int(call.ov->fast, args[0].v.i, args[1].v.i, &r))
+                return r;
+            if ((call.ov->fast == F_EQ || call.ov->fast == F_NE) &&
+                args[0].kind == PS_CEL_STRING && args[1].kind == PS_CEL_STRING)
+                return ps_cel_bool((args[0].n == args[1].n &&
+                                    cel_bytes_eq(args[0].v.s, args[1].v.s, args[0].n)) ==
+                                   (call.ov->fast == F_EQ));
             return call.ov->impl(&call, args);
         }
     return cel_no_overload(&call);
+}
+
+NOINLINE static struct ps_cel_value eval_func(struct cel_eval *ev, const struct cel_node *n)
+{
+    struct ps_cel_value stack[STACK_ARGS];
+    struct ps_cel_value *args = stack;
+    if (n->nargs > STACK_ARGS && !(args = cel_alloc_array(ev, n->nargs, sizeof *args)))
+        return err_value(ev->stop);
+    for (uint32_t i = 0; i < n->nargs; i++) {
+        args[i] = eval_leaf(ev, n->args[i]);
+        if (args[i].kind == PS_CEL_ERROR)
+            return args[i];
+    }
+    return dispatch(ev, n, args);
+}
+
+/* A two-argument call with an integer fast path (the checker set op): comparisons and
+ * arithmetic on ints computed here, anything else dispatched as usual. */
+NOINLINE static struct ps_cel_value eval_fast2(struct cel_eval *ev, const struct cel_node *n)
+{
+    struct ps_cel_value args[2];
+    args[0] = eval_leaf(ev, n->args[0]);
+    if (args[0].kind == PS_CEL_ERROR)
+        return args[0];
+    args[1] = eval_leaf(ev, n->args[1]);
+    if (args[1].kind == PS_CEL_ERROR)
+        return args[1];
+    if (args[0].kind == PS_CEL_INT && args[1].kind == PS_CEL_INT && ev->cost < ev->max_cost) {
+        struct ps_cel_value r;
+        if (fast_int(n->op, args[0].v.i, args[1].v.i, &r)) {
+            ev->cost++;
+            return r;
+        }
+    }
+    return dispatch(ev, n, args);
 }
 
 /* ---- logic --------------------------------------------------------------------------------------- */
@@ -325,7 +416,7 @@ static struct ps_cel_value has_field(struct cel_eval *ev, const struct cel_node 
 
 NOINLINE static struct ps_cel_value eval_select(struct cel_eval *ev, const struct cel_node *n)
 {
-    struct ps_cel_value v = cel_eval_node(ev, n->target);
+    struct ps_cel_value v = eval_leaf(ev, n->target);
     if (v.kind == PS_CEL_ERROR)
         return v;
     if (n->flags & NF_TEST)
@@ -371,7 +462,9 @@ static struct ps_cel_value index_value(struct cel_eval *ev, const struct cel_nod
         return cel_err(ev, n->offset, "no such overload: '_[_]' on '%s'",
                        cel_type_name(cel_type_of_kind(v.kind)));
     struct ps_cel_value out;
-    if (cel_map_find(v.v.map, i, &out))
+    bool found = i.kind == PS_CEL_STRING ? cel_map_find_str(v.v.map, i.v.s, i.n, &out)
+                                         : cel_map_find(v.v.map, i, &out);
+    if (found)
         return opt ? opt_of(ev, out) : out;
     if (opt)
         return opt_none();
@@ -383,10 +476,10 @@ static struct ps_cel_value index_value(struct cel_eval *ev, const struct cel_nod
 
 NOINLINE static struct ps_cel_value eval_index(struct cel_eval *ev, const struct cel_node *n)
 {
-    struct ps_cel_value v = cel_eval_node(ev, n->target);
+    struct ps_cel_value v = eval_leaf(ev, n->target);
     if (v.kind == PS_CEL_ERROR)
         return v;
-    struct ps_cel_value i = cel_eval_node(ev, n->args[0]);
+    struct ps_cel_value i = eval_leaf(ev, n->args[0]);
     if (i.kind == PS_CEL_ERROR)
         return i;
     return index_value(ev, n, v, i, (n->flags & NF_OPT) != 0);
@@ -514,16 +607,19 @@ static struct ps_cel_value quantify(struct cel_eval *ev, const struct cel_node *
     bool want = n->op == M_EXISTS; /* the value that decides */
     struct ps_cel_value first_err = {0};
     for (uint32_t i = 0; i < l->len; i++) {
-        ev->at = n->offset;
-        if (!cel_cost(ev, 1))
-            return err_value(ev->stop);
+        if (++ev->cost > ev->max_cost)
+            return cel_stop(ev, PS_ERR_LIMIT, n->offset, "cost limit exceeded");
         set_vars(ev, n, l, i);
-        struct ps_cel_value p = bool_or_err(ev, n, cel_eval_node(ev, n->args[0]));
+        struct ps_cel_value p = cel_eval_node(ev, n->args[0]);
+        if (p.kind == PS_CEL_BOOL) {
+            if (p.v.b == want)
+                return p;
+            continue;
+        }
         if (ev->stop)
             return err_value(ev->stop);
-        if (p.kind == PS_CEL_BOOL && p.v.b == want)
-            return p;
-        if (p.kind == PS_CEL_ERROR && first_err.kind == PS_CEL_UNSET)
+        p = bool_or_err(ev, n, p);
+        if (first_err.kind == PS_CEL_UNSET)
             first_err = p;
     }
     return first_err.kind == PS_CEL_ERROR ? first_err : ps_cel_bool(!want);
@@ -646,13 +742,24 @@ struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n)
     case N_LOCAL:
         return ev->locals[n->slot];
     case N_FUNC:
-        return eval_func(ev, n);
+        return n->op ? eval_fast2(ev, n) : eval_func(ev, n);
     case N_AND:
     case N_OR:
         return eval_logic(ev, n);
     case N_COND:
         return eval_cond(ev, n);
     case N_SELECT:
+        if (!(n->flags & (NF_OPT | NF_TEST)) &&
+            (n->target->kind == N_LOCAL || n->target->kind == N_VAR)) {
+            const struct cel_node *t = n->target;
+            struct ps_cel_value m = t->kind == N_LOCAL ? ev->locals[t->slot]
+                                    : t->slot < ev->nvars ? ev->vars[t->slot]
+                                                          : (struct ps_cel_value){0};
+            struct ps_cel_value out;
+            if (m.kind == PS_CEL_MAP &&
+                cel_map_find_str(m.v.map, n->name.p, (uint32_t)n->name.len, &out))
+                return out;
+        }
         return eval_select(ev, n);
     case N_INDEX:
         return eval_index(ev, n);
@@ -693,14 +800,24 @@ enum ps_err ps_cel_eval_cost(const struct ps_cel_program *p, const struct ps_cel
                              struct ps_arena *arena, const struct ps_cel_eval_options *opts,
                              struct ps_cel_value *out, uint64_t *cost, struct ps_cel_diag *diag)
 {
-    struct ps_cel_eval_options o = opts ? *opts : (struct ps_cel_eval_options){0};
     struct ps_cel_value locals_stack[16];
-    struct cel_eval ev = {.prog = p, .vars = act ? act->vals : NULL, .nvars = act ? act->n : 0,
-                          .locals = locals_stack, .arena = arena,
-                          .max_cost = o.max_cost ? o.max_cost : 1000000,
-                          .re_match_limit = o.regex_match_limit ? o.regex_match_limit : 100000,
-                          .re_depth_limit = o.regex_depth_limit ? o.regex_depth_limit : 1000,
-                          .tz = o.tz, .host = o.host, .at = p->root->offset};
+    struct cel_eval ev; /* every field set here: this runs once per evaluation */
+    ev.prog = p;
+    ev.vars = act ? act->vals : NULL;
+    ev.nvars = act ? act->n : 0;
+    ev.locals = locals_stack;
+    ev.arena = arena;
+    ev.cost = 0;
+    ev.max_cost = opts && opts->max_cost ? opts->max_cost : 1000000;
+    ev.re_match_limit = opts && opts->regex_match_limit ? opts->regex_match_limit : 100000;
+    ev.re_depth_limit = opts && opts->regex_depth_limit ? opts->regex_depth_limit : 1000;
+    ev.tz = opts ? opts->tz : NULL;
+    ev.host = opts ? opts->host : NULL;
+    ev.stop = NULL;
+    ev.re_gctx = ev.re_mctx = NULL;
+    ev.folding = false;
+    ev.civil[0].valid = ev.civil[1].valid = false;
+    ev.at = p->root->offset;
     if (p->nlocals > 16 && !(ev.locals = ps_arena_array(arena, p->nlocals, sizeof *ev.locals)))
         return cel_diag_set(diag, PS_ERR_LIMIT, "memory budget exhausted");
     struct ps_cel_value v = cel_eval_node(&ev, p->root);

@@ -177,6 +177,12 @@ static char *translate(struct ps_arena *a, const char *p, size_t len, size_t *ou
 
 #define COMPILE_OPTS (PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C)
 
+/* A constant pattern, compiled at check time. */
+struct cel_regex {
+    pcre2_code *code;
+    bool jit;
+};
+
 static void code_free(void *code)
 {
     pcre2_code_free(code);
@@ -210,8 +216,13 @@ enum ps_err cel_regex_compile_const(const struct ps_cel_program *prog, struct ps
         pcre2_code_free(re);
         return cel_diag_set(diag, PS_ERR_LIMIT, "out of memory");
     }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* the interpreter serves when it fails */
-    *out = re;
+    struct cel_regex *r = ps_arena_alloc(program, sizeof *r);
+    if (!r)
+        return cel_diag_set(diag, PS_ERR_LIMIT, "out of memory");
+    r->code = re;
+    /* the interpreter serves when JIT compilation is unavailable */
+    r->jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
+    *out = r;
     return PS_OK;
 }
 
@@ -290,13 +301,17 @@ struct ps_cel_value cel_regex_match(const struct ps_cel_call *c, const void *cod
     if (!r)
         return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "memory budget exhausted");
     struct ps_cel_value err;
-    const pcre2_code *re = code ? code : compile_runtime(c, r, pattern, &err);
+    const struct cel_regex *cr = code;
+    const pcre2_code *re = cr ? cr->code : compile_runtime(c, r, pattern, &err);
     if (!re)
         return err;
     if (!cel_cost(c->ev, 1 + subject.len / 64))
         return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "cost limit exceeded");
-    int rc = pcre2_match(re, (PCRE2_SPTR)(subject.p ? subject.p : ""), subject.len, 0,
-                         PCRE2_NO_UTF_CHECK, r->md, r->mctx);
+    PCRE2_SPTR s = (PCRE2_SPTR)(subject.p ? subject.p : "");
+    /* the JIT fast path skips pcre2_match's checks: the subject is valid UTF-8 already */
+    int rc = cr && cr->jit ? pcre2_jit_match(re, s, subject.len, 0, 0, r->md, r->mctx)
+                           : pcre2_match(re, s, subject.len, 0, PCRE2_NO_UTF_CHECK, r->md,
+                                         r->mctx);
     if (rc >= 0)
         return ps_cel_bool(true);
     if (rc == PCRE2_ERROR_NOMATCH)

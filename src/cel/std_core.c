@@ -210,6 +210,17 @@ FN(not_)
 
 FN(in_list)
 {
+    if (a[0].kind == PS_CEL_STRING) { /* the common case, without the general equality */
+        for (uint32_t i = 0; i < a[1].n; i++) {
+            const struct ps_cel_value *x = &a[1].v.items[i];
+            if (x->kind == PS_CEL_STRING && x->n == a[0].n &&
+                cel_bytes_eq(x->v.s, a[0].v.s, x->n))
+                return ps_cel_bool(true);
+        }
+        if (!cel_cost(c->ev, a[1].n / 16))
+            return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "cost limit exceeded");
+        return ps_cel_bool(false);
+    }
     for (uint32_t i = 0; i < a[1].n; i++) {
         int e = cel_equal(a[0], a[1].v.items[i], 0);
         if (e < 0)
@@ -585,7 +596,26 @@ static const struct cel_decl core[] = {
     {"matches", "matches", "(string, string) -> bool", P, matches, prepare_matches},
 };
 
+/* Integer overloads the evaluator may compute inline (eval.c, fast_int): the same results. */
+static const struct {
+    const char *name, *id;
+    uint8_t fast;
+} fast_ops[] = {
+    {"_<_", "less_int64", F_LT},          {"_<=_", "less_equals_int64", F_LE},
+    {"_>_", "greater_int64", F_GT},       {"_>=_", "greater_equals_int64", F_GE},
+    {"_==_", "equals", F_EQ},             {"_!=_", "not_equals", F_NE},
+    {"_+_", "add_int64", F_ADD},          {"_-_", "subtract_int64", F_SUB},
+    {"_*_", "multiply_int64", F_MUL},
+};
+
 enum ps_err cel_std_core(struct ps_cel_env *env, struct ps_cel_diag *diag)
 {
-    return cel_declare_table(env, core, sizeof core / sizeof core[0], diag);
+    enum ps_err e = cel_declare_table(env, core, sizeof core / sizeof core[0], diag);
+    for (size_t i = 0; e == PS_OK && i < sizeof fast_ops / sizeof fast_ops[0]; i++) {
+        const struct cel_func *f = cel_env_func(env, ps_str_from_cstr(fast_ops[i].name));
+        for (struct cel_overload *ov = f ? f->first : NULL; ov; ov = ov->next)
+            if (strcmp(ov->id, fast_ops[i].id) == 0)
+                ov->fast = fast_ops[i].fast;
+    }
+    return e;
 }

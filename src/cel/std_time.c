@@ -182,6 +182,28 @@ struct ps_cel_value cel_tz_offset(const struct ps_cel_call *c, struct ps_str zon
                         zone.p);
 }
 
+/* The civil date of local time t (day number days), remembered for the evaluation: rules ask
+ * for the year, month and day of the same instant in turn. */
+static void civil(struct cel_eval *ev, int64_t t, int64_t days, int64_t *y, unsigned *m,
+                  unsigned *d)
+{
+    int64_t day_start = t - (t - days * 86400);
+    for (int i = 0; i < 2; i++)
+        if (ev->civil[i].valid && ev->civil[i].local == day_start) {
+            *y = ev->civil[i].year;
+            *m = ev->civil[i].month;
+            *d = ev->civil[i].day;
+            return;
+        }
+    cel_civil_from_days(days, y, m, d);
+    ev->civil[1] = ev->civil[0];
+    ev->civil[0].local = day_start;
+    ev->civil[0].year = *y;
+    ev->civil[0].month = *m;
+    ev->civil[0].day = *d;
+    ev->civil[0].valid = true;
+}
+
 enum part { YEAR, MONTH, DAY_OF_YEAR, DAY_OF_MONTH, DATE, DAY_OF_WEEK, HOURS, MINUTES, SECONDS,
             MILLIS };
 
@@ -198,7 +220,7 @@ static struct ps_cel_value part(const struct ps_cel_call *c, const struct ps_cel
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t secs = t - days * 86400, y;
     unsigned m, d;
-    cel_civil_from_days(days, &y, &m, &d);
+    civil(c->ev, t, days, &y, &m, &d);
     switch (what) {
     case YEAR: return ps_cel_int(y);
     case MONTH: return ps_cel_int(m - 1);

@@ -192,6 +192,11 @@ int cel_equal(struct ps_cel_value a, struct ps_cel_value b, unsigned depth)
     if (a.kind != b.kind)
         return cel_is_numeric(a.kind) && cel_is_numeric(b.kind) && cmp_numbers(a, b) == 0;
     switch (a.kind) {
+    case PS_CEL_STRING:
+    case PS_CEL_BYTES:
+        return a.n == b.n && cel_bytes_eq(a.v.s, b.v.s, a.n);
+    case PS_CEL_INT:
+        return a.v.i == b.v.i;
     case PS_CEL_NULL:
         return 1;
     case PS_CEL_LIST:
@@ -294,7 +299,7 @@ static uint64_t key_hash(struct ps_cel_value k)
 static bool key_eq(struct ps_cel_value a, struct ps_cel_value b)
 {
     if (a.kind == PS_CEL_STRING && b.kind == PS_CEL_STRING)
-        return a.n == b.n && (a.n == 0 || memcmp(a.v.s, b.v.s, a.n) == 0);
+        return a.n == b.n && cel_bytes_eq(a.v.s, b.v.s, a.n);
     if (a.kind == PS_CEL_BOOL || b.kind == PS_CEL_BOOL)
         return a.kind == b.kind && a.v.b == b.v.b;
     if (cel_is_numeric(a.kind) && cel_is_numeric(b.kind)) /* keys are never doubles */
@@ -321,24 +326,6 @@ static bool find_key(const struct ps_cel_map *m, struct ps_cel_value key, uint32
             return true;
         }
     }
-}
-
-bool cel_map_find_str(const struct ps_cel_map *m, const char *s, uint32_t n,
-                      struct ps_cel_value *out)
-{
-    if (m->hmask)
-        return cel_map_find(m, (struct ps_cel_value){.kind = PS_CEL_STRING, .n = n, .v.s = s},
-                            out);
-    for (uint32_t i = 0; i < m->n; i++) {
-        const struct ps_cel_value *k = &m->keys[i];
-        if (k->kind == PS_CEL_STRING && k->n == n &&
-            (n == 0 || (k->v.s[0] == s[0] && memcmp(k->v.s, s, n) == 0))) {
-            if (out)
-                *out = m->vals[i];
-            return true;
-        }
-    }
-    return false;
 }
 
 bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps_cel_value *out)
