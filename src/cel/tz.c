@@ -221,6 +221,22 @@ static void zone_free(struct zone *z)
     ps_free(z);
 }
 
+/* The footer of a version 2+ file at off: "\n" POSIX-TZ-string "\n" (a malformed one is
+ * ignored: the last transition then holds for ever). */
+static void read_footer(struct zone *z, const unsigned char *p, size_t len, size_t off)
+{
+    if (off >= len || p[off] != '\n')
+        return;
+    const unsigned char *nl = memchr(p + off + 1, '\n', len - off - 1);
+    char footer[128];
+    size_t flen = nl ? (size_t)(nl - (p + off + 1)) : 0;
+    if (!nl || flen == 0 || flen >= sizeof footer)
+        return;
+    memcpy(footer, p + off + 1, flen);
+    footer[flen] = '\0';
+    z->has_footer = parse_posix(footer, &z->footer);
+}
+
 static enum ps_err tzif_parse(const unsigned char *p, size_t len, struct zone **out,
                               struct ps_cel_diag *diag)
 {
@@ -269,16 +285,8 @@ static enum ps_err tzif_parse(const unsigned char *p, size_t len, struct zone **
         }
     }
     off += block_size(&h, tsize);
-    if (tsize == 8 && off < len && p[off] == '\n') {
-        const unsigned char *nl = memchr(p + off + 1, '\n', len - off - 1);
-        char footer[128];
-        size_t flen = nl ? (size_t)(nl - (p + off + 1)) : 0;
-        if (nl && flen > 0 && flen < sizeof footer) {
-            memcpy(footer, p + off + 1, flen);
-            footer[flen] = '\0';
-            z->has_footer = parse_posix(footer, &z->footer);
-        }
-    }
+    if (tsize == 8)
+        read_footer(z, p, len, off);
     *out = z;
     return PS_OK;
 }

@@ -53,7 +53,8 @@ class CliTest(unittest.TestCase):
 
     def test_help_command_is_the_command_help(self):
         for args in (["init"], ["serve"], ["demo"], ["backup"], ["routes"], ["log"],
-                     ["log", "verify"], ["log", "proof"], ["log", "key"], ["log", "witnesses"]):
+                     ["log", "verify"], ["log", "proof"], ["log", "key"], ["log", "witnesses"],
+                     ["expr"]):
             a = run_cli("help", *args)
             b = run_cli(*args, "--help")
             self.assertEqual(a.returncode, 0, a)
