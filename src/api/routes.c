@@ -6,22 +6,22 @@ extern const char ps_openapi_json[];
 extern const size_t ps_openapi_json_len;
 
 static const struct ps_route routes[] = {
-    {"GET", "/healthz", ps_api_healthz, 0, 0},
-    {"GET", "/readyz", ps_api_readyz, 0, 0},
-    {"GET", "/metrics", ps_api_metrics, 0, 0},
-    {"GET", "/api/openapi.json", ps_api_openapi_get, 0, 0},
-    {"GET", "/api/v1/registry/persons/{rnokpp}", ps_api_person_get, 0, PS_ROUTE_ADMIN},
-    {"POST", "/api/v1/registry/persons", ps_api_person_post, 16 * 1024, PS_ROUTE_ADMIN},
-    {"GET", "/api/v1/registry/persons/{rnokpp}/access-log", ps_api_person_access_log, 0,
-     PS_ROUTE_ADMIN},
+    {"GET", "/healthz", NULL, 0, ps_api_healthz, 0},
+    {"GET", "/readyz", NULL, 0, ps_api_readyz, 0},
+    {"GET", "/metrics", NULL, 0, ps_api_metrics, 0},
+    {"GET", "/api/openapi.json", NULL, 0, ps_api_openapi_get, 0},
+    {"GET", "/api/v1/registry/persons/{rnokpp}", NULL, PS_ROUTE_ADMIN, ps_api_person_get, 0},
+    {"POST", "/api/v1/registry/persons", NULL, PS_ROUTE_ADMIN, ps_api_person_post, 16 * 1024},
+    {"GET", "/api/v1/registry/persons/{rnokpp}/access-log", NULL, PS_ROUTE_ADMIN,
+     ps_api_person_access_log, 0},
     /* the transparency log: C2SP checkpoint and tlog-tiles at the root, as clients expect */
-    {"GET", "/checkpoint", ps_api_log_checkpoint, 0, 0},
-    {"GET", "/tile/{L}/{N...}", ps_api_log_tile, 0, 0},
-    {"GET", "/tile/entries/{N...}", ps_api_log_entries, 0, 0},
-    {"GET", "/.well-known/pocketstate/log-key", ps_api_log_key, 0, 0},
-    {"GET", "/api/v1/log/proof/inclusion", ps_api_log_inclusion, 0, 0},
-    {"GET", "/api/v1/log/proof/consistency", ps_api_log_consistency, 0, 0},
-    {"POST", "/api/v1/log/cosignatures", ps_api_log_cosign, 64u << 10, 0},
+    {"GET", "/checkpoint", NULL, 0, ps_api_log_checkpoint, 0},
+    {"GET", "/tile/{L}/{N...}", NULL, 0, ps_api_log_tile, 0},
+    {"GET", "/tile/entries/{N...}", NULL, 0, ps_api_log_entries, 0},
+    {"GET", "/.well-known/pocketstate/log-key", NULL, 0, ps_api_log_key, 0},
+    {"GET", "/api/v1/log/proof/inclusion", NULL, 0, ps_api_log_inclusion, 0},
+    {"GET", "/api/v1/log/proof/consistency", NULL, 0, ps_api_log_consistency, 0},
+    {"POST", "/api/v1/log/cosignatures", NULL, 0, ps_api_log_cosign, 64u << 10},
 };
 
 const struct ps_route *ps_api_routes(size_t *n)
@@ -38,10 +38,10 @@ static void not_ready(struct ps_req *req)
 }
 
 static const struct ps_route starting[] = {
-    {"GET", "/healthz", ps_api_healthz, 0, 0},
-    {"GET", "/readyz", not_ready, 0, 0},
-    {"GET", "/{path...}", not_ready, 0, 0},
-    {"POST", "/{path...}", not_ready, 0, 0},
+    {"GET", "/healthz", NULL, 0, ps_api_healthz, 0},
+    {"GET", "/readyz", NULL, 0, not_ready, 0},
+    {"GET", "/{path...}", NULL, 0, not_ready, 0},
+    {"POST", "/{path...}", NULL, 0, not_ready, 0},
 };
 
 const struct ps_route *ps_api_starting_routes(size_t *n)

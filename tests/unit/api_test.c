@@ -90,7 +90,7 @@ Test(openapi, admin_routes_declare_security)
     size_t n;
     const struct ps_route *routes = ps_api_routes(&n);
     for (size_t i = 0; i < n; i++) {
-        if (!(routes[i].flags & PS_ROUTE_ADMIN))
+        if (!(routes[i].creds & PS_ROUTE_ADMIN))
             continue;
         char method[16];
         lower(routes[i].method, method, sizeof method);
