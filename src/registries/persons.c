@@ -37,6 +37,10 @@ static const struct ps_sql select_status = {
     "persons.select_status",
     "SELECT status FROM persons WHERE rnokpp = $1",
 };
+static const struct ps_sql select_identify = {
+    "persons.identify",
+    "SELECT birth_date, status FROM persons WHERE rnokpp = $1",
+};
 static const struct ps_sql count_persons = {
     "persons.count",
     "SELECT count(*) FROM persons",
@@ -343,6 +347,24 @@ enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor
         ps_diag_set(refused, PS_ERR_INVALID, "the person with RNOKPP %.*s is deceased",
                     PS_STR_FMT(rnokpp));
     return PS_OK;
+}
+
+enum ps_err ps_person_identify(struct ps_tx *tx, struct ps_str rnokpp, struct ps_date birth,
+                               bool *match, struct ps_diag *diag)
+{
+    char date[11];
+    struct ps_query q;
+    *match = false;
+    ps_date_fmt(birth, date);
+    ps_query_start(&q, tx, &select_identify);
+    ps_query_text(&q, rnokpp);
+    if (ps_query_row(&q))
+        *match = ps_str_eq_cstr(ps_stmt_text(q.st, 0), date) &&
+                 ps_str_eq_cstr(ps_stmt_text(q.st, 1), "alive");
+    enum ps_err e = ps_query_end(&q);
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "identifying a person: %s", ps_tx_errmsg(tx));
+    return e;
 }
 
 enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag)
