@@ -13,6 +13,8 @@
 
 #define PS_VERSION "0.1.0"
 
+struct ps_store;
+
 /* Exit codes: every command returns one of these. */
 enum { PS_EXIT_OK = 0, PS_EXIT_FAIL = 1, PS_EXIT_USAGE = 2 };
 /* ps_cli_parse's "go on" answer (not an exit code). */
@@ -51,6 +53,7 @@ extern const struct ps_cli_cmd ps_cli_cmd_demo;
 extern const struct ps_cli_cmd ps_cli_cmd_backup;
 extern const struct ps_cli_cmd ps_cli_cmd_routes;
 extern const struct ps_cli_cmd ps_cli_cmd_log;
+extern const struct ps_cli_cmd ps_cli_cmd_client;
 
 /* Prints the command's help to stdout. */
 void ps_cli_print_help(const struct ps_cli_cmd *cmd);
@@ -99,6 +102,16 @@ enum ps_err ps_cli_read_secret_file(const char *path, char *out, size_t cap, siz
 int ps_cli_config(const char *cmd, const char *data_dir, const char *config_path,
                   const char *listen, const char *db, struct ps_config *out);
 
+/* Opens the store of data directory dir (its config, environment) for a one-shot command:
+ * no migrations, no group commit. PS_CLI_CONTINUE with *out, or an exit code. */
+int ps_cli_open_local(const char *cmd, const char *dir, struct ps_store **out);
+
+/* Runs the subcommand of a command group ("client add ..."): argv[0] names one of subs
+ * (whose names are "<group> <sub>"), the rest are its flags. --help lists them. Returns an
+ * exit code. */
+int ps_cli_subcommands(const char *group, const struct ps_cli_cmd *const *subs, size_t n,
+                       int argc, char **argv);
+
 /* Applies the --public-url flag (NULL: not given) to cfg. PS_CLI_CONTINUE or PS_EXIT_USAGE. */
 int ps_cli_public_url(const char *cmd, const char *flag, struct ps_config *cfg);
 
@@ -120,7 +133,6 @@ void ps_cli_block_signals(sigset_t *set);
  * listen_while_waiting, cfg's address answers meanwhile: /healthz 200, /readyz and the rest
  * 503 not-ready. Returns PS_CLI_CONTINUE with *out set, PS_EXIT_OK when stopped by a signal, or
  * PS_EXIT_FAIL. */
-struct ps_store;
 int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset_t *sigs,
                       bool listen_while_waiting, struct ps_store **out);
 

@@ -66,6 +66,26 @@ int ps_cli_config(const char *cmd, const char *data_dir, const char *config_path
     return PS_CLI_CONTINUE;
 }
 
+int ps_cli_open_local(const char *cmd, const char *dir, struct ps_store **out)
+{
+    struct ps_config cfg;
+    struct ps_store_opts o;
+    struct ps_diag d = {0};
+    int rc = ps_cli_config(cmd, dir, NULL, NULL, NULL, &cfg);
+    if (rc != PS_CLI_CONTINUE)
+        return rc;
+    if (ps_config_db_is_sqlite(cfg.db_url) && !ps_cli_exists(cfg.db_url + 7))
+        return ps_cli_failf(cmd, "%s: no database: run 'pocketstate init' first", cfg.db_url + 7);
+    ps_store_opts_init(&o);
+    o.url = cfg.db_url;
+    o.migrate = false;
+    o.create = false;
+    o.max_batch = 1;
+    if (ps_store_open(&o, out, &d) != PS_OK)
+        return ps_cli_fail(cmd, &d);
+    return PS_CLI_CONTINUE;
+}
+
 int ps_cli_public_url(const char *cmd, const char *flag, struct ps_config *cfg)
 {
     struct ps_diag d = {0};
