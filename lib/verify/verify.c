@@ -67,9 +67,22 @@ static enum psv_error key_policy(struct psv_vctx *v, const struct psv_tkey *k,
     if (type && !psv_tkey_allows_type(k, type, type_len))
         return psv_vfail(v, PSV_E_UNKNOWN_KEY, "key may not sign documents of type %.*s",
                          (int)(type_len > 64 ? 64 : type_len), type);
-    if (r->has_issued_at && ((k->nbf && r->issued_at < k->nbf) || (k->exp && r->issued_at > k->exp)))
-        return psv_vfail(v, PSV_E_UNKNOWN_KEY, "key was not valid for signing at iat %lld",
-                         (long long)r->issued_at);
+    /* trust-list keys: the window in which they may sign, against iat (rotation: what an old
+     * key signed stays valid until it expires) */
+    if (k->issuer && r->has_issued_at &&
+        ((k->nbf && r->issued_at < k->nbf) || (k->exp && r->issued_at > k->exp)))
+        return psv_vfail(v, PSV_E_UNKNOWN_KEY, "key was not valid for signing at iat %lld "
+                         "(window %lld..%lld)", (long long)r->issued_at, (long long)k->nbf,
+                         (long long)k->exp);
+    /* X.509 signers (HC1): a certificate outside its validity at the clock makes the document
+     * not valid now, while the signature itself checks out (the DCC test data's view) */
+    if (!k->issuer && r->validity == PSV_CHECK_OK && k->exp && v->p->now > k->exp) {
+        r->validity = PSV_CHECK_EXPIRED;
+        v->cert_window = true;
+    } else if (!k->issuer && r->validity == PSV_CHECK_OK && k->nbf && v->p->now < k->nbf) {
+        r->validity = PSV_CHECK_NOT_YET_VALID;
+        v->cert_window = true;
+    }
     if (k->issuer && r->issuer && strcmp(k->issuer, r->issuer) != 0)
         return psv_vfail(v, PSV_E_UNKNOWN_KEY, "key belongs to issuer %s, not %s", k->issuer,
                          r->issuer);
@@ -120,13 +133,16 @@ enum psv_error psv_check_issuer_sig(struct psv_vctx *v, const struct psv_sign1 *
     return take(v, &d);
 }
 
+/* NumericDate (RFC 8392): an integer or a float (truncated), 0 .. 2^53. */
 static bool time_claim(const struct psv_item *claims, int64_t key, int64_t *out, bool *has,
                        bool *bad)
 {
     const struct psv_item *it = psv_map_int(claims, key);
     if (!it)
         return false;
-    if (!psv_item_int(it, out) || *out < 0) {
+    if (it->type == PSV_ITEM_FLOAT && !it->ntags && it->f >= 0 && it->f < 9007199254740992.0)
+        *out = (int64_t)it->f;
+    else if (!psv_item_int(it, out) || *out < 0) {
         *bad = true;
         return false;
     }
@@ -150,9 +166,9 @@ enum psv_error psv_cwt_common(struct psv_vctx *v, const struct psv_item *claims,
     time_claim(claims, 4, &r->expires_at, &r->has_expires_at, &bad);
     time_claim(claims, 5, &nbf, &has_nbf, &bad);
     if (bad)
-        return psv_vfail(v, PSV_E_CBOR, "iat, nbf and exp must be non-negative integers");
+        return psv_vfail(v, PSV_E_CBOR, "iat, nbf and exp must be non-negative NumericDates");
     int64_t now = v->p->now;
-    if (r->has_expires_at && now >= r->expires_at)
+    if (r->has_expires_at && (v->exp_inclusive ? now > r->expires_at : now >= r->expires_at))
         r->validity = PSV_CHECK_EXPIRED;
     else if ((has_nbf && now + skew < nbf) || (r->has_issued_at && now + skew < r->issued_at))
         r->validity = PSV_CHECK_NOT_YET_VALID;
@@ -164,9 +180,13 @@ enum psv_error psv_cwt_common(struct psv_vctx *v, const struct psv_item *claims,
 enum psv_error psv_report_validity(struct psv_vctx *v)
 {
     if (v->r->validity == PSV_CHECK_EXPIRED)
-        return psv_vfail(v, PSV_E_EXPIRED, "expired at %lld", (long long)v->r->expires_at);
+        return v->cert_window
+                   ? psv_vfail(v, PSV_E_EXPIRED, "the signer's certificate has expired")
+                   : psv_vfail(v, PSV_E_EXPIRED, "expired at %lld", (long long)v->r->expires_at);
     if (v->r->validity == PSV_CHECK_NOT_YET_VALID)
-        return psv_vfail(v, PSV_E_NOT_YET_VALID, "not valid before its nbf/iat");
+        return v->cert_window
+                   ? psv_vfail(v, PSV_E_NOT_YET_VALID, "the signer's certificate is not valid yet")
+                   : psv_vfail(v, PSV_E_NOT_YET_VALID, "not valid before its nbf/iat");
     return PSV_OK;
 }
 
