@@ -3,8 +3,12 @@
  * error code), and, for a holder key given in raw form, a credential and its disclosures for
  * the JavaScript holder test. Everything at FIX_NOW (2027-01-15T08:00:00Z).
  *   ps1_gen OUTDIR [HOLDER-RAW-HEX]
- * Files: root.jwk trust.json status.cwt ps1_<case>.txt [cred.hex disclosures.txt] */
+ * Files: root.jwk trust.json status.cwt ps1_<case>.txt [cred.hex disclosures.txt]
+ *   ps1_gen --png-to-jpeg IN.png OUT.jpg     (a JPEG of a QR for `verify --image` tests) */
 #include <stdio.h>
+/* jpeglib.h after stdio.h */
+#include <jpeglib.h>
+#include <png.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,8 +123,42 @@ static void holder_files(struct fixture *f, const char *hex)
     ps_doc_credential_reset(&c);
 }
 
+static int png_to_jpeg(const char *in, const char *out)
+{
+    png_image img = {.version = PNG_IMAGE_VERSION};
+    NEED(png_image_begin_read_from_file(&img, in));
+    img.format = PNG_FORMAT_GRAY;
+    uint8_t *px = malloc(PNG_IMAGE_SIZE(img));
+    NEED(px && png_image_finish_read(&img, NULL, px, 0, NULL));
+    FILE *f = fopen(out, "wb");
+    NEED(f);
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = img.width;
+    c.image_height = img.height;
+    c.input_components = 1;
+    c.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 90, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = px + (size_t)c.next_scanline * img.width;
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    NEED(fclose(f) == 0);
+    free(px);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--png-to-jpeg") == 0)
+        return png_to_jpeg(argv[2], argv[3]);
     if (argc != 2 && argc != 3) {
         fprintf(stderr, "usage: ps1_gen OUTDIR [HOLDER-RAW-HEX]\n");
         return 2;
