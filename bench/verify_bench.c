@@ -17,14 +17,6 @@
 #include "documents/cose_encode.h"
 #include "verify_fixture.h"
 
-#define NEED(c)                                                                                \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "verify_bench: %s:%d: %s\n", __FILE__, __LINE__, #c);              \
-            exit(1);                                                                           \
-        }                                                                                      \
-    } while (0)
-
 static struct fixture F;
 static double seconds = 3.0;
 

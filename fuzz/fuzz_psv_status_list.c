@@ -4,23 +4,12 @@
 #include "pocketstate/verify.h"
 #include "verify_fixture.h"
 
-static struct fixture fix;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fixture_init(&fix);
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!fix.trust)
-        LLVMFuzzerInitialize(NULL, NULL);
+    const struct fixture *fix = fixture_shared();
     psv_status_list *sl = NULL;
     struct psv_diag d = {0};
-    if (psv_status_list_parse(fix.trust, data, size, FIX_NOW, 1 << 16, &sl, &d) == PSV_OK) {
+    if (psv_status_list_parse(fix->trust, data, size, FIX_NOW, 1 << 16, &sl, &d) == PSV_OK) {
         for (uint64_t i = 0; i < 64; i++) {
             int v = psv_status_list_get(sl, i * 977);
             FUZZ_CHECK(v >= -1 && v <= 255);

@@ -8,21 +8,10 @@
 #include "pocketstate/verify.h"
 #include "verify_fixture.h"
 
-static struct fixture fix;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fixture_init(&fix);
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!fix.trust)
-        LLVMFuzzerInitialize(NULL, NULL);
-    struct psv_params p = {.trust = fix.trust, .now = FIX_NOW, .mem_budget = 128 * 1024};
+    const struct fixture *fix = fixture_shared();
+    struct psv_params p = {.trust = fix->trust, .now = FIX_NOW, .mem_budget = 128 * 1024};
     struct psv_result r;
     enum psv_error e = psv_verify(&p, (const char *)data, size, &r);
     FUZZ_CHECK(e == r.error.code);

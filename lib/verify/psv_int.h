@@ -32,6 +32,8 @@ void *psv_alloc(struct psv_mem *m, size_t n);
 void *psv_zalloc(struct psv_mem *m, size_t n);
 
 /* ---- diagnostics ---- */
+void psv_diag_vset(struct psv_diag *d, enum psv_error code, const char *fmt, va_list ap)
+    PSV_PRINTF(3, 0);
 enum psv_error psv_fail(struct psv_diag *d, enum psv_error code, const char *fmt, ...)
     PSV_PRINTF(3, 4);
 

@@ -30,16 +30,12 @@ const char *psv_check_name(enum psv_check c)
 
 enum psv_error psv_vfail(struct psv_vctx *v, enum psv_error code, const char *fmt, ...)
 {
-    struct psv_diag *d = &v->r->error;
-    if (d->code != PSV_OK)
+    if (v->r->error.code != PSV_OK)
         return code;
-    d->code = code;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(d->message, sizeof d->message, fmt, ap);
+    psv_diag_vset(&v->r->error, code, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        d->message[0] = '\0';
     return code;
 }
 

@@ -8,14 +8,6 @@
 #include "documents/trustlist_encode.h"
 #include "verify_fixture.h"
 
-#define NEED(cond)                                                                             \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: fixture: %s\n", __FILE__, __LINE__, #cond);                \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
-
 const struct ps_doc_claim FIX_CLAIMS[4] = {
     {.name = "family_name", .type = PS_DOC_TEXT, .text = "Шевченко"},
     {.name = "given_name", .type = PS_DOC_TEXT, .text = "Тарас"},
@@ -94,6 +86,17 @@ void fixture_free(struct fixture *f)
     ps_doc_soft_key_free(f->ed);
     ps_doc_soft_key_free(f->holder);
     ps_doc_soft_key_free(f->other_holder);
+}
+
+struct fixture *fixture_shared(void)
+{
+    static struct fixture f;
+    static bool made;
+    if (!made) {
+        fixture_init(&f);
+        made = true;
+    }
+    return &f;
 }
 
 void fixture_unwrap(const char *qr, struct ps_buf *out)

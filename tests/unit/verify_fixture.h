@@ -5,13 +5,24 @@
 #define PS_TESTS_VERIFY_FIXTURE_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "core/buf.h"
 #include "documents/ps1_encode.h"
 #include "documents/soft_key.h"
 #include "pocketstate/verify.h"
 
-#define FIX_NOW 1800000000 /* 2027-01-15 */
+#define FIX_NOW 1800000000 /* 2027-01-15T08:00:00Z */
+
+/* For the test programs (generators, bench): abort with the place when cond is false. */
+#define NEED(cond)                                                                             \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                         \
+            abort();                                                                           \
+        }                                                                                      \
+    } while (0)
 
 struct fixture {
     struct ps_doc_soft_key *root, *es, *ed, *holder, *other_holder;
@@ -24,6 +35,8 @@ struct fixture {
  * status lists), ed (EdDSA, kid "ed-1", issuer "ua.hsc", type ua.driving-licence). */
 void fixture_init(struct fixture *f);
 void fixture_free(struct fixture *f);
+/* One fixture for the whole process, made on first use (fuzz targets). */
+struct fixture *fixture_shared(void);
 
 /* The standard claims of a test document. */
 extern const struct ps_doc_claim FIX_CLAIMS[4];

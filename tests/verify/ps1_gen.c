@@ -17,14 +17,6 @@
 #include "documents/statuslist_encode.h"
 #include "verify_fixture.h"
 
-#define NEED(c)                                                                                \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "ps1_gen: %s:%d: %s\n", __FILE__, __LINE__, #c);                   \
-            exit(1);                                                                           \
-        }                                                                                      \
-    } while (0)
-
 static const char *outdir;
 
 static void put(const char *name, const void *p, size_t n)

@@ -12,14 +12,6 @@
 #include "documents/statuslist_encode.h"
 #include "verify_fixture.h"
 
-#define NEED(c)                                                                                \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "psv_seeds: %s:%d: %s\n", __FILE__, __LINE__, #c);                 \
-            exit(1);                                                                           \
-        }                                                                                      \
-    } while (0)
-
 static const char *root;
 
 static void seed(const char *target, const char *name, const void *p, size_t n)
