@@ -2,6 +2,8 @@
  * holder presentations, ES256 and EdDSA), every error code, tampering at each layer, limits,
  * the memory budget, status lists, trust lists, and threads sharing one trust store. */
 #include <criterion/criterion.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -600,4 +602,65 @@ Test(ps1, threads_share_one_trust_store)
         cr_expect_eq(a[i].ok, 200);
     }
     ps_buf_reset(&qr);
+}
+
+/* WebAuthn's forms: ES256 in DER (flagged) and RS256 with an RSA COSE_Key bound to it. */
+Test(holder, cose_key_der_and_rsa)
+{
+    const uint8_t msg[] = "authenticatorData || SHA-256(clientDataJSON)";
+    uint8_t x[32], y[32], raw[64];
+    size_t sl = 0;
+    cr_assert_eq(ps_doc_soft_key_p256(F.holder, x, y), PS_OK);
+    cr_assert_eq(F.holder_s.sign(F.holder_s.ctx, msg, sizeof msg, raw, sizeof raw, &sl), PS_OK);
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    cr_assert(ECDSA_SIG_set0(es, BN_bin2bn(raw, 32, NULL), BN_bin2bn(raw + 32, 32, NULL)) == 1);
+    uint8_t der[80], *dp = der;
+    int dl = i2d_ECDSA_SIG(es, &dp);
+    ECDSA_SIG_free(es);
+    struct ps_buf k = {0};
+    ps_buf_init(&k, 4096);
+    cr_assert_eq(ps_cbor_head(&k, 5, 4), PS_OK);
+    cr_assert(ps_cbor_int(&k, 1) == PS_OK && ps_cbor_int(&k, 2) == PS_OK);
+    cr_assert(ps_cbor_int(&k, -1) == PS_OK && ps_cbor_int(&k, 1) == PS_OK);
+    cr_assert(ps_cbor_int(&k, -2) == PS_OK && ps_cbor_bytes(&k, x, 32) == PS_OK);
+    cr_assert(ps_cbor_int(&k, -3) == PS_OK && ps_cbor_bytes(&k, y, 32) == PS_OK);
+    psv_cose_key *key = NULL;
+    struct psv_diag d = {0};
+    cr_assert_eq(psv_cose_key_parse((const uint8_t *)k.p, k.len, &key, &d), PSV_OK, "%s", d.message);
+    cr_expect_eq(psv_cose_key_verify(key, PSV_ALG_ES256, msg, sizeof msg, der, (size_t)dl, PSV_SIG_DER), PSV_OK);
+    cr_expect_eq(psv_cose_key_verify(key, PSV_ALG_ES256, msg, sizeof msg, der, (size_t)dl, 0), PSV_E_SIGNATURE);
+    der[dl] = 0; /* a trailing byte is not strict DER */
+    cr_expect_eq(psv_cose_key_verify(key, PSV_ALG_ES256, msg, sizeof msg, der, (size_t)dl + 1, PSV_SIG_DER), PSV_E_SIGNATURE);
+    psv_cose_key_free(key);
+    ps_buf_reset(&k);
+
+    struct ps_doc_soft_key *rsa = ps_doc_soft_key_new(-37);
+    cr_assert(rsa);
+    EVP_PKEY *pk = ps_doc_soft_key_pkey(rsa);
+    BIGNUM *n = NULL, *e = NULL;
+    cr_assert(EVP_PKEY_get_bn_param(pk, "n", &n) == 1 && EVP_PKEY_get_bn_param(pk, "e", &e) == 1);
+    uint8_t nb[256], eb[8];
+    int nl = BN_bn2bin(n, nb), el = BN_bn2bin(e, eb);
+    BN_free(n);
+    BN_free(e);
+    ps_buf_init(&k, 4096);
+    cr_assert_eq(ps_cbor_head(&k, 5, 4), PS_OK);
+    cr_assert(ps_cbor_int(&k, 1) == PS_OK && ps_cbor_int(&k, 3) == PS_OK);
+    cr_assert(ps_cbor_int(&k, 3) == PS_OK && ps_cbor_int(&k, -257) == PS_OK);
+    cr_assert(ps_cbor_int(&k, -1) == PS_OK && ps_cbor_bytes(&k, nb, (size_t)nl) == PS_OK);
+    cr_assert(ps_cbor_int(&k, -2) == PS_OK && ps_cbor_bytes(&k, eb, (size_t)el) == PS_OK);
+    cr_assert_eq(psv_cose_key_parse((const uint8_t *)k.p, k.len, &key, &d), PSV_OK, "%s", d.message);
+    uint8_t sig[256];
+    size_t siglen = sizeof sig;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    cr_assert(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pk) == 1 &&
+              EVP_DigestSign(ctx, sig, &siglen, msg, sizeof msg) == 1); /* PKCS#1 v1.5 */
+    EVP_MD_CTX_free(ctx);
+    cr_expect_eq(psv_cose_key_verify(key, PSV_ALG_RS256, msg, sizeof msg, sig, siglen, 0), PSV_OK);
+    cr_expect_eq(psv_cose_key_verify(key, PSV_ALG_PS256, msg, sizeof msg, sig, siglen, 0), PSV_E_ALGORITHM);
+    sig[10] ^= 1;
+    cr_expect_eq(psv_cose_key_verify(key, PSV_ALG_RS256, msg, sizeof msg, sig, siglen, 0), PSV_E_SIGNATURE);
+    psv_cose_key_free(key);
+    ps_doc_soft_key_free(rsa);
+    ps_buf_reset(&k);
 }
