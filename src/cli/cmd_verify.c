@@ -224,11 +224,13 @@ static int load_trust(psv_trust *t, const char *path, const struct psv_root *roo
     } else {
         struct ps_buf der;
         ps_buf_init(&der, MAX_FILE);
-        e = b64_der(b.p ? b.p : "", b.len, &der)
-                ? psv_trust_add_cert_der(t, (const uint8_t *)der.p, der.len, d)
-                : (d->code = PSV_E_TRUST_LIST,
-                   snprintf(d->message, sizeof d->message, "%s: not a trust list, PEM or base64 "
-                            "DER certificate", path) < 0 ? PSV_E_TRUST_LIST : PSV_E_TRUST_LIST);
+        e = PSV_E_TRUST_LIST;
+        if (b64_der(b.p ? b.p : "", b.len, &der))
+            e = psv_trust_add_cert_der(t, (const uint8_t *)der.p, der.len, d);
+        else if (snprintf(d->message, sizeof d->message, "%s: not a trust list, PEM or "
+                          "base64 DER certificate", path) < 0)
+            d->message[0] = '\0';
+        d->code = e;
         ps_buf_reset(&der);
     }
     ps_buf_reset(&b);
