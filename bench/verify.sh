@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Offline verification speed of PS1 presentations on one core (bench/verify_bench.c) against
 #   (a) an independent peer verifying the same COSE_Sign1 in Node.js (bench/verify_peer.mjs:
-#       cbor-x + @noble/curves, pinned in bench/package.json / package-lock.json, installed
+#       cbor2 + @noble/curves, pinned in bench/package.json / package-lock.json, installed
 #       here with `npm ci`), with Node's native crypto.verify as a second, informative figure;
 #   (b) OpenSSL's bare EVP_DigestVerify of the same signature over the same bytes, in a loop.
 # Targets: ours >= 2x the Node peer, ours >= 0.8x the bare limit. Reports only; never fails
@@ -34,7 +34,7 @@ ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); pri
   echo "## PS1 offline verification: bench/verify.sh, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "One core (taskset -c 0), ${SECONDS_EACH}s per figure, $BUILD (release);" \
-       "$(openssl version | cut -d' ' -f1-2); Node $(node --version), @noble/curves and cbor-x" \
+       "$(openssl version | cut -d' ' -f1-2); Node $(node --version), @noble/curves and cbor2" \
        "as pinned in bench/package-lock.json; load average before: $LOAD ($(nproc) cores shared)." \
        "ours: psv_verify of a server-made presentation (base45, inflate, CBOR, COSE_Sign1," \
        "CWT, trust list, signature, claims JSON); bare: EVP_DigestVerify of the same signature" \

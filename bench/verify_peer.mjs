@@ -1,6 +1,6 @@
 // The independent peer of bench/verify.sh: verifies the same PS1 presentations in Node.js the
 // way a JavaScript verifier would - base45 (by hand, as there is no standard one), zlib
-// (node:zlib), CBOR (cbor-x), the COSE Sig_structure, the signature with @noble/curves (P-256
+// (node:zlib), CBOR (cbor2), the COSE Sig_structure, the signature with @noble/curves (P-256
 // ECDSA with SHA-256, Ed25519), then the CWT claims' validity window. Also a second figure
 // with Node's native crypto.verify (OpenSSL inside Node) for the signature, for context.
 //   node bench/verify_peer.mjs DIR SECONDS    (DIR: es256.txt/.jwk, eddsa.txt/.jwk)
@@ -10,16 +10,14 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { p256 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { Decoder, Encoder } from 'cbor-x';
+import { decode, encode } from 'cbor2';
 
 const [dir, secondsArg] = process.argv.slice(2);
 const seconds = Number(secondsArg || 3);
 const NOW = 1800000010;
 const B45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
 const B45V = new Map([...B45].map((c, i) => [c, i]));
-const dec = new Decoder({ mapsAsObjects: false, useRecords: false });
-const enc = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true,
-                         tagUint8Array: false });
+const DEC = { preferMap: true };
 
 function base45Decode(s) {
   const out = new Uint8Array(Math.floor(s.length / 3) * 2 + (s.length % 3 === 2 ? 1 : 0));
@@ -51,13 +49,14 @@ function load(name) {
 // One verification: every layer, like psv_verify. sigCheck gets (alg, tbs, sig).
 function verifyOnce(t, sigCheck) {
   if (!t.qr.startsWith('PS1:')) throw new Error('prefix');
-  const cose = dec.decode(inflateSync(base45Decode(t.qr.slice(4))));
-  const [prot, , payload, sig] = cose.tag === 18 ? cose.value : cose;
-  const hdr = dec.decode(prot);
+  // a plain Uint8Array (cbor2 would encode a decoded Buffer as its JSON form)
+  const cose = decode(new Uint8Array(inflateSync(base45Decode(t.qr.slice(4)))), DEC);
+  const [prot, , payload, sig] = cose.tag === 18 ? cose.contents : cose;
+  const hdr = decode(prot, DEC);
   if (hdr.get(1) !== t.alg || !hdr.get(4)) throw new Error('header');
-  const tbs = enc.encode(['Signature1', prot, new Uint8Array(0), payload]);
+  const tbs = encode(['Signature1', prot, new Uint8Array(0), payload]);
   if (!sigCheck(t, tbs, sig)) throw new Error('signature');
-  const claims = dec.decode(payload);
+  const claims = decode(payload, DEC);
   if (!(claims.get(4) > NOW && claims.get(6) <= NOW + 60)) throw new Error('validity');
   return claims.get('claims');
 }
