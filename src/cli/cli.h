@@ -100,6 +100,9 @@ enum ps_err ps_cli_read_secret_file(const char *path, char *out, size_t cap, siz
 int ps_cli_config(const char *cmd, const char *data_dir, const char *config_path,
                   const char *listen, const char *db, struct ps_config *out);
 
+/* Applies the --public-url flag (NULL: not given) to cfg. PS_CLI_CONTINUE or PS_EXIT_USAGE. */
+int ps_cli_public_url(const char *cmd, const char *flag, struct ps_config *cfg);
+
 /* Makes data_dir a complete installation: directory, master key, config file, database,
  * platform keys, admin token. Idempotent; prints what it did to stdout unless quiet.
  * Returns an exit code. */
@@ -127,12 +130,23 @@ int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset
  * work (the demo's load), not a reservation: the server binds again when it starts. */
 int ps_cli_check_listen(const char *cmd, const struct ps_config *cfg);
 
-/* Serves until SIGTERM/SIGINT; takes ownership of store. Starts the transparency log's
- * integrator with the log key opened under the master key (data_dir/master.key, or
- * POCKETSTATE_MASTER_KEY) and stops it after the HTTP server. on_ready (may be NULL) runs once
- * the server listens, with its URL. Returns an exit code. */
+/* What a command adds to serving (demo): prepare runs once the application is set up and
+ * before the server listens (it may write through app->store and set app->demo; a non-zero
+ * exit code stops), on_ready once the server listens, with its URL. Any may be NULL. */
+struct ps_app;
+struct ps_cli_serve_hooks {
+    int (*prepare)(void *ctx, struct ps_app *app);
+    void (*on_ready)(void *ctx, const char *url);
+    void *ctx;
+};
+
+/* Serves until SIGTERM/SIGINT; takes ownership of store. Opens the master key
+ * (data_dir/master.key, or POCKETSTATE_MASTER_KEY): the transparency log's integrator starts
+ * with the log key opened under it (stopped after the HTTP server), and the identity keys are
+ * derived from it. The relying party is cfg's public_url, or http://localhost:PORT. hooks may
+ * be NULL. Returns an exit code. */
 int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *cfg,
                  struct ps_store *store, const sigset_t *sigs,
-                 void (*on_ready)(void *ctx, const char *url), void *ctx);
+                 const struct ps_cli_serve_hooks *hooks);
 
 #endif
