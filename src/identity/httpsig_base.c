@@ -181,23 +181,31 @@ static enum ps_err form_reencode(struct basectx *c, struct ps_str s, struct ps_s
     return PS_OK;
 }
 
-static enum ps_err query_param(struct basectx *c, struct ps_str name, struct ps_buf *out)
+/* Splits the next "&"-separated pair of q at *i into name and value (value empty without
+ * '='); false at the end. Empty pairs are skipped. */
+static bool next_pair(struct ps_str q, size_t *i, struct ps_str *name, struct ps_str *value)
 {
-    struct ps_str q = c->uri.query, found = PS_STR_NULL;
-    size_t count = 0, i = 0;
-    while (c->uri.has_query && i <= q.len) {
-        size_t j = i;
+    while (*i <= q.len) {
+        size_t j = *i;
         while (j < q.len && q.p[j] != '&')
             j++;
-        struct ps_str pair = {q.p + i, j - i}, n = pair, v = {"", 0}, en, ev;
-        const char *eq = pair.len ? memchr(pair.p, '=', pair.len) : NULL;
-        if (eq) {
-            n.len = (size_t)(eq - pair.p);
-            v = (struct ps_str){eq + 1, pair.len - n.len - 1};
-        }
-        i = j + 1;
+        struct ps_str pair = {q.p + *i, j - *i};
+        *i = j + 1;
         if (pair.len == 0)
             continue;
+        const char *eq = memchr(pair.p, '=', pair.len);
+        *name = eq ? (struct ps_str){pair.p, (size_t)(eq - pair.p)} : pair;
+        *value = eq ? (struct ps_str){eq + 1, pair.len - name->len - 1} : PS_STR("");
+        return true;
+    }
+    return false;
+}
+
+static enum ps_err query_param(struct basectx *c, struct ps_str name, struct ps_buf *out)
+{
+    struct ps_str n, v, en, ev, found = PS_STR_NULL;
+    size_t count = 0, i = 0;
+    while (c->uri.has_query && next_pair(c->uri.query, &i, &n, &v)) {
         enum ps_err e = form_reencode(c, n, &en);
         if (e == PS_OK && ps_str_eq(en, name) && (e = form_reencode(c, v, &ev)) == PS_OK) {
             found = ev;
