@@ -11,6 +11,11 @@ case "${1:-run}" in
   bench) want="$want $need_test $need_bench" ;;
 esac
 missing=""
+# Node.js runs the browser tests and the OpenAPI linter (npm packages pinned in lock files).
+# The machines we target have it already (Node.js 20); a machine without it gets Debian's.
+case "${1:-run}" in
+  test|bench) command -v node >/dev/null 2>&1 || missing="$missing nodejs npm" ;;
+esac
 for p in $want; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing="$missing $p"

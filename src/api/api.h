@@ -1,5 +1,8 @@
-/* The JSON API edge: the route table and its handlers. Handlers parse and authorize, call the
- * domain, and render; they hold no SQL and no business rules (ARCHITECTURE.md rule 1). */
+/* The JSON API edge: the route table, its dispatcher and the handlers. The route table is the
+ * contract (ARCHITECTURE.md rule 9): each route names its action and the credentials it
+ * accepts; the dispatcher authenticates the caller, asks the policy (src/policy) and hands the
+ * decided actor to the handler. Handlers parse, call the domain and render; they hold no SQL,
+ * no business rules and no access decisions (rule 1). */
 #ifndef PS_API_API_H
 #define PS_API_API_H
 
@@ -21,15 +24,26 @@ struct ps_app {
     struct ps_tlog_integrator *tlog; /* for /metrics; NULL: no log metrics */
 };
 
-/* Route flags */
-#define PS_ROUTE_ADMIN 0x1u /* needs "Authorization: Bearer <admin token>" */
+/* Credentials a route accepts (ps_route.creds). 0: none needed, a public route. */
+#define PS_CRED_ADMIN 0x1u /* "Authorization: Bearer <local admin token>" */
+
+/* The credential names of creds ("admin", comma-separated when several; "public" for 0)
+ * into out (NUL-terminated, cut to cap). For `pocketstate routes` and tests. */
+void ps_api_creds_text(unsigned creds, char *out, size_t cap);
 
 /* The route table (static; n gets its length). */
 const struct ps_route *ps_api_routes(size_t *n);
 /* The routes served while the database is not reachable yet at start: /healthz answers 200
  * (the process lives), /readyz and every other path 503 problem+json "not-ready" with
- * Retry-After. Needs no app (req->app is unused). */
+ * Retry-After. Needs no app (req->app is unused) and no dispatcher. */
 const struct ps_route *ps_api_starting_routes(size_t *n);
+
+/* The dispatcher (ps_http_config.dispatch) for ps_api_routes: authenticates the request with
+ * the credentials its route accepts (401 problem+json with WWW-Authenticate when a
+ * non-public route gets none or a wrong one), decides (actor, route action, resource named by
+ * the path) with ps_policy_decide (403 with the reason when denied), sets req->subject to the
+ * decided actor (a struct ps_actor in the request's arena) and runs the handler. */
+void ps_api_dispatch(struct ps_req *req);
 
 /* The OpenAPI 3.1 document describing every route (static, NUL-terminated JSON). */
 struct ps_str ps_api_openapi(void);

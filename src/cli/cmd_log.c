@@ -679,7 +679,7 @@ static enum ps_err witness_list_tx(struct ps_tx *tx, void *arg)
 static enum ps_err witness_edit_tx(struct ps_tx *tx, void *arg)
 {
     struct witness_job *wj = arg;
-    struct ps_actor admin = {PS_ACTOR_ADMIN, PS_STR("local-admin")};
+    struct ps_actor admin = {.kind = PS_ACTOR_ADMIN, .id = PS_STR("local-admin")};
     ps_diag_clear(&wj->d); /* the job may run again */
     if (wj->add)
         return ps_tlog_witness_add(tx, &admin, ps_str_from_cstr(wj->add), wj->reason, &wj->v[0],

@@ -219,6 +219,7 @@ static void http_config(const struct ps_config *cfg, struct ps_app *app, struct 
     hc->limits.threads = (unsigned)cfg->threads;
     hc->routes = ps_api_routes(&hc->nroutes);
     hc->app = app;
+    hc->dispatch = ps_api_dispatch;
     hc->log_requests = true;
 }
 

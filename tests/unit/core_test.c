@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/jsonw.h"
 #include "core/str.h"
 
 Test(arena, allocations_are_aligned_and_bounded)
@@ -104,7 +105,8 @@ Test(buf, json_string_escapes)
     struct ps_buf b;
     ps_buf_init(&b, 100);
     cr_assert_eq(ps_buf_append_json_str(&b, PS_STR("a\"b\\c\n\x01")), PS_OK);
-    cr_assert_str_eq(b.p, "\"a\\\"b\\\\c\\u000a\\u0001\"");
+    /* the shortest escapes (\n), \u00XX only for controls without one */
+    cr_assert_str_eq(b.p, "\"a\\\"b\\\\c\\n\\u0001\"");
     ps_buf_reset(&b);
 }
 
@@ -203,4 +205,86 @@ Test(alloc, injected_failures)
     ps_alloc_fail_after(0);
     cr_assert_null(ps_arena_new(4096));
     ps_alloc_fail_reset();
+}
+
+/* ---- the JSON writer ---- */
+
+static const char *jw_text(struct ps_buf *b)
+{
+    return b->p ? b->p : "";
+}
+
+Test(jsonw, writes_nested_values_in_utf8)
+{
+    struct ps_buf b;
+    ps_buf_init(&b, 1024);
+    struct ps_jw w;
+    ps_jw_init(&w, &b);
+    ps_jw_obj(&w);
+    ps_jw_kstr(&w, "name", PS_STR("Тарас \"Т\"\n"));
+    ps_jw_kint(&w, "n", -5);
+    ps_jw_kuint(&w, "u", 18446744073709551615u);
+    ps_jw_kbool(&w, "ok", true);
+    ps_jw_key(&w, "list");
+    ps_jw_arr(&w);
+    ps_jw_int(&w, 1);
+    ps_jw_null(&w);
+    ps_jw_obj(&w);
+    ps_jw_obj_end(&w);
+    ps_jw_arr(&w);
+    ps_jw_arr_end(&w);
+    ps_jw_raw(&w, PS_STR("{\"a\":1}"));
+    ps_jw_str(&w, PS_STR_NULL);
+    ps_jw_arr_end(&w);
+    ps_jw_obj_end(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_OK);
+    cr_assert_str_eq(jw_text(&b), "{\"name\":\"Тарас \\\"Т\\\"\\n\",\"n\":-5,"
+                                  "\"u\":18446744073709551615,\"ok\":true,"
+                                  "\"list\":[1,null,{},[],{\"a\":1},null]}");
+    ps_buf_reset(&b);
+}
+
+Test(jsonw, misuse_and_limits_are_sticky_errors)
+{
+    struct ps_buf b;
+    struct ps_jw w;
+    ps_buf_init(&b, 1024);
+    ps_jw_init(&w, &b); /* a value where a key is due */
+    ps_jw_obj(&w);
+    ps_jw_int(&w, 1);
+    ps_jw_obj_end(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    b.len = 0;
+    ps_jw_init(&w, &b); /* unbalanced */
+    ps_jw_arr(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    b.len = 0;
+    ps_jw_init(&w, &b); /* a key without its value */
+    ps_jw_obj(&w);
+    ps_jw_key(&w, "k");
+    ps_jw_obj_end(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    b.len = 0;
+    ps_jw_init(&w, &b); /* two values at the top; nothing at all */
+    ps_jw_int(&w, 1);
+    ps_jw_int(&w, 2);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    ps_jw_init(&w, &b);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    ps_buf_reset(&b);
+    ps_buf_init(&b, 16); /* the buffer's limit: the first error sticks */
+    ps_jw_init(&w, &b);
+    ps_jw_arr(&w);
+    for (int i = 0; i < 100; i++)
+        ps_jw_int(&w, 1000000);
+    ps_jw_arr_end(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_LIMIT);
+    cr_assert_leq(b.len, 16);
+    ps_buf_reset(&b);
+    ps_buf_init(&b, 4096); /* too deep */
+    ps_jw_init(&w, &b);
+    for (int i = 0; i <= PS_JW_MAX_DEPTH; i++)
+        ps_jw_arr(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    ps_buf_reset(&b);
 }
