@@ -20,6 +20,28 @@ static void check_expect(const struct ps_webauthn_expect *exp)
               exp->challenge.len <= PS_WEBAUTHN_CHALLENGE_MAX);
 }
 
+enum ps_err ps_webauthn_challenge_of(struct ps_arena *a, struct ps_str response_json,
+                                     struct ps_bytes *challenge, struct ps_id_diag *diag)
+{
+    struct wa_response r;
+    struct ps_webauthn_client_data c;
+    *challenge = (struct ps_bytes){NULL, 0};
+    enum ps_err e = wa_response_read(a, response_json, &r, diag);
+    if (e == PS_OK)
+        e = ps_webauthn_client_data_parse(a, r.client_data, &c, diag);
+    if (e != PS_OK)
+        return e;
+    e = ps_b64url_decode(a, c.challenge, PS_WEBAUTHN_CHALLENGE_MAX, challenge);
+    if (e == PS_ERR_NOMEM)
+        return nomem(diag);
+    if (e != PS_OK || challenge->len < PS_WEBAUTHN_CHALLENGE_MIN)
+        return ps_id_fail(diag, PS_ID_WA_BAD_CHALLENGE,
+                          "the challenge is not base64url of %d..%d bytes",
+                          PS_WEBAUTHN_CHALLENGE_MIN, PS_WEBAUTHN_CHALLENGE_MAX);
+    ps_id_diag_clear(diag);
+    return PS_OK;
+}
+
 /* ---- registration ---- */
 
 struct reg {

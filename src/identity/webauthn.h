@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "identity/b64.h"
@@ -62,6 +63,8 @@ enum {
 const char *ps_webauthn_transport_name(unsigned bit);
 /* The bit of a transport name; 0 when unknown. */
 unsigned ps_webauthn_transport_bit(struct ps_str name);
+/* Appends the names of the set's transports, space-separated, in bit order ("usb hybrid"). */
+enum ps_err ps_webauthn_transports_format(unsigned set, struct ps_buf *out) PS_WUR;
 
 /* A credential named in excludeCredentials. */
 struct ps_webauthn_cred_ref {
@@ -119,6 +122,15 @@ struct ps_webauthn_expect {
      * only where user verification is not required (the published test vectors) */
     bool user_verification_optional;
 };
+
+/* The challenge a RegistrationResponseJSON or AuthenticationResponseJSON claims to answer,
+ * decoded (16..128 bytes), read *without verifying anything else*: for looking up the stored
+ * ceremony it belongs to (which is then passed to ps_webauthn_register /
+ * ps_webauthn_assertion_verify as exp->challenge). Codes: PS_ID_WA_MALFORMED, PS_ID_WA_LIMIT,
+ * PS_ID_WA_BAD_TYPE, PS_ID_WA_CREDENTIAL_ID (as the ceremonies' first steps),
+ * PS_ID_WA_BAD_CHALLENGE (not base64url of 16..128 bytes), PS_ID_INTERNAL. */
+enum ps_err ps_webauthn_challenge_of(struct ps_arena *a, struct ps_str response_json,
+                                     struct ps_bytes *challenge, struct ps_id_diag *diag) PS_WUR;
 
 /* ---- registration (section 7.1) ---- */
 

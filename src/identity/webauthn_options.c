@@ -26,6 +26,22 @@ unsigned ps_webauthn_transport_bit(struct ps_str name)
     return 0;
 }
 
+enum ps_err ps_webauthn_transports_format(unsigned set, struct ps_buf *out)
+{
+    enum ps_err e = PS_OK;
+    bool first = true;
+    for (size_t i = 0; e == PS_OK && i < NTRANSPORTS; i++) {
+        if (!(set & (1u << i)))
+            continue;
+        if (!first)
+            e = ps_buf_append(out, " ", 1);
+        if (e == PS_OK)
+            e = ps_buf_append_cstr(out, transport_names[i]);
+        first = false;
+    }
+    return e;
+}
+
 static void decref(void *v)
 {
     json_decref(v);

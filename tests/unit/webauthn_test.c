@@ -991,4 +991,32 @@ Test(webauthn, request_options)
     cr_assert_null(ps_webauthn_transport_name(3));
     cr_assert_eq(ps_webauthn_transport_bit(PS_STR("ble")), PS_WEBAUTHN_BLE);
     cr_assert_eq(ps_webauthn_transport_bit(PS_STR("BLE")), 0);
+    struct ps_buf b;
+    ps_buf_init(&b, 64);
+    cr_assert_eq(ps_webauthn_transports_format(PS_WEBAUTHN_HYBRID | PS_WEBAUTHN_USB | 0x100, &b), PS_OK);
+    cr_assert_str_eq(b.p, "usb hybrid");
+    ps_buf_reset(&b);
+}
+
+Test(webauthn, challenge_of_a_response)
+{
+    struct fix f = fixture();
+    struct spec s = base_spec(&f, "webauthn.create");
+    struct ps_bytes ch;
+    struct ps_id_diag d;
+    cr_assert_eq(ps_webauthn_challenge_of(arena, ps_str_from_cstr(make_reg(&f, &s)), &ch, &d), PS_OK);
+    cr_assert_eq(ch.len, 32);
+    cr_assert_eq(memcmp(ch.p, f.challenge.p, 32), 0);
+    s = base_spec(&f, "webauthn.get");
+    cr_assert_eq(ps_webauthn_challenge_of(arena, ps_str_from_cstr(make_auth(&f, &s)), &ch, &d), PS_OK);
+    cr_assert_eq(memcmp(ch.p, f.challenge.p, 32), 0);
+    s.challenge = hex("0102030405060708090a0b0c0d0e0f"); /* 15 bytes */
+    cr_assert_eq(ps_webauthn_challenge_of(arena, ps_str_from_cstr(make_auth(&f, &s)), &ch, &d),
+                 PS_ERR_DENIED);
+    cr_assert_eq(d.code, PS_ID_WA_BAD_CHALLENGE);
+    s.client_data = "{\"type\":\"webauthn.get\",\"challenge\":\"AQ==\",\"origin\":\"x\"}";
+    cr_assert_eq(ps_webauthn_challenge_of(arena, ps_str_from_cstr(make_auth(&f, &s)), &ch, &d),
+                 PS_ERR_DENIED);
+    cr_assert_eq(ps_webauthn_challenge_of(arena, PS_STR("{}"), &ch, &d), PS_ERR_INVALID);
+    cr_assert_eq(d.code, PS_ID_WA_MALFORMED);
 }
