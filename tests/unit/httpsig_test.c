@@ -807,3 +807,71 @@ Test(httpsig, field_limits)
     cr_assert_eq(refusal(in.p, B26_SIG, &pol), PS_ID_HS_LIMIT);
     ps_buf_reset(&in);
 }
+
+/* ---- the signature primitives under both protocols ---- */
+
+static enum ps_err der(const char *h, uint8_t raw[64])
+{
+    uint8_t b[128];
+    size_t n = 0;
+    cr_assert_eq(sodium_hex2bin(b, sizeof b, h, strlen(h), NULL, &n, NULL), 0);
+    return ps_sig_ecdsa_der_to_raw(b, n, 32, raw);
+}
+
+Test(httpsig, strict_der_and_points)
+{
+    uint8_t raw[64];
+    cr_assert_eq(der("3006020101020102", raw), PS_OK);
+    cr_assert_eq(raw[31], 1);
+    cr_assert_eq(raw[63], 2);
+    cr_assert_eq(der("300702020080020102", raw), PS_OK); /* 0x80 needs its 0x00 */
+    cr_assert_eq(raw[31], 0x80);
+    cr_assert_eq(der("3006020180020102", raw), PS_ERR_INVALID);     /* negative */
+    cr_assert_eq(der("300702020001020102", raw), PS_ERR_INVALID);   /* superfluous 0x00 */
+    cr_assert_eq(der("3006020100020102", raw), PS_ERR_INVALID);     /* zero */
+    cr_assert_eq(der("300602010102010200", raw), PS_ERR_INVALID);   /* trailing byte */
+    cr_assert_eq(der("3007020101020102", raw), PS_ERR_INVALID);     /* length mismatch */
+    cr_assert_eq(der("308106020101020102", raw), PS_ERR_INVALID);   /* needless long form */
+    cr_assert_eq(der("3106020101020102", raw), PS_ERR_INVALID);     /* not a SEQUENCE */
+    cr_assert_eq(der("3006030101020102", raw), PS_ERR_INVALID);     /* not an INTEGER */
+    /* 33 value bytes do not fit a 32-byte field */
+    cr_assert_eq(der("302602210101010101010101010101010101010101010101010101010101010101010101020101",
+                     raw), PS_ERR_INVALID);
+    /* raw -> DER -> raw, the long form for a 66-byte field */
+    uint8_t r[132], back[132], out[200];
+    size_t n;
+    memset(r, 0xff, sizeof r);
+    cr_assert_eq(ps_sig_ecdsa_raw_to_der(r, 66, out, sizeof out, &n), PS_OK);
+    cr_assert_eq(out[1], 0x81);
+    cr_assert_eq(ps_sig_ecdsa_der_to_raw(out, n, 66, back), PS_OK);
+    cr_assert_eq(memcmp(r, back, sizeof r), 0);
+    cr_assert_eq(ps_sig_ecdsa_raw_to_der(r, 32, out, 10, &n), PS_ERR_INVALID);
+    /* points */
+    struct keyring k = keys();
+    cr_assert(ps_sig_p256_point_valid(k.p256.pub));
+    uint8_t bad[65];
+    memcpy(bad, k.p256.pub, 65);
+    bad[64] ^= 1;
+    cr_assert_not(ps_sig_p256_point_valid(bad));
+    bad[64] ^= 1;
+    bad[0] = 0x03;
+    cr_assert_not(ps_sig_p256_point_valid(bad));
+    uint8_t sig[64] = {1};
+    cr_assert_eq(ps_sig_p256_verify(bad, "m", 1, sig, 64), PS_ERR_INVALID);
+    cr_assert_eq(ps_sig_p256_verify(k.p256.pub, "m", 1, sig, 63), PS_ERR_INVALID);
+    memset(sig, 0, sizeof sig); /* r = s = 0 */
+    cr_assert_eq(ps_sig_p256_verify(k.p256.pub, "m", 1, sig, 64), PS_ERR_CRYPTO);
+    cr_assert_eq(ps_sig_ed25519_verify(k.ed.pub, "m", 1, sig, 63), PS_ERR_INVALID);
+    cr_assert_eq(ps_sig_ed25519_verify(k.ed.pub, "m", 1, sig, 64), PS_ERR_CRYPTO);
+    /* the private key of the RFC's P-256 test key gives its public key, and signs */
+    uint8_t d[32], pub[65];
+    b64url(P256_D, d, 32);
+    cr_assert_eq(ps_sig_p256_public(d, pub), PS_OK);
+    cr_assert_eq(memcmp(pub, k.p256.pub, 65), 0);
+    cr_assert_eq(ps_sig_p256_sign(d, "msg", 3, sig), PS_OK);
+    cr_assert_eq(ps_sig_p256_verify(pub, "msg", 3, sig, 64), PS_OK);
+    memset(d, 0, sizeof d);
+    cr_assert_eq(ps_sig_p256_public(d, pub), PS_ERR_INVALID);
+    memset(d, 0xff, sizeof d); /* above the group order */
+    cr_assert_eq(ps_sig_p256_public(d, pub), PS_ERR_INVALID);
+}
