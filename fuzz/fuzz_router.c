@@ -16,20 +16,20 @@ static void nop(struct ps_req *req)
 }
 
 static const struct ps_route routes[] = {
-    {"GET", "/healthz", nop, 0, 0},
-    {"GET", "/readyz", nop, 0, 0},
-    {"GET", "/metrics", nop, 0, 0},
-    {"GET", "/api/openapi.json", nop, 0, 0},
-    {"GET", "/api/v1/registry/persons/{rnokpp}", nop, 0, 1},
-    {"PUT", "/api/v1/registry/persons/{rnokpp}", nop, 4096, 1},
-    {"POST", "/api/v1/registry/persons", nop, 65536, 1},
-    {"GET", "/api/v1/documents/{id}/status", nop, 0, 0},
-    {"DELETE", "/api/v1/documents/{id}", nop, 0, 1},
-    {"GET", "/api/v1/services/{service}/applications/{app}/steps/{step}", nop, 0, 0},
-    {"POST", "/api/v1/services/{service}/applications/{app}/steps/{step}", nop, 0, 0},
-    {"GET", "/tlog/tile/{level}/{index}", nop, 0, 0},
-    {"GET", "/tlog/tile/{level}/{index}/{width}/{extra}", nop, 0, 0},
-    {"GET", "/tlog/checkpoint", nop, 0, 0},
+    {"GET", "/healthz", NULL, 0, nop, 0},
+    {"GET", "/readyz", NULL, 0, nop, 0},
+    {"GET", "/metrics", NULL, 0, nop, 0},
+    {"GET", "/api/openapi.json", NULL, 0, nop, 0},
+    {"GET", "/api/v1/registry/persons/{rnokpp}", NULL, 0, nop, 0},
+    {"PUT", "/api/v1/registry/persons/{rnokpp}", NULL, 0, nop, 4096},
+    {"POST", "/api/v1/registry/persons", NULL, 0, nop, 65536},
+    {"GET", "/api/v1/documents/{id}/status", NULL, 0, nop, 0},
+    {"DELETE", "/api/v1/documents/{id}", NULL, 0, nop, 0},
+    {"GET", "/api/v1/services/{service}/applications/{app}/steps/{step}", NULL, 0, nop, 0},
+    {"POST", "/api/v1/services/{service}/applications/{app}/steps/{step}", NULL, 0, nop, 0},
+    {"GET", "/tlog/tile/{level}/{index}", NULL, 0, nop, 0},
+    {"GET", "/tlog/tile/{level}/{index}/{width}/{extra}", NULL, 0, nop, 0},
+    {"GET", "/tlog/checkpoint", NULL, 0, nop, 0},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

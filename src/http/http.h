@@ -29,14 +29,21 @@
 struct ps_req;
 typedef void (*ps_handler_fn)(struct ps_req *req);
 
+/* One row of the route table: the contract of a route (ARCHITECTURE.md rule 9). The HTTP layer
+ * matches method and pattern and enforces max_body; action and creds are the application's,
+ * read by its dispatcher (ps_http_config.dispatch) to authenticate the caller and decide
+ * access before fn runs. */
 struct ps_route {
     const char *method;   /* "GET", "POST", ... */
     const char *pattern;  /* "/api/v1/registry/persons/{rnokpp}": {name} matches one segment;
                            * a last segment "{name...}" matches one or more (the rest of the
                            * path, slashes included) */
+    const char *action;   /* what the route does, as the access policy names it
+                           * ("person.read"); the application's, opaque here */
+    unsigned creds;       /* the credentials the route accepts (application bits; 0: none is
+                           * needed, the route is public) */
     ps_handler_fn fn;
     size_t max_body;      /* 0: the server's default limit */
-    unsigned flags;       /* route-specific bits for the application (e.g. auth required) */
 };
 
 struct ps_req {
@@ -50,6 +57,8 @@ struct ps_req {
     size_t nparams;
     char request_id[PS_REQUEST_ID_MAX + 1]; /* X-Request-Id (validated) or a new UUIDv7 */
     struct ps_str client_ip;
+    const void *subject;              /* who asks, as decided by the application's dispatcher
+                                       * (opaque here); NULL before it ran */
     /* response */
     int status;                       /* 0 until a response is set */
     const char *content_type;
@@ -95,6 +104,11 @@ bool ps_http_request_id_valid(struct ps_str s);
  * calls ps_req_resume. A body that does not fit the response limit becomes a 500. */
 void ps_resp_bytes(struct ps_req *req, int status, const char *content_type, struct ps_str body);
 void ps_resp_json(struct ps_req *req, int status, struct ps_str json);
+/* For a handler that renders straight into the response: ps_resp_body empties the body and
+ * returns it (the request's buffer, bounded by the response limit); ps_resp_ready then sets
+ * status and content type for what was written. */
+struct ps_buf *ps_resp_body(struct ps_req *req);
+void ps_resp_ready(struct ps_req *req, int status, const char *content_type);
 /* application/problem+json (RFC 9457): type = PS_PROBLEM_BASE slug, title, status, detail,
  * instance = request path, plus "requestId". */
 void ps_resp_problem(struct ps_req *req, int status, const char *slug, const char *title,
@@ -179,6 +193,10 @@ struct ps_http_config {
     const struct ps_route *routes;
     size_t nroutes;
     void *app;
+    /* Runs on a server thread for every routed request in place of route->fn: the
+     * application authenticates and decides there, then calls req->route->fn(req) or
+     * answers itself (the same rules as a handler: respond or suspend). NULL: route->fn. */
+    ps_handler_fn dispatch;
     bool log_requests;         /* one JSON line per request on the log */
 };
 

@@ -49,6 +49,7 @@ struct ps_http_server {
     const struct ps_route *routes;
     size_t nroutes;
     void *app;
+    ps_handler_fn dispatch; /* NULL: route->fn directly */
     bool log_requests;
     uint16_t port;
     int stopping;   /* atomic: answer with Connection: close */
@@ -397,17 +398,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
     split_uri(req, uri);
     ps_http_metrics_in_flight_add(s->metrics, 1);
     return c;
-}
-
-struct ps_str ps_http_conn_header(struct ps_http_conn *c, const char *name)
-{
-    const char *v = NULL;
-    size_t n = 0;
-    if (MHD_lookup_connection_value_n(c->mhd, MHD_HEADER_KIND, name, strlen(name), &v, &n) !=
-            MHD_YES ||
-        !v)
-        return PS_STR_NULL;
-    return (struct ps_str){v, n};
 }
 
 /* ---------- responses ---------- */
@@ -790,7 +780,10 @@ static enum MHD_Result run_handler(struct ps_http_conn *c)
     c->phase_ = PH_HANDLER; /* rx_ is NONE: the caller moved it */
     req->body = (struct ps_str){c->body ? c->body : "", c->body_len};
     __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
-    req->route->fn(req);
+    if (c->srv->dispatch)
+        c->srv->dispatch(req);
+    else
+        req->route->fn(req);
     return after_handler(c);
 }
 
@@ -1369,6 +1362,7 @@ enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_serve
     s->routes = cfg->routes;
     s->nroutes = cfg->nroutes;
     s->app = cfg->app;
+    s->dispatch = cfg->dispatch;
     s->log_requests = cfg->log_requests;
     unsigned flags = 0;
     enum ps_err e = ps_router_new(cfg->routes, cfg->nroutes, &s->router, diag);

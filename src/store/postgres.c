@@ -20,7 +20,6 @@
 #include "store/store_int.h"
 
 #define PG_BYTEA_OID 17
-#define PG_ERRMSG_CAP 256
 #define PG_XID_CAP 24         /* an xid8 in decimal: at most 20 digits */
 #define PG_RESOLVE_CONNECTS 3 /* reconnect tries after a lost COMMIT reply */
 #define PG_RESOLVE_POLLS 12   /* pg_xact_status reads while it says "in progress" */
@@ -48,7 +47,7 @@ struct pg_conn {
      * lost is only asked of the server that received it. */
     char ident[PG_IDENT_CAP];
     /* The first WARNING the server sent since this was last cleared ("" if none). */
-    char warning[PG_ERRMSG_CAP];
+    char warning[PS_STORE_ERRMSG_CAP];
     /* The open write transaction's id, learned at BEGIN ("" for reads, or when unknown): a
      * COMMIT whose reply is lost is resolved by asking pg_xact_status about it. */
     char xid[PG_XID_CAP];
@@ -78,25 +77,6 @@ static struct pg_conn *pgc(struct ps_conn *c)
 static struct pg_stmt *pgs(struct ps_stmt *s)
 {
     return (struct pg_stmt *)s;
-}
-
-/* Writes a message into errmsg (cap PG_ERRMSG_CAP; may be NULL), marking a cut with "...". */
-static PS_PRINTF(2, 3) void set_err(char *errmsg, const char *fmt, ...)
-{
-    if (!errmsg)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(errmsg, PG_ERRMSG_CAP, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        errmsg[0] = '\0';
-    else if (n >= PG_ERRMSG_CAP)
-        memcpy(errmsg + PG_ERRMSG_CAP - 4, "...", 4);
-    /* libpq messages end in a newline; the store's do not */
-    size_t len = strlen(errmsg);
-    while (len > 0 && (errmsg[len - 1] == '\n' || errmsg[len - 1] == ' '))
-        errmsg[--len] = '\0';
 }
 
 static enum ps_err map_sqlstate(const char *s)
@@ -129,7 +109,7 @@ static enum ps_err fail(struct pg_conn *c, const PGresult *r, char *errmsg)
     const char *msg = r ? PQresultErrorMessage(r) : "";
     if (!msg || !*msg)
         msg = PQerrorMessage(c->pg);
-    set_err(errmsg, "%s%s%s", state ? state : "", state ? ": " : "", msg);
+    ps_store_errf(errmsg, "%s%s%s", state ? state : "", state ? ": " : "", msg);
     if (PQstatus(c->pg) != CONNECTION_OK)
         return PS_ERR_UNAVAILABLE;
     return map_sqlstate(state);
@@ -200,7 +180,7 @@ static enum ps_err setup_query(struct pg_conn *c, const char *probe, PGresult **
  * the test fault's. */
 static enum ps_err session_setup(struct pg_conn *c, bool fail_probe, char *errmsg)
 {
-    char probe_err[PG_ERRMSG_CAP] = "";
+    char probe_err[PS_STORE_ERRMSG_CAP] = "";
     PGresult *r = NULL;
     c->has_xact_status = false;
     c->ident[0] = '\0';
@@ -209,7 +189,7 @@ static enum ps_err session_setup(struct pg_conn *c, bool fail_probe, char *errms
     if (e != PS_OK && PQstatus(c->pg) == CONNECTION_OK)
         e = setup_query(c, "", &r, errmsg);
     else if (e != PS_OK)
-        set_err(errmsg, "%s", probe_err);
+        ps_store_errf(errmsg, "%s", probe_err);
     if (e != PS_OK)
         return e;
     if (PQnfields(r) == 3) {
@@ -234,7 +214,7 @@ static void on_notice(void *arg, const PGresult *r)
     if (!sev)
         sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
     if (!c->warning[0] && sev && !strcmp(sev, "WARNING"))
-        set_err(c->warning, "%s", msg && *msg ? msg : "WARNING");
+        ps_store_errf(c->warning, "%s", msg && *msg ? msg : "WARNING");
 }
 
 static enum ps_err pg_check_target(const char *target, struct ps_diag *diag)
@@ -257,7 +237,7 @@ static enum ps_err pg_check_target(const char *target, struct ps_diag *diag)
 static enum ps_err pg_open(struct ps_store *s, const char *target, const struct ps_store_opts *o,
                            bool writer, struct ps_conn **out, struct ps_diag *diag)
 {
-    char errmsg[PG_ERRMSG_CAP] = "";
+    char errmsg[PS_STORE_ERRMSG_CAP] = "";
     struct pg_conn *c = ps_calloc(1, sizeof *c);
     if (!c)
         return ps_diag_set(diag, PS_ERR_NOMEM, "postgres: out of memory");
@@ -279,7 +259,7 @@ static enum ps_err pg_open(struct ps_store *s, const char *target, const struct 
         return ps_diag_set(diag, PS_ERR_NOMEM, "postgres: out of memory");
     }
     if (PQstatus(c->pg) != CONNECTION_OK) {
-        set_err(errmsg, "%s", PQerrorMessage(c->pg));
+        ps_store_errf(errmsg, "%s", PQerrorMessage(c->pg));
         PQfinish(c->pg);
         ps_free(c);
         return ps_diag_set(diag, PS_ERR_UNAVAILABLE, "postgres: cannot connect: %s", errmsg);
@@ -311,7 +291,7 @@ static enum ps_err reconnect(struct pg_conn *c, bool fail_probe, char *errmsg)
 {
     PQreset(c->pg);
     if (PQstatus(c->pg) != CONNECTION_OK) {
-        set_err(errmsg, "reconnect: %s", PQerrorMessage(c->pg));
+        ps_store_errf(errmsg, "reconnect: %s", PQerrorMessage(c->pg));
         return PS_ERR_UNAVAILABLE;
     }
     c->gen++;
@@ -374,9 +354,9 @@ static enum xact_state xact_status(PGconn *pg, const char *xid, char *errmsg)
     PGresult *r = PQexecParams(pg, "SELECT pg_xact_status($1::xid8)", 1, NULL, vals, NULL, NULL, 0);
     enum xact_state st = XACT_UNKNOWN;
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-        set_err(errmsg, "pg_xact_status: %s", PQresultErrorMessage(r));
+        ps_store_errf(errmsg, "pg_xact_status: %s", PQresultErrorMessage(r));
     else if (PQgetisnull(r, 0, 0))
-        set_err(errmsg, "pg_xact_status: no record of transaction %s", xid);
+        ps_store_errf(errmsg, "pg_xact_status: no record of transaction %s", xid);
     else if (!strcmp(PQgetvalue(r, 0, 0), "committed"))
         st = XACT_COMMITTED;
     else if (!strcmp(PQgetvalue(r, 0, 0), "aborted"))
@@ -384,7 +364,7 @@ static enum xact_state xact_status(PGconn *pg, const char *xid, char *errmsg)
     else if (!strcmp(PQgetvalue(r, 0, 0), "in progress"))
         st = XACT_IN_PROGRESS;
     else
-        set_err(errmsg, "pg_xact_status: unexpected \"%s\"", PQgetvalue(r, 0, 0));
+        ps_store_errf(errmsg, "pg_xact_status: unexpected \"%s\"", PQgetvalue(r, 0, 0));
     PQclear(r);
     return st;
 }
@@ -419,7 +399,7 @@ static bool session_idle(PGconn *side, const char *pid)
  * without a transaction id, the session went idle. */
 static void wait_committed(struct pg_conn *c)
 {
-    char ignored[PG_ERRMSG_CAP], pid[16];
+    char ignored[PS_STORE_ERRMSG_CAP], pid[16];
     int n = snprintf(pid, sizeof pid, "%d", PQbackendPID(c->pg));
     if (n < 0 || (size_t)n >= sizeof pid)
         return;
@@ -481,7 +461,7 @@ static bool reconnect_same_server(struct pg_conn *c, enum ps_pg_fault f, char *w
     if (!c->xid[0])
         return false; /* why says so already */
     if (!sent_to[0]) {
-        set_err(why, "the identity of the server that received COMMIT is unknown");
+        ps_store_errf(why, "the identity of the server that received COMMIT is unknown");
         return false;
     }
     bool connected = false;
@@ -489,7 +469,7 @@ static bool reconnect_same_server(struct pg_conn *c, enum ps_pg_fault f, char *w
         if (i > 0)
             sleep_ms(50 * i);
         if (f == PS_PG_FAULT_LOSE_REPLY_NO_RECONNECT)
-            set_err(why, "reconnect: refused by the test fault");
+            ps_store_errf(why, "reconnect: refused by the test fault");
         else
             connected = reconnect(c, f == PS_PG_FAULT_LOSE_REPLY_NO_IDENTITY, why) == PS_OK;
     }
@@ -499,11 +479,11 @@ static bool reconnect_same_server(struct pg_conn *c, enum ps_pg_fault f, char *w
     if (f == PS_PG_FAULT_LOSE_REPLY_OTHER_SERVER)
         other_timeline(now);
     if (!now[0]) {
-        set_err(why, "reconnected, but the server's identity could not be read");
+        ps_store_errf(why, "reconnected, but the server's identity could not be read");
         return false;
     }
     if (strcmp(now, sent_to) != 0) {
-        set_err(why, "reconnected to another server or timeline (%s, COMMIT went to %s)", now,
+        ps_store_errf(why, "reconnected to another server or timeline (%s, COMMIT went to %s)", now,
                 sent_to);
         return false;
     }
@@ -524,7 +504,7 @@ static enum xact_state poll_status(struct pg_conn *c, enum ps_pg_fault f, char *
                                  : xact_status(c->pg, c->xid, why);
         if (st != XACT_IN_PROGRESS)
             return st;
-        set_err(why, "still in progress after %d checks", i + 1);
+        ps_store_errf(why, "still in progress after %d checks", i + 1);
     }
     return XACT_UNKNOWN;
 }
@@ -566,7 +546,7 @@ static enum ps_err run_barrier(struct pg_conn *c, const char *sql, char *xid, ch
         PQclear(r);
     }
     if (e == PS_OK && (strcmp(tag, "COMMIT") != 0 || !xid[0])) {
-        set_err(errmsg, "it did not commit (\"%s\")", tag);
+        ps_store_errf(errmsg, "it did not commit (\"%s\")", tag);
         e = PS_ERR_STORE;
     }
     return e;
@@ -589,7 +569,7 @@ static enum ps_err durability_barrier(struct pg_conn *c, enum ps_pg_fault f, cha
         run_barrier(c, f == PS_PG_FAULT_LOSE_REPLY_BARRIER_WARNS ? barrier_warn_sql : barrier_sql,
                     xid, lsn, errmsg);
     if (e == PS_OK && c->warning[0]) {
-        set_err(errmsg, "the server warned: %s", c->warning);
+        ps_store_errf(errmsg, "the server warned: %s", c->warning);
         e = PS_ERR_STORE;
     }
     if (e != PS_OK)
@@ -609,27 +589,28 @@ static enum ps_err durability_barrier(struct pg_conn *c, enum ps_pg_fault f, cha
  * PS_ERR_UNKNOWN_OUTCOME: no answer; the caller must not run the transaction again. */
 static enum ps_err resolve_commit(struct pg_conn *c, enum ps_pg_fault f, char *errmsg)
 {
-    char lost[PG_ERRMSG_CAP], why[PG_ERRMSG_CAP] = "no transaction id was learned at BEGIN";
-    char barrier[PG_ERRMSG_CAP] = "";
-    set_err(lost, "%s", errmsg ? errmsg : "connection lost");
+    char lost[PS_STORE_ERRMSG_CAP];
+    char why[PS_STORE_ERRMSG_CAP] = "no transaction id was learned at BEGIN";
+    char barrier[PS_STORE_ERRMSG_CAP] = "";
+    ps_store_errf(lost, "%s", errmsg ? errmsg : "connection lost");
     enum xact_state st = reconnect_same_server(c, f, why) ? poll_status(c, f, why) : XACT_UNKNOWN;
     if (st == XACT_COMMITTED && durability_barrier(c, f, barrier) != PS_OK) {
-        set_err(why, "pg_xact_status says committed, but the durability barrier failed: %s",
+        ps_store_errf(why, "pg_xact_status says committed, but the durability barrier failed: %s",
                 barrier);
         st = XACT_UNKNOWN;
     }
     if (st == XACT_COMMITTED) {
-        set_err(errmsg, "%s", "");
+        ps_store_errf(errmsg, "%s", "");
         return PS_OK;
     }
     if (st == XACT_ABORTED) {
-        set_err(errmsg,
+        ps_store_errf(errmsg,
                 "commit: the connection was lost during COMMIT and the server rolled "
                 "transaction %s back (%s)",
                 c->xid, lost);
         return PS_ERR_UNAVAILABLE;
     }
-    set_err(errmsg,
+    ps_store_errf(errmsg,
             "commit outcome unknown: the connection was lost during COMMIT and whether "
             "transaction %s committed could not be learned (%s; %s)",
             c->xid[0] ? c->xid : "?", why, lost);
@@ -688,7 +669,7 @@ static enum ps_err pg_commit(struct ps_conn *conn, char *errmsg)
     c->release_pending = false; /* COMMIT releases every savepoint */
     enum ps_err e;
     if (PQstatus(c->pg) != CONNECTION_OK) {
-        set_err(errmsg, "commit: the connection was lost before COMMIT was sent");
+        ps_store_errf(errmsg, "commit: the connection was lost before COMMIT was sent");
         e = PS_ERR_UNAVAILABLE; /* the server rolls back a session that ends in a transaction */
     } else {
         enum ps_pg_fault f;
@@ -698,14 +679,14 @@ static enum ps_err pg_commit(struct ps_conn *conn, char *errmsg)
             e = resolve_commit(c, f, errmsg); /* sent; the reply went with the connection */
         else if (e == PS_OK && strcmp(tag, "COMMIT") != 0) {
             /* COMMIT of a transaction that had failed answers "ROLLBACK", not an error */
-            set_err(errmsg, "commit: the transaction had failed and was rolled back");
+            ps_store_errf(errmsg, "commit: the transaction had failed and was rolled back");
             e = PS_ERR_STORE;
         } else if (e == PS_OK && c->warning[0]) {
             /* A COMMIT that warns is not a clean one: a cancelled wait for a synchronous
              * standby ("canceling wait for synchronous replication ... committed locally, but
              * might not have been replicated") is answered COMMIT with a WARNING. Durable here,
              * perhaps not after a failover: not acknowledged, never re-run (rule 5). */
-            set_err(errmsg, "commit outcome unknown: the server warned: %s", c->warning);
+            ps_store_errf(errmsg, "commit outcome unknown: the server warned: %s", c->warning);
             e = PS_ERR_UNKNOWN_OUTCOME;
         }
     }
@@ -722,7 +703,7 @@ static void pg_rollback(struct ps_conn *conn)
         return;
     PGTransactionStatusType t = PQtransactionStatus(c->pg);
     if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR) {
-        char errmsg[PG_ERRMSG_CAP];
+        char errmsg[PS_STORE_ERRMSG_CAP];
         (void)run(c, "ROLLBACK", NULL, errmsg); /* best effort: a failure leaves it non-idle */
     }
 }
@@ -789,7 +770,7 @@ static enum ps_err pg_exec_script(struct ps_conn *conn, const char *sql, char *e
  * usable. That costs two round trips, once per statement per session. */
 static enum ps_err do_prepare(struct pg_conn *c, struct pg_stmt *st, const char *sql, char *errmsg)
 {
-    char ignored[PG_ERRMSG_CAP];
+    char ignored[PS_STORE_ERRMSG_CAP];
     bool in_tx = PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
     enum ps_err e = in_tx ? run(c, "SAVEPOINT ps_prepare", NULL, errmsg) : PS_OK;
     if (e != PS_OK)
@@ -856,7 +837,7 @@ static void pg_finalize(struct ps_stmt *stmt)
     if (c && !stmt->cached && st->gen == c->gen && PQstatus(c->pg) == CONNECTION_OK) {
         PGTransactionStatusType t = PQtransactionStatus(c->pg);
         if (t == PQTRANS_IDLE || t == PQTRANS_INTRANS) {
-            char sql[32], errmsg[PG_ERRMSG_CAP];
+            char sql[32], errmsg[PS_STORE_ERRMSG_CAP];
             int n = snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
             if (n > 0 && (size_t)n < sizeof sql)
                 (void)run(c, sql, NULL, errmsg); /* best effort: the session frees it anyway */
@@ -887,7 +868,7 @@ static enum ps_err pg_prepare(struct ps_conn *conn, const struct ps_sql *def, st
 {
     struct pg_conn *c = pgc(conn);
     if (PQstatus(c->pg) != CONNECTION_OK) {
-        set_err(errmsg, "connection lost");
+        ps_store_errf(errmsg, "connection lost");
         return PS_ERR_UNAVAILABLE;
     }
     struct pg_stmt *st = ps_calloc(1, sizeof *st);
@@ -931,7 +912,8 @@ static enum ps_err set_param(struct pg_stmt *st, int i, char *v, int len, int fm
 {
     if (i < 1 || i > st->nparams) {
         ps_free(v);
-        set_err(errmsg, "%s: no parameter $%d (it has %d)", st->head.def->name, i, st->nparams);
+        ps_store_errf(errmsg, "%s: no parameter $%d (it has %d)", st->head.def->name, i,
+                      st->nparams);
         return PS_ERR_INVALID;
     }
     if (st->executed)
@@ -948,7 +930,7 @@ static enum ps_err copy_param(struct pg_stmt *st, int i, const void *p, size_t n
 {
     size_t cap;
     if (n > (size_t)0x3fffffff || !ps_size_add(n, 1, &cap)) {
-        set_err(errmsg, "parameter $%d is too large", i);
+        ps_store_errf(errmsg, "parameter $%d is too large", i);
         return PS_ERR_LIMIT;
     }
     char *v = ps_malloc(cap);
@@ -964,7 +946,7 @@ static enum ps_err pg_bind_text(struct ps_stmt *stmt, int i, struct ps_str v, ch
 {
     /* text-format parameters are NUL-terminated; PostgreSQL text cannot hold NUL anyway */
     if (v.len && memchr(v.p, '\0', v.len)) {
-        set_err(errmsg, "parameter $%d: text contains a NUL byte", i);
+        ps_store_errf(errmsg, "parameter $%d: text contains a NUL byte", i);
         return PS_ERR_INVALID;
     }
     return copy_param(pgs(stmt), i, v.len ? v.p : "", v.len, 0, errmsg);
@@ -1047,7 +1029,7 @@ static enum ps_err pg_step(struct ps_stmt *stmt, bool *row, char *errmsg)
     *row = false;
     if (!st->executed) {
         if (PQstatus(c->pg) != CONNECTION_OK) {
-            set_err(errmsg, "connection lost");
+            ps_store_errf(errmsg, "connection lost");
             return PS_ERR_UNAVAILABLE;
         }
         enum ps_err e = execute(c, st, errmsg);

@@ -65,19 +65,6 @@ struct ps_store {
 static _Thread_local const struct ps_store *tl_committer;
 static _Thread_local const struct ps_store *tl_bulk;
 
-void ps_store_errf(char *errmsg, const char *fmt, ...)
-{
-    if (!errmsg)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(errmsg, PS_STORE_ERRMSG_CAP, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        errmsg[0] = '\0';
-    /* n >= cap: truncated on purpose, details are bounded */
-}
-
 void ps_store_opts_init(struct ps_store_opts *o)
 {
     memset(o, 0, sizeof *o);

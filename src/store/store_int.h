@@ -124,8 +124,9 @@ struct ps_backend {
     const struct ps_sql *sql_migration_lock;
 };
 
-/* Writes a formatted detail into a backend errmsg buffer (256 bytes), truncating on purpose:
- * details are bounded. Defined in store.c. */
+/* Writes a formatted detail into a backend errmsg buffer (PS_STORE_ERRMSG_CAP bytes; errmsg
+ * may be NULL), marking a cut with "...": details are bounded. Shared by the dispatcher and
+ * both backends (errmsg.c). */
 void ps_store_errf(char *errmsg, const char *fmt, ...) PS_PRINTF(2, 3);
 #define PS_STORE_ERRMSG_CAP 256
 

@@ -168,18 +168,18 @@ static void h_metrics(struct ps_req *req)
 }
 
 static const struct ps_route routes[] = {
-    {"GET", "/hello", h_hello, 0, 0},
-    {"GET", "/items/{id}", h_item, 0, 0},
-    {"POST", "/echo", h_echo, 64, 0},
-    {"GET", "/noresp", h_noresp, 0, 0},
-    {"GET", "/suspend", h_suspend, 0, 0},
-    {"GET", "/sync-suspend", h_sync_suspend, 0, 0},
-    {"GET", "/gate", h_gate, 0, 0},
-    {"GET", "/gate-withdrawable", h_gate_withdrawable, 0, 0},
-    {"GET", "/slow", h_slow, 0, 0},
-    {"GET", "/metrics", h_metrics, 0, 0},
-    {"GET", "/count", h_count, 0, 0},
-    {"POST", "/big", h_len, 3u << 20, 0}, /* within the default 4 MiB arena */
+    {"GET", "/hello", NULL, 0, h_hello, 0},
+    {"GET", "/items/{id}", NULL, 0, h_item, 0},
+    {"POST", "/echo", NULL, 0, h_echo, 64},
+    {"GET", "/noresp", NULL, 0, h_noresp, 0},
+    {"GET", "/suspend", NULL, 0, h_suspend, 0},
+    {"GET", "/sync-suspend", NULL, 0, h_sync_suspend, 0},
+    {"GET", "/gate", NULL, 0, h_gate, 0},
+    {"GET", "/gate-withdrawable", NULL, 0, h_gate_withdrawable, 0},
+    {"GET", "/slow", NULL, 0, h_slow, 0},
+    {"GET", "/metrics", NULL, 0, h_metrics, 0},
+    {"GET", "/count", NULL, 0, h_count, 0},
+    {"POST", "/big", NULL, 0, h_len, 3u << 20}, /* within the default 4 MiB arena */
 };
 
 static void start_with(const struct ps_http_limits *lim)

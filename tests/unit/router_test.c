@@ -15,14 +15,14 @@ static void h_other(struct ps_req *req)
 }
 
 static const struct ps_route routes[] = {
-    {"GET", "/", h_any, 0, 0},
-    {"GET", "/healthz", h_any, 0, 0},
-    {"GET", "/api/v1/persons/{rnokpp}", h_any, 0, 0},
-    {"PUT", "/api/v1/persons/{rnokpp}", h_any, 0, 0},
-    {"GET", "/api/v1/persons/search", h_other, 0, 0},
-    {"GET", "/api/v1/docs/{kind}/{id}/versions/{v}", h_any, 0, 0},
-    {"POST", "/api/v1/docs/{kind}/new", h_other, 0, 0},
-    {"HEAD", "/only-head", h_any, 0, 0},
+    {"GET", "/", NULL, 0, h_any, 0},
+    {"GET", "/healthz", NULL, 0, h_any, 0},
+    {"GET", "/api/v1/persons/{rnokpp}", NULL, 0, h_any, 0},
+    {"PUT", "/api/v1/persons/{rnokpp}", NULL, 0, h_any, 0},
+    {"GET", "/api/v1/persons/search", NULL, 0, h_other, 0},
+    {"GET", "/api/v1/docs/{kind}/{id}/versions/{v}", NULL, 0, h_any, 0},
+    {"POST", "/api/v1/docs/{kind}/new", NULL, 0, h_other, 0},
+    {"HEAD", "/only-head", NULL, 0, h_any, 0},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -178,19 +178,21 @@ static enum ps_err try_table(const struct ps_route *t, size_t n)
 
 Test(router_table, bad_tables)
 {
-    const struct ps_route dup[] = {{"GET", "/a/{x}", h_any, 0, 0}, {"GET", "/a/{y}", h_any, 0, 0}};
+    const struct ps_route dup[] = {{"GET", "/a/{x}", NULL, 0, h_any, 0},
+                                   {"GET", "/a/{y}", NULL, 0, h_any, 0}};
     cr_assert_eq(try_table(dup, 2), PS_ERR_INVALID);
-    const struct ps_route ok[] = {{"GET", "/a/{x}", h_any, 0, 0}, {"POST", "/a/{y}", h_any, 0, 0}};
+    const struct ps_route ok[] = {{"GET", "/a/{x}", NULL, 0, h_any, 0},
+                                  {"POST", "/a/{y}", NULL, 0, h_any, 0}};
     cr_assert_eq(try_table(ok, 2), PS_OK);
     static const char *const bad[] = {"", "a", "/a/", "/a//b", "/{}", "/{a", "/a}", "/x{a}",
                                       "/{a-b}", "/..", "/.", "/{a}/{b}/{c}/{d}/{e}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct ps_route r = {"GET", bad[i], h_any, 0, 0};
+        struct ps_route r = {"GET", bad[i], NULL, 0, h_any, 0};
         cr_assert_eq(try_table(&r, 1), PS_ERR_INVALID, "%s", bad[i]);
     }
-    struct ps_route nofn = {"GET", "/a", NULL, 0, 0};
+    struct ps_route nofn = {"GET", "/a", NULL, 0, NULL, 0};
     cr_assert_eq(try_table(&nofn, 1), PS_ERR_INVALID);
-    struct ps_route lower = {"get", "/a", h_any, 0, 0};
+    struct ps_route lower = {"get", "/a", NULL, 0, h_any, 0};
     cr_assert_eq(try_table(&lower, 1), PS_ERR_INVALID);
     cr_assert_eq(try_table(NULL, 0), PS_OK);
 }
@@ -234,9 +236,9 @@ Test(request, query_decoding)
 Test(router, catch_all_takes_the_rest)
 {
     static const struct ps_route rt[] = {
-        {"GET", "/tile/{L}/{N...}", h_any, 0, 0},
-        {"GET", "/tile/entries/{N...}", h_other, 0, 0},
-        {"GET", "/tile/{L}/fixed", h_other, 0, 0},
+        {"GET", "/tile/{L}/{N...}", NULL, 0, h_any, 0},
+        {"GET", "/tile/entries/{N...}", NULL, 0, h_other, 0},
+        {"GET", "/tile/{L}/fixed", NULL, 0, h_other, 0},
     };
     struct ps_router *r = NULL;
     struct ps_diag d;
@@ -272,6 +274,6 @@ Test(router, catch_all_takes_the_rest)
     cr_assert_str_eq(allow, "GET, HEAD");
     ps_router_free(r);
     /* "..." only on the last segment */
-    static const struct ps_route bad[] = {{"GET", "/a/{x...}/b", h_any, 0, 0}};
+    static const struct ps_route bad[] = {{"GET", "/a/{x...}/b", NULL, 0, h_any, 0}};
     cr_assert_eq(ps_router_new(bad, 1, &r, &d), PS_ERR_INVALID);
 }
