@@ -274,6 +274,8 @@ struct ps_cel_program {
     const struct ps_cel_type *type;
 };
 
+/* An environment without any function (stdlib.c adds the standard library). */
+struct ps_cel_env *cel_env_create(const struct ps_cel_env_options *opts);
 const struct cel_func *cel_env_func(const struct ps_cel_env *env, struct ps_str name);
 const struct cel_var *cel_env_var(const struct ps_cel_env *env, struct ps_str name);
 /* Declares an overload with an internal prepare hook (the standard library). */
@@ -416,7 +418,11 @@ int cel_equal(struct ps_cel_value a, struct ps_cel_value b, unsigned depth);
  * (NaN); 3 not comparable (no such overload). */
 int cel_compare(struct ps_cel_value a, struct ps_cel_value b);
 bool cel_is_numeric(uint8_t kind);
-/* Builds a map in ev's arena; on a bad or repeated key returns an error value. */
+/* Builds a map in arena; NULL with *why set on a bad or repeated key, or with *why NULL when
+ * the arena is exhausted. */
+struct ps_cel_map *cel_map_make(struct ps_arena *arena, const struct ps_cel_value *keys,
+                                const struct ps_cel_value *vals, uint32_t n, const char **why);
+/* Builds a map in ev's arena; on a bad or repeated key returns an error value (eval.c). */
 struct ps_cel_value cel_map_build(struct cel_eval *ev, uint32_t offset,
                                   const struct ps_cel_value *keys,
                                   const struct ps_cel_value *vals, uint32_t n);

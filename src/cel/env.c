@@ -1,61 +1,10 @@
 /* The environment: declared variables (each with an activation slot) and functions (each a
- * list of typed overloads with their C implementation), hashed by name; the standard
- * library is declared through the same path as the embedder's functions. Also the located
- * diagnostics every stage fills. */
+ * list of typed overloads with their C implementation), hashed by name. The standard library
+ * (stdlib.c) is declared through the same path as the embedder's functions. */
 #include <stddef.h>
 #include <stdio.h>
 
 #include "cel/cel_int.h"
-
-/* ---- diagnostics ------------------------------------------------------------------------------ */
-
-static void diag_vset(struct ps_cel_diag *diag, enum ps_err code, const char *fmt, va_list ap)
-{
-    diag->code = code;
-    int n = vsnprintf(diag->message, sizeof diag->message, fmt, ap);
-    if (n < 0)
-        diag->message[0] = '\0';
-}
-
-enum ps_err cel_diag_set(struct ps_cel_diag *diag, enum ps_err code, const char *fmt, ...)
-{
-    if (!diag)
-        return code;
-    memset(diag, 0, sizeof *diag);
-    va_list ap;
-    va_start(ap, fmt);
-    diag_vset(diag, code, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-enum ps_err cel_diag_at(struct ps_cel_diag *diag, enum ps_err code, const char *source,
-                        size_t len, uint32_t offset, const char *fmt, ...)
-{
-    if (!diag)
-        return code;
-    memset(diag, 0, sizeof *diag);
-    va_list ap;
-    va_start(ap, fmt);
-    diag_vset(diag, code, fmt, ap);
-    va_end(ap);
-    if (offset > len)
-        offset = (uint32_t)len;
-    uint32_t line = 1, col = 1;
-    for (uint32_t i = 0; i < offset; i++) {
-        unsigned char c = (unsigned char)source[i];
-        if (c == '\n') {
-            line++;
-            col = 1;
-        } else if ((c & 0xC0) != 0x80) {
-            col++;
-        }
-    }
-    diag->line = line;
-    diag->column = col;
-    diag->offset = offset;
-    return code;
-}
 
 /* ---- hashing ---------------------------------------------------------------------------------- */
 
@@ -121,11 +70,7 @@ const struct cel_var *cel_env_var(const struct ps_cel_env *env, struct ps_str na
 
 /* ---- the environment ------------------------------------------------------------------------- */
 
-static enum ps_err (*const libraries[])(struct ps_cel_env *, struct ps_cel_diag *) = {
-    cel_std_core, cel_std_string, cel_std_time, cel_std_math, cel_std_ext,
-};
-
-struct ps_cel_env *ps_cel_env_new(const struct ps_cel_env_options *opts)
+struct ps_cel_env *cel_env_create(const struct ps_cel_env_options *opts)
 {
     struct ps_cel_env_options o = opts ? *opts : (struct ps_cel_env_options){0};
     size_t mem = o.max_memory ? o.max_memory : CEL_MAX_MEMORY_DEFAULT;
@@ -146,11 +91,6 @@ struct ps_cel_env *ps_cel_env_new(const struct ps_cel_env_options *opts)
     env->max_memory = mem;
     if (!env->funcs || !env->vars || !env->container)
         goto fail;
-    for (size_t i = 0; i < sizeof libraries / sizeof libraries[0]; i++) {
-        struct ps_cel_diag d;
-        if (libraries[i](env, &d) != PS_OK)
-            goto fail; /* a broken table is a bug; tests catch it */
-    }
     return env;
 fail:
     ps_arena_free(a);

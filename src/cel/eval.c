@@ -159,6 +159,18 @@ struct ps_cel_value cel_sb_value(struct cel_sb *sb, uint8_t kind)
     return (struct ps_cel_value){.kind = kind, .n = (uint32_t)sb->len, .v.s = sb->p ? sb->p : ""};
 }
 
+struct ps_cel_value cel_map_build(struct cel_eval *ev, uint32_t offset,
+                                  const struct ps_cel_value *keys,
+                                  const struct ps_cel_value *vals, uint32_t n)
+{
+    const char *why;
+    struct ps_cel_map *m = cel_map_make(ev->arena, keys, vals, n, &why);
+    if (!m)
+        return why ? cel_err(ev, offset, "%s", why)
+                   : cel_stop(ev, PS_ERR_LIMIT, offset, "memory budget exhausted");
+    return (struct ps_cel_value){.kind = PS_CEL_MAP, .v.map = m};
+}
+
 /* ---- the host function interface -------------------------------------------------------------- */
 
 struct ps_arena *ps_cel_call_arena(const struct ps_cel_call *call)

@@ -351,9 +351,7 @@ bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps
     return true;
 }
 
-/* Builds the map; NULL with *why set on a bad or repeated key, or when memory is out (*why
- * NULL). */
-static struct ps_cel_map *map_build(struct ps_arena *a, const struct ps_cel_value *keys,
+struct ps_cel_map *cel_map_make(struct ps_arena *a, const struct ps_cel_value *keys,
                                     const struct ps_cel_value *vals, uint32_t n,
                                     const char **why)
 {
@@ -403,18 +401,6 @@ static struct ps_cel_map *map_build(struct ps_arena *a, const struct ps_cel_valu
     return m;
 }
 
-struct ps_cel_value cel_map_build(struct cel_eval *ev, uint32_t offset,
-                                  const struct ps_cel_value *keys,
-                                  const struct ps_cel_value *vals, uint32_t n)
-{
-    const char *why;
-    struct ps_cel_map *m = map_build(ev->arena, keys, vals, n, &why);
-    if (!m)
-        return why ? cel_err(ev, offset, "%s", why)
-                   : cel_stop(ev, PS_ERR_LIMIT, offset, "memory budget exhausted");
-    return (struct ps_cel_value){.kind = PS_CEL_MAP, .v.map = m};
-}
-
 enum ps_err ps_cel_map_new(struct ps_arena *arena, const struct ps_cel_value *keys,
                            const struct ps_cel_value *vals, size_t n, struct ps_cel_value *out,
                            struct ps_cel_diag *diag)
@@ -422,7 +408,7 @@ enum ps_err ps_cel_map_new(struct ps_arena *arena, const struct ps_cel_value *ke
     if (n > UINT32_MAX / 4)
         return cel_diag_set(diag, PS_ERR_LIMIT, "map too large");
     const char *why;
-    struct ps_cel_map *m = map_build(arena, keys, vals, (uint32_t)n, &why);
+    struct ps_cel_map *m = cel_map_make(arena, keys, vals, (uint32_t)n, &why);
     if (!m)
         return why ? cel_diag_set(diag, PS_ERR_INVALID, "%s", why)
                    : cel_diag_set(diag, PS_ERR_NOMEM, "arena budget exhausted");
