@@ -18,6 +18,13 @@
 #define CEL_VALUE_MAX_DEPTH 128    /* nesting of values compared, printed or converted */
 #define CEL_MAX_STRING UINT32_MAX  /* bytes in one string or bytes value */
 
+/* The length snprintf reported for a buffer sized to fit (an invariant: abort otherwise). */
+static inline size_t cel_fitted(int n, size_t cap)
+{
+    PS_ASSERT(n >= 0 && (size_t)n < cap);
+    return (size_t)n;
+}
+
 /* ---- types ---------------------------------------------------------------------------- */
 
 enum cel_tkind {

@@ -146,10 +146,10 @@ static json_t *to_json(struct ps_cel_value v, size_t depth, struct ps_cel_diag *
     case PS_CEL_NULL: return json_null();
     case PS_CEL_BOOL: return json_boolean(v.v.b);
     case PS_CEL_INT:
-        snprintf(tmp, sizeof tmp, "%lld", (long long)v.v.i);
+        cel_fitted(snprintf(tmp, sizeof tmp, "%lld", (long long)v.v.i), sizeof tmp);
         return integer(v.v.i, v.v.i >= -INTEROP_MAX && v.v.i <= INTEROP_MAX, tmp);
     case PS_CEL_UINT:
-        snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v.v.u);
+        cel_fitted(snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v.v.u), sizeof tmp);
         return integer((long long)v.v.u, v.v.u <= (uint64_t)INTEROP_MAX, tmp);
     case PS_CEL_DOUBLE:
         if (isnan(v.v.d))

@@ -12,28 +12,28 @@ size_t cel_format_double(char out[40], double d, bool literal)
     int n;
     if (isnan(d)) {
         n = snprintf(out, 40, "%s", literal ? "double(\"NaN\")" : "NaN");
-        return (size_t)n;
+        return cel_fitted(n, 40);
     }
     if (isinf(d)) {
         n = snprintf(out, 40, "%s", literal ? (d > 0 ? "double(\"Infinity\")"
                                                      : "double(\"-Infinity\")")
                                             : (d > 0 ? "+Inf" : "-Inf"));
-        return (size_t)n;
+        return cel_fitted(n, 40);
     }
     char e[40];
     int prec = 0;
     for (; prec < 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec, d);
+        cel_fitted(snprintf(e, sizeof e, "%.*e", prec, d), sizeof e);
         if (strtod(e, NULL) == d)
             break;
     }
     const char *ep = strchr(e, 'e');
-    int exp = ep ? atoi(ep + 1) : 0;
+    int exp = ep ? (int)strtol(ep + 1, NULL, 10) : 0;
     if (exp < -4 || exp >= 6) /* Go's rule for the shortest 'g' form */
         n = snprintf(out, 40, "%.*e", prec, d);
     else
         n = snprintf(out, 40, "%.*f", prec > exp ? prec - exp : 0, d);
-    size_t len = n > 0 ? (size_t)n : 0;
+    size_t len = cel_fitted(n, 37); /* room for ".0" */
     if (literal && !strpbrk(out, ".e")) {
         memcpy(out + len, ".0", 3);
         len += 2;

@@ -407,14 +407,14 @@ FN(string_int)
 {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%lld", (long long)a[0].v.i);
-    return string_copy(c, buf, (size_t)n);
+    return string_copy(c, buf, cel_fitted(n, sizeof buf));
 }
 
 FN(string_uint)
 {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)a[0].v.u);
-    return string_copy(c, buf, (size_t)n);
+    return string_copy(c, buf, cel_fitted(n, sizeof buf));
 }
 
 FN(string_double)

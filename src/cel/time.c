@@ -109,8 +109,7 @@ static size_t fraction(char *out, uint32_t ns)
         ns /= 10;
         w--;
     }
-    int n = snprintf(out, 12, ".%0*u", w, ns);
-    return n > 0 ? (size_t)n : 0;
+    return cel_fitted(snprintf(out, 12, ".%0*u", w, ns), 12);
 }
 
 size_t cel_format_timestamp(char out[40], int64_t sec, uint32_t nanos)
@@ -121,7 +120,7 @@ size_t cel_format_timestamp(char out[40], int64_t sec, uint32_t nanos)
     cel_civil_from_days(days, &y, &m, &d);
     int n = snprintf(out, 40, "%04lld-%02u-%02uT%02u:%02u:%02u", (long long)y, m, d,
                      (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
-    size_t len = n > 0 ? (size_t)n : 0;
+    size_t len = cel_fitted(n, 26); /* room for 10 fraction digits and 'Z' */
     len += fraction(out + len, nanos);
     out[len++] = 'Z';
     out[len] = '\0';
@@ -133,7 +132,7 @@ size_t cel_format_duration(char out[40], int64_t nanos)
     uint64_t mag = nanos < 0 ? (uint64_t)0 - (uint64_t)nanos : (uint64_t)nanos;
     int n = snprintf(out, 40, "%s%llu", nanos < 0 ? "-" : "",
                      (unsigned long long)(mag / 1000000000u));
-    size_t len = n > 0 ? (size_t)n : 0;
+    size_t len = cel_fitted(n, 26);
     len += fraction(out + len, (uint32_t)(mag % 1000000000u));
     out[len++] = 's';
     out[len] = '\0';

@@ -64,8 +64,10 @@ static int bind_var(struct ps_cel_env *consts, struct ps_cel_env *env, struct ps
     struct ps_cel_diag d;
     struct ps_cel_program *p;
     char what[96];
-    snprintf(what, sizeof what, "--var %.*s", (int)(v->name_len > 64 ? 64 : v->name_len),
-             v->name);
+    int n = snprintf(what, sizeof what, "--var %.*s",
+                     (int)(v->name_len > 64 ? 64 : v->name_len), v->name);
+    if (n < 0 || (size_t)n >= sizeof what) /* cannot happen: the name is cut to 64 bytes */
+        return ps_cli_failf("expr", "internal error formatting a message");
     if (ps_cel_compile(consts, ps_str_from_cstr(v->expr), 0, &p, &d) != PS_OK)
         return compile_error(what, v->expr, &d);
     struct ps_cel_eval_options o = {.tz = tz};
