@@ -73,6 +73,15 @@ static enum psv_error next_header(struct parser *ps, struct hdr *h)
     *h = (struct hdr){.kind = H_NONE};
     if (ps->pos >= ps->n)
         return psv_fail(ps->d, PSV_E_CBOR, "CBOR truncated at byte %zu", ps->pos);
+    uint8_t ib = ps->buf[ps->pos];
+    if (ib >= 0xc0 && ib <= 0xd7) {
+        /* libcbor 0.8's streaming decoder refuses tags 6-23 in the initial byte ("unassigned"),
+         * among them COSE_Sign1's tag 18: decode one-byte tag heads here */
+        h->kind = H_TAG;
+        h->u = ib & 0x1f;
+        ps->pos++;
+        return PSV_OK;
+    }
     struct cbor_decoder_result r = cbor_stream_decode(ps->buf + ps->pos, ps->n - ps->pos,
                                                       &CALLBACKS, h);
     if (r.status == CBOR_DECODER_NEDATA)

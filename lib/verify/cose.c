@@ -1,5 +1,5 @@
 /* COSE_Sign1 (RFC 9052 section 4.2) structure reading and the Sig_structure to be signed.
- * Header rules: alg (1) an integer in the protected header; kid (4) a bstr in either header
+ * Header rules: alg (1) an integer in the protected header (HC1 also accepts it unprotected); kid (4) a bstr in either header
  * (the protected one wins when both carry it, as the EU DCC test data expects); crit (2)
  * only in the protected header, a non-empty array of labels that are all present and
  * understood; content type (3) and typ (16) an integer or text; no other label in both. */
@@ -34,7 +34,7 @@ static enum psv_error check_crit(const struct psv_item *prot, const struct psv_i
 
 /* Types of the known labels in one header bucket. */
 static enum psv_error check_bucket(const struct psv_item *map, bool is_protected,
-                                   struct psv_diag *d)
+                                   unsigned flags, struct psv_diag *d)
 {
     for (const struct psv_item *k = map->child; k && k->next; k = k->next->next) {
         const struct psv_item *v = k->next;
@@ -45,7 +45,7 @@ static enum psv_error check_bucket(const struct psv_item *map, bool is_protected
             return psv_fail(d, PSV_E_COSE, "header label is not an integer or text");
         if (l == 1 && !psv_item_int(v, &iv))
             return psv_fail(d, PSV_E_COSE, "alg is not an integer");
-        if (l == 1 && !is_protected)
+        if (l == 1 && !is_protected && !(flags & PSV_SIGN1_ALG_UNPROTECTED))
             return psv_fail(d, PSV_E_COSE, "alg must be in the protected header");
         if (l == 2 && !is_protected)
             return psv_fail(d, PSV_E_COSE, "crit must be in the protected header");
@@ -59,8 +59,8 @@ static enum psv_error check_bucket(const struct psv_item *map, bool is_protected
 
 static enum psv_error read_headers(struct psv_mem *m, const struct psv_item *ph,
                                    const struct psv_item *uh,
-                                   const struct psv_cbor_limits *lim, struct psv_sign1 *s,
-                                   struct psv_diag *d)
+                                   const struct psv_cbor_limits *lim, unsigned flags,
+                                   struct psv_sign1 *s, struct psv_diag *d)
 {
     static const uint8_t empty_map[] = {0xa0};
     const uint8_t *pb = ph->len ? ph->p : empty_map;
@@ -75,8 +75,8 @@ static enum psv_error read_headers(struct psv_mem *m, const struct psv_item *ph,
         return psv_fail(d, PSV_E_COSE, "protected header is not a map");
     if (uh->type != PSV_ITEM_MAP || uh->ntags)
         return psv_fail(d, PSV_E_COSE, "unprotected header is not a map");
-    if ((e = check_bucket(s->protected_map, true, d)) != PSV_OK ||
-        (e = check_bucket(uh, false, d)) != PSV_OK)
+    if ((e = check_bucket(s->protected_map, true, flags, d)) != PSV_OK ||
+        (e = check_bucket(uh, false, flags, d)) != PSV_OK)
         return e;
     for (const struct psv_item *k = uh->child; k && k->next; k = k->next->next) {
         int64_t l;
@@ -86,7 +86,10 @@ static enum psv_error read_headers(struct psv_mem *m, const struct psv_item *ph,
     const struct psv_item *crit = psv_map_int(s->protected_map, 2);
     if (crit && (e = check_crit(s->protected_map, crit, d)) != PSV_OK)
         return e;
-    if (!psv_item_int(psv_map_int(s->protected_map, 1), &s->alg))
+    const struct psv_item *alg = psv_map_int(s->protected_map, 1);
+    if (!alg && (flags & PSV_SIGN1_ALG_UNPROTECTED))
+        alg = psv_map_int(uh, 1);
+    if (!psv_item_int(alg, &s->alg))
         return psv_fail(d, PSV_E_COSE, "no alg in the protected header");
     const struct psv_item *kid = psv_map_int(s->protected_map, 4);
     if (!kid)
@@ -103,8 +106,8 @@ static enum psv_error read_headers(struct psv_mem *m, const struct psv_item *ph,
 }
 
 enum psv_error psv_sign1_read(struct psv_mem *m, const struct psv_item *it,
-                              const struct psv_cbor_limits *lim, struct psv_sign1 *s,
-                              struct psv_diag *d)
+                              const struct psv_cbor_limits *lim, unsigned flags,
+                              struct psv_sign1 *s, struct psv_diag *d)
 {
     *s = (struct psv_sign1){0};
     bool tags_ok = it->ntags == 0 || (it->ntags == 1 && it->tag == 18) ||
@@ -122,7 +125,7 @@ enum psv_error psv_sign1_read(struct psv_mem *m, const struct psv_item *it,
                                        "are not supported)");
     if (sig->type != PSV_ITEM_BYTES || sig->ntags)
         return psv_fail(d, PSV_E_COSE, "signature is not a byte string");
-    enum psv_error e = read_headers(m, ph, uh, lim, s, d);
+    enum psv_error e = read_headers(m, ph, uh, lim, flags, s, d);
     if (e != PSV_OK)
         return e;
     s->payload = pl->p;

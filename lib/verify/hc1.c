@@ -9,10 +9,11 @@
 enum psv_error psv_hc1_verify(struct psv_vctx *v, const struct psv_item *top)
 {
     struct psv_result *r = v->r;
+    v->exp_inclusive = true;
     struct psv_sign1 s;
     struct psv_diag d = {0};
     const struct psv_item *claims;
-    if (psv_sign1_read(v->m, top, &v->lim, &s, &d) != PSV_OK ||
+    if (psv_sign1_read(v->m, top, &v->lim, PSV_SIGN1_ALG_UNPROTECTED, &s, &d) != PSV_OK ||
         psv_cbor_parse(v->m, s.payload, s.payload_len, &v->lim, &claims, &d) != PSV_OK)
         return psv_vfail(v, d.code, "%s", d.message);
     enum psv_error e = psv_cwt_common(v, claims, 0);

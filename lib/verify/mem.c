@@ -92,16 +92,20 @@ void *psv_zalloc(struct psv_mem *m, size_t n)
     return p;
 }
 
+void psv_diag_vset(struct psv_diag *d, enum psv_error code, const char *fmt, va_list ap)
+{
+    d->code = code;
+    if (vsnprintf(d->message, sizeof d->message, fmt, ap) < 0)
+        d->message[0] = '\0'; /* a longer message is cut: the code is what callers test */
+}
+
 enum psv_error psv_fail(struct psv_diag *d, enum psv_error code, const char *fmt, ...)
 {
     if (!d)
         return code;
-    d->code = code;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(d->message, sizeof d->message, fmt, ap);
+    psv_diag_vset(d, code, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        d->message[0] = '\0'; /* a longer message is cut: the code is what callers test */
     return code;
 }

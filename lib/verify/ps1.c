@@ -42,7 +42,7 @@ static enum psv_error sign1_claims(struct psv_vctx *v, const struct psv_item *it
                                    struct psv_sign1 *s, const struct psv_item **claims)
 {
     struct psv_diag d = {0};
-    if (psv_sign1_read(v->m, it, &v->lim, s, &d) != PSV_OK ||
+    if (psv_sign1_read(v->m, it, &v->lim, 0, s, &d) != PSV_OK ||
         psv_cbor_parse(v->m, s->payload, s->payload_len, &v->lim, claims, &d) != PSV_OK)
         return psv_vfail(v, d.code, "%s", d.message);
     return PSV_OK;
@@ -163,7 +163,7 @@ static enum psv_error holder_check(struct psv_vctx *v, const struct psv_item *cr
     struct psv_diag d = {0};
     const struct psv_item *hc;
     r->holder = PSV_CHECK_FAILED;
-    if (psv_sign1_read(v->m, h, &v->lim, &s, &d) != PSV_OK ||
+    if (psv_sign1_read(v->m, h, &v->lim, 0, &s, &d) != PSV_OK ||
         psv_cbor_parse(v->m, s.payload, s.payload_len, &v->lim, &hc, &d) != PSV_OK)
         return psv_vfail(v, PSV_E_HOLDER, "holder part: %s", d.message);
     int64_t iat, exp;

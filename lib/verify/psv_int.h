@@ -32,6 +32,8 @@ void *psv_alloc(struct psv_mem *m, size_t n);
 void *psv_zalloc(struct psv_mem *m, size_t n);
 
 /* ---- diagnostics ---- */
+void psv_diag_vset(struct psv_diag *d, enum psv_error code, const char *fmt, va_list ap)
+    PSV_PRINTF(3, 0);
 enum psv_error psv_fail(struct psv_diag *d, enum psv_error code, const char *fmt, ...)
     PSV_PRINTF(3, 4);
 
@@ -105,9 +107,10 @@ struct psv_sign1 {
 /* Reads a COSE_Sign1 (tag 18 optional, inside at most a CWT tag 61) from a parsed item:
  * header types, crit (only labels 1, 3, 4, 16 are understood), alg present, kid a bstr.
  * PSV_E_COSE / PSV_E_CBOR. */
+enum { PSV_SIGN1_ALG_UNPROTECTED = 1u << 0 }; /* HC1: the DCC test data puts alg there */
 enum psv_error psv_sign1_read(struct psv_mem *m, const struct psv_item *it,
-                              const struct psv_cbor_limits *lim, struct psv_sign1 *s,
-                              struct psv_diag *d);
+                              const struct psv_cbor_limits *lim, unsigned flags,
+                              struct psv_sign1 *s, struct psv_diag *d);
 /* Sig_structure ["Signature1", protected, h'', payload] into m. */
 enum psv_error psv_sign1_tbs(struct psv_mem *m, const struct psv_sign1 *s, uint8_t **out,
                              size_t *out_len, struct psv_diag *d);
@@ -143,6 +146,8 @@ struct psv_vctx {
     struct psv_mem *m;
     struct psv_cbor_limits lim;
     struct psv_result *r;
+    bool exp_inclusive; /* HC1: valid at exp itself (as the DCC test data expects) */
+    bool cert_window;   /* validity failed on the signer certificate's window */
 };
 /* Sets r->error once (the first failure wins) and returns code. */
 enum psv_error psv_vfail(struct psv_vctx *v, enum psv_error code, const char *fmt, ...)

@@ -126,7 +126,7 @@ enum psv_error psv_status_list_parse(const psv_trust *t, const uint8_t *cwt, siz
     if (!m || !sl)
         goto out;
     if (psv_cbor_parse(m, cwt, len, &lim, &top, &cd) != PSV_OK ||
-        psv_sign1_read(m, top, &lim, &s, &cd) != PSV_OK ||
+        psv_sign1_read(m, top, &lim, 0, &s, &cd) != PSV_OK ||
         psv_cbor_parse(m, s.payload, s.payload_len, &lim, &claims, &cd) != PSV_OK ||
         claims->type != PSV_ITEM_MAP) {
         e = psv_fail(d, PSV_E_TRUST_LIST, "status list token: %s",

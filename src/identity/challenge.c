@@ -91,8 +91,7 @@ enum ps_err ps_challenge_take(struct ps_tx *tx, const unsigned char *bytes, size
         return ps_diag_set(diag, PS_ERR_NOTFOUND, "unknown or already used challenge");
     memcpy(out->bytes, bytes, n);
     out->purpose = purpose;
-    if (out->expires_at_ms <= ps_clock_now_ms())
-        return ps_diag_set(diag, PS_ERR_LIMIT, "the challenge expired");
+    out->expired = out->expires_at_ms <= ps_clock_now_ms();
     return PS_OK;
 }
 

@@ -23,6 +23,7 @@ struct ps_challenge {
     unsigned char bytes[PS_CHALLENGE_BYTES];
     enum ps_challenge_purpose purpose;
     int64_t expires_at_ms;
+    bool expired; /* taken after its expiry: the ceremony must be refused (and tx committed) */
     /* enrolment only */
     char rnokpp[11];
     char activation_id[37];
@@ -36,8 +37,9 @@ enum ps_err ps_challenge_new(struct ps_tx *tx, struct ps_challenge *c,
                              struct ps_diag *diag) PS_WUR;
 
 /* Takes the challenge whose bytes are `bytes` (n of them) for purpose: deletes it and fills
- * *out. PS_ERR_NOTFOUND when there is none (never issued, already used, or issued for the
- * other purpose), PS_ERR_LIMIT when it expired (it is deleted all the same). */
+ * *out. A challenge past its expiry is taken too, with out->expired set: the caller refuses
+ * the ceremony and commits, so that it is gone. PS_ERR_NOTFOUND when there is none (never
+ * issued, already used, or issued for the other purpose). */
 enum ps_err ps_challenge_take(struct ps_tx *tx, const unsigned char *bytes, size_t n,
                               enum ps_challenge_purpose purpose, struct ps_challenge *out,
                               struct ps_diag *diag) PS_WUR;
