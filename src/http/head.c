@@ -340,13 +340,16 @@ enum ps_head_result ps_http_head_feed(struct ps_http_head *h, const char *buf, s
         size_t len = (size_t)(lf - line);
         if (len == 0 || line[len - 1] != '\r')
             return bad(err, &E_BARE_CR); /* a bare LF */
+        int stage = h->stage;
         const struct ps_http_head_error *e = one_line(h, line, len - 1, true);
         if (e)
             return bad(err, e);
         h->off += len + 1;
+        if (stage == 0 && h->stage == 1)
+            h->line_end = h->off;
     }
     size_t used = h->stage == 2 ? h->off : n;
-    if (used > max_bytes)
-        return bad(err, h->stage == 0 ? &E_URI_TOO_LONG : &E_TOO_BIG);
+    if (used > max_bytes) /* 414 when the request line alone does not fit */
+        return bad(err, h->stage == 0 || h->line_end > max_bytes ? &E_URI_TOO_LONG : &E_TOO_BIG);
     return h->stage == 2 ? PS_HEAD_DONE : PS_HEAD_PARTIAL;
 }

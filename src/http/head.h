@@ -49,6 +49,7 @@ bool ps_http_fields_end(struct ps_http_fields *f, int minor, struct ps_http_head
  * prefix again, plus what arrived since) and goes on from the line where it stopped. */
 struct ps_http_head {
     size_t off;  /* bytes read as complete lines */
+    size_t line_end; /* where the request line ended (its CRLF included); 0 before */
     int stage;   /* 0: before the request line, 1: field lines, 2: done */
     int minor;   /* HTTP/1.minor of the request line (1 for 1.1 .. 1.9) */
     struct ps_http_fields fields;

@@ -169,7 +169,7 @@ struct ps_http_limits {
                                 * default 30 -> 408 + close. Handlers and keep-alive pauses
                                 * do not count. */
     unsigned header_timeout_s; /* the request line and headers must arrive within this
-                                * (and within request_timeout_s); default 10 -> 408 + close */
+                                * (and within request_timeout_s); default 5 -> 408 + close */
     unsigned max_connections;  /* default 1024. At the limit a new connection makes room: the
                                 * incomplete request arriving slowest is dropped (408), else
                                 * one MHD is reading a head for (408) or an idle keep-alive

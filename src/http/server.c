@@ -38,7 +38,7 @@ void ps_http_limits_init(struct ps_http_limits *l)
         .max_body_bytes = 1024 * 1024,
         .idle_timeout_s = 30,
         .request_timeout_s = 30,
-        .header_timeout_s = 10,
+        .header_timeout_s = 5,
         .max_connections = 1024,
         .max_per_ip = 256,
         .threads = 0,
