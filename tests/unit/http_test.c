@@ -689,8 +689,12 @@ Test(http_limits, garbage_request_line, .fini = stop_if_running, .timeout = 60)
     static const struct {
         const char *raw;
         size_t len;
-    } junk[] = {{"\x00\x01\x02\r\n\r\n", 7}, {"GARBAGE\r\n\r\n", 11},
-                {"GET / FOO\r\nHost: t\r\n\r\n", 25}, {"\x16\x03\x01\x02\x00", 5}};
+    } junk[] = {
+#define JUNK(s) {s, sizeof s - 1}
+        JUNK("\x00\x01\x02\r\n\r\n"), JUNK("GARBAGE\r\n\r\n"),
+        JUNK("GET / FOO\r\nHost: t\r\n\r\n"), JUNK("\x16\x03\x01\x02\x00"),
+#undef JUNK
+    };
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
         struct resp r;
         int fd = dial();
