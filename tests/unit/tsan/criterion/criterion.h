@@ -3,7 +3,7 @@
  * at a random fixed address between 0x2000_0000_0000 and 0x7f00_0000_0000, which TSan's
  * 48-bit layout reserves for shadow memory: "Could not initialize inheritable arena",
  * Snaipe/Criterion issue 274). It offers what tests/unit uses: Test, TestSuite (.init, .fini,
- * .timeout, .disabled, .signal, .exit_code), the cr_assert and cr_expect families, cr_skip_test and cr_log_*;
+ * .timeout, .disabled, .signal, .exit_code), ParameterizedTest (all parameters in one test), the cr_assert and cr_expect families, cr_skip_test and cr_log_*;
  * runner.c runs each test in its own child process, as Criterion does, and prints Criterion's
  * closing "Synthesis" line. docs/testing.md says when to use which. */
 #ifndef PS_TSAN_CRITERION_SHIM_H
@@ -61,6 +61,23 @@ void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     }                                                                                         \
     static void SHIM_ID(shim_fn_, s, n)(void)
 
+/* Parameterized tests run every parameter in one test (Criterion makes one test of each). */
+struct shim_params {
+    void *base;
+    size_t count, size;
+};
+#define cr_make_param_array(type, arr, len) ((struct shim_params){(arr), (len), sizeof(type)})
+#define ParameterizedTestParameters(s, n) static struct shim_params SHIM_ID(shim_pp_, s, n)(void)
+#define ParameterizedTest(decl, s, n, ...)                                                    \
+    static void SHIM_ID(shim_pfn_, s, n)(decl);                                               \
+    Test(s, n, __VA_ARGS__)                                                                   \
+    {                                                                                         \
+        struct shim_params shim_p_ = SHIM_ID(shim_pp_, s, n)();                               \
+        for (size_t shim_i_ = 0; shim_i_ < shim_p_.count; shim_i_++)                          \
+            SHIM_ID(shim_pfn_, s, n)((void *)((char *)shim_p_.base + shim_i_ * shim_p_.size)); \
+    }                                                                                         \
+    static void SHIM_ID(shim_pfn_, s, n)(decl)
+
 #define TestSuite(s, ...)                                                                     \
     static struct shim_suite SHIM_CAT_(shim_s_, s) = {#s, {__VA_ARGS__}, NULL};               \
     __attribute__((constructor)) static void SHIM_CAT_(shim_sreg_, s)(void)                   \
@@ -75,6 +92,8 @@ void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
             fail(__FILE__, __LINE__, expr, " " __VA_ARGS__);                                  \
     } while (0)
 
+/* clang-format off */
+/* Every comparison both as cr_assert_* (ends the test) and cr_expect_* (goes on). */
 #define cr_assert(c, ...) SHIM_CHECK(shim_assert_fail, (c), #c, __VA_ARGS__)
 #define cr_assert_not(c, ...) SHIM_CHECK(shim_assert_fail, !(c), "!(" #c ")", __VA_ARGS__)
 #define cr_assert_eq(a, b, ...) SHIM_CHECK(shim_assert_fail, (a) == (b), #a " == " #b, __VA_ARGS__)
@@ -84,19 +103,32 @@ void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define cr_assert_gt(a, b, ...) SHIM_CHECK(shim_assert_fail, (a) > (b), #a " > " #b, __VA_ARGS__)
 #define cr_assert_geq(a, b, ...) SHIM_CHECK(shim_assert_fail, (a) >= (b), #a " >= " #b, __VA_ARGS__)
 #define cr_assert_null(a, ...) SHIM_CHECK(shim_assert_fail, (a) == NULL, #a " == NULL", __VA_ARGS__)
-#define cr_assert_not_null(a, ...)                                                            \
-    SHIM_CHECK(shim_assert_fail, (a) != NULL, #a " != NULL", __VA_ARGS__)
-#define cr_assert_str_eq(a, b, ...)                                                           \
-    SHIM_CHECK(shim_assert_fail, strcmp((a), (b)) == 0, #a " equals " #b, __VA_ARGS__)
-#define cr_assert_str_neq(a, b, ...)                                                          \
-    SHIM_CHECK(shim_assert_fail, strcmp((a), (b)) != 0, #a " differs from " #b, __VA_ARGS__)
+#define cr_assert_not_null(a, ...) SHIM_CHECK(shim_assert_fail, (a) != NULL, #a " != NULL", __VA_ARGS__)
+#define cr_assert_str_eq(a, b, ...) SHIM_CHECK(shim_assert_fail, strcmp((a), (b)) == 0, #a " equals " #b, __VA_ARGS__)
+#define cr_assert_str_neq(a, b, ...) SHIM_CHECK(shim_assert_fail, strcmp((a), (b)) != 0, #a " differs from " #b, __VA_ARGS__)
+#define cr_assert_str_empty(a, ...) SHIM_CHECK(shim_assert_fail, (a)[0] == 0, #a " is empty", __VA_ARGS__)
+#define cr_assert_str_not_empty(a, ...) SHIM_CHECK(shim_assert_fail, (a)[0] != 0, #a " is not empty", __VA_ARGS__)
+#define cr_assert_arr_eq(a, b, n, ...) SHIM_CHECK(shim_assert_fail, memcmp((a), (b), (n)) == 0, #a " equals " #b, __VA_ARGS__)
+#define cr_assert_arr_neq(a, b, n, ...) SHIM_CHECK(shim_assert_fail, memcmp((a), (b), (n)) != 0, #a " differs from " #b, __VA_ARGS__)
 #define cr_expect(c, ...) SHIM_CHECK(shim_expect_fail, (c), #c, __VA_ARGS__)
+#define cr_expect_not(c, ...) SHIM_CHECK(shim_expect_fail, !(c), "!(" #c ")", __VA_ARGS__)
 #define cr_expect_eq(a, b, ...) SHIM_CHECK(shim_expect_fail, (a) == (b), #a " == " #b, __VA_ARGS__)
+#define cr_expect_neq(a, b, ...) SHIM_CHECK(shim_expect_fail, (a) != (b), #a " != " #b, __VA_ARGS__)
+#define cr_expect_lt(a, b, ...) SHIM_CHECK(shim_expect_fail, (a) < (b), #a " < " #b, __VA_ARGS__)
+#define cr_expect_leq(a, b, ...) SHIM_CHECK(shim_expect_fail, (a) <= (b), #a " <= " #b, __VA_ARGS__)
+#define cr_expect_gt(a, b, ...) SHIM_CHECK(shim_expect_fail, (a) > (b), #a " > " #b, __VA_ARGS__)
 #define cr_expect_geq(a, b, ...) SHIM_CHECK(shim_expect_fail, (a) >= (b), #a " >= " #b, __VA_ARGS__)
-#define cr_expect_not_null(a, ...)                                                            \
-    SHIM_CHECK(shim_expect_fail, (a) != NULL, #a " != NULL", __VA_ARGS__)
-#define cr_expect_str_eq(a, b, ...)                                                           \
-    SHIM_CHECK(shim_expect_fail, strcmp((a), (b)) == 0, #a " equals " #b, __VA_ARGS__)
+#define cr_expect_null(a, ...) SHIM_CHECK(shim_expect_fail, (a) == NULL, #a " == NULL", __VA_ARGS__)
+#define cr_expect_not_null(a, ...) SHIM_CHECK(shim_expect_fail, (a) != NULL, #a " != NULL", __VA_ARGS__)
+#define cr_expect_str_eq(a, b, ...) SHIM_CHECK(shim_expect_fail, strcmp((a), (b)) == 0, #a " equals " #b, __VA_ARGS__)
+#define cr_expect_str_neq(a, b, ...) SHIM_CHECK(shim_expect_fail, strcmp((a), (b)) != 0, #a " differs from " #b, __VA_ARGS__)
+#define cr_expect_str_empty(a, ...) SHIM_CHECK(shim_expect_fail, (a)[0] == 0, #a " is empty", __VA_ARGS__)
+#define cr_expect_str_not_empty(a, ...) SHIM_CHECK(shim_expect_fail, (a)[0] != 0, #a " is not empty", __VA_ARGS__)
+#define cr_expect_arr_eq(a, b, n, ...) SHIM_CHECK(shim_expect_fail, memcmp((a), (b), (n)) == 0, #a " equals " #b, __VA_ARGS__)
+#define cr_expect_arr_neq(a, b, n, ...) SHIM_CHECK(shim_expect_fail, memcmp((a), (b), (n)) != 0, #a " differs from " #b, __VA_ARGS__)
+/* clang-format on */
+#define cr_assert_fail(...) shim_assert_fail(__FILE__, __LINE__, "cr_assert_fail", " " __VA_ARGS__)
+#define cr_expect_fail(...) shim_expect_fail(__FILE__, __LINE__, "cr_expect_fail", " " __VA_ARGS__)
 #define cr_skip_test(...) shim_skip(" " __VA_ARGS__)
 #define cr_log_info(...) shim_log(__VA_ARGS__)
 #define cr_log_warn(...) shim_log(__VA_ARGS__)
