@@ -1178,8 +1178,11 @@ Test(http_limits, sweep_log_does_not_block_connections, .fini = stop_if_running,
     cr_assert_eq(ps_http_start(&cfg, &server, &d), PS_OK, "%s", d.message);
     cr_assert_eq(ps_log_open(fifo), PS_OK); /* full: the next log line blocks */
     int stalled = dial();
-    send_str(stalled, "GET /hel"); /* the sweep answers 408, then blocks logging it */
     struct resp r;
+    send_str(stalled, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    read_resp(stalled, &r); /* MHD has the connection now: its next head is the sweep's */
+    cr_assert_eq(r.status, 200);
+    send_str(stalled, "GET /hello HTTP/1.1\r\nHost: t\r\n"); /* 408, then a blocked log */
     read_resp(stalled, &r);
     json_decref(problem(&r, 408, "request-timeout"));
     sleep_ms(200); /* the sweep is in ps_log now */
