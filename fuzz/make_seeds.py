@@ -330,11 +330,54 @@ def cel_textproto_seeds():
     return seeds
 
 
+def http_head_seeds():
+    """First byte: size limit (low 6 bits, x16 + 16) and arrival step (high 2 bits)."""
+    big = b"\x3f"  # limit 1024, one byte at a time
+    chunky = b"\xff"  # limit 1024, 22 bytes at a time
+    heads = {
+        "get": b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n",
+        "get10": b"GET /healthz HTTP/1.0\r\n\r\n",
+        "post_cl": b"POST /api/v1/x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        "chunked": b"PUT /a HTTP/1.1\r\nHost: [::1]:80\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"3\r\nabc\r\n0\r\n\r\n",
+        "leading_crlf": b"\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "pipelined": b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "ws_colon": b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n"
+                    b"Content-Length: 3\r\n\r\n",
+        "obs_fold": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n",
+        "no_host": b"GET / HTTP/1.1\r\n\r\n",
+        "two_hosts": b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "two_auth": b"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n",
+        "te_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n",
+        "bad_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n",
+        "huge_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        "http2": b"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+        "bare_lf": b"GET / HTTP/1.1\nHost: x\n\n",
+        "bare_cr": b"GET / HTTP/1.1\r\nHost: x\rX: 1\r\n\r\n",
+        "nul": b"\x00\x01\x02\r\n\r\n",
+        "tls": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        "ctl_value": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n",
+        "obs_text": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: \xc3\xa9\r\n\r\n",
+        "long_target": b"GET /" + b"a" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        "many_fields": b"GET / HTTP/1.1\r\nHost: x\r\n" +
+                       b"".join(b"A%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+    }
+    out = {}
+    for name, h in heads.items():
+        out[name] = big + h
+        out[name + "_chunky"] = chunky + h
+    out["small_limit"] = b"\x00" + heads["get"]
+    return out
+
+
 def main(only=None):
     for target, seeds in (("json", json_seeds()), ("router", router_seeds()),
                           ("rnokpp", rnokpp_seeds()), ("unzr", unzr_seeds()),
-                          ("uuid", uuid_seeds()), ("cel_parse", cel_parse_seeds()),
-                          ("cel_eval", cel_eval_seeds()), ("cel_tzif", cel_tzif_seeds()),
+                          ("uuid", uuid_seeds()), ("http_head", http_head_seeds()),
+                          ("cel_parse", cel_parse_seeds()), ("cel_eval", cel_eval_seeds()),
+                          ("cel_tzif", cel_tzif_seeds()),
                           ("cel_textproto", cel_textproto_seeds())):
         if only and target not in only:
             continue

@@ -244,6 +244,7 @@ static void http_config(const struct ps_config *cfg, struct ps_app *app, struct 
     hc->limits.max_body_bytes = (size_t)cfg->limits.max_body_bytes;
     hc->limits.idle_timeout_s = (unsigned)cfg->limits.idle_timeout_s;
     hc->limits.request_timeout_s = (unsigned)cfg->limits.request_timeout_s;
+    hc->limits.header_timeout_s = (unsigned)cfg->limits.header_timeout_s;
     hc->limits.max_connections = (unsigned)cfg->limits.max_connections;
     hc->limits.max_per_ip = (unsigned)cfg->limits.max_per_ip;
     hc->limits.shutdown_grace_ms = (unsigned)cfg->limits.shutdown_grace_ms;
@@ -367,7 +368,8 @@ int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }
-    app.server = server;
+    /* published after the pool threads started: /metrics (src/api/system.c) reads it */
+    __atomic_store_n(&app.server, server, __ATOMIC_RELEASE);
     if (ps_config_url(cfg->listen_addr, ps_http_port(server), url, sizeof url) != PS_OK) {
         rc = ps_cli_failf(cmd, "listen address too long");
         goto out;

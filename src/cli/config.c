@@ -37,6 +37,7 @@ static const struct limit_key limit_keys[] = {
     LIMIT(max_body_bytes, 1 * KIB, 1 * (uint64_t)GIB, 1 * MIB),
     LIMIT(idle_timeout_s, 1, 3600, 30),
     LIMIT(request_timeout_s, 1, 3600, 30),
+    LIMIT(header_timeout_s, 1, 3600, 5), /* the effective one is at most request_timeout_s */
     LIMIT(max_connections, 1, 1000000, 1024),
     LIMIT(max_per_ip, 0, 1000000, 256), /* 0: no per-address limit */
     LIMIT(shutdown_grace_ms, 0, 600000, 10000),
