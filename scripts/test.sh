@@ -88,7 +88,8 @@ build_dir() {
   local log="$ROOT/$dir/test-logs/build.log"
   : >"$log"
   if [ -f "$dir/build.ninja" ]; then
-    meson configure "$dir" "$@" >>"$log" 2>&1 || return 1
+    meson configure "$dir" "$@" >>"$log" 2>&1 ||
+      meson setup --reconfigure "$dir" "$@" >>"$log" 2>&1 || return 1
   else
     meson setup "$dir" "$@" >>"$log" 2>&1 || return 1
   fi
