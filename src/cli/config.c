@@ -497,7 +497,7 @@ enum ps_err ps_config_write_file(const struct ps_config *c, const char *path,
 out:
     if (fd >= 0)
         close(fd);
-    free(text); /* allocated by jansson */
+    ps_free(text); /* jansson allocates through ps_malloc (core/alloc.h) */
     json_decref(root);
     return e;
 }

@@ -110,7 +110,7 @@ enum ps_err ps_tlog_entry_check_json(void *ctx, uint64_t index, struct ps_str en
     if (strlen(again) != entry.len || memcmp(again, entry.p, entry.len) != 0)
         err = ps_diag_set(diag, PS_ERR_INVALID, "entry is not canonical compact JSON");
 out:
-    free(again); /* jansson's allocator */
+    ps_free(again); /* jansson allocates through ps_malloc (core/alloc.h) */
     json_decref(v);
     return err;
 }

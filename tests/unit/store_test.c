@@ -1150,6 +1150,28 @@ Test(store, open_survives_allocation_failures)
     }
 }
 
+Test(store, sqlite_allocates_through_the_wrapper)
+{
+    SQLITE_ONLY();
+    struct ps_store *s = open_store(url, 1); /* the first open routes SQLite's allocator */
+    ps_alloc_fail_nth(0);
+    void *p = sqlite3_malloc(100);
+    bool fired = ps_alloc_fail_fired();
+    ps_alloc_fail_reset();
+    cr_assert_null(p, "SQLite's allocation failed with ps_malloc's");
+    cr_assert(fired);
+    long before = ps_alloc_count();
+    p = sqlite3_malloc(100);
+    cr_assert_not_null(p);
+    cr_assert_geq(sqlite3_msize(p), 100);
+    p = sqlite3_realloc(p, 5000);
+    cr_assert_not_null(p);
+    cr_assert_geq(sqlite3_msize(p), 5000);
+    sqlite3_free(p);
+    cr_assert_eq(ps_alloc_count(), before + 2, "malloc and realloc reached the wrapper");
+    ps_store_free(s);
+}
+
 /* ---- measurement (not a test of speed: prints only) ---- */
 
 struct bench_arg {
