@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "registries/persons.h"
 #include "registries/population.h"
 #include "store/store.h"

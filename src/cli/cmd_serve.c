@@ -18,7 +18,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "tlog/integrator.h"
@@ -231,7 +231,7 @@ static enum ps_err start_tlog(const char *data_dir, struct ps_store *store,
     struct ps_master_key *m = NULL;
     if (ps_cli_path(path, sizeof path, data_dir, "master.key") != PS_OK)
         return ps_diag_set(d, PS_ERR_LIMIT, "%s: path too long", data_dir);
-    enum ps_err e = ps_keys_load_master(path, getenv(PS_MASTER_KEY_ENV), false, &m, NULL, NULL,
+    enum ps_err e = ps_keystore_load_master(path, getenv(PS_MASTER_KEY_ENV), false, &m, NULL, NULL,
                                         d);
     if (e == PS_OK)
         e = ps_tlog_service_start(store, m, NULL, out, d);
@@ -250,7 +250,7 @@ int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *
     struct ps_diag d = {0};
     int rc = PS_EXIT_FAIL;
     char url[PS_CONFIG_ADDR_MAX + 32];
-    if (ps_admin_token_load_hash(store, app.admin_token_hash, &d) != PS_OK) {
+    if (ps_keystore_admin_token_get(store, app.admin_token_hash, &d) != PS_OK) {
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }

@@ -13,7 +13,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "tlog/checkpoint.h"
 #include "store/store.h"
 
@@ -349,7 +349,7 @@ static enum ps_err service_signer(struct ps_store *store, const struct ps_master
     struct ps_key *key = NULL;
     struct ps_buf vk;
     ps_buf_init(&vk, sizeof svc->vkey - 1);
-    enum ps_err e = ps_keys_open(store, master, PS_KEY_TLOG, &key, diag);
+    enum ps_err e = ps_keystore_open(store, master, PS_KEY_TLOG, &key, diag);
     if (e == PS_OK)
         e = ps_tlog_signer_from_key(key, ps_str_from_cstr(svc->origin), &svc->signer, diag);
     if (e == PS_OK)

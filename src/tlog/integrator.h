@@ -64,7 +64,7 @@ struct ps_master_key;
  * key text (for /.well-known/pocketstate/log-key) and the integrator thread. */
 struct ps_tlog_service;
 
-/* Opens the active tlog-signing key under master (crypto/keys.h), makes the signer named
+/* Opens the active tlog-signing key under master (keystore/keystore.h), makes the signer named
  * origin (NULL: PS_TLOG_DEFAULT_ORIGIN), runs one synchronous round (so that a checkpoint
  * exists before the first request) and starts the integrator. store must outlive it.
  * Errors: PS_ERR_NOTFOUND (no log key: run `pocketstate init`), PS_ERR_CRYPTO (wrong master

@@ -18,7 +18,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/ids.h"
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "store/store.h"
 #include "tlog/access.h"
 #include "tlog/checkpoint.h"
@@ -1068,7 +1068,7 @@ Test(tlog_store, service_signs_with_the_platform_log_key)
                  PS_OK, "%s", d.message);
     struct ps_tlog_service *svc = NULL;
     cr_assert_eq(ps_tlog_service_start(store, m, NULL, &svc, &d), PS_ERR_NOTFOUND);
-    cr_assert_eq(ps_keys_generate_all(store, m, NULL, NULL, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_generate_all(store, m, NULL, NULL, &d), PS_OK, "%s", d.message);
     add_records(0, 3);
     cr_assert_eq(ps_tlog_service_start(store, m, NULL, &svc, &d), PS_OK, "%s", d.message);
     struct ps_note_verifier v;
