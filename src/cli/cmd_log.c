@@ -18,7 +18,7 @@
 #include "tlog/merkle.h"
 #include "tlog/note.h"
 #include "tlog/tiles.h"
-#include "tlog/verify.h"
+#include "tlog/verify_store.h"
 
 #define MAX_LOG_KEYS 16
 #define NOTE_CAP (PS_NOTE_MAX_BYTES + 1)

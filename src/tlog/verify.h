@@ -15,8 +15,6 @@
 #include "tlog/merkle.h"
 #include "tlog/note.h"
 
-struct ps_store;
-
 /* One row handed from a source to the verifier: an entry (index, entry bytes), a stored hash
  * (index at its level, 32 bytes) or a checkpoint (tree size, whole signed note). bytes is
  * borrowed for the call. A non-PS_OK return stops the source, which returns that error. */
@@ -98,29 +96,5 @@ struct ps_tlog_report {
  * Single-threaded; allocates O(checkpoints) memory plus ~80 KiB. */
 enum ps_err ps_tlog_verify(const struct ps_tlog_source *src, const struct ps_tlog_verify_opts *opts,
                            struct ps_tlog_report *rep, struct ps_diag *diag) PS_WUR;
-
-/* ---- the local database as a source ---- */
-
-/* A source that reads tlog_state, tlog_checkpoints, tlog_entries and tlog_hashes through tx
- * (a read transaction held for the whole verification, so it sees one snapshot). Caller
- * storage; tx is borrowed. */
-struct ps_tlog_store_source {
-    struct ps_tx *tx;
-};
-void ps_tlog_store_source_init(struct ps_tlog_store_source *s, struct ps_tx *tx,
-                               struct ps_tlog_source *out);
-
-/* Every checkpoint-signing public key in the keys table (purpose "tlog-signing", any
- * status; the active one first, then newest first), as note verifiers named `origin`. OUT keys (cap
- * entries), *n how many. Errors: PS_ERR_NOTFOUND when there is none, PS_ERR_LIMIT beyond cap, store
- * errors. */
-enum ps_err ps_tlog_store_log_keys(struct ps_tx *tx, struct ps_str origin,
-                                   struct ps_note_verifier *keys, size_t cap, size_t *n,
-                                   struct ps_diag *diag) PS_WUR;
-
-/* The latest checkpoint note (OUT, copied into note with cap bytes, NUL-terminated) and its
- * size. PS_ERR_NOTFOUND when the log has no checkpoint yet, PS_ERR_LIMIT for cap. */
-enum ps_err ps_tlog_store_latest_checkpoint(struct ps_tx *tx, char *note, size_t cap,
-                                            uint64_t *size, struct ps_diag *diag) PS_WUR;
 
 #endif

@@ -13,7 +13,7 @@
 #include "tlog/merkle.h"
 #include "tlog/note.h"
 #include "tlog/tiles.h"
-#include "tlog/verify.h"
+#include "tlog/verify_store.h"
 
 #define ORIGIN "pocketstate.test/log"
 #define MAXN 70000
