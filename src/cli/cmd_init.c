@@ -10,6 +10,7 @@
 #include "keystore/keystore.h"
 #include "store/store.h"
 #include "tlog/access.h"
+#include "tlog/integrator.h"
 
 enum { F_DATA, F_DB, NFLAGS };
 
@@ -167,7 +168,8 @@ int ps_cli_init_data(const char *cmd, const char *data_dir, const char *db_flag,
     rc = PS_EXIT_FAIL;
     if (open_for_init(&cfg, &store, &d) != PS_OK ||
         ps_keystore_generate_all(store, m, &key_recorder, &r.keys, &d) != PS_OK ||
-        check_keys(store, m, &d) != PS_OK || ensure_token(store, token_path, &r, &d) != PS_OK) {
+        check_keys(store, m, &d) != PS_OK || ensure_token(store, token_path, &r, &d) != PS_OK ||
+        ps_tlog_sequence_pending(store, NULL, &d) != PS_OK) { /* the key and token records */
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }

@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "tlog/access.h"
 #include "tlog/checkpoint.h"
+#include "tlog/integrator.h"
 #include "tlog/log.h"
 #include "tlog/merkle.h"
 #include "tlog/note.h"
@@ -66,88 +67,19 @@ static int open_local(const char *cmd, const char *dir, struct ps_store **out)
     return PS_CLI_CONTINUE;
 }
 
-/* The origin (= log key name) of the latest checkpoint. */
-static enum ps_err latest_origin(struct ps_tx *tx, char *note, uint64_t *size,
-                                 char origin[PS_CHECKPOINT_MAX_ORIGIN + 1], struct ps_diag *d)
-{
-    struct ps_note *n = NULL;
-    struct ps_checkpoint c;
-    enum ps_err err = ps_tlog_store_latest_checkpoint(tx, note, NOTE_CAP, size, d);
-    if (err)
-        return err;
-    n = ps_malloc(sizeof *n);
-    if (!n)
-        return ps_diag_set(d, PS_ERR_NOMEM, "out of memory");
-    err = ps_note_parse(ps_str_from_cstr(note), n, d);
-    if (!err)
-        err = ps_checkpoint_parse(n->text, &c, d);
-    if (!err)
-        err = ps_str_copy(origin, PS_CHECKPOINT_MAX_ORIGIN + 1, c.origin);
-    if (err) {
-        char why[sizeof d->message];
-        memcpy(why, d->message, sizeof why); /* the message may not format from itself */
-        err = ps_diag_set(d, PS_ERR_INVALID, "latest checkpoint (size %" PRIu64 "): %s", *size,
-                          why[0] ? why : "unreadable origin");
-    }
-    ps_free(n);
-    return err;
-}
-
 struct local_verify {
     const char *key; /* --key or NULL */
     struct ps_tlog_report rep;
     enum ps_err result;
-    char *note;
 };
 
 static enum ps_err local_verify_tx(struct ps_tx *tx, void *arg)
 {
     struct local_verify *lv = arg;
-    struct ps_note_verifier keys[MAX_LOG_KEYS];
-    size_t nkeys = 0;
     struct ps_diag d = {0};
-    struct ps_tlog_store_source ss;
-    struct ps_tlog_source src;
-    enum ps_err err;
-    if (lv->key) {
-        err = ps_note_verifier_parse(ps_str_from_cstr(lv->key), &keys[0], &d);
-        nkeys = 1;
-    } else {
-        char origin[PS_CHECKPOINT_MAX_ORIGIN + 1];
-        uint64_t size = 0;
-        err = latest_origin(tx, lv->note, &size, origin, &d);
-        if (err == PS_ERR_NOTFOUND) /* no checkpoint yet: the default name */
-            err = ps_str_copy(origin, sizeof origin, PS_STR(PS_TLOG_DEFAULT_ORIGIN));
-        if (!err)
-            err = ps_tlog_store_log_keys(tx, ps_str_from_cstr(origin), keys, MAX_LOG_KEYS, &nkeys,
-                                         &d);
-    }
-    if (err) { /* not a verdict on the log: it could not be read */
-        lv->result = err;
-        copy_message(&lv->rep, &d);
-        return PS_OK;
-    }
-    ps_tlog_store_source_init(&ss, tx, &src);
-    struct ps_tlog_verify_opts o = {.keys = keys, .nkeys = nkeys};
-    lv->result = ps_tlog_verify(&src, &o, &lv->rep, &d);
-    if (lv->result != PS_OK && lv->result != PS_ERR_CRYPTO)
-        copy_message(&lv->rep, &d);
-    if (lv->result == PS_OK) {
-        /* every recorded access must be in the log, not only the log be sound in itself */
-        uint64_t missing = 0;
-        char first[37];
-        lv->result = ps_tlog_missing_records(tx, &missing, first, &d);
-        if (lv->result != PS_OK) {
-            copy_message(&lv->rep, &d);
-        } else if (missing > 0) {
-            lv->result = PS_ERR_CRYPTO; /* a verdict on the log, like a bad entry */
-            ps_diag_set(&d, PS_ERR_CRYPTO,
-                        "record %s is not in the log (%" PRIu64 " recorded records missing)",
-                        first, missing);
-            copy_message(&lv->rep, &d);
-        }
-    }
-    return PS_OK;
+    struct ps_tlog_local_opts o = {.key = lv->key ? ps_str_from_cstr(lv->key) : PS_STR_NULL};
+    lv->result = ps_tlog_verify_local(tx, &o, &lv->rep, &d);
+    return PS_OK; /* the verdict is in lv; the read itself went well */
 }
 
 static int report(const char *cmd, enum ps_err result, const struct ps_tlog_report *rep)
@@ -171,11 +103,6 @@ static int verify_local(const char *cmd, const char *dir, const char *key)
     int rc = open_local(cmd, dir, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
-    lv.note = ps_malloc(NOTE_CAP);
-    if (!lv.note) {
-        rc = ps_cli_failf(cmd, "out of memory");
-        goto out;
-    }
     enum ps_err err = ps_store_read(store, local_verify_tx, &lv, &d);
     if (err) {
         rc = ps_cli_failf(cmd, "could not verify: %s", d.message);
@@ -183,7 +110,6 @@ static int verify_local(const char *cmd, const char *dir, const char *key)
     }
     rc = report(cmd, lv.result, &lv.rep);
 out:
-    ps_free(lv.note);
     ps_store_free(store);
     return rc;
 }
@@ -410,7 +336,11 @@ static int verify_remote(const char *cmd, const char *url, const char *keyflag)
         rc = ps_cli_failf(cmd, "could not verify: %s", d.message);
         goto out;
     }
-    struct ps_tlog_source src = {r_size, r_checkpoints, r_entries, r_hashes, &r};
+    struct ps_tlog_source src = {.size = r_size,
+                                 .checkpoints = r_checkpoints,
+                                 .entries = r_entries,
+                                 .hashes = r_hashes,
+                                 .ctx = &r};
     struct ps_tlog_verify_opts o = {.keys = &key, .nkeys = 1};
     err = ps_tlog_verify(&src, &o, &rep, &d);
     if (err != PS_OK && err != PS_ERR_CRYPTO)
@@ -589,8 +519,7 @@ static const struct ps_cli_flag key_flags[NK] = {
 };
 
 struct key_job {
-    char *note;
-    struct ps_note_verifier keys[MAX_LOG_KEYS];
+    struct ps_note_verifier keys[PS_TLOG_MAX_LOG_KEYS];
     size_t nkeys;
     struct ps_diag d;
 };
@@ -598,15 +527,7 @@ struct key_job {
 static enum ps_err key_tx(struct ps_tx *tx, void *arg)
 {
     struct key_job *kj = arg;
-    char origin[PS_CHECKPOINT_MAX_ORIGIN + 1];
-    uint64_t size = 0;
-    enum ps_err err = latest_origin(tx, kj->note, &size, origin, &kj->d);
-    if (err == PS_ERR_NOTFOUND) /* no checkpoint yet: the name the integrator will use */
-        err = ps_str_copy(origin, sizeof origin, PS_STR(PS_TLOG_DEFAULT_ORIGIN));
-    if (!err)
-        err = ps_tlog_store_log_keys(tx, ps_str_from_cstr(origin), kj->keys, MAX_LOG_KEYS,
-                                     &kj->nkeys, &kj->d);
-    return err;
+    return ps_tlog_store_current_keys(tx, kj->keys, PS_TLOG_MAX_LOG_KEYS, &kj->nkeys, &kj->d);
 }
 
 static int run_key(const struct ps_cli_cmd *cmd, const char *const *vals)
@@ -619,11 +540,6 @@ static int run_key(const struct ps_cli_cmd *cmd, const char *const *vals)
     if (rc != PS_CLI_CONTINUE)
         return rc;
     ps_buf_init(&out, 1024);
-    kj.note = ps_malloc(NOTE_CAP);
-    if (!kj.note) {
-        rc = ps_cli_failf(cmd->name, "out of memory");
-        goto out;
-    }
     if (ps_store_read(store, key_tx, &kj, &d) != PS_OK) {
         rc = ps_cli_fail(cmd->name, kj.d.message[0] ? &kj.d : &d);
         goto out;
@@ -636,7 +552,6 @@ static int run_key(const struct ps_cli_cmd *cmd, const char *const *vals)
     rc = PS_EXIT_OK;
 out:
     ps_buf_reset(&out);
-    ps_free(kj.note);
     ps_store_free(store);
     return rc;
 }
@@ -731,6 +646,10 @@ static int run_witnesses(const struct ps_cli_cmd *cmd, const char *const *vals)
         rc = ps_cli_fail(cmd->name, wj->d.message[0] ? &wj->d : &d);
         goto out;
     }
+    /* the change record into the log now: no integrator may be running */
+    if (edit && ps_tlog_sequence_pending(store, NULL, &d) != PS_OK)
+        fprintf(stderr, "pocketstate: %s: the change is made; its record waits for the next "
+                        "serve to enter the log (%s)\n", cmd->name, d.message);
     if (edit)
         wj->n = 1;
     rc = witness_print(cmd->name, wj, !edit ? "" : wj->add ? "added witness " : "removed witness ");

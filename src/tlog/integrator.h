@@ -56,6 +56,14 @@ enum ps_err ps_tlog_integrate_now(struct ps_store *store, struct ps_note_signer 
                                   const char *origin, size_t *appended, uint64_t *size,
                                   struct ps_diag *diag) PS_WUR;
 
+/* Sequences what is pending (the window's late records, then the new ones) without the log
+ * key: entries, hashes and tlog_state, no checkpoint (the next round of a process with the key
+ * signs one). For commands that record a change when no integrator may be running (`init`,
+ * `log witnesses`), so that nothing recorded waits unsequenced for the next `serve`.
+ * *appended (may be NULL) gets the count. Errors: the round's. */
+enum ps_err ps_tlog_sequence_pending(struct ps_store *store, size_t *appended,
+                                     struct ps_diag *diag) PS_WUR;
+
 /* ---- what `serve` needs in one call ---- */
 
 struct ps_master_key;

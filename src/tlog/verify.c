@@ -40,11 +40,15 @@ struct vstate {
     uint64_t total;
     /* checkpoints */
     struct ps_note *note;
+    struct ps_buf cosig_msg; /* a stored note with one cosignature line appended */
     struct cp *cps;
     size_t ncps, capcps;
     bool have_bad_cp;
     uint64_t bad_cp_size;
     char bad_cp_msg[256];
+    /* the checkpoint delivered last (for the next one's link) */
+    bool have_prev;
+    struct ps_checkpoint_link prev;
     /* the chunk being read */
     uint64_t chunk_first, chunk_n, expect;
     bool chunk_bad;
@@ -127,7 +131,7 @@ static void bad_cp(struct vstate *v, uint64_t size, const char *fmt, ...) PS_PRI
 
 static void bad_cp(struct vstate *v, uint64_t size, const char *fmt, ...)
 {
-    if (v->have_bad_cp)
+    if (v->have_bad_cp && v->bad_cp_size <= size)
         return; /* the first one in size order is the one reported */
     va_list ap;
     va_start(ap, fmt);
@@ -155,9 +159,45 @@ static enum ps_err push_cp(struct vstate *v, uint64_t size, const struct ps_hash
     return PS_OK;
 }
 
-static enum ps_err on_checkpoint(void *ctx, uint64_t size, struct ps_str msg)
+/* With opts->chain: a checkpoint that links to a previous one must name the checkpoint
+ * delivered just before it (a deleted one in between, or before the first, leaves a link to a
+ * checkpoint the log no longer has). One without a link was signed before links existed. */
+static bool check_link(struct vstate *v, uint64_t size, struct ps_str extensions)
 {
-    struct vstate *v = ctx;
+    struct ps_checkpoint_link link;
+    struct ps_diag d = {0};
+    bool found = false;
+    if (ps_checkpoint_link_parse(extensions, &found, &link, &d) != PS_OK) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": %s", size, d.message);
+        return false;
+    }
+    if (!found || !v->o->chain)
+        return true;
+    if (link.size >= size) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": names checkpoint size %" PRIu64
+               " as the one before it", size, link.size);
+        return false;
+    }
+    if (!v->have_prev || v->prev.size < link.size) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": the checkpoint signed before it, size %" PRIu64
+               ", is missing from the log", size, link.size);
+        return false;
+    }
+    if (v->prev.size != link.size) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": the checkpoint before it is size %" PRIu64
+               ", not the size %" PRIu64 " it names", size, v->prev.size, link.size);
+        return false;
+    }
+    if (!ps_hash_eq(&v->prev.note_hash, &link.note_hash)) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": checkpoint size %" PRIu64
+               " is not the one it was signed after", size, link.size);
+        return false;
+    }
+    return true;
+}
+
+static enum ps_err open_checkpoint(struct vstate *v, uint64_t size, struct ps_str msg)
+{
     struct ps_diag d = {0};
     struct ps_checkpoint c;
     char key[PS_NOTE_MAX_NAME + 16];
@@ -188,8 +228,24 @@ static enum ps_err on_checkpoint(void *ctx, uint64_t size, struct ps_str msg)
         bad_cp(v, size, "checkpoint size %" PRIu64 ": the note states size %" PRIu64, size, c.size);
         return PS_OK;
     }
+    if (!check_link(v, size, c.extensions))
+        return PS_OK;
     if (push_cp(v, size, &c.root) != PS_OK)
         return ps_diag_set(v->diag, PS_ERR_NOMEM, "out of memory collecting checkpoints");
+    return PS_OK;
+}
+
+/* Every checkpoint row, opened (open_checkpoint) and remembered as the predecessor of the
+ * next one, whose link must name it. */
+static enum ps_err on_checkpoint(void *ctx, uint64_t size, struct ps_str msg)
+{
+    struct vstate *v = ctx;
+    enum ps_err err = open_checkpoint(v, size, msg);
+    if (err)
+        return err;
+    if (ps_checkpoint_link_make(size, msg, &v->prev) != PS_OK)
+        return ps_diag_set(v->diag, PS_ERR_CRYPTO, "SHA-256 failed");
+    v->have_prev = true;
     return PS_OK;
 }
 
@@ -439,6 +495,74 @@ static enum ps_err walk(struct vstate *v)
     return err;
 }
 
+/* ---- witness cosignatures ---- */
+
+/* The opened checkpoint of size (cps is in increasing size order); NULL when none opened. */
+static const struct cp *find_cp(const struct vstate *v, uint64_t size)
+{
+    size_t lo = 0, hi = v->ncps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->cps[mid].size < size)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v->ncps && v->cps[lo].size == size ? &v->cps[lo] : NULL;
+}
+
+/* The key name of a signature line "— <name> <base64>" (for messages; "?" when malformed). */
+static struct ps_str line_name(struct ps_str line)
+{
+    static const char prefix[] = PS_NOTE_SIG_PREFIX;
+    if (line.len <= sizeof prefix - 1 || memcmp(line.p, prefix, sizeof prefix - 1) != 0)
+        return PS_STR("?");
+    struct ps_str rest = {line.p + sizeof prefix - 1, line.len - (sizeof prefix - 1)};
+    const char *sp = memchr(rest.p, ' ', rest.len);
+    return sp ? (struct ps_str){rest.p, (size_t)(sp - rest.p)} : PS_STR("?");
+}
+
+/* Whether the configured witness that line belongs to (if any) verifies it over the note's
+ * checkpoint: the note with the line appended is checked as the log serves it. */
+static enum ps_err check_cosig(struct vstate *v, uint64_t size, struct ps_str line,
+                               struct ps_str note, struct ps_str name)
+{
+    struct ps_diag d = {0};
+    struct ps_buf *b = &v->cosig_msg;
+    b->len = 0;
+    if (ps_buf_append_str(b, note) != PS_OK || ps_buf_append_str(b, line) != PS_OK ||
+        ps_buf_append(b, "\n", 1) != PS_OK || ps_note_parse(ps_buf_str(b), v->note, &d) != PS_OK) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": malformed cosignature line of %.*s%s%s",
+               size, PS_STR_FMT(name), d.message[0] ? ": " : "", d.message);
+        return PS_OK;
+    }
+    for (size_t i = 0; i < v->o->nwitnesses; i++) {
+        struct ps_note_check r;
+        if (ps_note_check(v->note, &v->o->witnesses[i], 1, &r) != PS_OK)
+            return ps_diag_set(v->diag, PS_ERR_NOMEM, "out of memory checking cosignatures");
+        if (r.result == PS_NOTE_INVALID)
+            bad_cp(v, size, "checkpoint size %" PRIu64 ": the cosignature of witness %s does not "
+                   "verify", size, v->o->witnesses[i].name);
+    }
+    return PS_OK;
+}
+
+/* A stored cosignature is evidence that its checkpoint was published: it must still be in
+ * the log, and verify when it is a configured witness's. */
+static enum ps_err on_cosig(void *ctx, uint64_t size, struct ps_str line, struct ps_str note)
+{
+    struct vstate *v = ctx;
+    struct ps_str name = line_name(line);
+    if (!note.p) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 " is missing from the log, but witness %.*s "
+               "cosigned it", size, PS_STR_FMT(name));
+        return PS_OK;
+    }
+    if (!find_cp(v, size) || v->o->nwitnesses == 0)
+        return PS_OK; /* a checkpoint that did not open is reported at its size */
+    return check_cosig(v, size, line, note, name);
+}
+
 static enum ps_err setup(struct vstate *v)
 {
     uint64_t claimed = 0;
@@ -446,6 +570,8 @@ static enum ps_err setup(struct vstate *v)
     if (err)
         return err;
     err = v->src->checkpoints(v->src->ctx, on_checkpoint, v, v->diag);
+    if (!err && v->src->cosignatures)
+        err = v->src->cosignatures(v->src->ctx, on_cosig, v, v->diag);
     if (err)
         return err;
     v->total = claimed;
@@ -472,6 +598,7 @@ enum ps_err ps_tlog_verify(const struct ps_tlog_source *src, const struct ps_tlo
     v->origin = o->origin.len ? o->origin : (struct ps_str){o->keys[0].name, o->keys[0].name_len};
     v->l0.block = NO_BLOCK;
     ps_merkle_frontier_init(&v->f);
+    ps_buf_init(&v->cosig_msg, PS_NOTE_MAX_BYTES);
     v->note = ps_malloc(sizeof *v->note);
     v->up = ps_calloc(MAX_TILE_LEVELS, sizeof *v->up);
     if (!v->note || !v->up) {
@@ -489,6 +616,7 @@ enum ps_err ps_tlog_verify(const struct ps_tlog_source *src, const struct ps_tlo
     if (!err && ps_merkle_frontier_root(&v->f, &rep->root) != PS_OK)
         err = ps_diag_set(diag, PS_ERR_CRYPTO, "SHA-256 failed");
 out:
+    ps_buf_reset(&v->cosig_msg);
     ps_free(v->up);
     ps_free(v->note);
     ps_free(v->cps);

@@ -206,7 +206,8 @@ static enum ps_err m_hashes(void *ctx, unsigned level, uint64_t first, uint64_t 
 
 static enum ps_err run(struct mlog *m, struct ps_tlog_report *rep)
 {
-    struct ps_tlog_source src = {m_size, m_checkpoints, m_entries, m_hashes, m};
+    struct ps_tlog_source src = {
+        .size = m_size, .checkpoints = m_checkpoints, .entries = m_entries, .hashes = m_hashes, .ctx = m};
     struct ps_tlog_verify_opts o = {.keys = &key, .nkeys = 1};
     struct ps_diag d = {0};
     return ps_tlog_verify(&src, &o, rep, &d);
