@@ -68,7 +68,8 @@ static int open_local(const char *cmd, const char *dir, struct ps_store **out)
 }
 
 struct local_verify {
-    const char *key; /* --key or NULL */
+    const char *key;   /* --key or NULL */
+    int64_t window_ms; /* --window, or -1 */
     struct ps_tlog_report rep;
     enum ps_err result;
 };
@@ -77,7 +78,8 @@ static enum ps_err local_verify_tx(struct ps_tx *tx, void *arg)
 {
     struct local_verify *lv = arg;
     struct ps_diag d = {0};
-    struct ps_tlog_local_opts o = {.key = lv->key ? ps_str_from_cstr(lv->key) : PS_STR_NULL};
+    struct ps_tlog_local_opts o = {.key = lv->key ? ps_str_from_cstr(lv->key) : PS_STR_NULL,
+                                   .window_ms = lv->window_ms};
     lv->result = ps_tlog_verify_local(tx, &o, &lv->rep, &d);
     return PS_OK; /* the verdict is in lv; the read itself went well */
 }
@@ -95,11 +97,11 @@ static int report(const char *cmd, enum ps_err result, const struct ps_tlog_repo
     return PS_EXIT_OK;
 }
 
-static int verify_local(const char *cmd, const char *dir, const char *key)
+static int verify_local(const char *cmd, const char *dir, const char *key, int64_t window_ms)
 {
     struct ps_store *store = NULL;
     struct ps_diag d = {0};
-    struct local_verify lv = {.key = key, .result = PS_OK};
+    struct local_verify lv = {.key = key, .window_ms = window_ms, .result = PS_OK};
     int rc = open_local(cmd, dir, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
@@ -356,7 +358,7 @@ out:
 
 /* ---- log verify ---- */
 
-enum { V_DATA, V_URL, V_KEY, NV };
+enum { V_DATA, V_URL, V_KEY, V_WINDOW, NV };
 static const struct ps_cli_flag verify_flags[NV] = {
     [V_DATA] = {"--data", "DIR",
                 "verify the database of this data directory (default " PS_DEFAULT_DATA_DIR ")"},
@@ -364,6 +366,10 @@ static const struct ps_cli_flag verify_flags[NV] = {
     [V_KEY] = {"--key", "VKEY",
                "the log's note verifier key (default: from the keys table, "
                "or the log's /.well-known/pocketstate/log-key)"},
+    [V_WINDOW] = {"--window", "SECONDS",
+                  "with --data: records older than this before the newest one must be in the log "
+                  "(default 80, what a running integrator guarantees; 0: every record, for a "
+                  "log at rest)"},
 };
 
 static int run_verify(const struct ps_cli_cmd *cmd, const char *const *vals)
@@ -378,9 +384,18 @@ static int run_verify(const struct ps_cli_cmd *cmd, const char *const *vals)
         if (k.type != PS_NOTE_ED25519)
             return ps_cli_usage(cmd->name, "--key: not an Ed25519 (0x01) note key");
     }
+    uint64_t window_s = PS_TLOG_VERIFY_WINDOW_MS / 1000;
+    if (vals[V_WINDOW] && vals[V_URL])
+        return ps_cli_usage(cmd->name, "--window goes with --data");
+    if (vals[V_WINDOW]) {
+        int rc = ps_cli_u64(cmd->name, "--window", vals[V_WINDOW], 0, 86400 * 366, &window_s);
+        if (rc != PS_CLI_CONTINUE)
+            return rc;
+    }
     if (vals[V_URL])
         return verify_remote(cmd->name, vals[V_URL], vals[V_KEY]);
-    return verify_local(cmd->name, vals[V_DATA] ? vals[V_DATA] : PS_DEFAULT_DATA_DIR, vals[V_KEY]);
+    return verify_local(cmd->name, vals[V_DATA] ? vals[V_DATA] : PS_DEFAULT_DATA_DIR, vals[V_KEY],
+                        (int64_t)window_s * 1000);
 }
 
 static const struct ps_cli_cmd cmd_verify = {
@@ -390,8 +405,12 @@ static const struct ps_cli_cmd cmd_verify = {
             "hashes and the Merkle tree, and checks: indexes contiguous from 0, entries in\n"
             "canonical JSON, every stored tile hash, every checkpoint's signature (the log\n"
             "key), origin, size and root, and an RFC 9162 consistency proof between successive\n"
-            "checkpoints. --data reads one snapshot of the local database (it may be serving);\n"
-            "--url fetches the latest /checkpoint and every tile of a remote log. Prints\n"
+            "checkpoints. --data reads one snapshot of the local database (it may be serving)\n"
+            "and also checks that every checkpoint names the one signed before it, that every\n"
+            "stored witness cosignature has its checkpoint (and verifies, for a configured\n"
+            "witness), that every entry matches the access record it was made from, and that\n"
+            "every record older than --window before the newest is in the log. --url fetches\n"
+            "the latest /checkpoint and every tile of a remote log. Prints\n"
             "\"log verified: N entries, K checkpoints, root B64\" and exits 0, or names the\n"
             "first bad entry, hash or checkpoint and exits 1.",
     .flags = verify_flags,

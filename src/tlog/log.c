@@ -286,7 +286,7 @@ static void window_start(const char last[37], uint64_t window_ms, char out[16])
 /* The default reach of a sweeping round (80 s): the window, one sweep interval, and one more
  * because other nodes' rounds may move the last integrated id on between the read that found
  * a late record and the round. ps_tlog_missing_records counts only records older than it. */
-#define SWEEP_ROUND_WINDOW_MS (PS_TLOG_WINDOW_MS + 2 * PS_TLOG_SWEEP_MS)
+#define SWEEP_ROUND_WINDOW_MS PS_TLOG_VERIFY_WINDOW_MS
 
 /* Binds the text arguments and then the limit (if limit > 0). */
 static enum ps_err bind_args(struct ps_stmt *st, const char *a, const char *b, int64_t limit)
@@ -1252,8 +1252,8 @@ static enum ps_err newest_record(struct ps_tx *tx, char newest[37])
     return e;
 }
 
-enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t *count, char first[37],
-                                    struct ps_diag *diag)
+enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t window_ms, uint64_t *count,
+                                    char first[37], struct ps_diag *diag)
 {
     char newest[37], from[16];
     uint64_t size = 0;
@@ -1264,9 +1264,14 @@ enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t *count, char firs
         e = newest_record(tx, newest);
     if (e != PS_OK)
         return ps_diag_set(diag, e, "reading the log state: %s", ps_tx_errmsg(tx));
-    window_start(newest, SWEEP_ROUND_WINDOW_MS, from); /* as far as a running sweep looks */
+    if (!newest[0])
+        return PS_OK; /* nothing recorded */
+    if (window_ms == 0)
+        memcpy(from, "~", 2); /* above every id: all of them */
+    else
+        window_start(newest, window_ms, from);
     if (!from[0])
-        return PS_OK; /* nothing recorded, or all of it inside the window */
+        return PS_OK; /* all of it inside the window */
     struct ps_stmt *st = NULL;
     bool row = false;
     e = ps_tx_prepare(tx, &sql_missing, &st);

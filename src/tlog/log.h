@@ -236,16 +236,17 @@ enum ps_err ps_tlog_check_cosignatures(struct ps_tx *tx, struct ps_str note,
                                        struct ps_diag *diag) PS_WUR;
 
 /* Records that should be in the log and are not: access_log rows without a tlog_entries row
- * whose id is older than the furthest a running integrator's sweep looks back (the window
- * plus two sweep intervals, 80 s) from the newest id there is: the newest record's, or the
- * last integrated one (tlog_state.last_record_id) if that is newer. Measured from the newest
- * record rather than from the last integrated id, a log cut back together with its
+ * whose id is older than window_ms before the newest id there is: the newest record's, or
+ * the last integrated one (tlog_state.last_record_id) if that is newer. Measured from the
+ * newest record rather than from the last integrated id, a log cut back together with its
  * tlog_state still leaves every record it lost outside the window (what is recorded is
  * sequenced within about a second by a running integrator, and by every command that records
- * without one: see ps_tlog_sequence_pending). *count how many, first the smallest such id
- * ("" when none). Records inside the window may still be sequenced by the running integrator
- * and are not counted. */
-enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t *count, char first[37],
-                                    struct ps_diag *diag) PS_WUR;
+ * without one: see ps_tlog_sequence_pending). PS_TLOG_VERIFY_WINDOW_MS is as far as a running
+ * integrator's sweep looks back: records inside it may still be sequenced and are not
+ * counted. window_ms 0: every record must be in the log (a log at rest, no serve running).
+ * *count how many, first the smallest such id ("" when none). */
+#define PS_TLOG_VERIFY_WINDOW_MS (PS_TLOG_WINDOW_MS + 2 * PS_TLOG_SWEEP_MS)
+enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t window_ms, uint64_t *count,
+                                    char first[37], struct ps_diag *diag) PS_WUR;
 
 #endif

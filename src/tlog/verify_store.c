@@ -439,12 +439,13 @@ static enum ps_err trusted_keys(struct ps_tx *tx, const struct ps_tlog_local_opt
 }
 
 /* Records older than the window that have no entry: a verdict, naming the first. */
-static enum ps_err all_records_in_log(struct ps_tx *tx, struct ps_tlog_report *rep,
-                                      struct ps_diag *d)
+static enum ps_err all_records_in_log(struct ps_tx *tx, int64_t window_ms,
+                                      struct ps_tlog_report *rep, struct ps_diag *d)
 {
     uint64_t missing = 0;
     char first[37];
-    enum ps_err err = ps_tlog_missing_records(tx, &missing, first, d);
+    uint64_t w = window_ms < 0 ? PS_TLOG_VERIFY_WINDOW_MS : (uint64_t)window_ms;
+    enum ps_err err = ps_tlog_missing_records(tx, w, &missing, first, d);
     if (err || missing == 0)
         return err;
     return bad_record(rep, d, 0, "record %s is not in the log (%" PRIu64 " recorded records "
@@ -475,7 +476,7 @@ enum ps_err ps_tlog_verify_local(struct ps_tx *tx, const struct ps_tlog_local_op
     if (!err)
         err = ps_tlog_check_records(tx, rep->size, rep, diag);
     if (!err)
-        err = all_records_in_log(tx, rep, diag);
+        err = all_records_in_log(tx, o->window_ms, rep, diag);
     if (err && err != PS_ERR_CRYPTO)
         memcpy(rep->message, diag->message, sizeof diag->message);
     ps_free(l);

@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/str.h"
+#include "tlog/log.h"
 #include "tlog/note.h"
 #include "tlog/verify.h"
 
@@ -64,6 +65,9 @@ struct ps_tlog_local_opts {
     struct ps_str key;
     void (*progress)(void *ctx, uint64_t done, uint64_t total); /* may be NULL */
     void *progress_ctx;
+    /* Records older than this before the newest must be in the log (ps_tlog_missing_records);
+     * < 0: PS_TLOG_VERIFY_WINDOW_MS, what a running integrator guarantees; 0: every record. */
+    int64_t window_ms;
 };
 
 /* The whole verification of the log in the database, from tx's snapshot (a read
