@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The whole test run: builds `build` (normal) and `build-asan` (AddressSanitizer + UBSan) and,
 # in each, runs the Criterion unit tests, the HTTP tests against the real binary and the fuzz
-# corpus replay; then the PostgreSQL suite if scripts/pg-suite.sh exists. Prints one line per
+# corpus replay and the checks of what was built (scripts/check_binary.py); then the
+# PostgreSQL suite if scripts/pg-suite.sh exists. Prints one line per
 # suite, details (logs) only on failure, and closes with exactly one line "N passed, N failed"
 # counting individual test cases over every suite. Exits non-zero when anything failed or a
 # suite could not run (a suite that could not run counts as one failed case).
 #
-# Usage: scripts/test.sh [-b normal|asan]... [-s unit|http|fuzz|pg]... [-k PATTERN]
+# Usage: scripts/test.sh [-b normal|asan]... [-s unit|http|fuzz|checks|pg]... [-k PATTERN]
 #   -b  builds to use (default: both)      -s  suites to run (default: all)
 #   -k  only HTTP tests whose name contains PATTERN (unittest -k)
 # Environment: PS_TEST_JOBS (parallel unit test processes, default 2); PS_BUILD_NORMAL and
@@ -26,7 +27,7 @@ while getopts "b:s:k:h" opt; do
   esac
 done
 [ ${#builds[@]} -eq 0 ] && builds=(normal asan)
-[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz pg)
+[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz checks pg)
 JOBS=${PS_TEST_JOBS:-2}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
@@ -180,6 +181,25 @@ for t in json.load(sys.stdin):
   [ "$fail" -gt 0 ] && show_log "$log"
 }
 
+# The checks of the built program (scripts/check_binary.py): test-only code is not in
+# pocketstate, core keeps no undocumented state. One case per check.
+suite_checks() {
+  local dir=$1 label="checks[$2]" log="$ROOT/$1/test-logs/checks.log"
+  python3 "$ROOT/scripts/check_binary.py" --build "$dir" >"$log" 2>&1
+  local rc=$?
+  local line
+  line=$(grep -E '^checks: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  if [ -z "$line" ]; then
+    broken "$label" "$log" "scripts/check_binary.py exited $rc without a result"
+    return
+  fi
+  local p f
+  p=$(sed -E 's/^checks: ([0-9]+) passed.*/\1/' <<<"$line")
+  f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+  record "$label" "$p" "$f"
+  [ "$f" -gt 0 ] && grep -v '^checks: ' "$log"
+}
+
 # ---- PostgreSQL hook ---------------------------------------------------------------------
 # Skipped unless scripts/pg-suite.sh exists. Contract for that script: called once as
 #   scripts/pg-suite.sh BUILD_DIR
@@ -227,6 +247,7 @@ for b in "${builds[@]}"; do
   want_suite unit && suite_unit "$dir" "$b"
   want_suite http && suite_http "$dir" "$b"
   want_suite fuzz && suite_fuzz "$dir" "$b"
+  want_suite checks && suite_checks "$dir" "$b"
   if want_suite pg && [ "$b" = "${builds[0]}" ]; then
     suite_pg "$dir" "$b"
   fi
