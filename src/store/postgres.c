@@ -1002,8 +1002,9 @@ static int hexval(char ch)
 }
 
 /* bytea arrives as text in hex format ("\x0a1b..."), the server default since 9.0; the
- * decoded bytes live until the next step. A decoding failure reads as empty. */
-static struct ps_str pg_col_blob(struct ps_stmt *stmt, int col)
+ * decoded bytes live until the next step. A decoding failure reads as empty; a buffer that
+ * cannot be allocated sets *nomem. */
+static struct ps_str pg_col_blob(struct ps_stmt *stmt, int col, bool *nomem)
 {
     struct pg_stmt *st = pgs(stmt);
     struct ps_str raw = raw_text(stmt, col);
@@ -1014,16 +1015,20 @@ static struct ps_str pg_col_blob(struct ps_stmt *stmt, int col)
     if (!st->blobs) {
         int nf = PQnfields(st->res);
         st->blobs = ps_calloc((size_t)nf, sizeof *st->blobs);
-        if (!st->blobs)
+        if (!st->blobs) {
+            *nomem = true;
             return PS_STR("");
+        }
         st->nblobs = nf;
     }
     size_t n = (raw.len - 2) / 2;
     ps_free(st->blobs[col]);
     st->blobs[col] = ps_malloc(n ? n : 1);
     unsigned char *b = st->blobs[col];
-    if (!b)
+    if (!b) {
+        *nomem = true;
         return PS_STR("");
+    }
     for (size_t i = 0; i < n; i++) {
         int hi = hexval(raw.p[2 + 2 * i]), lo = hexval(raw.p[3 + 2 * i]);
         if (hi < 0 || lo < 0)
@@ -1033,10 +1038,10 @@ static struct ps_str pg_col_blob(struct ps_stmt *stmt, int col)
     return (struct ps_str){(const char *)b, n};
 }
 
-static struct ps_str pg_col_text(struct ps_stmt *stmt, int col)
+static struct ps_str pg_col_text(struct ps_stmt *stmt, int col, bool *nomem)
 {
     /* a bytea read as text gives its bytes, as SQLite gives a blob's */
-    return pg_col_blob(stmt, col);
+    return pg_col_blob(stmt, col, nomem);
 }
 
 static int64_t pg_changes(struct ps_conn *c)

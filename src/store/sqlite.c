@@ -673,13 +673,24 @@ static void check_col(struct sq_stmt *s, int col)
         ps_panic(__FILE__, __LINE__, "ps_stmt column index out of range");
 }
 
-static struct ps_str sq_col_text(struct ps_stmt *pst, int col)
+/* SQLite answers NULL for a value it could not convert for lack of memory, and then says so in
+ * the connection's error code (after the step that made the row it is SQLITE_ROW); NULL for SQL
+ * NULL and a zero-length blob leaves it so. */
+static bool read_nomem(struct sq_stmt *s, int col)
+{
+    (void)col; /* the value's type may read NULL after the failed conversion */
+    return sqlite3_errcode(sqlite3_db_handle(s->st)) == SQLITE_NOMEM;
+}
+
+static struct ps_str sq_col_text(struct ps_stmt *pst, int col, bool *nomem)
 {
     struct sq_stmt *s = sqs(pst);
     check_col(s, col);
     const unsigned char *t = sqlite3_column_text(s->st, col);
-    if (!t)
+    if (!t) {
+        *nomem = read_nomem(s, col);
         return PS_STR("");
+    }
     return (struct ps_str){(const char *)t, (size_t)sqlite3_column_bytes(s->st, col)};
 }
 
@@ -690,13 +701,15 @@ static int64_t sq_col_i64(struct ps_stmt *pst, int col)
     return sqlite3_column_int64(s->st, col);
 }
 
-static struct ps_str sq_col_blob(struct ps_stmt *pst, int col)
+static struct ps_str sq_col_blob(struct ps_stmt *pst, int col, bool *nomem)
 {
     struct sq_stmt *s = sqs(pst);
     check_col(s, col);
     const void *p = sqlite3_column_blob(s->st, col);
-    if (!p)
+    if (!p) {
+        *nomem = read_nomem(s, col);
         return PS_STR("");
+    }
     return (struct ps_str){p, (size_t)sqlite3_column_bytes(s->st, col)};
 }
 

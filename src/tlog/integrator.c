@@ -82,7 +82,7 @@ static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *sign
     j->in.defer_checkpoint = sign == DEFER;
     j->in.no_checkpoint = sign == NO_KEY;
     enum ps_err e = ps_store_write(store, round_fn, j, diag);
-    if (e != PS_OK && j->diag.code != PS_OK)
+    if (e != PS_OK && j->diag.code == e) /* the round's own reason, unless the store overrode it */
         *diag = j->diag;
     if (e == PS_OK && cache) {
         *cache = j->out.frontier;

@@ -147,6 +147,11 @@ static enum ps_err insert_row(struct ps_tx *tx, const struct row *r)
     return err;
 }
 
+static enum ps_err insert_row_fn(struct ps_tx *tx, void *ctx)
+{
+    return insert_row(tx, ctx);
+}
+
 static enum ps_err insert_named(struct ps_tx *tx, void *ctx)
 {
     struct row r = {.name = ps_str_from_cstr(ctx), .n = 1, .b_null = true, .note_null = true};
@@ -1169,6 +1174,66 @@ Test(store, sqlite_allocates_through_the_wrapper)
     cr_assert_geq(sqlite3_msize(p), 5000);
     sqlite3_free(p);
     cr_assert_eq(ps_alloc_count(), before + 2, "malloc and realloc reached the wrapper");
+    ps_store_free(s);
+}
+
+/* A column read that cannot allocate (SQLite converting an integer to text, PostgreSQL
+ * decoding a bytea) gives "" and taints its transaction: the function's PS_OK becomes
+ * PS_ERR_NOMEM, a write is rolled back, and later steps fail. */
+static const struct ps_sql sql_read_conv = {
+    "test.read_conv", "SELECT n, b FROM t WHERE name = 'conv'",
+};
+
+struct conv_ctx {
+    size_t len;
+    enum ps_err step_after;
+};
+
+static enum ps_err read_conv(struct ps_tx *tx, void *ctx)
+{
+    struct conv_ctx *c = ctx;
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err err = ps_tx_prepare(tx, &sql_read_conv, &st);
+    if (err == PS_OK)
+        err = ps_stmt_step(st, &row);
+    cr_assert_eq(err, PS_OK);
+    cr_assert(row);
+    ps_alloc_fail_nth(0);
+    struct ps_str v = on_pg ? ps_stmt_blob(st, 1) : ps_stmt_text(st, 0); /* must allocate */
+    bool fired = ps_alloc_fail_fired();
+    ps_alloc_fail_reset();
+    cr_assert(fired, "the read allocated");
+    c->len = v.len;
+    c->step_after = ps_stmt_step(st, &row);
+    ps_stmt_done(st);
+    return PS_OK; /* as a function that did not notice */
+}
+
+static enum ps_err read_conv_then_insert(struct ps_tx *tx, void *ctx)
+{
+    enum ps_err err = read_conv(tx, ctx);
+    return err == PS_OK ? insert_named(tx, "after-a-failed-read") : err;
+}
+
+Test(store, column_read_out_of_memory_fails_the_transaction)
+{
+    static const unsigned char bytes[] = {1, 2, 3};
+    struct ps_store *s = open_store(url, 1);
+    struct ps_diag d;
+    make_t(s);
+    struct row r = {.name = PS_STR("conv"), .n = 1234567, .b = bytes, .blen = sizeof bytes};
+    cr_assert_eq(ps_store_write(s, insert_row_fn, &r, &d), PS_OK, "%s", d.message);
+    int64_t before = count_rows(s);
+    struct conv_ctx c = {99, PS_OK};
+    cr_assert_eq(ps_store_read(s, read_conv, &c, &d), PS_ERR_NOMEM, "%s", d.message);
+    cr_assert_eq(c.len, 0);
+    cr_assert_eq(c.step_after, PS_ERR_NOMEM, "a tainted transaction steps no further");
+    cr_assert(strstr(d.message, "out of memory reading a column"), "%s", d.message);
+    c = (struct conv_ctx){99, PS_OK};
+    cr_assert_eq(ps_store_write(s, read_conv_then_insert, &c, &d), PS_ERR_NOMEM);
+    cr_assert_eq(count_rows(s), before, "the write that read \"\" for a value is rolled back");
+    cr_assert_not(has_name(s, "after-a-failed-read"));
     ps_store_free(s);
 }
 
