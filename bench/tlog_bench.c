@@ -69,7 +69,7 @@ static enum ps_err record_tx(struct ps_tx *tx, void *arg)
 {
     struct one_read *r = arg;
     char res[48];
-    struct ps_actor actor = {PS_ACTOR_OFFICIAL, PS_STR("bench-official-0042")};
+    struct ps_actor actor = {.kind = PS_ACTOR_OFFICIAL, .id = PS_STR("bench-official-0042")};
     struct ps_diag d = {0};
     int k = snprintf(res, sizeof res, "persons/%02d%08" PRIu64, r->thread % 100, r->n % 100000000);
     if (k < 0 || (size_t)k >= sizeof res)

@@ -7,7 +7,11 @@
 # counting individual test cases over every suite. Exits non-zero when anything failed or a
 # suite could not run (a suite that could not run counts as one failed case).
 #
-# Usage: scripts/test.sh [-b normal|asan]... [-s unit|http|fuzz|checks|pg]... [-k PATTERN]
+# Once per run (with the first build): the layer checker (scripts/check_layers.py: module
+# includes against src/layers.txt, files that depend on each other) and the OpenAPI linter
+# (scripts/lint-openapi.sh).
+#
+# Usage: scripts/test.sh [-b normal|asan]... [-s unit|http|fuzz|checks|pg|layers|openapi]... [-k PATTERN]
 #   -b  builds to use (default: both)      -s  suites to run (default: all)
 #   -k  only HTTP tests whose name contains PATTERN (unittest -k)
 # Environment: PS_TEST_JOBS (parallel unit test processes, default 2); PS_BUILD_NORMAL and
@@ -27,7 +31,7 @@ while getopts "b:s:k:h" opt; do
   esac
 done
 [ ${#builds[@]} -eq 0 ] && builds=(normal asan)
-[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz checks pg)
+[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz checks pg layers openapi)
 JOBS=${PS_TEST_JOBS:-2}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
@@ -206,25 +210,33 @@ suite_checks() {
 # it starts (and stops) its own PostgreSQL, and its last line of output is
 # "N passed, N failed"; a non-zero exit without that line means it could not run.
 suite_pg() {
-  local dir=$1 label="pg[$2]" log="$ROOT/$1/test-logs/pg.log"
   if [ ! -f scripts/pg-suite.sh ]; then
-    printf '%-22s %-4s (scripts/pg-suite.sh not present)\n' "$label" "skip"
+    printf '%-22s %-4s (scripts/pg-suite.sh not present)\n' "pg[$2]" "skip"
     return
   fi
-  bash scripts/pg-suite.sh "$dir" >"$log" 2>&1
+  suite_script "pg[$2]" "$ROOT/$1/test-logs/pg.log" bash scripts/pg-suite.sh "$1"
+}
+
+# ---- once per run: layers and the OpenAPI linter --------------------------------------------
+
+# suite_script LABEL LOG CMD...: a script whose last line is "N passed, N failed".
+suite_script() {
+  local label=$1 log=$2
+  shift 2
+  "$@" >"$log" 2>&1
   local rc=$?
   local line
-  line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
   if [ -z "$line" ]; then
-    broken "$label" "$log" "scripts/pg-suite.sh exited $rc without a result line"
+    broken "$label" "$log" "$1 exited $rc without a result line"
     return
   fi
   local p f
-  p=$(sed -E 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/' <<<"$line")
+  p=$(sed -E 's/^(.*[^0-9])?([0-9]+) passed.*/\2/' <<<"$line")
   f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
   record "$label" "$p" "$f"
   if [ "$f" -gt 0 ] || [ $rc -ne 0 ]; then
-    [ "$f" -eq 0 ] && TOTAL_FAIL=$((TOTAL_FAIL + 1)) && echo "pg-suite.sh exited $rc"
+    [ "$f" -eq 0 ] && TOTAL_FAIL=$((TOTAL_FAIL + 1)) && echo "$1 exited $rc"
     show_log "$log"
   fi
 }
@@ -250,6 +262,12 @@ for b in "${builds[@]}"; do
   want_suite checks && suite_checks "$dir" "$b"
   if want_suite pg && [ "$b" = "${builds[0]}" ]; then
     suite_pg "$dir" "$b"
+  fi
+  if [ "$b" = "${builds[0]}" ]; then
+    want_suite layers && suite_script "layers" "$dir/test-logs/layers.log" \
+      python3 scripts/check_layers.py --build "$dir"
+    want_suite openapi && suite_script "openapi-lint" "$dir/test-logs/openapi.log" \
+      scripts/lint-openapi.sh
   fi
 done
 

@@ -58,7 +58,8 @@ static enum ps_err check_keys(struct ps_store *store, const struct ps_master_key
 static enum ps_err record_key_change(struct ps_tx *tx, const char *action, struct ps_str resource,
                                      void *ctx, struct ps_diag *diag)
 {
-    static const struct ps_actor init_actor = {PS_ACTOR_SYSTEM, PS_STR("pocketstate-init")};
+    static const struct ps_actor init_actor = {.kind = PS_ACTOR_SYSTEM,
+                                               .id = PS_STR("pocketstate-init")};
     return ps_tlog_record_change(tx, &init_actor, action, PS_STR(""), resource,
                                  PS_STR("platform initialisation"), diag);
 }

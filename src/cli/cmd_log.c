@@ -21,7 +21,6 @@
 #include "tlog/tiles.h"
 #include "tlog/verify_store.h"
 
-#define MAX_LOG_KEYS 16
 #define NOTE_CAP (PS_NOTE_MAX_BYTES + 1)
 /* Response caps for the remote log: a whole signed note, a full hash tile, a full bundle. */
 #define CAP_KEY 1024
@@ -46,26 +45,6 @@ static void copy_message(struct ps_tlog_report *rep, const struct ps_diag *d)
 
 /* ---- the local database ---- */
 
-/* Opens the store of data directory `dir` without migrating or creating anything. */
-static int open_local(const char *cmd, const char *dir, struct ps_store **out)
-{
-    struct ps_config cfg;
-    struct ps_store_opts o;
-    struct ps_diag d = {0};
-    int rc = ps_cli_config(cmd, dir, NULL, NULL, NULL, &cfg);
-    if (rc != PS_CLI_CONTINUE)
-        return rc;
-    if (ps_config_db_is_sqlite(cfg.db_url) && !ps_cli_exists(cfg.db_url + 7))
-        return ps_cli_failf(cmd, "%s: no database: run 'pocketstate init' first", cfg.db_url + 7);
-    ps_store_opts_init(&o);
-    o.url = cfg.db_url;
-    o.migrate = false;
-    o.create = false;
-    o.max_batch = 1;
-    if (ps_store_open(&o, out, &d) != PS_OK)
-        return ps_cli_fail(cmd, &d);
-    return PS_CLI_CONTINUE;
-}
 
 struct local_verify {
     const char *key;   /* --key or NULL */
@@ -102,7 +81,7 @@ static int verify_local(const char *cmd, const char *dir, const char *key, int64
     struct ps_store *store = NULL;
     struct ps_diag d = {0};
     struct local_verify lv = {.key = key, .window_ms = window_ms, .result = PS_OK};
-    int rc = open_local(cmd, dir, &store);
+    int rc = ps_cli_open_local(cmd, dir, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     enum ps_err err = ps_store_read(store, local_verify_tx, &lv, &d);
@@ -498,7 +477,7 @@ static int run_proof(const struct ps_cli_cmd *cmd, const char *const *vals)
     }
     if (rc != PS_CLI_CONTINUE)
         return rc;
-    rc = open_local(name, vals[P_DATA] ? vals[P_DATA] : PS_DEFAULT_DATA_DIR, &store);
+    rc = ps_cli_open_local(name, vals[P_DATA] ? vals[P_DATA] : PS_DEFAULT_DATA_DIR, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     pj.note = ps_malloc(NOTE_CAP);
@@ -555,7 +534,7 @@ static int run_key(const struct ps_cli_cmd *cmd, const char *const *vals)
     struct ps_store *store = NULL;
     struct ps_diag d = {0};
     struct ps_buf out;
-    int rc = open_local(cmd->name, vals[K_DATA] ? vals[K_DATA] : PS_DEFAULT_DATA_DIR, &store);
+    int rc = ps_cli_open_local(cmd->name, vals[K_DATA] ? vals[K_DATA] : PS_DEFAULT_DATA_DIR, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     ps_buf_init(&out, 1024);
@@ -613,7 +592,7 @@ static enum ps_err witness_list_tx(struct ps_tx *tx, void *arg)
 static enum ps_err witness_edit_tx(struct ps_tx *tx, void *arg)
 {
     struct witness_job *wj = arg;
-    struct ps_actor admin = {PS_ACTOR_ADMIN, PS_STR("local-admin")};
+    struct ps_actor admin = {.kind = PS_ACTOR_ADMIN, .id = PS_STR("local-admin")};
     ps_diag_clear(&wj->d); /* the job may run again */
     if (wj->add)
         return ps_tlog_witness_add(tx, &admin, ps_str_from_cstr(wj->add), wj->reason, &wj->v[0],
@@ -647,7 +626,7 @@ static int run_witnesses(const struct ps_cli_cmd *cmd, const char *const *vals)
         return ps_cli_usage(cmd->name, "--add and --remove exclude each other");
     if (vals[W_REASON] && !vals[W_ADD] && !vals[W_REMOVE])
         return ps_cli_usage(cmd->name, "--reason goes with --add or --remove");
-    int rc = open_local(cmd->name, vals[W_DATA] ? vals[W_DATA] : PS_DEFAULT_DATA_DIR, &store);
+    int rc = ps_cli_open_local(cmd->name, vals[W_DATA] ? vals[W_DATA] : PS_DEFAULT_DATA_DIR, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     wj = ps_calloc(1, sizeof *wj);

@@ -85,6 +85,15 @@ enum ps_err ps_buf_printf(struct ps_buf *b, const char *fmt, ...)
     return PS_OK;
 }
 
+/* The letter of c's two-character escape (RFC 8259 section 7), or 0: the shortest form, as a
+ * compact JSON serializer writes it. */
+static char short_escape(unsigned char c)
+{
+    static const char from[] = "\"\\\n\r\t\b\f", to[] = "\"\\nrtbf";
+    const char *hit = c ? strchr(from, c) : NULL;
+    return hit ? to[hit - from] : 0;
+}
+
 enum ps_err ps_buf_append_json_str(struct ps_buf *b, struct ps_str s)
 {
     static const char hex[] = "0123456789abcdef";
@@ -98,8 +107,9 @@ enum ps_err ps_buf_append_json_str(struct ps_buf *b, struct ps_str s)
         run = i + 1;
         if (e != PS_OK)
             break;
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
+        char letter = short_escape(c);
+        if (letter) {
+            char esc[2] = {'\\', letter};
             e = ps_buf_append(b, esc, 2);
         } else {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};

@@ -104,6 +104,11 @@ bool ps_http_request_id_valid(struct ps_str s);
  * calls ps_req_resume. A body that does not fit the response limit becomes a 500. */
 void ps_resp_bytes(struct ps_req *req, int status, const char *content_type, struct ps_str body);
 void ps_resp_json(struct ps_req *req, int status, struct ps_str json);
+/* For a handler that renders straight into the response: ps_resp_body empties the body and
+ * returns it (the request's buffer, bounded by the response limit); ps_resp_ready then sets
+ * status and content type for what was written. */
+struct ps_buf *ps_resp_body(struct ps_req *req);
+void ps_resp_ready(struct ps_req *req, int status, const char *content_type);
 /* application/problem+json (RFC 9457): type = PS_PROBLEM_BASE slug, title, status, detail,
  * instance = request path, plus "requestId". */
 void ps_resp_problem(struct ps_req *req, int status, const char *slug, const char *title,

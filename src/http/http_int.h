@@ -96,7 +96,7 @@ enum ps_err ps_http_metrics_render(const struct ps_http_metrics *m, struct ps_bu
 
 /* ---- server internals used by request.c ---- */
 
-/* Header lookup on the live MHD connection (server.c). */
+/* Header lookup on the live MHD connection (request.c). */
 struct ps_str ps_http_conn_header(struct ps_http_conn *c, const char *name);
 /* Percent-decodes s into the arena ('+' becomes a space when plus_space). p NULL when the
  * encoding is bad, or decodes to a NUL (or '/' when reject_slash). */

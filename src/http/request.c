@@ -1,5 +1,6 @@
 /* Request accessors for handlers: headers, path and query parameters, content type, and
  * the pure request-id check. */
+#include <microhttpd.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -16,6 +17,17 @@ bool ps_http_request_id_valid(struct ps_str s)
             return false;
     }
     return true;
+}
+
+struct ps_str ps_http_conn_header(struct ps_http_conn *c, const char *name)
+{
+    const char *v = NULL;
+    size_t n = 0;
+    if (MHD_lookup_connection_value_n(c->mhd, MHD_HEADER_KIND, name, strlen(name), &v, &n) !=
+            MHD_YES ||
+        !v)
+        return PS_STR_NULL;
+    return (struct ps_str){v, n};
 }
 
 struct ps_str ps_req_header(struct ps_req *req, const char *name)

@@ -32,6 +32,21 @@ void ps_resp_bytes(struct ps_req *req, int status, const char *content_type, str
     }
 }
 
+struct ps_buf *ps_resp_body(struct ps_req *req)
+{
+    req->out.len = 0;
+    if (req->out.p)
+        req->out.p[0] = '\0';
+    return &req->out;
+}
+
+void ps_resp_ready(struct ps_req *req, int status, const char *content_type)
+{
+    PS_ASSERT(status >= 100 && status <= 599);
+    req->status = status;
+    req->content_type = content_type;
+}
+
 void ps_resp_json(struct ps_req *req, int status, struct ps_str json)
 {
     ps_resp_bytes(req, status, "application/json", json);

@@ -400,17 +400,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
     return c;
 }
 
-struct ps_str ps_http_conn_header(struct ps_http_conn *c, const char *name)
-{
-    const char *v = NULL;
-    size_t n = 0;
-    if (MHD_lookup_connection_value_n(c->mhd, MHD_HEADER_KIND, name, strlen(name), &v, &n) !=
-            MHD_YES ||
-        !v)
-        return PS_STR_NULL;
-    return (struct ps_str){v, n};
-}
-
 /* ---------- responses ---------- */
 
 static enum MHD_Result queue(struct ps_http_conn *c)

@@ -16,6 +16,7 @@
 #include "registries/unzr.h"
 #include "store/store.h"
 #include "tlog/access.h"
+#include "tlog/log.h"
 
 #define PERSON_COLUMNS                                                                      \
     "rnokpp, unzr, id_card, surname, given_name, patronymic, surname_latin, "                \
@@ -35,6 +36,14 @@ static const struct ps_sql select_person = {
 static const struct ps_sql select_status = {
     "persons.select_status",
     "SELECT status FROM persons WHERE rnokpp = $1",
+};
+static const struct ps_sql select_identify = {
+    "persons.identify",
+    "SELECT birth_date, status FROM persons WHERE rnokpp = $1",
+};
+static const struct ps_sql select_oblast = {
+    "persons.oblast",
+    "SELECT oblast FROM persons WHERE rnokpp = $1",
 };
 static const struct ps_sql count_persons = {
     "persons.count",
@@ -252,6 +261,24 @@ enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
     return e;
 }
 
+enum ps_err ps_person_complete(struct ps_person *p, struct ps_arena *arena,
+                               struct ps_diag *diag)
+{
+    struct {
+        struct ps_str uk, *lat;
+    } names[] = {{p->surname, &p->surname_latin},
+                 {p->given_name, &p->given_name_latin},
+                 {p->patronymic, &p->patronymic_latin}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (names[i].lat->len > 0)
+            continue;
+        enum ps_err e = ps_translit_arena(arena, names[i].uk, names[i].lat, diag);
+        if (e != PS_OK)
+            return e;
+    }
+    return ps_person_validate(p, diag);
+}
+
 /* Reads the status column: *found, and *alive when found. */
 static enum ps_err read_status(struct ps_tx *tx, struct ps_str rnokpp, bool *found, bool *alive,
                                struct ps_diag *diag)
@@ -285,7 +312,7 @@ static enum ps_err record_status_read(struct ps_tx *tx, const struct ps_actor *a
 /* What every look at a person's record checks before it reads anything: an actor, a valid
  * RNOKPP, and a purpose from anyone but the person (*self). */
 static enum ps_err check_reader(const struct ps_actor *actor, struct ps_str rnokpp,
-                                struct ps_str purpose, const char *doing,
+                                struct ps_str *purpose, const char *doing,
                                 const char *no_purpose, bool *self, struct ps_diag *diag)
 {
     if (!actor)
@@ -294,7 +321,8 @@ static enum ps_err check_reader(const struct ps_actor *actor, struct ps_str rnok
     if (e != PS_OK)
         return e;
     *self = ps_actor_is_subject(actor, rnokpp);
-    if (!*self && (!purpose.p || purpose.len == 0))
+    *purpose = ps_access_purpose(actor, *purpose);
+    if (!*self && (!purpose->p || purpose->len == 0))
         return ps_diag_set(diag, PS_ERR_INVALID, "%s", no_purpose);
     return PS_OK;
 }
@@ -306,7 +334,7 @@ enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor
     PS_ASSERT(refused != NULL && refused != diag);
     ps_diag_clear(refused);
     bool self = false;
-    enum ps_err e = check_reader(actor, rnokpp, purpose, "checking a person's status",
+    enum ps_err e = check_reader(actor, rnokpp, &purpose, "checking a person's status",
                                  "a reason is required to act on another person's record",
                                  &self, diag);
     if (e != PS_OK)
@@ -322,6 +350,45 @@ enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor
     else if (!alive)
         ps_diag_set(refused, PS_ERR_INVALID, "the person with RNOKPP %.*s is deceased",
                     PS_STR_FMT(rnokpp));
+    return PS_OK;
+}
+
+enum ps_err ps_person_identify(struct ps_tx *tx, struct ps_str rnokpp, struct ps_date birth,
+                               bool *match, struct ps_diag *diag)
+{
+    char date[11];
+    struct ps_query q;
+    *match = false;
+    ps_date_fmt(birth, date);
+    ps_query_start(&q, tx, &select_identify);
+    ps_query_text(&q, rnokpp);
+    if (ps_query_row(&q))
+        *match = ps_str_eq_cstr(ps_stmt_text(q.st, 0), date) &&
+                 ps_str_eq_cstr(ps_stmt_text(q.st, 1), "alive");
+    enum ps_err e = ps_query_end(&q);
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "identifying a person: %s", ps_tx_errmsg(tx));
+    return e;
+}
+
+enum ps_err ps_person_oblast(struct ps_tx *tx, struct ps_str rnokpp, struct ps_arena *arena,
+                             struct ps_str *oblast, struct ps_diag *diag)
+{
+    struct ps_query q;
+    *oblast = PS_STR_NULL;
+    ps_query_start(&q, tx, &select_oblast);
+    ps_query_text(&q, rnokpp);
+    if (ps_query_row(&q)) {
+        *oblast = ps_arena_str(arena, ps_stmt_text(q.st, 0));
+        if (!oblast->p)
+            q.err = PS_ERR_NOMEM;
+    }
+    enum ps_err e = ps_query_end(&q);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "reading where a person lives: %s", ps_tx_errmsg(tx));
+    if (!oblast->p)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no person with RNOKPP %.*s",
+                           PS_STR_FMT(rnokpp));
     return PS_OK;
 }
 
@@ -396,7 +463,7 @@ enum ps_err ps_person_read(struct ps_tx *tx, const struct ps_actor *actor, struc
                            struct ps_diag *diag)
 {
     bool self = false;
-    enum ps_err e = check_reader(actor, rnokpp, purpose, "reading a person",
+    enum ps_err e = check_reader(actor, rnokpp, &purpose, "reading a person",
                                  "a purpose is required to read another person's record",
                                  &self, diag);
     if (e != PS_OK)
@@ -413,6 +480,40 @@ enum ps_err ps_person_read(struct ps_tx *tx, const struct ps_actor *actor, struc
                          purpose, diag);
     if (e != PS_OK)
         memset(out, 0, sizeof *out); /* no record, no data */
+    return e;
+}
+
+enum ps_err ps_person_access_log(struct ps_tx *tx, const struct ps_actor *actor,
+                                 struct ps_str rnokpp, struct ps_str purpose,
+                                 struct ps_str before, size_t limit, struct ps_arena *arena,
+                                 struct ps_tlog_subject_row *rows, size_t *n,
+                                 struct ps_diag *diag)
+{
+    bool self = false, found = false, alive = false;
+    enum ps_err e = check_reader(actor, rnokpp, &purpose, "reading an access log",
+                                 "a purpose is required to read another person's access log",
+                                 &self, diag);
+    if (e == PS_OK)
+        e = read_status(tx, rnokpp, &found, &alive, diag);
+    if (e != PS_OK)
+        return e;
+    /* like ps_person_read: finding no one reveals no one's data and is not recorded */
+    if (!found)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no person with RNOKPP %.*s",
+                           PS_STR_FMT(rnokpp));
+    if (!self) {
+        char resource[8 + PS_RNOKPP_LEN + 11 + 1];
+        int k = snprintf(resource, sizeof resource, "persons/%.*s/access-log",
+                         PS_STR_FMT(rnokpp));
+        if (k < 0 || (size_t)k >= sizeof resource)
+            return ps_diag_set(diag, PS_ERR_INTERNAL, "resource name truncated");
+        e = ps_access_record(tx, actor, "access-log.read", rnokpp,
+                             (struct ps_str){resource, (size_t)k}, purpose, diag);
+    }
+    if (e == PS_OK)
+        e = ps_tlog_subject_rows(tx, rnokpp, before, limit, arena, rows, n);
+    if (e != PS_OK && diag->code == PS_OK)
+        ps_diag_set(diag, e, "reading the access log: %s", ps_tx_errmsg(tx));
     return e;
 }
 
@@ -443,60 +544,6 @@ enum ps_err ps_persons_get(struct ps_store *store, const struct ps_actor *actor,
         if (diag->code == PS_OK)
             diag->code = e;
     }
-    return e;
-}
-
-/* ---- rendering ---- */
-
-static enum ps_err json_field(struct ps_buf *b, const char *key, struct ps_str v, bool first)
-{
-    enum ps_err e = ps_buf_append_cstr(b, first ? "\"" : ",\"");
-    if (e == PS_OK)
-        e = ps_buf_append_cstr(b, key);
-    if (e == PS_OK)
-        e = ps_buf_append_cstr(b, "\":");
-    if (e == PS_OK)
-        e = ps_buf_append_json_str(b, v.p ? v : PS_STR(""));
-    return e;
-}
-
-enum ps_err ps_person_to_json(const struct ps_person *p, struct ps_buf *b)
-{
-    char date[11];
-    ps_date_fmt(p->birth_date, date);
-    const struct {
-        const char *key;
-        struct ps_str v;
-    } top[] = {
-        {"rnokpp", p->rnokpp},
-        {"unzr", p->unzr},
-        {"surname", p->surname},
-        {"given_name", p->given_name},
-        {"patronymic", p->patronymic},
-        {"surname_latin", p->surname_latin},
-        {"given_name_latin", p->given_name_latin},
-        {"patronymic_latin", p->patronymic_latin},
-        {"birth_date", {date, 10}},
-        {"sex", ps_str_from_cstr(ps_sex_name(p->sex))},
-        {"id_card", p->id_card},
-    }, addr[] = {
-        {"oblast", p->address.oblast},         {"hromada", p->address.hromada},
-        {"settlement", p->address.settlement}, {"street", p->address.street},
-        {"building", p->address.building},
-    };
-    enum ps_err e = ps_buf_append_cstr(b, "{");
-    for (size_t i = 0; i < sizeof top / sizeof top[0] && e == PS_OK; i++)
-        e = json_field(b, top[i].key, top[i].v, i == 0);
-    if (e == PS_OK)
-        e = ps_buf_append_cstr(b, ",\"address\":{");
-    for (size_t i = 0; i < sizeof addr / sizeof addr[0] && e == PS_OK; i++)
-        e = json_field(b, addr[i].key, addr[i].v, i == 0);
-    if (e == PS_OK)
-        e = ps_buf_append_cstr(b, "}");
-    if (e == PS_OK)
-        e = json_field(b, "status", ps_str_from_cstr(ps_person_status_name(p->status)), false);
-    if (e == PS_OK)
-        e = ps_buf_append_cstr(b, "}");
     return e;
 }
 
@@ -603,7 +650,7 @@ static enum ps_err load_tx(struct ps_tx *tx, void *ctx)
         char resource[80];
         int len = snprintf(resource, sizeof resource, "persons?count=%zu&seed=%llu", l->n,
                            (unsigned long long)l->seed);
-        const struct ps_actor loader = {PS_ACTOR_SYSTEM, PS_STR("population-loader")};
+        const struct ps_actor loader = {.kind = PS_ACTOR_SYSTEM, .id = PS_STR("population-loader")};
         e = ps_tlog_record_change(tx, &loader, "population.load", PS_STR(""),
                                   (struct ps_str){resource, (size_t)len},
                                   PS_STR("synthetic demo population"), &l->diag);

@@ -6,11 +6,11 @@
 #ifndef PS_REGISTRIES_PERSONS_H
 #define PS_REGISTRIES_PERSONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "registries/date.h"
@@ -63,6 +63,13 @@ enum ps_err ps_person_validate(const struct ps_person *p, struct ps_diag *diag) 
 enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *p,
                               struct ps_diag *diag) PS_WUR;
 
+/* Completes a person record given by a registrar before it is registered: fills empty Latin
+ * names by the official transliteration (resolution 55 of 2010; strings owned by arena), then
+ * checks it all (ps_person_validate). Pure: no store. Errors: PS_ERR_INVALID (the first
+ * problem, or a name that does not transliterate), PS_ERR_NOMEM. */
+enum ps_err ps_person_complete(struct ps_person *p, struct ps_arena *arena,
+                               struct ps_diag *diag) PS_WUR;
+
 /* Registers a person: ps_persons_insert plus the change record of the transparency log
  * (action "person.register", subject the RNOKPP), in tx, so that both commit or neither does
  * (ARCHITECTURE.md rule 4). reason: the legal basis, as recorded. Errors as
@@ -94,6 +101,20 @@ enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor
                                   struct ps_str rnokpp, struct ps_str purpose,
                                   struct ps_diag *refused, struct ps_diag *diag) PS_WUR;
 
+/* Whether a LIVING person with rnokpp and exactly this birth date is in the registry (*match).
+ * For a person proving who they are (enrolment with an activation code): it tells the caller
+ * only whether what they typed is right, so it is not an access to anyone's data and is not
+ * recorded; callers must answer every mismatch alike (no oracle). bad rnokpp: *match false. */
+enum ps_err ps_person_identify(struct ps_tx *tx, struct ps_str rnokpp, struct ps_date birth,
+                               bool *match, struct ps_diag *diag) PS_WUR;
+
+/* The oblast the person rnokpp is registered in (owned by arena), for the access decision of
+ * an official whose role is scoped to one oblast: the policy decides with it, nothing of it
+ * reaches the official, so it is not recorded (the act it decides is). PS_ERR_NOTFOUND when
+ * there is no such person. */
+enum ps_err ps_person_oblast(struct ps_tx *tx, struct ps_str rnokpp, struct ps_arena *arena,
+                             struct ps_str *oblast, struct ps_diag *diag) PS_WUR;
+
 /* Number of persons in the registry. */
 enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag) PS_WUR;
 
@@ -110,17 +131,27 @@ enum ps_err ps_person_read(struct ps_tx *tx, const struct ps_actor *actor, struc
                            struct ps_str purpose, struct ps_arena *arena, struct ps_person *out,
                            struct ps_diag *diag) PS_WUR;
 
+/* "Who used my data": the transparency log's records about rnokpp (tlog/log.h
+ * ps_tlog_subject_rows: newest first, ids below `before` when non-empty, at most limit, rows
+ * owned by arena, *n the count). The person must exist: PS_ERR_NOTFOUND otherwise, and as in
+ * ps_person_read such a miss reveals nothing and is not recorded. When actor is not that
+ * person the read is recorded in tx (action "access-log.read", resource
+ * "persons/<rnokpp>/access-log", purpose as given, the local administrator's defaulting to
+ * PS_ACCESS_ADMIN_PURPOSE; anyone else's required: PS_ERR_INVALID) and tx must then be a
+ * write transaction. Errors: PS_ERR_DENIED (no actor), PS_ERR_INVALID (bad RNOKPP, no
+ * purpose), PS_ERR_NOTFOUND, recording and store errors. */
+struct ps_tlog_subject_row;
+enum ps_err ps_person_access_log(struct ps_tx *tx, const struct ps_actor *actor,
+                                 struct ps_str rnokpp, struct ps_str purpose,
+                                 struct ps_str before, size_t limit, struct ps_arena *arena,
+                                 struct ps_tlog_subject_row *rows, size_t *n,
+                                 struct ps_diag *diag) PS_WUR;
+
 /* Convenience over ps_person_read for CLI and tests: a self-read runs in ps_store_read, any
  * other in ps_store_write (durable before it returns, rule 5). Blocks. */
 enum ps_err ps_persons_get(struct ps_store *store, const struct ps_actor *actor,
                            struct ps_str rnokpp, struct ps_str purpose, struct ps_arena *arena,
                            struct ps_person *out, struct ps_diag *diag) PS_WUR;
-
-/* Appends p as one JSON object to b. Field names are stable: rnokpp, unzr, surname,
- * given_name, patronymic, surname_latin, given_name_latin, patronymic_latin, birth_date
- * (YYYY-MM-DD), sex ("male"/"female"), id_card, address {oblast, hromada, settlement,
- * street, building}, status ("alive"/"deceased"). Errors: PS_ERR_LIMIT/PS_ERR_NOMEM from b. */
-enum ps_err ps_person_to_json(const struct ps_person *p, struct ps_buf *b) PS_WUR;
 
 /* Generates n persons of the synthetic population for seed (population.h) and inserts them
  * in one ps_store_bulk transaction with one prepared statement, together with one

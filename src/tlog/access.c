@@ -18,25 +18,11 @@ static const struct ps_sql insert_access = {
     "purpose, salt, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
 };
 
-const char *ps_actor_kind_name(enum ps_actor_kind kind)
+struct ps_str ps_access_purpose(const struct ps_actor *actor, struct ps_str given)
 {
-    switch (kind) {
-    case PS_ACTOR_CITIZEN:
-        return "citizen";
-    case PS_ACTOR_OFFICIAL:
-        return "official";
-    case PS_ACTOR_SYSTEM:
-        return "system";
-    case PS_ACTOR_ADMIN:
-        return "admin";
-    }
-    return "";
-}
-
-bool ps_actor_is_subject(const struct ps_actor *actor, struct ps_str subject)
-{
-    return actor && actor->kind == PS_ACTOR_CITIZEN && actor->id.len > 0 &&
-           ps_str_eq(actor->id, subject);
+    if ((!given.p || given.len == 0) && actor && actor->kind == PS_ACTOR_ADMIN)
+        return PS_STR(PS_ACCESS_ADMIN_PURPOSE);
+    return given;
 }
 
 /* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF) with no C0/C1 control

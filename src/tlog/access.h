@@ -4,7 +4,9 @@
  * commits together with the read's decision (or the change) or not at all. access_log is the
  * transparency log's record table: the integrator (integrator.h) sequences its rows into the
  * public Merkle tree about a second after they commit, publishing only non-personal fields
- * and a salted commitment (docs/internals/tlog.md, "Entries"). The signatures are stable. */
+ * and a salted commitment (docs/internals/tlog.md, "Entries"). The signatures are stable.
+ * The actor is who the access policy decided is acting (policy/actor.h): the log records it
+ * as it is handed over. */
 #ifndef PS_TLOG_ACCESS_H
 #define PS_TLOG_ACCESS_H
 
@@ -12,21 +14,9 @@
 
 #include "core/err.h"
 #include "core/str.h"
+#include "policy/actor.h"
 
 struct ps_tx;
-
-enum ps_actor_kind {
-    PS_ACTOR_CITIZEN,  /* a person acting for themselves; id is their RNOKPP */
-    PS_ACTOR_OFFICIAL, /* a civil servant; id is their account id */
-    PS_ACTOR_SYSTEM,   /* an agency system over the exchange API; id is the client id */
-    PS_ACTOR_ADMIN,    /* the local operator; id names the admin credential */
-};
-
-/* Who is acting. Borrowed strings; the caller keeps them alive for the call. */
-struct ps_actor {
-    enum ps_actor_kind kind;
-    struct ps_str id;
-};
 
 /* Limits on the recorded fields, in bytes. */
 #define PS_ACCESS_ACTOR_ID_MAX 128
@@ -35,16 +25,15 @@ struct ps_actor {
 #define PS_ACCESS_RESOURCE_MAX 256
 #define PS_ACCESS_PURPOSE_MAX 256
 
-/* "citizen", "official", "system", "admin" (as stored); "" for an unknown kind. */
-const char *ps_actor_kind_name(enum ps_actor_kind kind);
-
-/* True when actor is the citizen whose RNOKPP is subject: reading one's own data is not
- * recorded. */
-bool ps_actor_is_subject(const struct ps_actor *actor, struct ps_str subject);
+/* The purpose recorded when a reader gives none: the local administrator's reads default to
+ * PS_ACCESS_ADMIN_PURPOSE; everyone else must say why (given is returned as is, possibly
+ * empty, and the read is refused without one). */
+#define PS_ACCESS_ADMIN_PURPOSE "local-administration"
+struct ps_str ps_access_purpose(const struct ps_actor *actor, struct ps_str given);
 
 /* Appends one row (kind 'access') to access_log in tx: a new UUIDv7 id, 32 random salt
- * bytes, the time from ps_clock_now_ms, the actor's kind and id, action (a stable dotted name such as "person.read"), subject (whose
- * data: the RNOKPP), resource (what was read, e.g. "persons/3184710691") and purpose (why,
+ * bytes, the time from ps_clock_now_ms, the actor's kind and id, action (a stable dotted
+ * name such as "person.read"), subject (whose data: the RNOKPP), resource (what was read, e.g. "persons/3184710691") and purpose (why,
  * free text from the reader). tx must be a write transaction.
  * Every text must be non-empty valid UTF-8 without control characters and within the
  * PS_ACCESS_*_MAX limits. Errors: PS_ERR_INVALID (with the field in diag), store errors from

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/jsonw.h"
 #include "crypto/keys.h"
 #include "store/store.h"
 #include "tlog/access.h"
@@ -156,24 +157,22 @@ enum ps_err ps_tlog_entry_format(const struct ps_tlog_record *r, struct ps_buf *
     char time[25], b64[48];
     ps_clock_fmt_rfc3339(r->at_ms, time);
     ps_tlog_b64(cm.b, sizeof cm.b, b64, sizeof b64);
-    e = ps_buf_append_cstr(out, "{\"v\":1,\"id\":");
-    if (e == PS_OK)
-        e = ps_buf_append_json_str(out, r->id);
-    if (e == PS_OK)
-        e = ps_buf_printf(out, ",\"time\":\"%s\",\"actor\":{\"kind\":\"%.*s\"", time,
-                          PS_STR_FMT(r->actor_kind));
-    if (e == PS_OK && !ps_str_eq_cstr(r->actor_kind, "citizen")) {
-        e = ps_buf_append_cstr(out, ",\"id\":");
-        if (e == PS_OK)
-            e = ps_buf_append_json_str(out, r->actor_id);
-    }
-    if (e == PS_OK)
-        e = ps_buf_append_cstr(out, "},\"action\":");
-    if (e == PS_OK)
-        e = ps_buf_append_json_str(out, r->action);
-    if (e == PS_OK)
-        e = ps_buf_printf(out, ",\"commitment\":\"%s\"}", b64);
-    return e;
+    struct ps_jw w;
+    ps_jw_init(&w, out);
+    ps_jw_obj(&w);
+    ps_jw_kint(&w, "v", 1);
+    ps_jw_kstr(&w, "id", r->id);
+    ps_jw_kcstr(&w, "time", time);
+    ps_jw_key(&w, "actor");
+    ps_jw_obj(&w);
+    ps_jw_kstr(&w, "kind", r->actor_kind);
+    if (!ps_str_eq_cstr(r->actor_kind, "citizen")) /* a citizen's id would name them */
+        ps_jw_kstr(&w, "id", r->actor_id);
+    ps_jw_obj_end(&w);
+    ps_jw_kstr(&w, "action", r->action);
+    ps_jw_kcstr(&w, "commitment", b64);
+    ps_jw_obj_end(&w);
+    return ps_jw_end(&w);
 }
 
 /* ---- the stored provider ---- */
@@ -911,6 +910,24 @@ enum ps_err ps_tlog_subject_rows(struct ps_tx *tx, struct ps_str subject, struct
             (*n)++;
     }
     ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_tlog_rows_proofs(struct ps_tx *tx, const struct ps_tlog_subject_row *rows,
+                                size_t n, struct ps_merkle_proof *proofs, uint64_t *size,
+                                struct ps_buf *note, struct ps_diag *diag)
+{
+    enum ps_err e = ps_tlog_latest(tx, size, note);
+    for (size_t i = 0; i < n; i++)
+        proofs[i].len = 0;
+    if (e == PS_ERR_NOTFOUND) {
+        *size = 0; /* no checkpoint yet: nothing is provable */
+        return PS_OK;
+    }
+    for (size_t i = 0; i < n && e == PS_OK; i++) {
+        if (rows[i].sequenced && rows[i].index < *size)
+            e = ps_tlog_inclusion(tx, rows[i].index, *size, &proofs[i], diag);
+    }
     return e;
 }
 

@@ -191,6 +191,14 @@ enum ps_err ps_tlog_subject_rows(struct ps_tx *tx, struct ps_str subject, struct
                                  size_t limit, struct ps_arena *arena,
                                  struct ps_tlog_subject_row *rows, size_t *n) PS_WUR;
 
+/* Inclusion proofs for rows of ps_tlog_subject_rows against the latest checkpoint: *size gets
+ * its tree size (0 when the log has no checkpoint yet), note the checkpoint (appended), and
+ * proofs[i] the proof of each row sequenced below *size (len 0 for the others). A read
+ * transaction suffices. Errors as ps_tlog_inclusion, PS_ERR_LIMIT from note. */
+enum ps_err ps_tlog_rows_proofs(struct ps_tx *tx, const struct ps_tlog_subject_row *rows,
+                                size_t n, struct ps_merkle_proof *proofs, uint64_t *size,
+                                struct ps_buf *note, struct ps_diag *diag) PS_WUR;
+
 /* ---- witnesses ---- */
 
 /* The configured witness verifier keys (meta PS_TLOG_WITNESSES_META, one per line; absent:

@@ -16,7 +16,7 @@ import tempfile
 import time
 import unittest
 
-from psserver import ServerTestCase, assert_problem, run_cli
+from psserver import ServerTestCase, assert_problem, make_rnokpp, run_cli
 from rfc9162 import leaf_hash, mth, node_hash, verify_inclusion
 
 READS = 12
@@ -251,6 +251,15 @@ class TlogTest(ServerTestCase, unittest.TestCase):
         self.assertLess(older["entries"][0]["id"], one["next"])
         assert_problem(self, self.server.get(path + "?limit=1&before=" + one["next"].upper(),
                                              auth=True), 400)
+
+    def test_access_log_of_nobody_is_404_like_the_person_read(self):
+        # a valid RNOKPP that no one has: the same answer as reading the person, not an
+        # empty list (which would look like "nobody read it")
+        nobody = make_rnokpp(1000, 123, 1)  # born in 1902: not in the demo population
+        assert_problem(self, self.server.get("/api/v1/registry/persons/" + nobody, auth=True),
+                       404)
+        assert_problem(self, self.server.get(
+            "/api/v1/registry/persons/%s/access-log" % nobody, auth=True), 404)
 
     def test_cosignatures_refused_without_witnesses(self):
         _, _, _, _, r = self.wait_size(0)

@@ -7,7 +7,10 @@
 
 #include "api/api.h"
 #include "api/api_int.h"
+#include "api/render.h"
 #include "core/arena.h"
+#include "policy/policy.h"
+#include "registries/population.h"
 
 static json_t *load_doc(void)
 {
@@ -83,22 +86,187 @@ Test(openapi, every_documented_operation_is_served)
     json_decref(root);
 }
 
-Test(openapi, admin_routes_declare_security)
+Test(openapi, security_matches_the_route_credentials)
 {
+    /* a public route declares "security": [] (no credential); any other names its scheme */
     json_t *root = load_doc();
     json_t *paths = json_object_get(root, "paths");
     size_t n;
     const struct ps_route *routes = ps_api_routes(&n);
     for (size_t i = 0; i < n; i++) {
-        if (!(routes[i].creds & PS_ROUTE_ADMIN))
-            continue;
         char method[16];
         lower(routes[i].method, method, sizeof method);
         json_t *op = json_object_get(json_object_get(paths, routes[i].pattern), method);
-        cr_expect_not_null(json_object_get(op, "security"), "%s %s needs a security entry",
-                           routes[i].method, routes[i].pattern);
+        json_t *sec = json_object_get(op, "security");
+        cr_expect(json_is_array(sec), "%s %s needs a security entry", routes[i].method,
+                  routes[i].pattern);
+        if (routes[i].creds == 0)
+            cr_expect_eq(json_array_size(sec), 0, "%s %s is public: security must be []",
+                         routes[i].method, routes[i].pattern);
+        else
+            cr_expect_gt(json_array_size(sec), 0, "%s %s needs credentials",
+                         routes[i].method, routes[i].pattern);
     }
     json_decref(root);
+}
+
+/* ---- the route table is the contract (ARCHITECTURE rule 9) ---- */
+
+Test(routes, every_action_has_a_policy_and_public_means_no_credentials)
+{
+    size_t n;
+    const struct ps_route *routes = ps_api_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        bool public = false;
+        cr_expect(routes[i].action && ps_policy_known(routes[i].action, &public),
+                  "%s %s: action %s has no policy rule", routes[i].method, routes[i].pattern,
+                  routes[i].action ? routes[i].action : "(none)");
+        cr_expect_eq(public, routes[i].creds == 0,
+                     "%s %s: a route is public exactly when its action is", routes[i].method,
+                     routes[i].pattern);
+    }
+}
+
+static int handler_runs;
+static void counting_handler(struct ps_req *req)
+{
+    handler_runs++;
+    ps_resp_json(req, 200, PS_STR("{}"));
+}
+
+/* Every route through the dispatcher with no credential at all: a non-public one answers
+ * 401 with WWW-Authenticate and never reaches its handler; a public one reaches it. (The HTTP
+ * suite sends wrong credentials to every route of the running server.) */
+Test(routes, dispatcher_refuses_missing_credentials_on_every_non_public_route)
+{
+    size_t n;
+    const struct ps_route *routes = ps_api_routes(&n);
+    struct ps_app app;
+    memset(&app, 0, sizeof app);
+    for (size_t i = 0; i < n; i++) {
+        struct ps_route r = routes[i];
+        r.fn = counting_handler;
+        struct ps_req req;
+        memset(&req, 0, sizeof req);
+        req.arena = ps_arena_new(1 << 16);
+        ps_buf_init(&req.out, 1 << 16);
+        req.app = &app;
+        req.route = &r;
+        handler_runs = 0;
+        ps_api_dispatch(&req);
+        if (r.creds) {
+            cr_expect_eq(req.status, 401, "%s %s", r.method, r.pattern);
+            cr_expect_eq(handler_runs, 0, "%s %s ran its handler", r.method, r.pattern);
+            bool www = false;
+            for (size_t h = 0; h < req.nhdrs; h++)
+                www = www || ps_str_eq_cstr(req.hdr_names[h], "WWW-Authenticate");
+            cr_expect(www, "%s %s: no WWW-Authenticate", r.method, r.pattern);
+        } else {
+            cr_expect_eq(handler_runs, 1, "%s %s is public", r.method, r.pattern);
+            const struct ps_actor *a = ps_api_actor(&req);
+            cr_expect_eq(a->kind, PS_ACTOR_ANONYMOUS);
+        }
+        ps_buf_reset(&req.out);
+        ps_arena_free(req.arena);
+    }
+}
+
+/* ---- the person's JSON and the registration body ---- */
+
+Test(person, json_has_the_stable_fields_in_utf8)
+{
+    struct ps_population *pop = NULL;
+    cr_assert_eq(ps_population_new(5, &pop, NULL), PS_OK);
+    struct ps_person p;
+    cr_assert_eq(ps_population_next(pop, &p), PS_OK);
+    struct ps_buf b;
+    ps_buf_init(&b, 4096);
+    struct ps_jw w;
+    ps_jw_init(&w, &b);
+    ps_api_person_json(&w, &p);
+    cr_assert_eq(ps_jw_end(&w), PS_OK);
+    json_error_t err;
+    json_t *j = json_loadb(b.p, b.len, 0, &err);
+    cr_assert(j, "%s: %s", err.text, b.p);
+    const char *keys[] = {"rnokpp", "unzr", "surname", "given_name", "patronymic",
+                          "surname_latin", "given_name_latin", "patronymic_latin",
+                          "birth_date", "sex", "id_card", "status"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        cr_assert(json_is_string(json_object_get(j, keys[i])), "%s", keys[i]);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "rnokpp")), p.rnokpp.p);
+    json_t *a = json_object_get(j, "address");
+    cr_assert(json_is_object(a));
+    cr_assert_eq(json_object_size(a), 5);
+    cr_assert_eq(strlen(json_string_value(json_object_get(j, "birth_date"))), 10);
+    /* Ukrainian text as UTF-8, never \u escapes */
+    cr_assert_null(strstr(b.p, "\\u"), "%s", b.p);
+    cr_assert_not_null(memmem(b.p, b.len, p.surname.p, p.surname.len));
+    json_decref(j);
+    ps_buf_reset(&b);
+    ps_population_free(pop);
+}
+
+/* The mapped strings borrow from the parsed body: kept until the test ends. */
+static json_t *bodies[16];
+static size_t nbodies;
+
+static enum ps_err map_body(const char *text, struct ps_person *p, struct ps_str *reason,
+                            struct ps_diag *d)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+    cr_assert_not_null(j, "%s", err.text);
+    cr_assert_lt(nbodies, sizeof bodies / sizeof bodies[0]);
+    bodies[nbodies++] = j;
+    memset(d, 0, sizeof *d);
+    return ps_api_person_from_json(j, p, reason, d);
+}
+
+static void free_bodies(void)
+{
+    while (nbodies > 0)
+        json_decref(bodies[--nbodies]);
+}
+
+#define BODY_ADDR "\"address\":{\"oblast\":\"o\",\"hromada\":\"h\",\"settlement\":\"s\"," \
+                  "\"street\":\"st\",\"building\":\"1\"}"
+#define BODY_TOP "\"rnokpp\":\"3443818003\",\"unzr\":\"u\",\"id_card\":\"123456789\"," \
+                 "\"surname\":\"Шевченко\",\"given_name\":\"Тарас\",\"birth_date\":\"1994-04-14\"," \
+                 "\"sex\":\"male\",\"reason\":\"law 1\""
+
+Test(person, registration_body_maps_by_table_and_refuses_each_shape_error, .fini = free_bodies)
+{
+    struct ps_person p;
+    struct ps_str reason;
+    struct ps_diag d;
+    cr_assert_eq(map_body("{" BODY_TOP "," BODY_ADDR "}", &p, &reason, &d), PS_OK, "%s",
+                 d.message);
+    cr_assert(ps_str_eq_cstr(p.surname, "Шевченко"));
+    cr_assert(ps_str_eq_cstr(p.address.building, "1"));
+    cr_assert(ps_str_eq_cstr(reason, "law 1"));
+    cr_assert_eq(p.patronymic.len, 0, "patronymic is optional");
+    cr_assert_eq(p.birth_date.year, 1994);
+    static const struct {
+        const char *body, *want;
+    } bad[] = {
+        {"[]", "the body must be an object"},
+        {"{" BODY_TOP "}", "address: is required"},
+        {"{" BODY_TOP ",\"address\":1}", "address: must be an object"},
+        {"{" BODY_TOP "," BODY_ADDR ",\"x\":1}", "unknown field \"x\""},
+        {"{\"rnokpp\":1," BODY_ADDR "}", "rnokpp: must be a string"},
+        {"{" BODY_TOP ",\"address\":{\"oblast\":\"o\"}}", "address.hromada: is required"},
+        {"{" BODY_TOP ",\"address\":{\"zip\":\"1\"}}", "unknown field \"zip\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_expect_eq(map_body(bad[i].body, &p, &reason, &d), PS_ERR_INVALID, "%s", bad[i].body);
+        cr_expect(strstr(d.message, bad[i].want), "%s: got %s", bad[i].want, d.message);
+    }
+    char body[1024];
+    snprintf(body, sizeof body, "{%s,%s}", BODY_ADDR, BODY_TOP);
+    char *sex = strstr(body, "\"male\"");
+    memcpy(sex, "\"mal\" ", 6);
+    cr_expect_eq(map_body(body, &p, &reason, &d), PS_ERR_INVALID);
+    cr_expect(strstr(d.message, "sex"), "%s", d.message);
 }
 
 /* ---- error -> problem mapping (ARCHITECTURE rule 6: a precise, stable type) ---- */

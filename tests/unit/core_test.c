@@ -10,6 +10,8 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/jsonw.h"
+#include "core/ratelimit.h"
 #include "core/str.h"
 
 Test(arena, allocations_are_aligned_and_bounded)
@@ -105,7 +107,8 @@ Test(buf, json_string_escapes)
     struct ps_buf b;
     ps_buf_init(&b, 100);
     cr_assert_eq(ps_buf_append_json_str(&b, PS_STR("a\"b\\c\n\x01")), PS_OK);
-    cr_assert_str_eq(b.p, "\"a\\\"b\\\\c\\u000a\\u0001\"");
+    /* the shortest escapes (\n), \u00XX only for controls without one */
+    cr_assert_str_eq(b.p, "\"a\\\"b\\\\c\\n\\u0001\"");
     ps_buf_reset(&b);
 }
 
@@ -338,4 +341,125 @@ Test(clock, source_is_replaceable)
     ps_clock_set_fixed(-1);
     cr_assert_null(ps_clock_set_source(NULL), "back on the system clock");
     cr_assert_gt(ps_clock_now_ms(), 1700000000000LL);
+}
+
+/* ---- the JSON writer ---- */
+
+static const char *jw_text(struct ps_buf *b)
+{
+    return b->p ? b->p : "";
+}
+
+Test(jsonw, writes_nested_values_in_utf8)
+{
+    struct ps_buf b;
+    ps_buf_init(&b, 1024);
+    struct ps_jw w;
+    ps_jw_init(&w, &b);
+    ps_jw_obj(&w);
+    ps_jw_kstr(&w, "name", PS_STR("Тарас \"Т\"\n"));
+    ps_jw_kint(&w, "n", -5);
+    ps_jw_kuint(&w, "u", 18446744073709551615u);
+    ps_jw_kbool(&w, "ok", true);
+    ps_jw_key(&w, "list");
+    ps_jw_arr(&w);
+    ps_jw_int(&w, 1);
+    ps_jw_null(&w);
+    ps_jw_obj(&w);
+    ps_jw_obj_end(&w);
+    ps_jw_arr(&w);
+    ps_jw_arr_end(&w);
+    ps_jw_raw(&w, PS_STR("{\"a\":1}"));
+    ps_jw_str(&w, PS_STR_NULL);
+    ps_jw_arr_end(&w);
+    ps_jw_obj_end(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_OK);
+    cr_assert_str_eq(jw_text(&b), "{\"name\":\"Тарас \\\"Т\\\"\\n\",\"n\":-5,"
+                                  "\"u\":18446744073709551615,\"ok\":true,"
+                                  "\"list\":[1,null,{},[],{\"a\":1},null]}");
+    ps_buf_reset(&b);
+}
+
+Test(jsonw, misuse_and_limits_are_sticky_errors)
+{
+    struct ps_buf b;
+    struct ps_jw w;
+    ps_buf_init(&b, 1024);
+    ps_jw_init(&w, &b); /* a value where a key is due */
+    ps_jw_obj(&w);
+    ps_jw_int(&w, 1);
+    ps_jw_obj_end(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    b.len = 0;
+    ps_jw_init(&w, &b); /* unbalanced */
+    ps_jw_arr(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    b.len = 0;
+    ps_jw_init(&w, &b); /* a key without its value */
+    ps_jw_obj(&w);
+    ps_jw_key(&w, "k");
+    ps_jw_obj_end(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    b.len = 0;
+    ps_jw_init(&w, &b); /* two values at the top; nothing at all */
+    ps_jw_int(&w, 1);
+    ps_jw_int(&w, 2);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    ps_jw_init(&w, &b);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    ps_buf_reset(&b);
+    ps_buf_init(&b, 16); /* the buffer's limit: the first error sticks */
+    ps_jw_init(&w, &b);
+    ps_jw_arr(&w);
+    for (int i = 0; i < 100; i++)
+        ps_jw_int(&w, 1000000);
+    ps_jw_arr_end(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_LIMIT);
+    cr_assert_leq(b.len, 16);
+    ps_buf_reset(&b);
+    ps_buf_init(&b, 4096); /* too deep */
+    ps_jw_init(&w, &b);
+    for (int i = 0; i <= PS_JW_MAX_DEPTH; i++)
+        ps_jw_arr(&w);
+    cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
+    ps_buf_reset(&b);
+}
+
+/* ---- token buckets ---- */
+
+Test(ratelimit, bucket_refills_at_its_rate_and_keys_are_apart)
+{
+    struct ps_ratelimit *r = ps_ratelimit_new(64, 2.0, 3.0); /* 2/s, burst 3 */
+    cr_assert_not_null(r);
+    unsigned retry = 0;
+    for (int i = 0; i < 3; i++)
+        cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 1000, &retry), "burst %d", i);
+    cr_assert(!ps_ratelimit_take(r, PS_STR("ip:1"), 1000, &retry), "the burst is spent");
+    cr_assert_eq(retry, 1);
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:2"), 1000, NULL), "another key has its own");
+    cr_assert(!ps_ratelimit_take(r, PS_STR("ip:1"), 1400, NULL), "0.8 tokens after 400 ms");
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 1500, NULL), "one token after 500 ms");
+    cr_assert(!ps_ratelimit_take(r, PS_STR("ip:1"), 1500, NULL));
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 100000, NULL), "refilled, capped at burst");
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 100000, NULL));
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 100000, NULL));
+    cr_assert(!ps_ratelimit_take(r, PS_STR("ip:1"), 100000, NULL), "never more than the burst");
+    ps_ratelimit_free(r);
+    r = ps_ratelimit_new(64, 0, 0); /* rate 0: no limit */
+    for (int i = 0; i < 1000; i++)
+        cr_assert(ps_ratelimit_take(r, PS_STR("k"), 0, NULL));
+    ps_ratelimit_free(r);
+}
+
+Test(ratelimit, a_full_table_forgets_the_oldest_never_refuses_a_new_key)
+{
+    struct ps_ratelimit *r = ps_ratelimit_new(64, 1.0, 1.0);
+    char key[32];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        cr_assert(ps_ratelimit_take(r, ps_str_from_cstr(key), i, NULL), "%s", key);
+    }
+    /* the most recent key is still remembered */
+    cr_assert(!ps_ratelimit_take(r, ps_str_from_cstr(key), 10000, NULL));
+    ps_ratelimit_free(r);
 }

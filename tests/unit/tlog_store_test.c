@@ -96,7 +96,7 @@ static enum ps_err record_tx(struct ps_tx *tx, void *ctx)
     subject_of(c->i, subject);
     snprintf(resource, sizeof resource, "persons/%s", subject);
     snprintf(purpose, sizeof purpose, "case-%d secret purpose", c->i);
-    struct ps_actor a = {c->kind, PS_STR("official-42")};
+    struct ps_actor a = {.kind = c->kind, .id = PS_STR("official-42")};
     struct ps_diag d = {0};
     return ps_access_record(tx, &a, "person.read", ps_str_from_cstr(subject),
                             ps_str_from_cstr(resource), ps_str_from_cstr(purpose), &d);
@@ -605,7 +605,7 @@ struct wit_ctx {
 static enum ps_err wit_tx(struct ps_tx *tx, void *ctx)
 {
     struct wit_ctx *c = ctx;
-    struct ps_actor a = {PS_ACTOR_ADMIN, PS_STR("local-admin")};
+    struct ps_actor a = {.kind = PS_ACTOR_ADMIN, .id = PS_STR("local-admin")};
     struct ps_str reason = ps_str_from_cstr(c->reason ? c->reason : "test");
     memset(&c->diag, 0, sizeof c->diag);
     if (c->vkey)
@@ -981,7 +981,7 @@ static const struct ps_sql kinds = {
 
 static enum ps_err change_tx(struct ps_tx *tx, void *ctx)
 {
-    struct ps_actor a = {PS_ACTOR_SYSTEM, PS_STR("registry-sync")};
+    struct ps_actor a = {.kind = PS_ACTOR_SYSTEM, .id = PS_STR("registry-sync")};
     struct ps_diag *d = ctx;
     enum ps_err e = ps_tlog_record_change(tx, &a, "document.issue", PS_STR("3100000001"),
                                           PS_STR("documents/abc"), PS_STR_NULL, d);
@@ -1010,7 +1010,7 @@ static enum ps_err kinds_tx(struct ps_tx *tx, void *ctx)
 
 static enum ps_err bad_change_tx(struct ps_tx *tx, void *ctx)
 {
-    struct ps_actor a = {PS_ACTOR_SYSTEM, PS_STR("x")};
+    struct ps_actor a = {.kind = PS_ACTOR_SYSTEM, .id = PS_STR("x")};
     return ps_tlog_record_change(tx, &a, "", PS_STR_NULL, PS_STR("r"), PS_STR_NULL, ctx);
 }
 

@@ -755,7 +755,7 @@ static enum ps_err record_tx(struct ps_tx *tx, void *arg)
 {
     struct rec_ctx *rc = arg;
     char res[64];
-    struct ps_actor actor = {PS_ACTOR_ADMIN, PS_STR("unit-test")};
+    struct ps_actor actor = {.kind = PS_ACTOR_ADMIN, .id = PS_STR("unit-test")};
     struct ps_diag d = {0};
     snprintf(res, sizeof res, "persons/%010d", rc->i);
     return ps_access_record(tx, &actor, "person.read", PS_STR("3184710691"), ps_str_from_cstr(res),
@@ -888,7 +888,7 @@ struct wctx {
 static enum ps_err add_witness_tx(struct ps_tx *tx, void *arg)
 {
     struct wctx *w = arg;
-    struct ps_actor admin = {PS_ACTOR_ADMIN, PS_STR("unit-test")};
+    struct ps_actor admin = {.kind = PS_ACTOR_ADMIN, .id = PS_STR("unit-test")};
     struct ps_diag d = {0};
     return ps_tlog_witness_add(tx, &admin, ps_str_from_cstr(w->vkey), PS_STR("test"), NULL, &d);
 }

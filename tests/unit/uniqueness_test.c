@@ -374,7 +374,7 @@ static int race(struct race *r, enum ps_err lose, const char *lose_message)
     return winner;
 }
 
-static const struct ps_actor registrar = {PS_ACTOR_OFFICIAL, {"registrar-7", 11}};
+static const struct ps_actor registrar = {.kind = PS_ACTOR_OFFICIAL, .id = {"registrar-7", 11}};
 
 /* ==== sole proprietors ==== */
 
@@ -630,7 +630,7 @@ Test(sole_proprietor, nothing_to_terminate_is_a_committed_refusal)
     cr_assert_eq(sp_run(sp_terminate_tx, &c), PS_ERR_INVALID);
     cr_assert_str_eq(c.diag.message, "a reason is required to act on another person's record");
     /* the person themselves: refused, nothing recorded */
-    struct ps_actor self = {PS_ACTOR_CITIZEN, S(a.rnokpp)};
+    struct ps_actor self = {.kind = PS_ACTOR_CITIZEN, .id = S(a.rnokpp)};
     c = (struct sp_ctx){.rnokpp = S(a.rnokpp), .actor = &self, .reason = S("")};
     cr_assert_eq(sp_run(sp_terminate_tx, &c), PS_OK, "%s", c.diag.message);
     cr_assert_eq(c.refused.code, PS_ERR_NOTFOUND);
@@ -644,14 +644,14 @@ Test(sole_proprietor, self_registration_records_no_access)
     struct test_person a, dead;
     add_person(6, PS_SEX_MALE, PS_PERSON_ALIVE, &a);
     add_person(7, PS_SEX_FEMALE, PS_PERSON_DECEASED, &dead);
-    struct ps_actor self = {PS_ACTOR_CITIZEN, S(a.rnokpp)};
+    struct ps_actor self = {.kind = PS_ACTOR_CITIZEN, .id = S(a.rnokpp)};
     struct sp_ctx c = {.rnokpp = S(a.rnokpp), .kved = S("62.01"), .actor = &self,
                        .reason = S("")};
     cr_assert_eq(sp_run(sp_register_tx, &c), PS_OK, "%s", c.diag.message);
     cr_assert_eq(c.refused.code, PS_OK, "%s", c.refused.message);
     cr_assert_eq(count(&active_registrations, a.rnokpp), 1);
     cr_assert_eq(count(&changes_of, "sole-proprietor.register"), 1);
-    struct ps_actor dead_self = {PS_ACTOR_CITIZEN, S(dead.rnokpp)};
+    struct ps_actor dead_self = {.kind = PS_ACTOR_CITIZEN, .id = S(dead.rnokpp)};
     c = (struct sp_ctx){.rnokpp = S(dead.rnokpp), .kved = S("62.01"), .actor = &dead_self};
     cr_assert_eq(sp_run(sp_register_tx, &c), PS_OK, "%s", c.diag.message);
     cr_assert_eq(c.refused.code, PS_ERR_INVALID);
@@ -1148,7 +1148,7 @@ Test(marriage, concurrent_marriages_of_one_person_one_wins)
 
 /* ==== share codes ==== */
 
-static const struct ps_actor bank = {PS_ACTOR_SYSTEM, {"bank-42", 7}};
+static const struct ps_actor bank = {.kind = PS_ACTOR_SYSTEM, .id = {"bank-42", 7}};
 
 struct s_ctx {
     struct ps_actor actor;
@@ -1185,7 +1185,8 @@ static enum ps_err s_run(ps_tx_fn fn, struct s_ctx *c)
 static struct s_ctx create_for(struct test_person *t, char resource[32], int64_t ttl_ms)
 {
     snprintf(resource, 32, "persons/%s", t->rnokpp);
-    struct s_ctx c = {.actor = {PS_ACTOR_CITIZEN, S(t->rnokpp)}, .resource = S(resource),
+    struct s_ctx c = {.actor = {.kind = PS_ACTOR_CITIZEN, .id = S(t->rnokpp)},
+                      .resource = S(resource),
                       .ttl_ms = ttl_ms};
     cr_assert_eq(s_run(create_tx, &c), PS_OK, "%s", c.diag.message);
     return c;
@@ -1329,17 +1330,18 @@ Test(share, who_may_share_what)
     add_person(64, PS_SEX_FEMALE, PS_PERSON_DECEASED, &dead);
     char res[32];
     snprintf(res, sizeof res, "persons/%s", a.rnokpp);
-    struct s_ctx c = {.actor = {PS_ACTOR_OFFICIAL, S("official-1")}, .resource = S(res)};
+    struct s_ctx c = {.actor = {.kind = PS_ACTOR_OFFICIAL, .id = S("official-1")},
+                      .resource = S(res)};
     cr_assert_eq(s_run(create_tx, &c), PS_ERR_DENIED);
     cr_assert_str_eq(c.diag.message, "only a citizen can create a share code");
-    c.actor = (struct ps_actor){PS_ACTOR_CITIZEN, S(b.rnokpp)};
+    c.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = S(b.rnokpp)};
     cr_assert_eq(s_run(create_tx, &c), PS_ERR_DENIED);
     cr_assert_str_eq(c.diag.message, "a citizen can share only their own record");
     c.resource = S("documents/passport");
     cr_assert_eq(s_run(create_tx, &c), PS_ERR_INVALID);
     cr_assert_str_eq(c.diag.message,
                      "only a person's registry record (persons/<RNOKPP>) can be shared");
-    c.actor = (struct ps_actor){PS_ACTOR_CITIZEN, S(a.rnokpp)};
+    c.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = S(a.rnokpp)};
     c.resource = S(res);
     c.ttl_ms = PS_SHARE_TTL_MAX_MS + 1;
     cr_assert_eq(s_run(create_tx, &c), PS_ERR_INVALID);
@@ -1349,7 +1351,7 @@ Test(share, who_may_share_what)
     c.ttl_ms = PS_SHARE_TTL_MAX_MS;
     cr_assert_eq(s_run(create_tx, &c), PS_OK, "%s", c.diag.message);
     snprintf(res, sizeof res, "persons/%s", dead.rnokpp);
-    c.actor = (struct ps_actor){PS_ACTOR_CITIZEN, S(dead.rnokpp)};
+    c.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = S(dead.rnokpp)};
     c.ttl_ms = 0;
     cr_assert_eq(s_run(create_tx, &c), PS_ERR_INVALID);
     char want[96];
