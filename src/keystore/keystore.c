@@ -186,26 +186,15 @@ static enum ps_err tx_has_active(struct ps_tx *tx, const char *purpose, bool *ha
 static enum ps_err tx_insert_key(struct ps_tx *tx, const struct ps_sealed_key *k,
                                  const char *created)
 {
-    struct ps_stmt *st = NULL;
-    bool row;
-    enum ps_err e = ps_tx_prepare(tx, &sql_key_insert, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(k->id));
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 2, ps_str_from_cstr(ps_key_purpose_name(k->purpose)));
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 3,
-                              ps_str_from_cstr(ps_key_alg_name(ps_key_purpose_alg(k->purpose))));
-    if (e == PS_OK)
-        e = ps_stmt_bind_blob(st, 4, k->public_key, k->public_len);
-    if (e == PS_OK)
-        e = ps_stmt_bind_blob(st, 5, k->sealed, k->sealed_len);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 6, ps_str_from_cstr(created));
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return e;
+    struct ps_query q;
+    ps_query_start(&q, tx, &sql_key_insert);
+    ps_query_text(&q, ps_str_from_cstr(k->id));
+    ps_query_text(&q, ps_str_from_cstr(ps_key_purpose_name(k->purpose)));
+    ps_query_text(&q, ps_str_from_cstr(ps_key_alg_name(ps_key_purpose_alg(k->purpose))));
+    ps_query_blob(&q, k->public_key, k->public_len);
+    ps_query_blob(&q, k->sealed, k->sealed_len);
+    ps_query_text(&q, ps_str_from_cstr(created));
+    return ps_query_exec(&q);
 }
 
 static enum ps_err gen_tx(struct ps_tx *tx, void *arg)

@@ -319,15 +319,22 @@ enum ps_err ps_stmt_step(struct ps_stmt *st, bool *row)
     return stmt_err(st, st->conn->be->step(st, row, st->tx->errmsg));
 }
 
-/* A column read that could not allocate taints the transaction (store_int.h, read_failed). */
-struct ps_str ps_stmt_text(struct ps_stmt *st, int col)
+/* A column read: a value the backend could not produce for lack of memory taints the
+ * transaction (store_int.h, read_failed). */
+static struct ps_str col_read(struct ps_stmt *st, int col,
+                              struct ps_str (*read)(struct ps_stmt *, int, bool *))
 {
     bool nomem = false;
-    check_stmt(st);
-    struct ps_str v = st->conn->be->col_text(st, col, &nomem);
+    struct ps_str v = read(st, col, &nomem);
     if (nomem)
         st->tx->read_failed = true;
     return v;
+}
+
+struct ps_str ps_stmt_text(struct ps_stmt *st, int col)
+{
+    check_stmt(st);
+    return col_read(st, col, st->conn->be->col_text);
 }
 
 int64_t ps_stmt_i64(struct ps_stmt *st, int col)
@@ -338,12 +345,8 @@ int64_t ps_stmt_i64(struct ps_stmt *st, int col)
 
 struct ps_str ps_stmt_blob(struct ps_stmt *st, int col)
 {
-    bool nomem = false;
     check_stmt(st);
-    struct ps_str v = st->conn->be->col_blob(st, col, &nomem);
-    if (nomem)
-        st->tx->read_failed = true;
-    return v;
+    return col_read(st, col, st->conn->be->col_blob);
 }
 
 /* The result of a transaction function, after the column reads it made: one that read ""

@@ -65,20 +65,28 @@ struct vstate {
 static enum ps_err problem(struct vstate *v, enum ps_tlog_problem kind, uint64_t index,
                            unsigned level, const char *fmt, ...) PS_PRINTF(5, 6);
 
+enum ps_err ps_tlog_report_vset(struct ps_tlog_report *rep, struct ps_diag *diag,
+                                enum ps_tlog_problem kind, uint64_t index, unsigned level,
+                                const char *fmt, va_list ap)
+{
+    int n = vsnprintf(rep->message, sizeof rep->message, fmt, ap);
+    if (n < 0)
+        rep->message[0] = '\0';
+    rep->problem = kind;
+    rep->index = index;
+    rep->level = level;
+    return ps_diag_set(diag, PS_ERR_CRYPTO, "%s", rep->message);
+}
+
 static enum ps_err problem(struct vstate *v, enum ps_tlog_problem kind, uint64_t index,
                            unsigned level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(v->rep->message, sizeof v->rep->message, fmt, ap);
+    enum ps_err err = ps_tlog_report_vset(v->rep, v->diag, kind, index, level, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        v->rep->message[0] = '\0';
-    v->rep->problem = kind;
-    v->rep->index = index;
-    v->rep->level = level;
     v->found = true;
-    return ps_diag_set(v->diag, PS_ERR_CRYPTO, "%s", v->rep->message);
+    return err;
 }
 
 /* ---- entry format ---- */

@@ -7,6 +7,7 @@
 #ifndef PS_TLOG_VERIFY_H
 #define PS_TLOG_VERIFY_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -103,6 +104,13 @@ struct ps_tlog_report {
     unsigned level;    /* PS_TLOG_BAD_HASH: the tree level */
     char message[320]; /* "entry 41: leaf hash does not match stored tile hash" ... */
 };
+
+/* Fills rep with a problem (kind, index, level, the formatted message) and diag with the
+ * message; returns PS_ERR_CRYPTO, what a verdict returns. For checks beyond ps_tlog_verify
+ * that report like it (verify_store.c). */
+enum ps_err ps_tlog_report_vset(struct ps_tlog_report *rep, struct ps_diag *diag,
+                                enum ps_tlog_problem kind, uint64_t index, unsigned level,
+                                const char *fmt, va_list ap) PS_PRINTF(6, 0);
 
 /* Verifies the whole log from src. Walks indexes 0 .. max(claimed size, largest checkpoint
  * or cosigned size) - 1: each entry must be present, in order and accepted by the entry

@@ -281,14 +281,9 @@ static enum ps_err bad_record(struct ps_tlog_report *rep, struct ps_diag *diag, 
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(rep->message, sizeof rep->message, fmt, ap);
+    enum ps_err err = ps_tlog_report_vset(rep, diag, PS_TLOG_BAD_RECORD, index, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        rep->message[0] = '\0';
-    rep->problem = PS_TLOG_BAD_RECORD;
-    rep->index = index;
-    rep->level = 0;
-    return ps_diag_set(diag, PS_ERR_CRYPTO, "%s", rep->message);
+    return err;
 }
 
 /* One row of q_records: the entry the record makes must be the entry the log holds. */

@@ -258,9 +258,9 @@ Test(store, migrations_applied_and_recorded)
     cr_assert_eq(ps_store_read(s, read_migs, &m, &d), PS_OK, "%s", d.message);
     cr_assert_eq(m.rows, (int)ps_migrations_sqlite_count);
     cr_assert_eq(m.version, 1);
-    cr_assert_str_eq(m.name, "core");
+    cr_assert_str_eq(m.name, "store"); /* recorded under its file name (0001_core before the rename) */
     cr_assert_eq(strlen(m.applied_at), 24, "applied_at %s", m.applied_at);
-    /* 0001_core made the meta table */
+    /* 0001_store made the meta table */
     cr_assert_eq(ps_store_write(s, meta_put, NULL, &d), PS_OK, "%s", d.message);
     ps_store_free(s);
 
