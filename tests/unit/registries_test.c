@@ -24,6 +24,7 @@
 #include "store/store.h"
 #include "tlog/access.h"
 #include "pg_helper.h"
+#include "tx_helper.h"
 
 static struct ps_str S(const char *s)
 {
@@ -540,20 +541,6 @@ static const struct ps_sql update_log = {"test.update_log",
                                          "UPDATE access_log SET purpose = 'forged'"};
 static const struct ps_sql delete_log = {"test.delete_log", "DELETE FROM access_log"};
 
-static enum ps_err count_log_tx(struct ps_tx *tx, void *ctx)
-{
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err e = ps_tx_prepare(tx, &count_log, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_step(st, &row);
-    if (e == PS_OK && row)
-        *(int64_t *)ctx = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return e;
-}
-
 static const struct ps_sql load_entries = {
     "test.load_entries",
     "SELECT kind, actor_kind, resource FROM access_log WHERE action = 'population.load'",
@@ -585,10 +572,7 @@ static enum ps_err load_entries_tx(struct ps_tx *tx, void *ctx)
 
 static int64_t log_rows(void)
 {
-    int64_t n = -1;
-    struct ps_diag diag;
-    cr_assert_eq(ps_store_read(store, count_log_tx, &n, &diag), PS_OK, "%s", diag.message);
-    return n;
+    return tx_read_i64(store, &count_log);
 }
 
 static enum ps_err exec_tx(struct ps_tx *tx, void *ctx)
@@ -689,18 +673,7 @@ static enum ps_err check_tx(struct ps_tx *tx, void *ctx)
 static enum ps_err status_row_tx(struct ps_tx *tx, void *ctx)
 {
     struct check_ctx *c = ctx;
-    struct ps_stmt *st;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &status_row, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_bind_text(st, 1, c->rnokpp);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    if (e == PS_OK && row)
-        c->n = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return e;
+    return tx_run(tx, &status_row, &c->n, "s", c->rnokpp);
 }
 
 /* Runs the check in a job; returns its result, with the matching access rows in c->n. */
@@ -831,25 +804,9 @@ Test(store, bulk_load_rate, .init = store_setup, .fini = store_teardown, .timeou
 
 static const struct ps_sql count_persons = {"test.count_persons", "SELECT count(*) FROM persons"};
 
-static enum ps_err count_persons_tx(struct ps_tx *tx, void *ctx)
-{
-    struct ps_stmt *st;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &count_persons, &st);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    if (e == PS_OK && row)
-        *(int64_t *)ctx = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return e;
-}
-
 static int64_t person_rows(void)
 {
-    int64_t n = -1;
-    struct ps_diag diag;
-    cr_assert_eq(ps_store_read(store, count_persons_tx, &n, &diag), PS_OK, "%s", diag.message);
-    return n;
+    return tx_read_i64(store, &count_persons);
 }
 
 struct register_ctx {

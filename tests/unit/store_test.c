@@ -20,6 +20,7 @@
 #include "store/store_int.h"
 
 #include "pg_helper.h"
+#include "tx_helper.h"
 
 static char dir[64];
 static char dbpath[128];
@@ -158,27 +159,9 @@ static enum ps_err insert_named(struct ps_tx *tx, void *ctx)
     return insert_row(tx, &r);
 }
 
-static enum ps_err count_fn(struct ps_tx *tx, void *ctx)
-{
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err err = ps_tx_prepare(tx, &sql_count_t, &st);
-    if (err != PS_OK)
-        return err;
-    err = ps_stmt_step(st, &row);
-    if (err == PS_OK && row)
-        *(int64_t *)ctx = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return err;
-}
-
 static int64_t count_rows(struct ps_store *s)
 {
-    int64_t n = -1;
-    struct ps_diag d;
-    enum ps_err err = ps_store_read(s, count_fn, &n, &d);
-    cr_assert_eq(err, PS_OK, "%s", d.message);
-    return n;
+    return tx_read_i64(s, &sql_count_t);
 }
 
 static bool has_name(struct ps_store *s, const char *name);
@@ -229,18 +212,8 @@ static const struct ps_sql sql_meta_put = {
 
 static enum ps_err meta_put(struct ps_tx *tx, void *ctx)
 {
-    struct ps_stmt *st;
-    bool row;
     (void)ctx;
-    enum ps_err err = ps_tx_prepare(tx, &sql_meta_put, &st);
-    if (err == PS_OK)
-        err = ps_stmt_bind_text(st, 1, PS_STR("instance"));
-    if (err == PS_OK)
-        err = ps_stmt_bind_text(st, 2, PS_STR("test"));
-    if (err == PS_OK)
-        err = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return err;
+    return tx_run(tx, &sql_meta_put, NULL, "tt", "instance", "test");
 }
 
 Test(store, migrations_applied_and_recorded)
@@ -295,15 +268,7 @@ static const struct ps_sql sql_future = {
 
 static enum ps_err add_future(struct ps_tx *tx, void *ctx)
 {
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err err = ps_tx_prepare(tx, &sql_future, &st);
-    if (err == PS_OK)
-        err = ps_stmt_bind_i64(st, 1, *(int *)ctx);
-    if (err == PS_OK)
-        err = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return err;
+    return tx_run(tx, &sql_future, NULL, "i", (int64_t)*(int *)ctx);
 }
 
 Test(store, newer_schema_refused)
@@ -996,18 +961,6 @@ Test(store, bulk_beside_committer)
 
 /* ---- backup ---- */
 
-static enum ps_err sum_fn(struct ps_tx *tx, void *ctx)
-{
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err err = ps_tx_prepare(tx, &sql_sum_t, &st);
-    if (err == PS_OK)
-        err = ps_stmt_step(st, &row);
-    if (err == PS_OK && row)
-        *(int64_t *)ctx = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return err;
-}
 
 struct churn {
     struct ps_store *s;
@@ -1041,13 +994,13 @@ Test(store, backup_is_consistent_copy)
     cr_assert_eq(ps_store_write(s, insert_types, NULL, &d), PS_OK, "%s", d.message);
     cr_assert_eq(ps_store_bulk(s, bulk_fn, NULL, &d), PS_OK, "%s", d.message);
     int64_t rows = count_rows(s), sum = 0, bsum = 0;
-    cr_assert_eq(ps_store_read(s, sum_fn, &sum, &d), PS_OK);
+    sum = tx_read_i64(s, &sql_sum_t);
 
     cr_assert_eq(ps_store_backup(s, dbpath, &d), PS_ERR_INVALID, "not onto the live file");
     cr_assert_eq(ps_store_backup(s, bpath, &d), PS_OK, "%s", d.message);
     struct ps_store *b = open_store(burl, 256);
     cr_assert_eq(count_rows(b), rows);
-    cr_assert_eq(ps_store_read(b, sum_fn, &bsum, &d), PS_OK);
+    bsum = tx_read_i64(b, &sql_sum_t);
     cr_assert_eq(bsum, sum);
     struct got g = get_row(b, tricky);
     cr_assert_eq(g.blen, sizeof blob);
@@ -1066,7 +1019,7 @@ Test(store, backup_is_consistent_copy)
     int64_t brows = count_rows(b);
     cr_assert_geq(brows, rows);
     cr_assert_leq(brows, rows + c.done);
-    cr_assert_eq(ps_store_read(b, sum_fn, &bsum, &d), PS_OK);
+    bsum = tx_read_i64(b, &sql_sum_t);
     cr_assert_eq(bsum - sum, brows - rows, "every churn row counted once");
     ps_store_free(b);
     ps_store_free(s);

@@ -26,6 +26,7 @@
 #include "tlog/log.h"
 #include "tlog/verify_store.h"
 #include "pg_helper.h"
+#include "tx_helper.h"
 
 static struct ps_store *store;
 static struct ps_note_signer *signer;
@@ -385,15 +386,7 @@ static const struct ps_sql count_cp = {"test.count_cp", "SELECT count(*) FROM tl
 
 static enum ps_err count_tx(struct ps_tx *tx, void *ctx)
 {
-    struct ps_stmt *st = NULL;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &count_cp, &st);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    if (e == PS_OK)
-        *(int64_t *)ctx = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return e;
+    return tx_run(tx, &count_cp, ctx, "");
 }
 
 static enum ps_err pending_tx(struct ps_tx *tx, void *ctx)

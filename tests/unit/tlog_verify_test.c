@@ -791,7 +791,8 @@ static void sql(const char *path, const char *stmt)
     sqlite3_close(db);
 }
 
-static void store_verify(const char *path, struct vctx *v)
+/* Runs fn in one read of the SQLite database at path, opened as it is (no migration). */
+static void read_db(const char *path, ps_tx_fn fn, void *ctx)
 {
     struct ps_store_opts o;
     struct ps_store *s = NULL;
@@ -803,8 +804,13 @@ static void store_verify(const char *path, struct vctx *v)
     o.migrate = false;
     o.create = false;
     cr_assert_eq(ps_store_open(&o, &s, &d), PS_OK, "%s", d.message);
-    cr_assert_eq(ps_store_read(s, verify_tx, v, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_store_read(s, fn, ctx, &d), PS_OK, "%s", d.message);
     ps_store_free(s);
+}
+
+static void store_verify(const char *path, struct vctx *v)
+{
+    read_db(path, verify_tx, v);
 }
 
 Test(tlog_verify, store_source_over_the_integrator, .timeout = 120)
@@ -929,18 +935,7 @@ static enum ps_err local_tx(struct ps_tx *tx, void *arg)
 
 static void local_verify(const char *path, struct lctx *l)
 {
-    struct ps_store_opts o;
-    struct ps_store *s = NULL;
-    struct ps_diag d = {0};
-    char url[600];
-    snprintf(url, sizeof url, "sqlite:%s", path);
-    ps_store_opts_init(&o);
-    o.url = url;
-    o.migrate = false;
-    o.create = false;
-    cr_assert_eq(ps_store_open(&o, &s, &d), PS_OK, "%s", d.message);
-    cr_assert_eq(ps_store_read(s, local_tx, l, &d), PS_OK, "%s", d.message);
-    ps_store_free(s);
+    read_db(path, local_tx, l);
 }
 
 static void run_sql(const char *path, const char *stmt, char *out, size_t cap)
