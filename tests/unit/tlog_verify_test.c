@@ -108,21 +108,27 @@ static void sign_checkpoint(struct ps_buf *out, struct ps_note_signer *s, const 
     sign_checkpoint_ext(out, s, origin, size, root, PS_STR(""));
 }
 
+/* The root of checkpoint c of m, as signed. */
+static struct ps_hash cp_root(struct mlog *m, size_t c)
+{
+    struct ps_checkpoint cp;
+    struct ps_note note;
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_note_parse(ps_buf_str(&m->cp_note[c]), &note, &d), PS_OK);
+    cr_assert_eq(ps_checkpoint_parse(note.text, &cp, &d), PS_OK);
+    return cp.root;
+}
+
 /* Re-signs checkpoint c of m with the link to checkpoint c - 1 (as the integrator writes). */
 static void link_checkpoint(struct mlog *m, size_t c)
 {
     struct ps_checkpoint_link l;
-    struct ps_checkpoint cp;
-    struct ps_note note;
     struct ps_buf ext;
-    struct ps_diag d = {0};
     ps_buf_init(&ext, 256);
     cr_assert_eq(ps_checkpoint_link_make(m->cp_size[c - 1], ps_buf_str(&m->cp_note[c - 1]), &l),
                  PS_OK);
     cr_assert_eq(ps_checkpoint_link_format(&l, &ext), PS_OK);
-    cr_assert_eq(ps_note_parse(ps_buf_str(&m->cp_note[c]), &note, &d), PS_OK);
-    cr_assert_eq(ps_checkpoint_parse(note.text, &cp, &d), PS_OK);
-    struct ps_hash root = cp.root;
+    struct ps_hash root = cp_root(m, c);
     sign_checkpoint_ext(&m->cp_note[c], signer, ORIGIN, m->cp_size[c], &root, ps_buf_str(&ext));
     ps_buf_reset(&ext);
 }
@@ -602,12 +608,7 @@ Test(tlog_verify, checkpoint_replaced_by_a_valid_one_of_the_same_size)
 {
     struct mlog *m = build_linked();
     size_t c = cp_index(m, 256);
-    struct ps_note note;
-    struct ps_checkpoint cp;
-    struct ps_diag d = {0};
-    cr_assert_eq(ps_note_parse(ps_buf_str(&m->cp_note[c]), &note, &d), PS_OK);
-    cr_assert_eq(ps_checkpoint_parse(note.text, &cp, &d), PS_OK);
-    struct ps_hash root = cp.root;
+    struct ps_hash root = cp_root(m, c);
     sign_checkpoint(&m->cp_note[c], signer, ORIGIN, 256, &root); /* same tree, no link */
     expect_problem(m, PS_TLOG_BAD_CHECKPOINT, 300,
                    "checkpoint size 300: checkpoint size 256 is not the one it was signed after");
@@ -616,14 +617,8 @@ Test(tlog_verify, checkpoint_replaced_by_a_valid_one_of_the_same_size)
 Test(tlog_verify, malformed_link)
 {
     struct mlog *m = build(700, CPS, NCPS);
-    struct ps_hash root;
-    struct ps_note note;
-    struct ps_checkpoint cp;
-    struct ps_diag d = {0};
     size_t c = cp_index(m, 300);
-    cr_assert_eq(ps_note_parse(ps_buf_str(&m->cp_note[c]), &note, &d), PS_OK);
-    cr_assert_eq(ps_checkpoint_parse(note.text, &cp, &d), PS_OK);
-    root = cp.root;
+    struct ps_hash root = cp_root(m, c);
     sign_checkpoint_ext(&m->cp_note[c], signer, ORIGIN, 300, &root, PS_STR("previous 256 x\n"));
     expect_problem(m, PS_TLOG_BAD_CHECKPOINT, 300,
                    "checkpoint size 300: malformed link to the previous checkpoint: expected "
