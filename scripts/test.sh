@@ -188,20 +188,8 @@ for t in json.load(sys.stdin):
 # The checks of the built program (scripts/check_binary.py): test-only code is not in
 # pocketstate, core keeps no undocumented state. One case per check.
 suite_checks() {
-  local dir=$1 label="checks[$2]" log="$ROOT/$1/test-logs/checks.log"
-  python3 "$ROOT/scripts/check_binary.py" --build "$dir" >"$log" 2>&1
-  local rc=$?
-  local line
-  line=$(grep -E '^checks: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-  if [ -z "$line" ]; then
-    broken "$label" "$log" "scripts/check_binary.py exited $rc without a result"
-    return
-  fi
-  local p f
-  p=$(sed -E 's/^checks: ([0-9]+) passed.*/\1/' <<<"$line")
-  f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-  record "$label" "$p" "$f"
-  [ "$f" -gt 0 ] && grep -v '^checks: ' "$log"
+  suite_script "checks[$2]" "$ROOT/$1/test-logs/checks.log" \
+    python3 "$ROOT/scripts/check_binary.py" --build "$1"
 }
 
 # ---- PostgreSQL hook ---------------------------------------------------------------------
