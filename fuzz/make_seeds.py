@@ -378,15 +378,88 @@ def main(only=None):
                           ("uuid", uuid_seeds()), ("http_head", http_head_seeds()),
                           ("cel_parse", cel_parse_seeds()), ("cel_eval", cel_eval_seeds()),
                           ("cel_tzif", cel_tzif_seeds()),
-                          ("cel_textproto", cel_textproto_seeds())):
+                          ("cel_textproto", cel_textproto_seeds()),
+                          ("translit", translit_seeds()), ("http_pct", http_pct_seeds()),
+                          ("config", config_seeds())):
         if only and target not in only:
             continue
-        d = os.path.join(HERE, "corpus", target)
-        os.makedirs(d, exist_ok=True)
-        for name, data in seeds.items():
-            with open(os.path.join(d, "seed_" + name), "wb") as f:
-                f.write(data)
-        print("%s: %d seeds" % (target, len(seeds)))
+
+
+def translit_seeds():
+    return {
+        "empty": b"",
+        "ascii": b"Hello, World 123",
+        "shevchenko": "Шевченко Тарас Григорович".encode(),
+        "word_start_ye": "Єнакієве Їжакевич Йосипівка Юрій Яготин".encode(),
+        "inside_ie": "Гаєвич Кадиївка Мар'їне Мацьків".encode(),
+        "zgh": "Згорани Розгон".encode(),
+        "apostrophes": "Знам'янка Знам\u02bcянка Знам\u2019янка".encode(),
+        "soft_sign": "Львів Стрий Усть".encode(),
+        "all_caps": "ЩАСЛИВИЙ ЖИТОМИР ЧЕРКАСИ".encode(),
+        "mixed_case": "ЩедрийЩ щУКА".encode(),
+        "all_letters": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯ".encode(),
+        "russian_letter": "Объём".encode(),
+        "latin_extended": "Łódź".encode(),
+        "bad_utf8": b"\xd0\xd0\xff",
+        "truncated_utf8": "Ки".encode()[:3],
+        "overlong": b"\xc0\xaf",
+        "nul": b"a\x00b",
+        "controls": b"\t\n\r",
+        "long": ("Щ" * 2048).encode(),
+    }
+
+
+def http_pct_seeds():
+    # first byte: 1 = '+' is a space, 2 = a decoded '/' is refused
+    return {
+        "empty": b"\x00",
+        "plain": b"\x01purpose=pension-review",
+        "plus": b"\x01a+b+c",
+        "plus_kept": b"\x00a+b",
+        "escaped": b"\x01%D0%9A%D0%B8%D1%97%D0%B2",
+        "lower_hex": b"\x01%d0%9a",
+        "slash_refused": b"\x03a%2Fb",
+        "slash_allowed": b"\x01a%2Fb",
+        "literal_slash": b"\x03a/b",
+        "nul": b"\x01a%00b",
+        "bad_hex": b"\x01%G1",
+        "truncated": b"\x01abc%4",
+        "percent_end": b"\x01abc%",
+        "double": b"\x01%2525",
+        "raw_utf8": b"\x01\xd0\x9a%20",
+        "only_plus": b"\x01+",
+    }
+
+
+def config_seeds():
+    full = (b'{"listen": "127.0.0.1:8080", "db": "sqlite:pocketstate.db", "threads": 4, '
+            b'"log_file": "", "log_level": "info", "limits": {"max_header_bytes": 8192, '
+            b'"max_body_bytes": 1048576, "idle_timeout_s": 30, "request_timeout_s": 30, '
+            b'"max_connections": 1000, "max_per_ip": 100, "shutdown_grace_ms": 10000, '
+            b'"arena_bytes": 1048576}}')
+    return {
+        "empty_object": b"{}",
+        "empty": b"",
+        "full": full,
+        "ipv6": b'{"listen": "[::1]:0"}',
+        "postgres": b'{"db": "postgresql://user@127.0.0.1:5432/db"}',
+        "log": b'{"log_file": "logs/p.log", "log_level": "debug"}',
+        "unknown_key": b'{"listn": "127.0.0.1:1"}',
+        "wrong_type": b'{"threads": "4"}',
+        "negative": b'{"threads": -1}',
+        "huge": b'{"limits": {"max_body_bytes": 18446744073709551616}}',
+        "bad_level": b'{"log_level": "loud"}',
+        "bad_listen": b'{"listen": "localhost:80"}',
+        "bad_port": b'{"listen": "127.0.0.1:65536"}',
+        "bad_db": b'{"db": "mysql://x"}',
+        "control_char": b'{"log_file": "a\\u0001b"}',
+        "not_object": b"[]",
+        "dup_key": b'{"threads": 1, "threads": 2}',
+        "deep": b'{"limits": ' + b"[" * 64 + b"]" * 64 + b"}",
+        "trailing": b"{} {}",
+        "bad_utf8": b'{"log_file": "\xff"}',
+        "too_large": b'{"log_file": "' + b"a" * (64 * 1024) + b'"}',
+    }
 
 
 if __name__ == "__main__":

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # The whole test run: builds `build` (normal), `build-asan` (AddressSanitizer + UBSan) and
 # `build-tsan` (ThreadSanitizer) and, in each, runs the Criterion unit tests, the HTTP tests
-# against the real binary and (normal, asan) the fuzz corpus replay; then the PostgreSQL
-# suite if scripts/pg-suite.sh exists. Prints one line per suite, details (logs) only on
-# failure, and closes with exactly one line "N passed, N failed" counting individual test
-# cases over every suite. Exits non-zero when anything failed or a suite could not run (a
-# suite that could not run counts as one failed case).
+# against the real binary and (normal, asan) the fuzz corpus replay, the CEL conformance files
+# and the checks of what was built (scripts/check_binary.py); then the PostgreSQL suite if
+# scripts/pg-suite.sh exists. Prints one line per suite, details (logs) only on failure, and
+# closes with exactly one line "N passed, N failed" counting individual test cases over every
+# suite. Exits non-zero when anything failed or a suite could not run (a suite that could not
+# run counts as one failed case).
 #
 # Once per run (with the first build): the layer checker (scripts/check_layers.py: module
 # includes against src/layers.txt, files that depend on each other) and the OpenAPI linter
 # (scripts/lint-openapi.sh).
 #
-# Usage: scripts/test.sh [-b normal|asan|tsan]... [-s unit|http|fuzz|cel|pg|layers|openapi]...
-#                        [-k PATTERN]
+# Usage: scripts/test.sh [-b normal|asan|tsan]...
+#                        [-s unit|http|fuzz|cel|checks|pg|layers|openapi]... [-k PATTERN]
 #   -b  builds to use (default: all three)  -s  suites to run (default: all)
 #   -k  only HTTP tests whose name contains PATTERN (unittest -k)
 # The tsan build runs the unit and HTTP suites only (its unit tests use the Criterion
@@ -34,7 +35,7 @@ while getopts "b:s:k:h" opt; do
   esac
 done
 [ ${#builds[@]} -eq 0 ] && builds=(normal asan tsan)
-[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel pg layers openapi)
+[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel checks pg layers openapi)
 JOBS=${PS_TEST_JOBS:-2}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
@@ -222,6 +223,13 @@ suite_cel() {
   fi
 }
 
+# The checks of the built program (scripts/check_binary.py): test-only code is not in
+# pocketstate, core keeps no undocumented state. One case per check.
+suite_checks() {
+  suite_script "checks[$2]" "$ROOT/$1/test-logs/checks.log" \
+    python3 "$ROOT/scripts/check_binary.py" --build "$1"
+}
+
 # ---- PostgreSQL hook ---------------------------------------------------------------------
 # Skipped unless scripts/pg-suite.sh exists. Contract for that script: called once as
 #   scripts/pg-suite.sh BUILD_DIR
@@ -279,6 +287,7 @@ for b in "${builds[@]}"; do
   want_suite http && suite_http "$dir" "$b"
   [ "$b" != tsan ] && want_suite fuzz && suite_fuzz "$dir" "$b"
   [ "$b" != tsan ] && want_suite cel && suite_cel "$dir" "$b"
+  [ "$b" != tsan ] && want_suite checks && suite_checks "$dir" "$b"
   if want_suite pg && [ "$b" = "${builds[0]}" ] && [ "$b" != tsan ]; then
     suite_pg "$dir" "$b"
   fi

@@ -18,7 +18,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "tlog/integrator.h"
@@ -263,7 +263,7 @@ static enum ps_err load_master(const char *data_dir, struct ps_master_key **m,
     char path[PS_CONFIG_PATH_MAX];
     if (ps_cli_path(path, sizeof path, data_dir, "master.key") != PS_OK)
         return ps_diag_set(d, PS_ERR_LIMIT, "%s: path too long", data_dir);
-    return ps_keys_load_master(path, getenv(PS_MASTER_KEY_ENV), false, m, NULL, NULL, d);
+    return ps_keystore_load_master(path, getenv(PS_MASTER_KEY_ENV), false, m, NULL, NULL, d);
 }
 
 /* The relying party: public_url, or http://localhost:PORT (browsers treat localhost as a
@@ -332,7 +332,7 @@ static int prepare(const char *cmd, const char *data_dir, const struct ps_config
 {
     struct ps_master_key *m = NULL;
     struct ps_diag d = {0};
-    enum ps_err e = ps_admin_token_load_hash(app->store, app->admin_token_hash, &d);
+    enum ps_err e = ps_keystore_admin_token_get(app->store, app->admin_token_hash, &d);
     if (e == PS_OK)
         e = load_master(data_dir, &m, &d);
     if (e == PS_OK)
