@@ -13,6 +13,7 @@
 struct ps_store;
 struct ps_http_server;
 struct ps_tlog_integrator;
+struct ps_portal;
 
 /* What every handler can reach through req->app. Owned by `serve`; handlers only borrow. */
 struct ps_app {
@@ -22,6 +23,7 @@ struct ps_app {
     const char *version;
     const char *log_key; /* the log's note verifier key "<origin>+<id>+<base64>"; NULL: 503 */
     struct ps_tlog_integrator *tlog; /* for /metrics; NULL: no log metrics */
+    struct ps_portal *portal;        /* the portal's settings (src/portal); NULL: defaults */
 };
 
 /* Credentials a route accepts (ps_route.creds). 0: none needed, a public route. */

@@ -128,10 +128,13 @@ int ps_cli_check_listen(const char *cmd, const struct ps_config *cfg);
 
 /* Serves until SIGTERM/SIGINT; takes ownership of store. Starts the transparency log's
  * integrator with the log key opened under the master key (data_dir/master.key, or
- * POCKETSTATE_MASTER_KEY) and stops it after the HTTP server. on_ready (may be NULL) runs once
- * the server listens, with its URL. Returns an exit code. */
+ * POCKETSTATE_MASTER_KEY) and stops it after the HTTP server. portal (may be NULL: defaults)
+ * is what the portal shows beyond the defaults (the demo banner and people). on_ready (may
+ * be NULL) runs once the server listens, with its URL. Returns an exit code. */
+struct ps_portal_opts;
 int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *cfg,
                  struct ps_store *store, const sigset_t *sigs,
+                 const struct ps_portal_opts *portal,
                  void (*on_ready)(void *ctx, const char *url), void *ctx);
 
 #endif

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "crypto/keys.h"
+#include "portal/portal.h"
 #include "registries/persons.h"
 #include "registries/population.h"
 #include "store/store.h"
@@ -17,19 +18,37 @@
 #define CITIZENS_DEFAULT 10000
 #define CITIZENS_MAX 10000000
 
-/* The RNOKPP of the seed's first synthetic person, for the curl example. It comes from the
- * generator, not from the registry: printing it reads nobody's record, so there is nothing
- * for the access log to record. */
-static void first_rnokpp(uint64_t seed, char out[11])
+/* The first people of the seed's synthetic population, for the home page and the curl example.
+ * They come from the generator, not from the registry: showing them reads nobody's record,
+ * so there is nothing for the access log to record. */
+#define DEMO_PEOPLE 5
+
+static void name_join(char *out, size_t cap, struct ps_str a, struct ps_str b, struct ps_str c)
+{
+    int n = snprintf(out, cap, "%.*s %.*s%s%.*s", PS_STR_FMT(a), PS_STR_FMT(b), c.len ? " " : "",
+                     PS_STR_FMT(c));
+    if (n < 0 || (size_t)n >= cap)
+        out[0] = '\0'; /* names are at most PS_PERSON_NAME_MAX bytes each: never */
+}
+
+static size_t demo_people(uint64_t seed, size_t want, struct ps_portal_person *out)
 {
     struct ps_population *pop = NULL;
     struct ps_person p;
     struct ps_diag d = {0};
-    out[0] = '\0';
-    if (ps_population_new(seed, &pop, &d) == PS_OK && ps_population_next(pop, &p) == PS_OK &&
-        ps_str_copy(out, 11, p.rnokpp) != PS_OK)
-        out[0] = '\0';
+    size_t n = 0;
+    if (ps_population_new(seed, &pop, &d) != PS_OK)
+        return 0;
+    while (n < want && ps_population_next(pop, &p) == PS_OK &&
+           ps_str_copy(out[n].rnokpp, sizeof out[n].rnokpp, p.rnokpp) == PS_OK) {
+        name_join(out[n].name, sizeof out[n].name, p.surname, p.given_name, p.patronymic);
+        name_join(out[n].name_latin, sizeof out[n].name_latin, p.surname_latin,
+                  p.given_name_latin, p.patronymic_latin);
+        out[n].birth_date = p.birth_date;
+        n++;
+    }
     ps_population_free(pop);
+    return n;
 }
 
 enum { F_DATA, F_LISTEN, F_CITIZENS, F_SEED, NFLAGS };
@@ -45,7 +64,8 @@ struct demo {
     const char *dir;
     uint64_t citizens, seed;
     int64_t persons;
-    char rnokpp[11];
+    struct ps_portal_person people[DEMO_PEOPLE];
+    size_t npeople;
     /* the loader thread */
     struct ps_store *store;
     pthread_t main_thread;
@@ -129,11 +149,12 @@ static void on_ready(void *ctx, const char *url)
     struct demo *dm = ctx;
     char token[PS_ADMIN_TOKEN_MAX + 8];
     printf("\nPocketState demo is running.\n  url:          %s\n", url);
+    printf("  portal:       %s/   (in a browser; the demo people are on the home page)\n", url);
     print_token(dm->dir, token, sizeof token);
     printf("  citizens:     %lld (seed %llu)\n\nTry:\n", (long long)dm->persons,
            (unsigned long long)dm->seed);
     printf("  curl -H \"Authorization: Bearer %s\" %s/api/v1/registry/persons/%s\n\n",
-           token[0] ? token : "<token>", url, dm->rnokpp[0] ? dm->rnokpp : "<RNOKPP>");
+           token[0] ? token : "<token>", url, dm->npeople ? dm->people[0].rnokpp : "<RNOKPP>");
     printf("Stop with Ctrl-C.\n");
     fflush(stdout);
     sodium_memzero(token, sizeof token);
@@ -192,8 +213,11 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
         if (rc != PS_CLI_CONTINUE)
             goto fail;
     }
-    first_rnokpp(dm.seed, dm.rnokpp);
-    return ps_cli_serve(cmd->name, dm.dir, &cfg, store, &sigs, on_ready, &dm);
+    /* the registry holds at least the first `persons` people of the seed's stream */
+    dm.npeople = demo_people(dm.seed, dm.persons < DEMO_PEOPLE ? (size_t)dm.persons : DEMO_PEOPLE,
+                             dm.people);
+    struct ps_portal_opts portal = {.demo = true, .people = dm.people, .npeople = dm.npeople};
+    return ps_cli_serve(cmd->name, dm.dir, &cfg, store, &sigs, &portal, on_ready, &dm);
 fail:
     ps_store_free(store);
     return rc;

@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "crypto/keys.h"
 #include "http/http.h"
+#include "portal/portal.h"
 #include "store/store.h"
 #include "tlog/integrator.h"
 
@@ -217,7 +218,7 @@ static void http_config(const struct ps_config *cfg, struct ps_app *app, struct 
     hc->limits.shutdown_grace_ms = (unsigned)cfg->limits.shutdown_grace_ms;
     hc->limits.arena_bytes = (size_t)cfg->limits.arena_bytes;
     hc->limits.threads = (unsigned)cfg->threads;
-    hc->routes = ps_api_routes(&hc->nroutes);
+    hc->routes = ps_portal_site_routes(&hc->nroutes);
     hc->app = app;
     hc->dispatch = ps_api_dispatch;
     hc->log_requests = true;
@@ -240,8 +241,20 @@ static enum ps_err start_tlog(const char *data_dir, struct ps_store *store,
     return e;
 }
 
+/* The portal's settings: demo people when `demo` gave some. */
+static enum ps_err start_portal(const struct ps_portal_opts *given, struct ps_portal **out,
+                                struct ps_diag *d)
+{
+    struct ps_portal_opts o = {0};
+    if (given)
+        o = *given;
+    o.version = PS_VERSION;
+    return ps_portal_new(&o, out, d);
+}
+
 int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *cfg,
                  struct ps_store *store, const sigset_t *sigs,
+                 const struct ps_portal_opts *portal,
                  void (*on_ready)(void *ctx, const char *url), void *ctx)
 {
     struct ps_app app = {.store = store, .version = PS_VERSION};
@@ -255,7 +268,8 @@ int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }
-    if (start_tlog(data_dir, store, &tlog, &d) != PS_OK) {
+    if (start_tlog(data_dir, store, &tlog, &d) != PS_OK ||
+        start_portal(portal, &app.portal, &d) != PS_OK) {
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }
@@ -290,6 +304,7 @@ out:
     if (server)
         ps_http_stop(server);
     ps_tlog_service_stop(tlog); /* a last round, before the store goes */
+    ps_portal_free(app.portal);
     ps_store_free(store);
     sodium_memzero(app.admin_token_hash, sizeof app.admin_token_hash);
     if (rc == PS_EXIT_OK)
@@ -321,13 +336,13 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     rc = ps_cli_open_store(cmd->name, &cfg, &sigs, true, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
-    return ps_cli_serve(cmd->name, dir, &cfg, store, &sigs, NULL, NULL);
+    return ps_cli_serve(cmd->name, dir, &cfg, store, &sigs, NULL, NULL, NULL);
 }
 
 const struct ps_cli_cmd ps_cli_cmd_serve = {
     .name = "serve",
     .summary = "run the HTTP server",
-    .help = "Serves the API until SIGTERM or SIGINT (graceful: in-flight requests finish within\n"
+    .help = "Serves the API and the portal until SIGTERM or SIGINT (graceful: in-flight requests finish within\n"
             "limits.shutdown_grace_ms). SIGHUP reopens the log file. Settings come from, in\n"
             "rising order: defaults, the config file, POCKETSTATE_DB and POCKETSTATE_LISTEN,\n"
             "then these flags. While the database is unreachable the server retries with\n"
