@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Builds the portal's generated C (meson runs it; docs/internals/portal.md):
 
-  portal_gen.py OUT_H TPL_C MSGS_C ASSETS_C --root DIR --templates T... --po DIR --static S...
+  portal_gen.py OUT_H TPL_C MSGS_C ASSETS_C EVERY_C --root DIR --templates T... --po DIR
+                --static S...
 
 - every template of web/templates becomes a struct of its fields and a render function
   (scripts/portal_tpl.py: one body per language, translations folded in at build time,
   every value escaped for its HTML context);
 - po/uk.po and po/en.po become the message table C code looks msgids up in (ps_i18n_*);
-- web/static files are embedded with a content hash in their URL (/static/NAME.HASH.EXT).
+- web/static files are embedded with a content hash in their URL (/static/NAME.HASH.EXT);
+- for the tests only, ps_tpl_render_every renders each template with one value in every
+  field (EVERY_C, portal/tpl_every.h).
 
 A msgid without a translation falls back to itself here (with a warning); the messages test
 (scripts/portal_messages.py) is what fails on it. Python 3 standard library only."""
@@ -219,12 +222,78 @@ def source_assets(statics):
     return "\n".join(PREAMBLE + ['#include "portal/assets.h"', ""] + assets_table(statics))
 
 
+def source_every(templates, order):
+    """ps_tpl_render_every: every template rendered with every string field set to one value
+    (for the escaping tests and the template fuzz target; not part of the program)."""
+    c = PREAMBLE + ['#include <string.h>', "", '#include "portal/portal_gen.h"',
+                    '#include "portal/tpl_every.h"', ""]
+    structs = []
+    for name in order:
+        t = templates[name]
+        structs += t.structs + [t.struct]
+    for st in structs:  # prototypes: element structs may refer to each other
+        c.append("static void fill_%s(struct ps_arena *a, struct %s *v, struct ps_str s, "
+                 "bool on);" % (st.cname, st.cname))
+    c.append("")
+    for st in structs:
+        c += ["static void fill_%s(struct ps_arena *a, struct %s *v, struct ps_str s, bool on)"
+              % (st.cname, st.cname), "{", "    memset(v, 0, sizeof *v);",
+              "    (void)a, (void)s, (void)on;"]
+        for f in st.order:
+            typ = st.fields[f]
+            if typ == "str":
+                c.append("    v->%s = s;" % f)
+            elif typ == "bool":
+                c.append("    v->%s = on;" % f)
+            elif typ == "num":
+                c.append("    v->%s = on ? 1234567u : 0;" % f)
+            elif typ == "date":
+                c.append("    v->%s = (struct ps_date){2026, 12, 3};" % f)
+            elif typ == "time":
+                c.append("    v->%s = on ? 1796311509 : 0;" % f)
+            elif typ == "html":
+                c.append('    v->%s = PS_HTML_TRUSTED("<b>trusted</b>");' % f)
+            elif typ[0] == "comp":
+                c.append("    fill_%s(a, &v->%s, s, on);" % (typ[1].struct.cname, f))
+            else:
+                el = typ[1].cname
+                c += ["    {",
+                      "        struct %s *l = ps_arena_zalloc(a, 2 * sizeof *l);" % el,
+                      "        if (l) {",
+                      "            fill_%s(a, &l[0], s, on);" % el,
+                      "            fill_%s(a, &l[1], s, !on);" % el,
+                      "        }",
+                      "        v->%s = l;" % f,
+                      "        v->n%s = l && on ? 2 : 0;" % f,
+                      "    }"]
+        c += ["}", ""]
+    c += ["static void slot(struct ps_tw *w, const void *v)", "{", "    (void)v;",
+          '    ps_tw_lit(w, "<p>slot</p>", 11);', "}", "",
+          "size_t ps_tpl_render_every(struct ps_tw *w, struct ps_arena *a, size_t i, "
+          "struct ps_str s, bool on)", "{", "    switch (i) {"]
+    for i, name in enumerate(order):
+        t = templates[name]
+        c += ["    case %d: {" % i,
+              "        struct ps_tpl_%s v;" % t.cname,
+              "        fill_%s(a, &v, s, on);" % t.struct.cname,
+              ("        ps_tpl_%s(w, &v, (struct ps_tpl_slot){slot, NULL});" if t.has_slot
+               else "        ps_tpl_%s(w, &v);") % t.cname,
+              "        return %d;" % len(order),
+              "    }"]
+    c += ["    default:", "        return %d;" % len(order), "    }", "}", "",
+          "const char *ps_tpl_every_name(size_t i)", "{",
+          "    static const char *const names[] = {%s};" % ", ".join('"%s"' % n for n in order),
+          "    return i < %d ? names[i] : NULL;" % len(order), "}", ""]
+    return "\n".join(c)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out_h")
     ap.add_argument("out_tpl_c")
     ap.add_argument("out_msgs_c")
     ap.add_argument("out_assets_c")
+    ap.add_argument("out_every_c")
     ap.add_argument("--root", required=True)
     ap.add_argument("--templates", nargs="+", default=[])
     ap.add_argument("--po", required=True)
@@ -239,7 +308,8 @@ def main():
                    (a.out_tpl_c, source_templates(templates, order, cats, statics,
                                                   warnings.append)),
                    (a.out_msgs_c, source_messages(cats)),
-                   (a.out_assets_c, source_assets(statics))]
+                   (a.out_assets_c, source_assets(statics)),
+                   (a.out_every_c, source_every(templates, order))]
     except (TemplateError, portal_po.POError) as e:
         print("portal_gen: %s" % e, file=sys.stderr)
         return 1

@@ -16,8 +16,9 @@ enum ps_html_ctx {
     PS_HTML_TEXT,     /* element text and RCDATA (<title>, <textarea>): & < > */
     PS_HTML_ATTR,     /* a quoted attribute value: & < > " ' */
     PS_HTML_URL,      /* a whole URL in href/src/action...: a scheme other than http, https
-                       * or mailto gives "about:invalid"; then bytes outside the URL
-                       * characters are percent-encoded and & becomes &amp; */
+                       * or mailto gives "about:invalid" (anything before a ':' that comes
+                       * before any '/', '?' or '#' counts as a scheme); then bytes outside
+                       * the URL characters are percent-encoded and & becomes &amp; */
     PS_HTML_URL_PART, /* a part of a URL after static text (a path segment, a query value):
                        * everything but A-Z a-z 0-9 - . _ ~ is percent-encoded */
 };
@@ -29,8 +30,9 @@ enum ps_html_ctx {
  * the value), PS_ERR_NOMEM. */
 enum ps_err ps_html_escape(struct ps_buf *out, enum ps_html_ctx ctx, struct ps_str s) PS_WUR;
 
-/* True when s, as a whole URL, has no scheme (a relative reference) or one of http, https and
- * mailto (case-insensitive): what PS_HTML_URL keeps. */
+/* True when s, as a whole URL, has no ':' before its first '/', '?' or '#' (a relative
+ * reference) or its scheme is http, https or mailto (case-insensitive): what PS_HTML_URL
+ * keeps. */
 bool ps_html_url_scheme_ok(struct ps_str s);
 
 #endif

@@ -73,7 +73,7 @@ struct ps_str ps_i18n_fill(struct ps_arena *a, const char *text, const struct ps
                            size_t nargs);
 
 /* Lengths of the formatted forms below, with their NUL. */
-#define PS_I18N_NUM_MAX 32  /* 18 446 744 073 709 551 615 with no-break spaces */
+#define PS_I18N_NUM_MAX 40  /* 18 446 744 073 709 551 615: 20 digits, 6 two-byte spaces */
 #define PS_I18N_DATE_MAX 40 /* "31 листопада 9999" */
 #define PS_I18N_TIME_MAX 64 /* the date, ", 23:59 UTC" */
 /* n with the language's digit grouping: uk "12 345" (U+00A0 between groups, from five
