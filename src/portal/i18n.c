@@ -192,8 +192,8 @@ const char *ps_i18n_n(enum ps_lang lang, const char *msgid, const char *plural, 
     return n == 1 ? msgid : plural;
 }
 
-/* Appends text with its placeholders filled to out (cap bytes with the NUL); the length, or
- * cap when it does not fit (out is then cut). */
+/* Writes text with its placeholders filled to out (cap bytes with the NUL) and returns the
+ * length; cap when it does not fit (out is then cut). out NULL: only measures. */
 static size_t fill(char *out, size_t cap, const char *text, const struct ps_i18n_arg *args,
                    size_t nargs)
 {
@@ -210,32 +210,27 @@ static size_t fill(char *out, size_t cap, const char *text, const struct ps_i18n
                 break;
             }
         }
-        if (n + piece.len >= cap)
-            return cap;
-        memcpy(out + n, piece.p, piece.len);
-        n += piece.len;
+        if (out) {
+            if (n + piece.len >= cap)
+                return cap;
+            memcpy(out + n, piece.p, piece.len);
+        }
+        n += piece.len; /* values are bounded by the arena: no overflow */
         p += adv;
     }
-    out[n] = '\0';
+    if (out)
+        out[n] = '\0';
     return n;
 }
 
 struct ps_str ps_i18n_fill(struct ps_arena *a, const char *text, const struct ps_i18n_arg *args,
                            size_t nargs)
 {
-    /* each '{' may become the longest value: enough room for any filling */
-    size_t longest = 0, opens = 0, cap;
-    for (size_t i = 0; i < nargs; i++)
-        longest = args[i].value.len > longest ? args[i].value.len : longest;
-    for (const char *p = text; *p; p++)
-        opens += *p == '{';
-    if (__builtin_mul_overflow(opens, longest, &cap) ||
-        __builtin_add_overflow(cap, strlen(text) + 1, &cap))
-        return PS_STR_NULL;
-    char *out = ps_arena_alloc(a, cap);
+    size_t len = fill(NULL, 0, text, args, nargs);
+    char *out = len < SIZE_MAX ? ps_arena_alloc(a, len + 1) : NULL;
     if (!out)
         return PS_STR_NULL;
-    return (struct ps_str){out, fill(out, cap, text, args, nargs)};
+    return (struct ps_str){out, fill(out, len + 1, text, args, nargs)};
 }
 
 /* ---- numbers, dates, times ---- */
