@@ -9,7 +9,7 @@ import re
 import unittest
 import urllib.parse
 
-from psserver import ServerTestCase, assert_problem, raw_exchange, status_of
+from psserver import ServerTestCase, assert_problem, raw_exchange, run_cli, status_of
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
@@ -121,6 +121,25 @@ class PortalTest(ServerTestCase, unittest.TestCase):
         key = self.server.get("/.well-known/pocketstate/log-key").body.decode().strip()
         self.assertIn("pocketstate log verify --url http://127.0.0.1:%d --key %s"
                       % (self.server.port, key), body)
+
+    def test_witness_and_its_cosignature_of_the_checkpoint(self):
+        from test_tlog import WitnessKey  # openssl-made cosignature/v1 keys
+        w = WitnessKey("witness.example/portal")
+        self.addCleanup(w.close)
+        r = run_cli("log", "witnesses", "--data", self.server.data, "--add", w.vkey,
+                    "--reason", "portal test", env=self.server.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for _ in range(50):  # until the checkpoint we cosigned is the one the page shows
+            cp = self.server.get("/checkpoint").body
+            posted = self.server.request("POST", "/api/v1/log/cosignatures",
+                                         body=cp + w.cosign(cp, timestamp=1700000000))
+            body = self.page("/transparency?lang=en").body.decode("utf-8")
+            if posted.status == 200 and "Cosigned 14 November 2023, 22:13 UTC" in body:
+                break
+        self.assertIn("<code class=\"break\">%s</code>" % w.vkey, body)
+        self.assertIn("<td>Cosigned 14 November 2023, 22:13 UTC</td>", body)
+        uk = self.page("/transparency").body.decode("utf-8")
+        self.assertRegex(uk, r"<td>(Підписано 14 листопада 2023 о 22:13 \(UTC\)|Ще ні)</td>")
 
     # ---- languages ----
 
