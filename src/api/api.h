@@ -8,12 +8,35 @@
 
 #include <stddef.h>
 
+#include "core/ratelimit.h"
 #include "http/http.h"
+#include "identity/activation.h"
+#include "identity/rp.h"
+#include "identity/session.h"
 
 struct ps_store;
 struct ps_http_server;
 struct ps_tlog_integrator;
 struct ps_portal;
+
+/* A person `pocketstate demo` prepared: a fresh activation code, and a role if an official. */
+struct ps_demo_person {
+    char rnokpp[11];
+    char name[160];                       /* "Шевченко Тарас Григорович" */
+    char code[PS_ACTIVATION_TEXT_LEN + 1];
+    char birth_date[11];
+    char role[96];                        /* "" or "registrar, pfu" */
+};
+#define PS_DEMO_PEOPLE 3
+
+/* Identity settings and state shared by the dispatcher and the identity routes. */
+struct ps_app_identity {
+    struct ps_rp rp;
+    struct ps_session_cfg sessions;
+    unsigned char activation_key[PS_IDENTITY_KEY_BYTES]; /* derived from the master key */
+    /* token buckets (per node): NULL means no limit */
+    struct ps_ratelimit *auth_per_ip, *auth_per_account, *api_per_account, *api_per_client;
+};
 
 /* What every handler can reach through req->app. Owned by `serve`; handlers only borrow. */
 struct ps_app {
@@ -23,11 +46,23 @@ struct ps_app {
     const char *version;
     const char *log_key; /* the log's note verifier key "<origin>+<id>+<base64>"; NULL: 503 */
     struct ps_tlog_integrator *tlog; /* for /metrics; NULL: no log metrics */
+    struct ps_app_identity id;
+    /* `pocketstate demo` only (NULL otherwise): the people it prepared, and the one-click
+     * demo sign-in is allowed */
+    const struct ps_demo_person *demo;
+    size_t ndemo;
     struct ps_portal *portal;        /* the portal's settings (src/portal); NULL: defaults */
 };
 
 /* Credentials a route accepts (ps_route.creds). 0: none needed, a public route. */
-#define PS_CRED_ADMIN 0x1u /* "Authorization: Bearer <local admin token>" */
+#define PS_CRED_ADMIN 0x1u   /* "Authorization: Bearer <local admin token>" */
+#define PS_CRED_SESSION 0x2u /* a person's session: "Authorization: Bearer ps_sess_..." or the
+                              * session cookie (then a state change needs a matching Origin) */
+#define PS_CRED_SIGNED 0x4u  /* an agency system's HTTP Message Signature (RFC 9421) */
+#define PS_CRED_ANY (PS_CRED_ADMIN | PS_CRED_SESSION | PS_CRED_SIGNED)
+/* The session cookie: __Host-ps_session (with Secure) when public_url is https. */
+#define PS_SESSION_COOKIE "ps_session"
+#define PS_SESSION_COOKIE_SECURE "__Host-ps_session"
 
 /* The credential names of creds ("admin", comma-separated when several; "public" for 0)
  * into out (NUL-terminated, cut to cap). For `pocketstate routes` and tests. */

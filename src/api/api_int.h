@@ -29,6 +29,27 @@ void ps_api_log_key(struct ps_req *req);
 void ps_api_log_inclusion(struct ps_req *req);
 void ps_api_log_consistency(struct ps_req *req);
 void ps_api_log_cosign(struct ps_req *req);
+/* identity (me_api.c, officials_api.c, auth_api.c) */
+void ps_api_me_get(struct ps_req *req);
+void ps_api_me_access_log(struct ps_req *req);
+void ps_api_me_passkeys(struct ps_req *req);
+void ps_api_me_passkey_patch(struct ps_req *req);
+void ps_api_me_passkey_delete(struct ps_req *req);
+void ps_api_me_sessions(struct ps_req *req);
+void ps_api_me_session_delete(struct ps_req *req);
+void ps_api_signout(struct ps_req *req);
+void ps_api_activation_post(struct ps_req *req);
+void ps_api_agencies(struct ps_req *req);
+void ps_api_roles_get(struct ps_req *req);
+void ps_api_role_post(struct ps_req *req);
+void ps_api_role_delete(struct ps_req *req);
+void ps_api_clients_get(struct ps_req *req);
+void ps_api_client_post(struct ps_req *req);
+void ps_api_client_delete(struct ps_req *req);
+void ps_api_enrol_options(struct ps_req *req);
+void ps_api_enrol(struct ps_req *req);
+void ps_api_signin_options(struct ps_req *req);
+void ps_api_signin(struct ps_req *req);
 /* Appends the integrator's Prometheus metrics (nothing when app->tlog is NULL). */
 enum ps_err ps_api_log_metrics(struct ps_app *app, struct ps_buf *b) PS_WUR;
 
@@ -37,6 +58,29 @@ enum ps_err ps_api_log_metrics(struct ps_app *app, struct ps_buf *b) PS_WUR;
 /* The actor the dispatcher decided for this request (borrowed, valid until it ends); never
  * NULL in a handler run through ps_api_dispatch (anonymous on public routes). */
 const struct ps_actor *ps_api_actor(struct ps_req *req);
+
+/* The session the request was authenticated with (borrowed; roles included), or NULL when it
+ * was not a person's session. */
+struct ps_session;
+const struct ps_session *ps_api_session(struct ps_req *req);
+
+/* Sets the session cookie to token for max_age_s seconds (HttpOnly, SameSite=Strict, Path=/;
+ * __Host- and Secure when public_url is https), or clears it when token is NULL. */
+void ps_api_session_cookie(struct ps_req *req, const char *token, int64_t max_age_s);
+
+/* Takes a token of r's bucket for key (kind names it: "address", "account", "client"):
+ * false when there was one (or r is NULL: no limit); true after answering 429 with
+ * Retry-After. */
+bool ps_api_limited(struct ps_req *req, struct ps_ratelimit *r, const char *kind,
+                    struct ps_str key);
+
+/* An agency system's signed request (signed.c): NONE without Signature-Input/Signature, OK
+ * with *who (kind system, id, scopes, agency) and the nonce to use, BAD with why (a
+ * PS_ID_HS_* or PS_ID_DG_* code: its name is the problem type). */
+enum ps_api_signed { PS_API_SIGNED_NONE, PS_API_SIGNED_OK, PS_API_SIGNED_BAD };
+struct ps_id_diag;
+enum ps_api_signed ps_api_auth_signed(struct ps_req *req, struct ps_actor *who,
+                                      struct ps_str *nonce, struct ps_id_diag *why);
 
 /* ---- running domain operations (run.c) ---- */
 
@@ -99,6 +143,11 @@ void ps_api_fail_job(struct ps_req *req, const struct ps_diag *domain,
  * NULL after answering 415 (not application/json), 400 malformed-json or limit-exceeded, or
  * 400 invalid-input (not an object). The value is owned by the arena. */
 json_t *ps_api_json_body(struct ps_req *req, size_t max_depth);
+
+/* The required ?reason= of a change (1..PS_API_PURPOSE_MAX bytes): false after answering 400. */
+bool ps_api_reason(struct ps_req *req, struct ps_str *out);
+/* A render that answers 204 No Content. */
+void ps_api_no_content(struct ps_req *req, void *ctx);
 
 /* The ?purpose= of a read of someone's data, as given (the domain supplies defaults and
  * requires one where it must): PS_STR_NULL when absent; false when it is malformed or longer

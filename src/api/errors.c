@@ -124,3 +124,13 @@ bool ps_api_purpose(struct ps_req *req, struct ps_str *out)
     }
     return true;
 }
+
+bool ps_api_reason(struct ps_req *req, struct ps_str *out)
+{
+    if (ps_req_query_get(req, "reason", out) != PS_OK || out->len == 0 ||
+        out->len > PS_API_PURPOSE_MAX) {
+        ps_api_invalid(req, "?reason= is required: why, at most %d bytes", PS_API_PURPOSE_MAX);
+        return false;
+    }
+    return true;
+}

@@ -3,10 +3,15 @@
  * table. */
 #include "api/render.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "api/api_int.h"
+#include "core/clock.h"
 #include "core/ids.h"
+#include "identity/client.h"
+#include "identity/passkey.h"
+#include "identity/session.h"
 
 void ps_api_person_json(struct ps_jw *w, const struct ps_person *p)
 {
@@ -41,6 +46,72 @@ void ps_api_person_json(struct ps_jw *w, const struct ps_person *p)
         ps_jw_kstr(w, addr[i].key, addr[i].v.p ? addr[i].v : PS_STR(""));
     ps_jw_obj_end(w);
     ps_jw_kcstr(w, "status", ps_person_status_name(p->status));
+    ps_jw_obj_end(w);
+}
+
+void ps_api_time_json(struct ps_jw *w, const char *key, int64_t ms)
+{
+    char t[25];
+    ps_clock_fmt_rfc3339(ms, t);
+    ps_jw_kcstr(w, key, t);
+}
+
+void ps_api_roles_json(struct ps_jw *w, const struct ps_role *roles, size_t n)
+{
+    ps_jw_arr(w);
+    for (size_t i = 0; i < n; i++) {
+        ps_jw_obj(w);
+        ps_jw_kstr(w, "role", roles[i].name);
+        ps_jw_kstr(w, "agency", roles[i].agency);
+        if (roles[i].oblast.len)
+            ps_jw_kstr(w, "oblast", roles[i].oblast);
+        ps_jw_obj_end(w);
+    }
+    ps_jw_arr_end(w);
+}
+
+static const char *alg_name(int alg)
+{
+    return alg == -7 ? "ES256" : alg == -8 ? "EdDSA" : alg == -257 ? "RS256" : "unknown";
+}
+
+void ps_api_passkey_json(struct ps_jw *w, const struct ps_passkey *p)
+{
+    ps_jw_obj(w);
+    ps_jw_kcstr(w, "id", p->id);
+    ps_jw_kstr(w, "name", p->name);
+    ps_jw_kcstr(w, "algorithm", alg_name(p->alg));
+    ps_api_time_json(w, "created_at", p->created_at_ms);
+    if (p->last_used_at_ms)
+        ps_api_time_json(w, "last_used_at", p->last_used_at_ms);
+    ps_jw_kbool(w, "backup_eligible", p->backup_eligible);
+    ps_jw_kbool(w, "backup_state", p->backup_state);
+    ps_jw_key(w, "transports");
+    ps_jw_arr(w);
+    size_t i = 0;
+    while (i < p->transports.len) { /* space-separated words */
+        size_t j = i;
+        while (j < p->transports.len && p->transports.p[j] != ' ')
+            j++;
+        if (j > i)
+            ps_jw_str(w, (struct ps_str){p->transports.p + i, j - i});
+        i = j + 1;
+    }
+    ps_jw_arr_end(w);
+    ps_jw_obj_end(w);
+}
+
+void ps_api_session_json(struct ps_jw *w, const struct ps_session *s, bool current)
+{
+    ps_jw_obj(w);
+    ps_jw_kcstr(w, "id", s->id);
+    ps_jw_kstr(w, "device", s->label);
+    ps_api_time_json(w, "created_at", s->created_at_ms);
+    ps_api_time_json(w, "last_seen_at", s->last_seen_ms);
+    ps_api_time_json(w, "expires_at", s->expires_at_ms < s->idle_expires_at_ms
+                                          ? s->expires_at_ms
+                                          : s->idle_expires_at_ms);
+    ps_jw_kbool(w, "current", current);
     ps_jw_obj_end(w);
 }
 
@@ -139,6 +210,50 @@ enum ps_err ps_api_person_from_json(const json_t *root, struct ps_person *p,
     *p = b.p;
     *reason = b.reason;
     return PS_OK;
+}
+
+/* ---- agency systems ---- */
+
+void ps_api_b64url(struct ps_str bytes, char *out, size_t cap)
+{
+    if (cap < sodium_base64_ENCODED_LEN(bytes.len, sodium_base64_VARIANT_URLSAFE_NO_PADDING)) {
+        out[0] = '\0';
+        return;
+    }
+    sodium_bin2base64(out, cap, (const unsigned char *)bytes.p, bytes.len,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+enum ps_err ps_api_client_from_json(const json_t *root, struct ps_arena *arena,
+                                    struct ps_client *c, struct ps_str *reason,
+                                    struct ps_diag *diag)
+{
+    static const char *const keys[] = {"id", "agency", "name", "alg", "public_key", "scopes",
+                                       "reason"};
+    struct ps_str v[7];
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < 7; i++) {
+        v[i] = ps_json_get_str(root, keys[i]);
+        if (!v[i].p)
+            return ps_diag_set(diag, PS_ERR_INVALID, "%s: a string is required", keys[i]);
+    }
+    if (json_object_size(root) != 7)
+        return ps_diag_set(diag, PS_ERR_INVALID, "only id, agency, name, alg, public_key, "
+                                                 "scopes and reason");
+    c->id = v[0];
+    c->agency = v[1];
+    c->name = v[2];
+    *reason = v[6];
+    if (!ps_client_alg_parse(v[3], &c->alg))
+        return ps_diag_set(diag, PS_ERR_INVALID, "alg: \"ed25519\" or \"ecdsa-p256-sha256\"");
+    unsigned char *key = ps_arena_alloc(arena, 96);
+    size_t n = 0;
+    if (!key || v[4].len > 128 ||
+        sodium_base642bin(key, 96, v[4].p, v[4].len, NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return ps_diag_set(diag, PS_ERR_INVALID, "public_key: base64url without padding");
+    c->public_key = (struct ps_str){(const char *)key, n};
+    return ps_client_scopes_parse(v[5], &c->scopes, diag);
 }
 
 /* ---- who used my data ---- */

@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/jsonw.h"
 #include "http/http.h"
+#include "policy/actor.h"
 #include "registries/persons.h"
 #include "tlog/log.h"
 
@@ -32,6 +33,18 @@ void ps_api_person_json(struct ps_jw *w, const struct ps_person *p);
 enum ps_err ps_api_person_from_json(const json_t *root, struct ps_person *p,
                                     struct ps_str *reason, struct ps_diag *diag) PS_WUR;
 
+/* base64url (no padding) of bytes into out (NUL-terminated, cut to cap). */
+void ps_api_b64url(struct ps_str bytes, char *out, size_t cap);
+
+/* Maps the body of POST /api/v1/clients ({"id", "agency", "name", "alg" ("ed25519" or
+ * "ecdsa-p256-sha256"), "public_key" (base64url: 32 raw bytes, or the 65-byte uncompressed
+ * P-256 point), "scopes" (space-separated), "reason"}, nothing else) onto *c (key bytes in
+ * arena) and *reason. Errors: PS_ERR_INVALID naming the member. */
+struct ps_client;
+enum ps_err ps_api_client_from_json(const json_t *root, struct ps_arena *arena,
+                                    struct ps_client *c, struct ps_str *reason,
+                                    struct ps_diag *diag) PS_WUR;
+
 /* One page of "who used my data" with the inclusion proofs of its rows. */
 struct ps_api_access_page {
     struct ps_str subject;
@@ -47,6 +60,19 @@ enum ps_err ps_api_access_page_prepare(struct ps_arena *arena,
 /* {"subject", "treeSize", "checkpoint", "entries": [{id, kind, time, actor {kind, id},
  * action, resource, purpose, salt?, index?, entry?, inclusionProof?}], "next"?} */
 void ps_api_access_page_json(struct ps_jw *w, const struct ps_api_access_page *p);
+
+/* Official roles: [{"role", "agency", "oblast"?}]. */
+void ps_api_roles_json(struct ps_jw *w, const struct ps_role *roles, size_t n);
+/* A passkey as its owner sees it: {id, name, algorithm, created_at, last_used_at?,
+ * backup_eligible, backup_state, transports: []} (never the key or the credential id). */
+struct ps_passkey;
+void ps_api_passkey_json(struct ps_jw *w, const struct ps_passkey *p);
+/* A session as its owner sees it: {id, device, created_at, last_seen_at, expires_at,
+ * current}. */
+struct ps_session;
+void ps_api_session_json(struct ps_jw *w, const struct ps_session *s, bool current);
+/* A time as RFC 3339 UTC with milliseconds. */
+void ps_api_time_json(struct ps_jw *w, const char *key, int64_t ms);
 
 /* An array of base64 hashes (a Merkle proof). */
 void ps_api_hashes_json(struct ps_jw *w, const struct ps_merkle_proof *proof);

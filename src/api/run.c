@@ -134,3 +134,22 @@ void ps_api_json_end(struct ps_req *req, struct ps_jw *w, int status)
     ps_log(PS_LOG_ERROR, "request %s: rendering failed: %s", req->request_id, ps_err_name(e));
     ps_resp_problem(req, 500, "internal", "Internal Server Error", "rendering failed");
 }
+
+void ps_api_session_cookie(struct ps_req *req, const char *token, int64_t max_age_s)
+{
+    struct ps_app *app = req->app;
+    bool secure = app->id.rp.https;
+    char *v = ps_arena_printf(req->arena, "%s=%s; Max-Age=%lld; Path=/; HttpOnly; "
+                                          "SameSite=Strict%s",
+                              secure ? PS_SESSION_COOKIE_SECURE : PS_SESSION_COOKIE,
+                              token ? token : "", token ? (long long)max_age_s : 0LL,
+                              secure ? "; Secure" : "");
+    if (v)
+        ps_resp_header(req, "Set-Cookie", v);
+}
+
+void ps_api_no_content(struct ps_req *req, void *ctx)
+{
+    (void)ctx;
+    ps_resp_bytes(req, 204, NULL, PS_STR(""));
+}

@@ -153,3 +153,26 @@ int ps_cli_u64(const char *cmd, const char *flag, const char *v, uint64_t min, u
     *out = n;
     return PS_CLI_CONTINUE;
 }
+
+int ps_cli_subcommands(const char *group, const struct ps_cli_cmd *const *subs, size_t n,
+                       int argc, char **argv)
+{
+    const char *vals[PS_CLI_MAX_FLAGS];
+    size_t skip = strlen(group) + 1;
+    if (argc < 1)
+        return ps_cli_usage(group, "missing subcommand (try '%s --help')", group);
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        printf("Usage: pocketstate %s SUBCOMMAND [OPTIONS]\n\nSubcommands:\n", group);
+        for (size_t i = 0; i < n; i++)
+            printf("  %-12s %s\n", subs[i]->name + skip, subs[i]->summary);
+        printf("\nRun 'pocketstate %s SUBCOMMAND --help' for its options.\n", group);
+        return PS_EXIT_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(argv[0], subs[i]->name + skip) != 0)
+            continue;
+        int rc = ps_cli_parse(subs[i], argc - 1, argv + 1, vals);
+        return rc != PS_CLI_CONTINUE ? rc : subs[i]->run(subs[i], vals);
+    }
+    return ps_cli_usage(group, "unknown subcommand '%.64s' (try '%s --help')", argv[0], group);
+}

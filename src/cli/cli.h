@@ -13,6 +13,8 @@
 
 #define PS_VERSION "0.1.0"
 
+struct ps_store;
+
 /* Exit codes: every command returns one of these. */
 enum { PS_EXIT_OK = 0, PS_EXIT_FAIL = 1, PS_EXIT_USAGE = 2 };
 /* ps_cli_parse's "go on" answer (not an exit code). */
@@ -51,6 +53,8 @@ extern const struct ps_cli_cmd ps_cli_cmd_demo;
 extern const struct ps_cli_cmd ps_cli_cmd_backup;
 extern const struct ps_cli_cmd ps_cli_cmd_routes;
 extern const struct ps_cli_cmd ps_cli_cmd_log;
+extern const struct ps_cli_cmd ps_cli_cmd_client;
+extern const struct ps_cli_cmd ps_cli_cmd_verify;
 
 /* Prints the command's help to stdout. */
 void ps_cli_print_help(const struct ps_cli_cmd *cmd);
@@ -99,6 +103,19 @@ enum ps_err ps_cli_read_secret_file(const char *path, char *out, size_t cap, siz
 int ps_cli_config(const char *cmd, const char *data_dir, const char *config_path,
                   const char *listen, const char *db, struct ps_config *out);
 
+/* Opens the store of data directory dir (its config, environment) for a one-shot command:
+ * no migrations, no group commit. PS_CLI_CONTINUE with *out, or an exit code. */
+int ps_cli_open_local(const char *cmd, const char *dir, struct ps_store **out);
+
+/* Runs the subcommand of a command group ("client add ..."): argv[0] names one of subs
+ * (whose names are "<group> <sub>"), the rest are its flags. --help lists them. Returns an
+ * exit code. */
+int ps_cli_subcommands(const char *group, const struct ps_cli_cmd *const *subs, size_t n,
+                       int argc, char **argv);
+
+/* Applies the --public-url flag (NULL: not given) to cfg. PS_CLI_CONTINUE or PS_EXIT_USAGE. */
+int ps_cli_public_url(const char *cmd, const char *flag, struct ps_config *cfg);
+
 /* Makes data_dir a complete installation: directory, master key, config file, database,
  * platform keys, admin token. Idempotent; prints what it did to stdout unless quiet.
  * Returns an exit code. */
@@ -117,7 +134,6 @@ void ps_cli_block_signals(sigset_t *set);
  * listen_while_waiting, cfg's address answers meanwhile: /healthz 200, /readyz and the rest
  * 503 not-ready. Returns PS_CLI_CONTINUE with *out set, PS_EXIT_OK when stopped by a signal, or
  * PS_EXIT_FAIL. */
-struct ps_store;
 int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset_t *sigs,
                       bool listen_while_waiting, struct ps_store **out);
 
@@ -126,15 +142,23 @@ int ps_cli_open_store(const char *cmd, const struct ps_config *cfg, const sigset
  * work (the demo's load), not a reservation: the server binds again when it starts. */
 int ps_cli_check_listen(const char *cmd, const struct ps_config *cfg);
 
-/* Serves until SIGTERM/SIGINT; takes ownership of store. Starts the transparency log's
- * integrator with the log key opened under the master key (data_dir/master.key, or
- * POCKETSTATE_MASTER_KEY) and stops it after the HTTP server. portal (may be NULL: defaults)
- * is what the portal shows beyond the defaults (the demo banner and people). on_ready (may
- * be NULL) runs once the server listens, with its URL. Returns an exit code. */
-struct ps_portal_opts;
+/* What a command adds to serving (demo): prepare runs once the application is set up and
+ * before the server listens (it may write through app->store and set app->demo; a non-zero
+ * exit code stops), on_ready once the server listens, with its URL. Any may be NULL. */
+struct ps_app;
+struct ps_cli_serve_hooks {
+    int (*prepare)(void *ctx, struct ps_app *app);
+    void (*on_ready)(void *ctx, const char *url);
+    void *ctx;
+};
+
+/* Serves until SIGTERM/SIGINT; takes ownership of store. Opens the master key
+ * (data_dir/master.key, or POCKETSTATE_MASTER_KEY): the transparency log's integrator starts
+ * with the log key opened under it (stopped after the HTTP server), and the identity keys are
+ * derived from it. The relying party is cfg's public_url, or http://localhost:PORT. hooks may
+ * be NULL. Returns an exit code. */
 int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *cfg,
                  struct ps_store *store, const sigset_t *sigs,
-                 const struct ps_portal_opts *portal,
-                 void (*on_ready)(void *ctx, const char *url), void *ctx);
+                 const struct ps_cli_serve_hooks *hooks);
 
 #endif

@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "crypto/keys.h"
-#include "portal/portal.h"
+#include "api/api.h"
+#include "identity/activation.h"
+#include "identity/official.h"
 #include "registries/persons.h"
 #include "registries/population.h"
 #include "store/store.h"
@@ -18,54 +21,37 @@
 #define CITIZENS_DEFAULT 10000
 #define CITIZENS_MAX 10000000
 
-/* The first people of the seed's synthetic population, for the home page and the curl example.
- * They come from the generator, not from the registry: showing them reads nobody's record,
- * so there is nothing for the access log to record. */
-#define DEMO_PEOPLE 5
-
-static void name_join(char *out, size_t cap, struct ps_str a, struct ps_str b, struct ps_str c)
-{
-    int n = snprintf(out, cap, "%.*s %.*s%s%.*s", PS_STR_FMT(a), PS_STR_FMT(b), c.len ? " " : "",
-                     PS_STR_FMT(c));
-    if (n < 0 || (size_t)n >= cap)
-        out[0] = '\0'; /* names are at most PS_PERSON_NAME_MAX bytes each: never */
-}
-
-static size_t demo_people(uint64_t seed, size_t want, struct ps_portal_person *out)
+/* The RNOKPP of the seed's first synthetic person, for the curl example. It comes from the
+ * generator, not from the registry: printing it reads nobody's record, so there is nothing
+ * for the access log to record. */
+static void first_rnokpp(uint64_t seed, char out[11])
 {
     struct ps_population *pop = NULL;
     struct ps_person p;
     struct ps_diag d = {0};
-    size_t n = 0;
-    if (ps_population_new(seed, &pop, &d) != PS_OK)
-        return 0;
-    while (n < want && ps_population_next(pop, &p) == PS_OK &&
-           ps_str_copy(out[n].rnokpp, sizeof out[n].rnokpp, p.rnokpp) == PS_OK) {
-        name_join(out[n].name, sizeof out[n].name, p.surname, p.given_name, p.patronymic);
-        name_join(out[n].name_latin, sizeof out[n].name_latin, p.surname_latin,
-                  p.given_name_latin, p.patronymic_latin);
-        out[n].birth_date = p.birth_date;
-        n++;
-    }
+    out[0] = '\0';
+    if (ps_population_new(seed, &pop, &d) == PS_OK && ps_population_next(pop, &p) == PS_OK &&
+        ps_str_copy(out, 11, p.rnokpp) != PS_OK)
+        out[0] = '\0';
     ps_population_free(pop);
-    return n;
 }
 
-enum { F_DATA, F_LISTEN, F_CITIZENS, F_SEED, NFLAGS };
+enum { F_DATA, F_LISTEN, F_CITIZENS, F_SEED, F_PUBLIC_URL, NFLAGS };
 
 static const struct ps_cli_flag flags[NFLAGS] = {
     [F_DATA] = {"--data", "DIR", "data directory (default " PS_DEFAULT_DATA_DIR ")"},
     [F_LISTEN] = {"--listen", "ADDR:PORT", "address to listen on (default " PS_DEFAULT_LISTEN ")"},
     [F_CITIZENS] = {"--citizens", "N", "persons in the registry, 1 to 10000000 (default 10000)"},
     [F_SEED] = {"--seed", "S", "seed of the synthetic population (default 1)"},
+    [F_PUBLIC_URL] = {"--public-url", "URL", "the URL people open (default http://localhost:PORT)"},
 };
 
 struct demo {
     const char *dir;
     uint64_t citizens, seed;
     int64_t persons;
-    struct ps_portal_person people[DEMO_PEOPLE];
-    size_t npeople;
+    char rnokpp[11];
+    struct ps_demo_person people[PS_DEMO_PEOPLE];
     /* the loader thread */
     struct ps_store *store;
     pthread_t main_thread;
@@ -144,17 +130,115 @@ static void print_token(const char *dir, char *token, size_t cap)
     printf("  admin token:  %s   (from %s)\n", token, path);
 }
 
+/* ---- the demo people: fresh activation codes, one of them an official ---- */
+
+/* The second demo person is a registrar of the Pension Fund, for the officials' pages. */
+#define DEMO_ROLE "registrar"
+#define DEMO_AGENCY "pfu"
+
+struct prepare_ctx {
+    struct demo *dm;
+    const unsigned char *key;
+    size_t i;
+    struct ps_diag diag, refused;
+};
+
+static enum ps_err prepare_person_tx(struct ps_tx *tx, void *arg)
+{
+    struct prepare_ctx *p = arg;
+    static const struct ps_actor admin = {.kind = PS_ACTOR_ADMIN, .id = PS_STR("local-admin")};
+    struct ps_demo_person *dp = &p->dm->people[p->i];
+    struct ps_str rnokpp = ps_str_from_cstr(dp->rnokpp);
+    struct ps_activation act;
+    ps_diag_clear(&p->diag);
+    enum ps_err e = ps_activation_issue(tx, &admin, rnokpp, PS_STR("pocketstate demo"), p->key,
+                                        &act, &p->refused, &p->diag);
+    if (e == PS_OK && p->refused.code == PS_OK)
+        memcpy(dp->code, act.code, sizeof dp->code);
+    if (e != PS_OK || p->i != 1)
+        return e;
+    struct ps_role role = {PS_STR(DEMO_ROLE), PS_STR(DEMO_AGENCY), PS_STR("")};
+    struct ps_role_grant g;
+    struct ps_diag refused = {0}, d = {0};
+    if (ps_role_grant(tx, &admin, rnokpp, &role, PS_STR("pocketstate demo"), &g, &refused, &d) ==
+            PS_OK ||
+        d.code == PS_ERR_EXISTS) /* granted on an earlier run */
+        snprintf(dp->role, sizeof dp->role, "%s, %s", DEMO_ROLE, DEMO_AGENCY);
+    return PS_OK;
+}
+
+/* True for a living adult of working age (18 to 64) today. */
+static bool working_age(const struct ps_person *p)
+{
+    char today[25];
+    ps_clock_fmt_rfc3339(ps_clock_now_ms(), today);
+    int year = (today[0] - '0') * 1000 + (today[1] - '0') * 100 + (today[2] - '0') * 10 +
+               (today[3] - '0');
+    int age = year - p->birth_date.year - 1; /* at least this old, whatever the day */
+    return p->status == PS_PERSON_ALIVE && age >= 18 && age <= 63;
+}
+
+/* The first adults of the seed, from the generator (reading nobody's record). */
+static void demo_people(struct demo *dm)
+{
+    struct ps_population *pop = NULL;
+    struct ps_person p;
+    struct ps_diag d = {0};
+    if (ps_population_new(dm->seed, &pop, &d) != PS_OK)
+        return;
+    size_t i = 0;
+    for (int64_t k = 0; i < PS_DEMO_PEOPLE && k < dm->persons; k++) {
+        if (ps_population_next(pop, &p) != PS_OK)
+            break;
+        if (!working_age(&p))
+            continue;
+        struct ps_demo_person *dp = &dm->people[i++];
+        if (ps_str_copy(dp->rnokpp, sizeof dp->rnokpp, p.rnokpp) != PS_OK)
+            dp->rnokpp[0] = '\0';
+        snprintf(dp->name, sizeof dp->name, "%.*s %.*s %.*s", PS_STR_FMT(p.surname),
+                 PS_STR_FMT(p.given_name), PS_STR_FMT(p.patronymic));
+        ps_date_fmt(p.birth_date, dp->birth_date);
+    }
+    ps_population_free(pop);
+}
+
+static int prepare(void *ctx, struct ps_app *app)
+{
+    struct demo *dm = ctx;
+    struct prepare_ctx p = {.dm = dm, .key = app->id.activation_key};
+    demo_people(dm);
+    for (p.i = 0; p.i < PS_DEMO_PEOPLE; p.i++) {
+        struct ps_diag d = {0};
+        if (!dm->people[p.i].rnokpp[0])
+            continue;
+        if (ps_store_write(app->store, prepare_person_tx, &p, &d) != PS_OK)
+            return ps_cli_fail("demo", p.diag.code != PS_OK ? &p.diag : &d);
+    }
+    app->demo = dm->people;
+    app->ndemo = PS_DEMO_PEOPLE;
+    return PS_CLI_CONTINUE;
+}
+
 static void on_ready(void *ctx, const char *url)
 {
     struct demo *dm = ctx;
     char token[PS_ADMIN_TOKEN_MAX + 8];
     printf("\nPocketState demo is running.\n  url:          %s\n", url);
-    printf("  portal:       %s/   (in a browser; the demo people are on the home page)\n", url);
     print_token(dm->dir, token, sizeof token);
-    printf("  citizens:     %lld (seed %llu)\n\nTry:\n", (long long)dm->persons,
+    printf("  citizens:     %lld (seed %llu)\n\n", (long long)dm->persons,
            (unsigned long long)dm->seed);
+    printf("Sign in: open %s and enrol one of these demo people with a passkey\n"
+           "(activation codes are single use, valid 72 hours):\n", url);
+    for (size_t i = 0; i < PS_DEMO_PEOPLE; i++) {
+        const struct ps_demo_person *p = &dm->people[i];
+        if (!p->code[0])
+            continue;
+        printf("  %s  born %s  code %s  %s%s%s%s\n", p->rnokpp, p->birth_date, p->code, p->name,
+               p->role[0] ? "  (official: " : "", p->role, p->role[0] ? ")" : "");
+    }
+    printf("\nTry the API:\n");
     printf("  curl -H \"Authorization: Bearer %s\" %s/api/v1/registry/persons/%s\n\n",
-           token[0] ? token : "<token>", url, dm->npeople ? dm->people[0].rnokpp : "<RNOKPP>");
+           token[0] ? token : "<token>", url, dm->rnokpp[0] ? dm->rnokpp : "<RNOKPP>");
     printf("Stop with Ctrl-C.\n");
     fflush(stdout);
     sodium_memzero(token, sizeof token);
@@ -195,6 +279,8 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     if (rc != PS_EXIT_OK)
         return rc;
     rc = ps_cli_config(cmd->name, dm.dir, NULL, vals[F_LISTEN], NULL, &cfg);
+    if (rc == PS_CLI_CONTINUE)
+        rc = ps_cli_public_url(cmd->name, vals[F_PUBLIC_URL], &cfg);
     if (rc == PS_CLI_CONTINUE) /* a taken port is said now, not after a long load */
         rc = ps_cli_check_listen(cmd->name, &cfg);
     if (rc == PS_CLI_CONTINUE)
@@ -213,11 +299,9 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
         if (rc != PS_CLI_CONTINUE)
             goto fail;
     }
-    /* the registry holds at least the first `persons` people of the seed's stream */
-    dm.npeople = demo_people(dm.seed, dm.persons < DEMO_PEOPLE ? (size_t)dm.persons : DEMO_PEOPLE,
-                             dm.people);
-    struct ps_portal_opts portal = {.demo = true, .people = dm.people, .npeople = dm.npeople};
-    return ps_cli_serve(cmd->name, dm.dir, &cfg, store, &sigs, &portal, on_ready, &dm);
+    first_rnokpp(dm.seed, dm.rnokpp);
+    struct ps_cli_serve_hooks hooks = {prepare, on_ready, &dm};
+    return ps_cli_serve(cmd->name, dm.dir, &cfg, store, &sigs, &hooks);
 fail:
     ps_store_free(store);
     return rc;
@@ -227,8 +311,10 @@ const struct ps_cli_cmd ps_cli_cmd_demo = {
     .name = "demo",
     .summary = "init if needed, load a synthetic population, print how to sign in, serve",
     .help = "Initialises DIR when needed (as init), loads N synthetic citizens generated from\n"
-            "seed S when the registry holds fewer, prints the URL, the admin token from\n"
-            "DIR/admin.token and a ready curl example, then serves as serve does.",
+            "seed S when the registry holds fewer, gives three demo people fresh activation\n"
+            "codes (the second one a registrar of the Pension Fund), prints the URL, those\n"
+            "people, the admin token from DIR/admin.token and a ready curl example, then\n"
+            "serves as serve does.",
     .flags = flags,
     .nflags = NFLAGS,
     .run = run,

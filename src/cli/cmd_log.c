@@ -46,26 +46,6 @@ static void copy_message(struct ps_tlog_report *rep, const struct ps_diag *d)
 /* ---- the local database ---- */
 
 /* Opens the store of data directory `dir` without migrating or creating anything. */
-static int open_local(const char *cmd, const char *dir, struct ps_store **out)
-{
-    struct ps_config cfg;
-    struct ps_store_opts o;
-    struct ps_diag d = {0};
-    int rc = ps_cli_config(cmd, dir, NULL, NULL, NULL, &cfg);
-    if (rc != PS_CLI_CONTINUE)
-        return rc;
-    if (ps_config_db_is_sqlite(cfg.db_url) && !ps_cli_exists(cfg.db_url + 7))
-        return ps_cli_failf(cmd, "%s: no database: run 'pocketstate init' first", cfg.db_url + 7);
-    ps_store_opts_init(&o);
-    o.url = cfg.db_url;
-    o.migrate = false;
-    o.create = false;
-    o.max_batch = 1;
-    if (ps_store_open(&o, out, &d) != PS_OK)
-        return ps_cli_fail(cmd, &d);
-    return PS_CLI_CONTINUE;
-}
-
 /* The origin (= log key name) of the latest checkpoint. */
 static enum ps_err latest_origin(struct ps_tx *tx, char *note, uint64_t *size,
                                  char origin[PS_CHECKPOINT_MAX_ORIGIN + 1], struct ps_diag *d)
@@ -168,7 +148,7 @@ static int verify_local(const char *cmd, const char *dir, const char *key)
     struct ps_store *store = NULL;
     struct ps_diag d = {0};
     struct local_verify lv = {.key = key, .result = PS_OK};
-    int rc = open_local(cmd, dir, &store);
+    int rc = ps_cli_open_local(cmd, dir, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     lv.note = ps_malloc(NOTE_CAP);
@@ -549,7 +529,7 @@ static int run_proof(const struct ps_cli_cmd *cmd, const char *const *vals)
     }
     if (rc != PS_CLI_CONTINUE)
         return rc;
-    rc = open_local(name, vals[P_DATA] ? vals[P_DATA] : PS_DEFAULT_DATA_DIR, &store);
+    rc = ps_cli_open_local(name, vals[P_DATA] ? vals[P_DATA] : PS_DEFAULT_DATA_DIR, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     pj.note = ps_malloc(NOTE_CAP);
@@ -615,7 +595,7 @@ static int run_key(const struct ps_cli_cmd *cmd, const char *const *vals)
     struct ps_store *store = NULL;
     struct ps_diag d = {0};
     struct ps_buf out;
-    int rc = open_local(cmd->name, vals[K_DATA] ? vals[K_DATA] : PS_DEFAULT_DATA_DIR, &store);
+    int rc = ps_cli_open_local(cmd->name, vals[K_DATA] ? vals[K_DATA] : PS_DEFAULT_DATA_DIR, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     ps_buf_init(&out, 1024);
@@ -713,7 +693,7 @@ static int run_witnesses(const struct ps_cli_cmd *cmd, const char *const *vals)
         return ps_cli_usage(cmd->name, "--add and --remove exclude each other");
     if (vals[W_REASON] && !vals[W_ADD] && !vals[W_REMOVE])
         return ps_cli_usage(cmd->name, "--reason goes with --add or --remove");
-    int rc = open_local(cmd->name, vals[W_DATA] ? vals[W_DATA] : PS_DEFAULT_DATA_DIR, &store);
+    int rc = ps_cli_open_local(cmd->name, vals[W_DATA] ? vals[W_DATA] : PS_DEFAULT_DATA_DIR, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     wj = ps_calloc(1, sizeof *wj);

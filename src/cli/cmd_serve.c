@@ -26,13 +26,16 @@
 
 #define BACKOFF_MAX_S 30
 
-enum { F_DATA, F_CONFIG, F_LISTEN, F_DB, NFLAGS };
+enum { F_DATA, F_CONFIG, F_LISTEN, F_DB, F_PUBLIC_URL, NFLAGS };
 
 static const struct ps_cli_flag flags[NFLAGS] = {
     [F_DATA] = {"--data", "DIR", "data directory (default " PS_DEFAULT_DATA_DIR ")"},
     [F_CONFIG] = {"--config", "FILE", "config file (default DIR/config.json)"},
     [F_LISTEN] = {"--listen", "ADDR:PORT", "address to listen on (default " PS_DEFAULT_LISTEN ")"},
     [F_DB] = {"--db", "URL", "database: sqlite:PATH or postgresql://..."},
+    [F_PUBLIC_URL] = {"--public-url", "URL",
+                      "the URL people open (default http://localhost:PORT); passkeys are bound "
+                      "to its host"},
 };
 
 int ps_cli_config(const char *cmd, const char *data_dir, const char *config_path,
@@ -60,6 +63,35 @@ int ps_cli_config(const char *cmd, const char *data_dir, const char *config_path
     if (listen && ps_config_set_listen(out, ps_str_from_cstr(listen), "--listen", &d) != PS_OK)
         return ps_cli_usage(cmd, "%s", d.message);
     if (db && ps_config_set_db(out, ps_str_from_cstr(db), "--db", &d) != PS_OK)
+        return ps_cli_usage(cmd, "%s", d.message);
+    return PS_CLI_CONTINUE;
+}
+
+int ps_cli_open_local(const char *cmd, const char *dir, struct ps_store **out)
+{
+    struct ps_config cfg;
+    struct ps_store_opts o;
+    struct ps_diag d = {0};
+    int rc = ps_cli_config(cmd, dir, NULL, NULL, NULL, &cfg);
+    if (rc != PS_CLI_CONTINUE)
+        return rc;
+    if (ps_config_db_is_sqlite(cfg.db_url) && !ps_cli_exists(cfg.db_url + 7))
+        return ps_cli_failf(cmd, "%s: no database: run 'pocketstate init' first", cfg.db_url + 7);
+    ps_store_opts_init(&o);
+    o.url = cfg.db_url;
+    o.migrate = false;
+    o.create = false;
+    o.max_batch = 1;
+    if (ps_store_open(&o, out, &d) != PS_OK)
+        return ps_cli_fail(cmd, &d);
+    return PS_CLI_CONTINUE;
+}
+
+int ps_cli_public_url(const char *cmd, const char *flag, struct ps_config *cfg)
+{
+    struct ps_diag d = {0};
+    if (flag && ps_config_set_public_url(cfg, ps_str_from_cstr(flag), "--public-url", &d) !=
+                    PS_OK)
         return ps_cli_usage(cmd, "%s", d.message);
     return PS_CLI_CONTINUE;
 }
@@ -224,57 +256,115 @@ static void http_config(const struct ps_config *cfg, struct ps_app *app, struct 
     hc->log_requests = true;
 }
 
-/* The transparency log: opens its key under the master key (DIR/master.key or the
- * environment), signs a first checkpoint and starts the integrator. */
-static enum ps_err start_tlog(const char *data_dir, struct ps_store *store,
-                              struct ps_tlog_service **out, struct ps_diag *d)
+/* Opens the master key: DIR/master.key, or the environment. */
+static enum ps_err load_master(const char *data_dir, struct ps_master_key **m,
+                               struct ps_diag *d)
 {
     char path[PS_CONFIG_PATH_MAX];
-    struct ps_master_key *m = NULL;
     if (ps_cli_path(path, sizeof path, data_dir, "master.key") != PS_OK)
         return ps_diag_set(d, PS_ERR_LIMIT, "%s: path too long", data_dir);
-    enum ps_err e = ps_keys_load_master(path, getenv(PS_MASTER_KEY_ENV), false, &m, NULL, NULL,
-                                        d);
-    if (e == PS_OK)
-        e = ps_tlog_service_start(store, m, NULL, out, d);
-    ps_keys_master_free(m);
+    return ps_keys_load_master(path, getenv(PS_MASTER_KEY_ENV), false, m, NULL, NULL, d);
+}
+
+/* The relying party: public_url, or http://localhost:PORT (browsers treat localhost as a
+ * secure context; they refuse an IP address as an RP ID), and the configured origins. */
+static enum ps_err identity_rp(const struct ps_config *cfg, struct ps_rp *rp, struct ps_diag *d)
+{
+    char url[64];
+    const char *u = cfg->identity.public_url;
+    memset(rp, 0, sizeof *rp);
+    if (!u[0]) {
+        int n = cfg->port ? snprintf(url, sizeof url, "http://localhost:%u", (unsigned)cfg->port)
+                          : snprintf(url, sizeof url, "http://localhost");
+        if (n < 0 || (size_t)n >= sizeof url)
+            return ps_diag_set(d, PS_ERR_INTERNAL, "public url");
+        u = url;
+    }
+    enum ps_err e = ps_rp_set_url(rp, ps_str_from_cstr(u), d);
+    for (size_t i = 0; e == PS_OK && i < cfg->identity.norigins; i++)
+        e = ps_rp_add_origin(rp, ps_str_from_cstr(cfg->identity.origins[i]), d);
     return e;
 }
 
-/* The portal's settings: demo people when `demo` gave some. */
-static enum ps_err start_portal(const struct ps_portal_opts *given, struct ps_portal **out,
-                                struct ps_diag *d)
+/* Token buckets from the configured rates (0: no limit; NULL then). */
+static struct ps_ratelimit *bucket(uint64_t per_unit, double unit_s)
 {
-    struct ps_portal_opts o = {0};
-    if (given)
-        o = *given;
-    o.version = PS_VERSION;
-    return ps_portal_new(&o, out, d);
+    if (per_unit == 0)
+        return NULL;
+    double rate = (double)per_unit / unit_s;
+    return ps_ratelimit_new(1 << 16, rate, (double)per_unit);
+}
+
+static enum ps_err identity_setup(const struct ps_config *cfg, const struct ps_master_key *m,
+                                  struct ps_app_identity *id, struct ps_diag *d)
+{
+    const struct ps_config_identity *c = &cfg->identity;
+    ps_keys_master_derive(m, 1, "actcode1", id->activation_key);
+    id->sessions.idle_ms = (int64_t)c->session_idle_s * 1000;
+    id->sessions.absolute_ms = (int64_t)c->session_absolute_s * 1000;
+    id->auth_per_ip = bucket(c->auth_per_ip_per_minute, 60.0);
+    id->auth_per_account = bucket(c->auth_per_account_per_minute, 60.0);
+    id->api_per_account = bucket(c->api_per_account_per_second, 1.0);
+    id->api_per_client = bucket(c->api_per_client_per_second, 1.0);
+    bool oom = (c->auth_per_ip_per_minute && !id->auth_per_ip) ||
+               (c->auth_per_account_per_minute && !id->auth_per_account) ||
+               (c->api_per_account_per_second && !id->api_per_account) ||
+               (c->api_per_client_per_second && !id->api_per_client);
+    if (oom)
+        return ps_diag_set(d, PS_ERR_NOMEM, "out of memory for the rate limits");
+    return identity_rp(cfg, &id->rp, d);
+}
+
+static void identity_free(struct ps_app_identity *id)
+{
+    sodium_memzero(id->activation_key, sizeof id->activation_key);
+    ps_ratelimit_free(id->auth_per_ip);
+    ps_ratelimit_free(id->auth_per_account);
+    ps_ratelimit_free(id->api_per_account);
+    ps_ratelimit_free(id->api_per_client);
+}
+
+/* Everything before listening: the admin token's hash, the master key's children (the log's
+ * integrator, the identity keys), then the command's own preparation. */
+static int prepare(const char *cmd, const char *data_dir, const struct ps_config *cfg,
+                   struct ps_app *app, struct ps_tlog_service **tlog,
+                   const struct ps_cli_serve_hooks *hooks)
+{
+    struct ps_master_key *m = NULL;
+    struct ps_diag d = {0};
+    enum ps_err e = ps_admin_token_load_hash(app->store, app->admin_token_hash, &d);
+    if (e == PS_OK)
+        e = load_master(data_dir, &m, &d);
+    if (e == PS_OK)
+        e = ps_tlog_service_start(app->store, m, NULL, tlog, &d);
+    if (e == PS_OK)
+        e = identity_setup(cfg, m, &app->id, &d);
+    if (e == PS_OK)
+        e = ps_portal_new(&(struct ps_portal_opts){.version = PS_VERSION}, &app->portal, &d);
+    ps_keys_master_free(m);
+    if (e != PS_OK)
+        return ps_cli_fail(cmd, &d);
+    app->log_key = ps_tlog_service_vkey(*tlog);
+    app->tlog = ps_tlog_service_integrator(*tlog);
+    if (hooks && hooks->prepare)
+        return hooks->prepare(hooks->ctx, app);
+    return PS_CLI_CONTINUE;
 }
 
 int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *cfg,
                  struct ps_store *store, const sigset_t *sigs,
-                 const struct ps_portal_opts *portal,
-                 void (*on_ready)(void *ctx, const char *url), void *ctx)
+                 const struct ps_cli_serve_hooks *hooks)
 {
     struct ps_app app = {.store = store, .version = PS_VERSION};
     struct ps_tlog_service *tlog = NULL;
     struct ps_http_config hc;
     struct ps_http_server *server = NULL;
     struct ps_diag d = {0};
-    int rc = PS_EXIT_FAIL;
     char url[PS_CONFIG_ADDR_MAX + 32];
-    if (ps_admin_token_load_hash(store, app.admin_token_hash, &d) != PS_OK) {
-        rc = ps_cli_fail(cmd, &d);
+    int rc = prepare(cmd, data_dir, cfg, &app, &tlog, hooks);
+    if (rc != PS_CLI_CONTINUE)
         goto out;
-    }
-    if (start_tlog(data_dir, store, &tlog, &d) != PS_OK ||
-        start_portal(portal, &app.portal, &d) != PS_OK) {
-        rc = ps_cli_fail(cmd, &d);
-        goto out;
-    }
-    app.log_key = ps_tlog_service_vkey(tlog);
-    app.tlog = ps_tlog_service_integrator(tlog);
+    rc = PS_EXIT_FAIL;
     http_config(cfg, &app, &hc);
     if (ps_http_start(&hc, &server, &d) != PS_OK) {
         rc = ps_cli_fail(cmd, &d);
@@ -285,9 +375,9 @@ int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *
         rc = ps_cli_failf(cmd, "listen address too long");
         goto out;
     }
-    ps_log(PS_LOG_INFO, "pocketstate: serving on %s", url);
-    if (on_ready)
-        on_ready(ctx, url);
+    ps_log(PS_LOG_INFO, "pocketstate: serving on %s (public url %s)", url, app.id.rp.url);
+    if (hooks && hooks->on_ready)
+        hooks->on_ready(hooks->ctx, app.id.rp.url);
     for (;;) {
         int sig = 0;
         if (sigwait(sigs, &sig) != 0)
@@ -307,6 +397,7 @@ out:
     ps_portal_free(app.portal);
     ps_store_free(store);
     sodium_memzero(app.admin_token_hash, sizeof app.admin_token_hash);
+    identity_free(&app.id);
     if (rc == PS_EXIT_OK)
         ps_log(PS_LOG_INFO, "stopped");
     return rc;
@@ -327,6 +418,8 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     sigset_t sigs;
     struct ps_store *store = NULL;
     int rc = ps_cli_config(cmd->name, dir, vals[F_CONFIG], vals[F_LISTEN], vals[F_DB], &cfg);
+    if (rc == PS_CLI_CONTINUE)
+        rc = ps_cli_public_url(cmd->name, vals[F_PUBLIC_URL], &cfg);
     if (rc != PS_CLI_CONTINUE)
         return rc;
     rc = ps_cli_setup_log(cmd->name, &cfg);
@@ -336,14 +429,14 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     rc = ps_cli_open_store(cmd->name, &cfg, &sigs, true, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
-    return ps_cli_serve(cmd->name, dir, &cfg, store, &sigs, NULL, NULL, NULL);
+    return ps_cli_serve(cmd->name, dir, &cfg, store, &sigs, NULL);
 }
 
 const struct ps_cli_cmd ps_cli_cmd_serve = {
     .name = "serve",
     .summary = "run the HTTP server",
-    .help = "Serves the API and the portal until SIGTERM or SIGINT (graceful: in-flight requests finish within\n"
-            "limits.shutdown_grace_ms). SIGHUP reopens the log file. Settings come from, in\n"
+    .help = "Serves the API and the portal until SIGTERM or SIGINT (graceful: in-flight\n"
+            "requests finish within limits.shutdown_grace_ms). SIGHUP reopens the log file. Settings come from, in\n"
             "rising order: defaults, the config file, POCKETSTATE_DB and POCKETSTATE_LISTEN,\n"
             "then these flags. While the database is unreachable the server retries with\n"
             "exponential backoff (at most 30 s apart) until stopped. See docs/configuration.md.",

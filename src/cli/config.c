@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/json.h"
+#include "identity/rp.h"
 
 #define KIB 1024u
 #define MIB (1024u * 1024u)
@@ -79,6 +80,7 @@ enum ps_err ps_config_init(struct ps_config *c, const char *data_dir, struct ps_
     c->threads = 0;
     for (size_t i = 0; i < NLIMITS; i++)
         *limit_field(&c->limits, &limit_keys[i]) = limit_keys[i].def;
+    ps_config_identity_init(&c->identity);
     int n = snprintf(c->db_url, sizeof c->db_url, "sqlite:%s/pocketstate.db", data_dir);
     if (n < 0 || (size_t)n >= sizeof c->db_url)
         return ps_diag_set(diag, PS_ERR_LIMIT, "data directory path is too long");
@@ -273,6 +275,155 @@ static enum ps_err apply_limits(struct ps_config *c, const json_t *obj, struct p
     return PS_OK;
 }
 
+/* ---- identity: public_url, origins, sessions, rate_limits ---- */
+
+struct num_key {
+    const char *group, *name;
+    size_t off;
+    uint64_t min, max, def;
+};
+
+/* clang-format off */
+#define NUM(g, n, f, lo, hi, d) {g, n, offsetof(struct ps_config_identity, f), (lo), (hi), (d)}
+/* clang-format on */
+static const struct num_key identity_keys[] = {
+    NUM("sessions", "idle_s", session_idle_s, 60, 86400, 900),
+    NUM("sessions", "absolute_s", session_absolute_s, 300, 30 * 86400, 43200),
+    NUM("rate_limits", "auth_per_ip_per_minute", auth_per_ip_per_minute, 0, 1000000, 60),
+    NUM("rate_limits", "auth_per_account_per_minute", auth_per_account_per_minute, 0, 1000000,
+        20),
+    NUM("rate_limits", "api_per_account_per_second", api_per_account_per_second, 0, 1000000, 50),
+    NUM("rate_limits", "api_per_client_per_second", api_per_client_per_second, 0, 1000000, 200),
+};
+#undef NUM
+#define NIDKEYS (sizeof identity_keys / sizeof identity_keys[0])
+
+static uint64_t *id_field(struct ps_config_identity *id, const struct num_key *k)
+{
+    return (uint64_t *)(void *)((char *)id + k->off);
+}
+
+void ps_config_identity_init(struct ps_config_identity *id)
+{
+    memset(id, 0, sizeof *id);
+    for (size_t i = 0; i < NIDKEYS; i++)
+        *id_field(id, &identity_keys[i]) = identity_keys[i].def;
+}
+
+/* A group object ("sessions", "rate_limits") of numeric keys. */
+static enum ps_err apply_group(struct ps_config_identity *id, const char *group, const json_t *obj,
+                               struct ps_diag *diag)
+{
+    if (!json_is_object(obj))
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s: expected an object, got %s", group,
+                           type_name(obj));
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        const struct num_key *k = NULL;
+        for (size_t i = 0; !k && i < NIDKEYS; i++) {
+            if (strcmp(identity_keys[i].group, group) == 0 &&
+                strcmp(identity_keys[i].name, key) == 0)
+                k = &identity_keys[i];
+        }
+        if (!k)
+            return ps_diag_set(diag, PS_ERR_INVALID, "unknown key \"%s.%.64s\"", group, key);
+        char name[96];
+        int n = snprintf(name, sizeof name, "%s.%s", group, key);
+        if (n < 0 || (size_t)n >= sizeof name)
+            return ps_diag_set(diag, PS_ERR_INTERNAL, "key name too long");
+        enum ps_err e = get_uint(v, name, k->min, k->max, id_field(id, k), diag);
+        if (e != PS_OK)
+            return e;
+    }
+    return PS_OK;
+}
+
+/* Checks a public URL as the relying party will use it. */
+static enum ps_err check_public_url(struct ps_str v, struct ps_diag *diag)
+{
+    struct ps_rp rp;
+    memset(&rp, 0, sizeof rp);
+    return ps_rp_set_url(&rp, v, diag);
+}
+
+static enum ps_err apply_origins(struct ps_config_identity *id, const json_t *arr,
+                                 struct ps_diag *diag)
+{
+    struct ps_rp rp;
+    memset(&rp, 0, sizeof rp);
+    if (!json_is_array(arr))
+        return ps_diag_set(diag, PS_ERR_INVALID, "origins: expected an array, got %s",
+                           type_name(arr));
+    id->norigins = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        struct ps_str o;
+        enum ps_err e = get_str(v, "origins[]", &o, diag);
+        if (e == PS_OK)
+            e = ps_rp_add_origin(&rp, o, diag); /* the same checks the server makes */
+        if (e != PS_OK)
+            return e;
+        memcpy(id->origins[id->norigins++], rp.extra[i], PS_CONFIG_ORIGIN_MAX);
+    }
+    return PS_OK;
+}
+
+enum ps_err ps_config_identity_apply(struct ps_config_identity *id, const char *key,
+                                     const json_t *v, struct ps_diag *diag)
+{
+    struct ps_str s;
+    if (strcmp(key, "sessions") == 0 || strcmp(key, "rate_limits") == 0)
+        return apply_group(id, key, v, diag);
+    if (strcmp(key, "origins") == 0)
+        return apply_origins(id, v, diag);
+    if (strcmp(key, "public_url") != 0)
+        return PS_ERR_NOTFOUND;
+    enum ps_err e = get_str(v, key, &s, diag);
+    if (e == PS_OK && s.len > 0)
+        e = check_public_url(s, diag);
+    if (e == PS_OK && ps_str_copy(id->public_url, sizeof id->public_url, s) != PS_OK)
+        e = ps_diag_set(diag, PS_ERR_INVALID, "public_url: too long");
+    return e;
+}
+
+enum ps_err ps_config_set_public_url(struct ps_config *c, struct ps_str v, const char *origin,
+                                     struct ps_diag *diag)
+{
+    enum ps_err e = check_public_url(v, diag);
+    if (e == PS_OK && ps_str_copy(c->identity.public_url, sizeof c->identity.public_url, v) !=
+                          PS_OK)
+        e = ps_diag_set(diag, PS_ERR_INVALID, "too long");
+    return e == PS_OK ? e : prefixed(diag, e, origin);
+}
+
+enum ps_err ps_config_identity_to_json(const struct ps_config_identity *id, json_t *root)
+{
+    json_t *groups[2] = {json_object(), json_object()};
+    static const char *const names[2] = {"sessions", "rate_limits"};
+    json_t *origins = json_array();
+    bool ok = groups[0] && groups[1] && origins;
+    for (size_t i = 0; ok && i < NIDKEYS; i++) {
+        const struct num_key *k = &identity_keys[i];
+        const uint64_t *f = (const uint64_t *)(const void *)((const char *)id + k->off);
+        ok = json_object_set_new(groups[strcmp(k->group, names[0]) == 0 ? 0 : 1], k->name,
+                                 json_integer((json_int_t)*f)) == 0;
+    }
+    for (size_t i = 0; ok && i < id->norigins; i++)
+        ok = json_array_append_new(origins, json_string(id->origins[i])) == 0;
+    ok = ok && json_object_set_new(root, "public_url", json_string(id->public_url)) == 0;
+    ok = ok && json_object_set(root, "origins", origins) == 0;
+    ok = ok && json_object_set(root, names[0], groups[0]) == 0;
+    ok = ok && json_object_set(root, names[1], groups[1]) == 0;
+    json_decref(origins);
+    json_decref(groups[0]);
+    json_decref(groups[1]);
+    return ok ? PS_OK : PS_ERR_NOMEM;
+}
+
 static enum ps_err apply_level(struct ps_config *c, struct ps_str s, struct ps_diag *diag)
 {
     for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
@@ -310,6 +461,9 @@ static enum ps_err apply_key(struct ps_config *c, const char *key, const json_t 
         return apply_limits(c, v, diag);
     if (strcmp(key, "threads") == 0)
         return get_uint(v, key, 0, THREADS_MAX, &c->threads, diag);
+    e = ps_config_identity_apply(&c->identity, key, v, diag);
+    if (e != PS_ERR_NOTFOUND)
+        return e;
     if (strcmp(key, "listen") != 0 && strcmp(key, "db") != 0 && strcmp(key, "log_file") != 0 &&
         strcmp(key, "log_level") != 0)
         return ps_diag_set(diag, PS_ERR_INVALID, "unknown key \"%.64s\"", key);
@@ -431,6 +585,13 @@ enum ps_err ps_config_apply_env(struct ps_config *c, char *(*get)(const char *na
         if (e != PS_OK)
             return e;
     }
+    const char *url = get(PS_ENV_PUBLIC_URL);
+    if (url) {
+        enum ps_err e = ps_config_set_public_url(c, ps_str_from_cstr(url), PS_ENV_PUBLIC_URL,
+                                                 diag);
+        if (e != PS_OK)
+            return e;
+    }
     const char *listen = get(PS_ENV_LISTEN);
     if (listen)
         return ps_config_set_listen(c, ps_str_from_cstr(listen), PS_ENV_LISTEN, diag);
@@ -459,6 +620,10 @@ static json_t *to_json(const struct ps_config *c, const char *db_url)
     json_t *root = json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "listen", listen, "db", db_url,
                              "threads", (json_int_t)c->threads, "log_file", c->log_file,
                              "log_level", level_names[c->log_level], "limits", limits);
+    if (root && ps_config_identity_to_json(&c->identity, root) != PS_OK) {
+        json_decref(root);
+        return NULL;
+    }
     return root;
 }
 

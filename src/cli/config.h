@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -32,6 +34,24 @@ struct ps_config_limits {
     uint64_t arena_bytes;
 };
 
+#define PS_CONFIG_ORIGINS_MAX 8
+#define PS_CONFIG_ORIGIN_MAX 512
+#define PS_ENV_PUBLIC_URL "POCKETSTATE_PUBLIC_URL"
+
+/* Identity: who the platform is to browsers (public_url, further origins), sessions and the
+ * abuse limits (token buckets; per node). config_identity.c. */
+struct ps_config_identity {
+    char public_url[PS_CONFIG_URL_MAX]; /* "" : http://localhost:<listen port> */
+    char origins[PS_CONFIG_ORIGINS_MAX][PS_CONFIG_ORIGIN_MAX];
+    size_t norigins;
+    uint64_t session_idle_s;               /* sessions.idle_s, default 900 */
+    uint64_t session_absolute_s;           /* sessions.absolute_s, default 43200 */
+    uint64_t auth_per_ip_per_minute;       /* rate_limits.*, 0: no limit */
+    uint64_t auth_per_account_per_minute;
+    uint64_t api_per_account_per_second;
+    uint64_t api_per_client_per_second;
+};
+
 /* Caller-owned, plain data (no pointers): copy freely. */
 struct ps_config {
     char listen_addr[PS_CONFIG_ADDR_MAX]; /* numeric IPv4 or IPv6, no brackets */
@@ -41,6 +61,7 @@ struct ps_config {
     enum ps_log_level log_level;
     uint64_t threads; /* HTTP threads; 0: one per core */
     struct ps_config_limits limits;
+    struct ps_config_identity identity;
 };
 
 /* Defaults; the database is "sqlite:<data_dir>/pocketstate.db". Errors: PS_ERR_LIMIT when
@@ -85,6 +106,18 @@ enum ps_err ps_config_url(const char *addr, uint16_t port, char *out, size_t cap
  * exclusively with mode 0600. Errors: PS_ERR_EXISTS, PS_ERR_IO, PS_ERR_NOMEM. */
 enum ps_err ps_config_write_file(const struct ps_config *c, const char *path,
                                  const char *db_url_in_file, struct ps_diag *diag) PS_WUR;
+
+/* Identity keys (config_identity.c): defaults; one top-level key of the file ("public_url",
+ * "origins", "sessions", "rate_limits": PS_ERR_NOTFOUND for any other key, nothing
+ * changed); the public URL as a flag or POCKETSTATE_PUBLIC_URL gives it; the keys back into
+ * a JSON object for `init`. */
+void ps_config_identity_init(struct ps_config_identity *id);
+enum ps_err ps_config_identity_apply(struct ps_config_identity *id, const char *key,
+                                     const json_t *v, struct ps_diag *diag) PS_WUR;
+enum ps_err ps_config_set_public_url(struct ps_config *c, struct ps_str v, const char *origin,
+                                     struct ps_diag *diag) PS_WUR;
+enum ps_err ps_config_identity_to_json(const struct ps_config_identity *id,
+                                       json_t *root) PS_WUR;
 
 /* True for "sqlite:..." URLs (the embedded backend). */
 bool ps_config_db_is_sqlite(const char *url);

@@ -92,6 +92,13 @@ void ps_keys_master_free(struct ps_master_key *m)
         sodium_free(m); /* zeroes before release, also when read-only */
 }
 
+void ps_keys_master_derive(const struct ps_master_key *m, uint64_t id, const char context[8],
+                           unsigned char out[32])
+{
+    PS_ASSERT(m != NULL);
+    PS_ASSERT(crypto_kdf_derive_from_key(out, 32, id, context, m->k) == 0);
+}
+
 static bool is_hex(struct ps_str s)
 {
     for (size_t i = 0; i < s.len; i++) {

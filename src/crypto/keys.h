@@ -49,6 +49,13 @@ enum ps_err ps_keys_load_master(const char *path, const char *env_value, bool cr
 /* Wipes and frees. NULL is a no-op. */
 void ps_keys_master_free(struct ps_master_key *m);
 
+/* Derives the 32-byte subkey number id of one purpose from the master key (libsodium
+ * crypto_kdf, BLAKE2b), context being 8 characters that name the purpose ("actcode1"): every
+ * node with the same master key derives the same subkey, and no subkey reveals the master
+ * key or another subkey. The caller wipes out (sodium_memzero) when done. Thread-safe. */
+void ps_keys_master_derive(const struct ps_master_key *m, uint64_t id, const char context[8],
+                           unsigned char out[32]);
+
 /* ---- sealing: XChaCha20-Poly1305-IETF under the master key ---- */
 
 /* A sealed blob is: version byte 0x01 || 24-byte nonce || ciphertext || 16-byte tag. */

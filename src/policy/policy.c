@@ -9,6 +9,7 @@
 #define ANYONE 0x1u /* unauthenticated callers too */
 #define ADMIN 0x2u  /* the local operator */
 #define SELF 0x4u   /* a citizen acting on their own data (resource owner == actor id) */
+#define PERSON 0x8u /* any person signed in, on their own account (the routes under /me) */
 
 struct rule {
     const char *action;
@@ -31,6 +32,23 @@ static const struct rule rules[] = {
     {"person.register", ADMIN, "registrar", 0},
     /* who used a person's data */
     {"access-log.read", ADMIN | SELF, "auditor", 0},
+    /* identity: a service-centre clerk hands out activation codes */
+    {"activation-code.issue", ADMIN, "clerk", 0},
+    /* enrolling, signing in: anyone may try (abuse limits apply) */
+    {"auth.enrol", ANYONE, NULL, 0},
+    {"auth.signin", ANYONE, NULL, 0},
+    /* one's own account: record, access log, passkeys, sessions, signing out */
+    {"me.read", PERSON, NULL, 0},
+    {"me.write", PERSON, NULL, 0},
+    /* agencies are public; their officials' roles are the agency admins' (and auditors') */
+    {"agency.list", ANYONE, NULL, 0},
+    {"role.list", ADMIN, "agency-admin auditor", 0},
+    {"role.grant", ADMIN, "agency-admin", 0},
+    {"role.revoke", ADMIN, "agency-admin", 0},
+    /* agency systems are the operator's */
+    {"client.list", ADMIN, NULL, 0},
+    {"client.add", ADMIN, NULL, 0},
+    {"client.remove", ADMIN, NULL, 0},
 };
 
 static const struct rule *find(const char *action)
@@ -130,6 +148,10 @@ void ps_policy_decide(const struct ps_actor *actor, const char *action,
         out->actor.role = NULL;
         if ((r->who & SELF) && res->owner.len && ps_str_eq(res->owner, actor->id)) {
             allow(out, "the person's own data");
+            return;
+        }
+        if (r->who & PERSON) {
+            allow(out, "the person's own account");
             return;
         }
         if (!by_role(r, res, out)) {

@@ -185,12 +185,12 @@ void ps_form_input(const struct ps_form *f, size_t i, enum ps_lang lang, struct 
 
 /* ---- POST ---- */
 
-bool ps_form_same_origin(struct ps_str origin, struct ps_str host, const char *public_origin)
+bool ps_form_same_origin(struct ps_str origin, struct ps_str host, const struct ps_rp *rp)
 {
     if (!origin.p || origin.len == 0 || ps_str_eq(origin, PS_STR("null")))
         return false;
-    if (public_origin && public_origin[0])
-        return ps_str_eq(origin, ps_str_from_cstr(public_origin));
+    if (rp && rp->url[0])
+        return ps_rp_origin_allowed(rp, origin);
     if (!host.p || host.len == 0)
         return false;
     static const struct ps_str schemes[] = {PS_STR_NULL, PS_STR("http://"), PS_STR("https://")};
@@ -218,7 +218,7 @@ enum ps_form_refusal ps_form_read(struct ps_arena *a, const struct ps_form_post 
     struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
     struct ps_diag d = {0};
     size_t n = 0;
-    if (!ps_form_same_origin(post->origin, post->host, post->public_origin))
+    if (!ps_form_same_origin(post->origin, post->host, post->rp))
         return PS_FORM_CROSS_ORIGIN;
     if (!ps_str_eq_nocase(media_type(post->content_type),
                           PS_STR("application/x-www-form-urlencoded")))

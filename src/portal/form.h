@@ -18,6 +18,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/str.h"
+#include "identity/rp.h"
 #include "portal/i18n.h"
 #include "portal/portal_gen.h"
 
@@ -88,10 +89,11 @@ void ps_form_input(const struct ps_form *f, size_t i, enum ps_lang lang, struct 
 
 /* ---- POST ---- */
 
-/* True when origin (the request's Origin header) names this site: public_origin
- * ("https://host[:port]", no path) when the site has one configured, else "http://" or
- * "https://" followed by the request's Host. A missing or "null" Origin is not. */
-bool ps_form_same_origin(struct ps_str origin, struct ps_str host, const char *public_origin);
+/* True when origin (the request's Origin header) names this site: the relying party's origin
+ * or one of its extra origins (identity/rp.h: public_url, else http://localhost:PORT) when rp
+ * is given, else "http://" or "https://" followed by the request's Host. A missing or "null"
+ * Origin is not. */
+bool ps_form_same_origin(struct ps_str origin, struct ps_str host, const struct ps_rp *rp);
 
 enum ps_form_refusal {
     PS_FORM_OK = 0,
@@ -105,7 +107,7 @@ enum ps_form_refusal {
 /* What a POST brings, from its headers (PS_STR_NULL when absent). Borrowed. */
 struct ps_form_post {
     struct ps_str origin, host, content_type, body;
-    const char *public_origin; /* NULL: none configured */
+    const struct ps_rp *rp; /* NULL: compare with Host */
 };
 
 /* Checks a POST and, when it passes, fills f from its body (ps_form_fill). Nothing is

@@ -73,7 +73,7 @@ static void layout_init(struct ps_page *pg, const char *title, const char *nav_h
     l->other_lang_name = ps_str_from_cstr(ps_lang_name(other));
     l->lang_url = lang_url(pg, other);
     l->version = ps_str_from_cstr(app && app->version ? app->version : "");
-    l->demo = pg->portal && pg->portal->demo;
+    l->demo = app && app->demo;
     for (size_t i = 0; i < sizeof nav_items / sizeof nav_items[0]; i++) {
         pg->nav[i].href = ps_str_from_cstr(nav_items[i].href);
         pg->nav[i].label = ps_str_from_cstr(ps_page_t(pg, nav_items[i].label));
@@ -100,6 +100,7 @@ struct ps_page *ps_page_new(struct ps_req *req, const char *title, const char *n
         return NULL;
     pg->req = req;
     pg->portal = app ? app->portal : NULL;
+    pg->rp = app && app->id.rp.url[0] ? &app->id.rp : NULL;
     pg->cache = "no-store";
     pick_language(pg);
     layout_init(pg, title, nav_href);
@@ -118,13 +119,13 @@ void ps_portal_headers(struct ps_req *req, const char *cache)
     ps_resp_header(req, "Referrer-Policy", "no-referrer");
     ps_resp_header(req, "X-Content-Type-Options", "nosniff");
     ps_resp_header(req, "Cache-Control", cache);
-    if (app && app->portal && app->portal->https)
+    if (app && app->id.rp.https)
         ps_resp_header(req, "Strict-Transport-Security", "max-age=63072000; includeSubDomains");
 }
 
 static void lang_cookie(struct ps_page *pg)
 {
-    bool secure = pg->portal && pg->portal->https;
+    bool secure = pg->rp && pg->rp->https;
     char *c = ps_arena_printf(pg->req->arena,
                               "lang=%s; Path=/; Max-Age=" PS_PORTAL_LANG_COOKIE_AGE
                               "; SameSite=Lax; HttpOnly%s",
@@ -272,7 +273,7 @@ bool ps_page_post_form(struct ps_page *pg, struct ps_form *f)
         .host = ps_req_header(req, "Host"),
         .content_type = ps_req_header(req, "Content-Type"),
         .body = req->body,
-        .public_origin = pg->portal && pg->portal->origin[0] ? pg->portal->origin : NULL,
+        .rp = pg->rp,
     };
     switch (ps_form_read(req->arena, &post, f)) {
     case PS_FORM_OK:

@@ -26,12 +26,7 @@
 #include "portal/tpl.h"
 
 struct ps_portal {
-    bool demo;
-    bool https;                           /* public_url is https: HSTS, Secure cookies */
-    char origin[PS_PORTAL_ORIGIN_MAX];    /* public_url's origin; "" when none */
     char version[32];
-    struct ps_portal_person people[PS_PORTAL_DEMO_MAX];
-    size_t npeople;
     /* the site's routes without the fallbacks, to tell 404 from 405 */
     struct ps_route *routes;
     struct ps_router *router;
@@ -50,6 +45,8 @@ struct ps_portal {
 struct ps_page {
     struct ps_req *req;
     const struct ps_portal *portal; /* NULL when the app has none (unit tests) */
+    const struct ps_rp *rp;         /* the relying party: public URL, origin, https; NULL or
+                                     * an empty url when the app has none (unit tests) */
     enum ps_lang lang;
     bool lang_chosen;               /* ?lang= named it: remember it in the cookie */
     const char *cache;              /* Cache-Control; "no-store" unless a page says else */

@@ -67,31 +67,6 @@ const struct ps_route *ps_portal_site_routes(size_t *n)
 
 /* ---- the portal's state ---- */
 
-/* "http(s)://host[:port]" of url, which may end in one "/" but have no other path. */
-static enum ps_err origin_of(const char *url, char *out, bool *https, struct ps_diag *diag)
-{
-    struct ps_str u = ps_str_from_cstr(url);
-    *https = ps_str_starts_with(u, PS_STR("https://"));
-    size_t skip = *https ? 8 : ps_str_starts_with(u, PS_STR("http://")) ? 7 : 0;
-    if (skip == 0)
-        return ps_diag_set(diag, PS_ERR_INVALID, "public_url must start with http:// or https://");
-    if (u.len > 0 && u.p[u.len - 1] == '/')
-        u.len--;
-    if (u.len == skip)
-        return ps_diag_set(diag, PS_ERR_INVALID, "public_url has no host");
-    for (size_t i = skip; i < u.len; i++) {
-        char c = u.p[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr(".-:[]", c)))
-            return ps_diag_set(diag, PS_ERR_INVALID,
-                               "public_url must be scheme://host[:port] with no path, query or "
-                               "user (the portal is served at /)");
-    }
-    if (ps_str_copy(out, PS_PORTAL_ORIGIN_MAX, u) != PS_OK)
-        return ps_diag_set(diag, PS_ERR_INVALID, "public_url is too long");
-    return PS_OK;
-}
-
 enum ps_err ps_portal_new(const struct ps_portal_opts *o, struct ps_portal **out,
                           struct ps_diag *diag)
 {
@@ -101,14 +76,7 @@ enum ps_err ps_portal_new(const struct ps_portal_opts *o, struct ps_portal **out
     if (!p)
         return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
     enum ps_err e = PS_OK;
-    if (o->public_url && o->public_url[0])
-        e = origin_of(o->public_url, p->origin, &p->https, diag);
-    p->demo = o->demo;
-    p->npeople = o->npeople < PS_PORTAL_DEMO_MAX ? o->npeople : PS_PORTAL_DEMO_MAX;
-    if (p->npeople)
-        memcpy(p->people, o->people, p->npeople * sizeof p->people[0]);
-    if (e == PS_OK && ps_str_copy(p->version, sizeof p->version,
-                                  ps_str_from_cstr(o->version)) != PS_OK)
+    if (ps_str_copy(p->version, sizeof p->version, ps_str_from_cstr(o->version)) != PS_OK)
         e = ps_diag_set(diag, PS_ERR_INVALID, "version too long");
     if (e == PS_OK) {
         p->routes = table(false, &n);

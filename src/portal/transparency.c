@@ -38,8 +38,8 @@ static struct ps_buf *request_buf(struct ps_req *req, size_t max)
  * the browser asked for. */
 static struct ps_str site_url(struct ps_page *pg)
 {
-    if (pg->portal && pg->portal->origin[0])
-        return ps_str_from_cstr(pg->portal->origin);
+    if (pg->rp)
+        return ps_str_from_cstr(pg->rp->url);
     struct ps_str host = ps_req_header(pg->req, "Host");
     char *u = ps_arena_printf(pg->req->arena, "http://%.*s", PS_STR_FMT(host.p ? host : PS_STR("localhost")));
     return ps_str_from_cstr(u);

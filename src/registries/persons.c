@@ -37,6 +37,14 @@ static const struct ps_sql select_status = {
     "persons.select_status",
     "SELECT status FROM persons WHERE rnokpp = $1",
 };
+static const struct ps_sql select_identify = {
+    "persons.identify",
+    "SELECT birth_date, status FROM persons WHERE rnokpp = $1",
+};
+static const struct ps_sql select_oblast = {
+    "persons.oblast",
+    "SELECT oblast FROM persons WHERE rnokpp = $1",
+};
 static const struct ps_sql count_persons = {
     "persons.count",
     "SELECT count(*) FROM persons",
@@ -342,6 +350,45 @@ enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor
     else if (!alive)
         ps_diag_set(refused, PS_ERR_INVALID, "the person with RNOKPP %.*s is deceased",
                     PS_STR_FMT(rnokpp));
+    return PS_OK;
+}
+
+enum ps_err ps_person_identify(struct ps_tx *tx, struct ps_str rnokpp, struct ps_date birth,
+                               bool *match, struct ps_diag *diag)
+{
+    char date[11];
+    struct ps_query q;
+    *match = false;
+    ps_date_fmt(birth, date);
+    ps_query_start(&q, tx, &select_identify);
+    ps_query_text(&q, rnokpp);
+    if (ps_query_row(&q))
+        *match = ps_str_eq_cstr(ps_stmt_text(q.st, 0), date) &&
+                 ps_str_eq_cstr(ps_stmt_text(q.st, 1), "alive");
+    enum ps_err e = ps_query_end(&q);
+    if (e != PS_OK)
+        ps_diag_set(diag, e, "identifying a person: %s", ps_tx_errmsg(tx));
+    return e;
+}
+
+enum ps_err ps_person_oblast(struct ps_tx *tx, struct ps_str rnokpp, struct ps_arena *arena,
+                             struct ps_str *oblast, struct ps_diag *diag)
+{
+    struct ps_query q;
+    *oblast = PS_STR_NULL;
+    ps_query_start(&q, tx, &select_oblast);
+    ps_query_text(&q, rnokpp);
+    if (ps_query_row(&q)) {
+        *oblast = ps_arena_str(arena, ps_stmt_text(q.st, 0));
+        if (!oblast->p)
+            q.err = PS_ERR_NOMEM;
+    }
+    enum ps_err e = ps_query_end(&q);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "reading where a person lives: %s", ps_tx_errmsg(tx));
+    if (!oblast->p)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no person with RNOKPP %.*s",
+                           PS_STR_FMT(rnokpp));
     return PS_OK;
 }
 

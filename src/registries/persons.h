@@ -6,6 +6,7 @@
 #ifndef PS_REGISTRIES_PERSONS_H
 #define PS_REGISTRIES_PERSONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +100,20 @@ enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
 enum ps_err ps_person_check_alive(struct ps_tx *tx, const struct ps_actor *actor,
                                   struct ps_str rnokpp, struct ps_str purpose,
                                   struct ps_diag *refused, struct ps_diag *diag) PS_WUR;
+
+/* Whether a LIVING person with rnokpp and exactly this birth date is in the registry (*match).
+ * For a person proving who they are (enrolment with an activation code): it tells the caller
+ * only whether what they typed is right, so it is not an access to anyone's data and is not
+ * recorded; callers must answer every mismatch alike (no oracle). bad rnokpp: *match false. */
+enum ps_err ps_person_identify(struct ps_tx *tx, struct ps_str rnokpp, struct ps_date birth,
+                               bool *match, struct ps_diag *diag) PS_WUR;
+
+/* The oblast the person rnokpp is registered in (owned by arena), for the access decision of
+ * an official whose role is scoped to one oblast: the policy decides with it, nothing of it
+ * reaches the official, so it is not recorded (the act it decides is). PS_ERR_NOTFOUND when
+ * there is no such person. */
+enum ps_err ps_person_oblast(struct ps_tx *tx, struct ps_str rnokpp, struct ps_arena *arena,
+                             struct ps_str *oblast, struct ps_diag *diag) PS_WUR;
 
 /* Number of persons in the registry. */
 enum ps_err ps_persons_count(struct ps_tx *tx, int64_t *out, struct ps_diag *diag) PS_WUR;

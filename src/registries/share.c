@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/code.h"
 #include "core/ids.h"
 #include "registries/persons.h"
 #include "store/store.h"
@@ -37,52 +38,10 @@ static const struct ps_sql why_not = {
     "SELECT used_at_ms, expires_at_ms FROM share_codes WHERE code_hash = $1",
 };
 
-static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/* 80 random bits as 16 symbols in groups of four. */
-static void make_code(char out[PS_SHARE_CODE_TEXT_LEN + 1])
-{
-    unsigned char r[PS_SHARE_CODE_SYMBOLS * 5 / 8];
-    ps_random_bytes(r, sizeof r);
-    size_t o = 0;
-    for (size_t i = 0; i < PS_SHARE_CODE_SYMBOLS; i++) {
-        size_t bit = i * 5;
-        unsigned v = ((unsigned)r[bit / 8] << 8 | (bit / 8 + 1 < sizeof r ? r[bit / 8 + 1] : 0));
-        v = (v >> (11 - bit % 8)) & 31;
-        if (i > 0 && i % 4 == 0)
-            out[o++] = '-';
-        out[o++] = crockford[v];
-    }
-    out[o] = '\0';
-    sodium_memzero(r, sizeof r);
-}
-
-/* The canonical 16 symbols of a typed code: case folded, hyphens and spaces dropped, O as 0,
- * I and L as 1. False for anything else. */
-static bool canonical(struct ps_str in, char out[PS_SHARE_CODE_SYMBOLS])
-{
-    size_t n = 0;
-    for (size_t i = 0; i < in.len; i++) {
-        char c = in.p[i];
-        if (c == '-' || c == ' ')
-            continue;
-        if (c >= 'a' && c <= 'z')
-            c = (char)(c - 'a' + 'A');
-        if (c == 'O')
-            c = '0';
-        else if (c == 'I' || c == 'L')
-            c = '1';
-        if (!strchr(crockford, c) || c == '\0' || n == PS_SHARE_CODE_SYMBOLS)
-            return false;
-        out[n++] = c;
-    }
-    return n == PS_SHARE_CODE_SYMBOLS;
-}
-
 static enum ps_err hash_code(struct ps_str in, unsigned char hash[HASH_LEN], struct ps_diag *diag)
 {
     char sym[PS_SHARE_CODE_SYMBOLS];
-    bool ok = in.len <= PS_SHARE_CODE_INPUT_MAX && canonical(in, sym);
+    bool ok = in.len <= PS_SHARE_CODE_INPUT_MAX && ps_code_canonical(in, sizeof sym, sym);
     if (ok)
         crypto_hash_sha256(hash, (const unsigned char *)sym, sizeof sym);
     sodium_memzero(sym, sizeof sym);
@@ -162,7 +121,7 @@ enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
     int64_t now = ps_clock_now_ms();
     ps_uuid_fmt(&u, c.id);
     c.expires_at_ms = now + (ttl_ms ? ttl_ms : PS_SHARE_TTL_DEFAULT_MS);
-    make_code(c.text);
+    ps_code_make(PS_SHARE_CODE_SYMBOLS, 4, c.text, sizeof c.text);
     e = hash_code(ps_str_from_cstr(c.text), hash, diag);
     if (e == PS_OK)
         e = insert_row(tx, hash, &c, actor->id, resource, now, diag);

@@ -177,6 +177,39 @@ enum ps_err ps_tx_exec(struct ps_tx *tx, const struct ps_sql *def) PS_WUR;
 /* The error detail of the last failed call on this transaction ("" if none). */
 const char *ps_tx_errmsg(struct ps_tx *tx);
 
+/* ---- the common shape, with a sticky error ----
+ * Prepare, bind $1..$N in order, step; the first failure sticks and every later call does
+ * nothing, so a statement is a straight list of calls and one check:
+ *
+ *     struct ps_query q;
+ *     ps_query_start(&q, tx, &sql_insert);
+ *     ps_query_text(&q, id);                    binds $1
+ *     ps_query_i64(&q, now);                    binds $2
+ *     e = ps_query_exec(&q);                    steps to the end and releases
+ *
+ * or, reading rows: `while (ps_query_row(&q)) { ... ps_stmt_text(q.st, 0) ... }` then
+ * `e = ps_query_end(&q)`. Caller-owned struct, one transaction, one thread. */
+struct ps_query {
+    struct ps_tx *tx;
+    struct ps_stmt *st; /* NULL when prepare failed */
+    int next;           /* the next parameter number */
+    enum ps_err err;    /* the first error */
+    int64_t changes;    /* after ps_query_exec: rows it changed */
+};
+void ps_query_start(struct ps_query *q, struct ps_tx *tx, const struct ps_sql *def);
+void ps_query_text(struct ps_query *q, struct ps_str v);
+void ps_query_i64(struct ps_query *q, int64_t v);
+void ps_query_blob(struct ps_query *q, const void *p, size_t n);
+void ps_query_null(struct ps_query *q);
+/* Text, or NULL when v.p is NULL. */
+void ps_query_text_or_null(struct ps_query *q, struct ps_str v);
+/* Steps once: true when a row is there (read it from q->st); false at the end or on error. */
+bool ps_query_row(struct ps_query *q);
+/* Steps to the end (rows ignored), records changes, releases; the first error. */
+enum ps_err ps_query_exec(struct ps_query *q) PS_WUR;
+/* Releases; the first error. */
+enum ps_err ps_query_end(struct ps_query *q) PS_WUR;
+
 /* Store metrics for /metrics: cumulative counters (thread-safe snapshot). */
 struct ps_store_stats {
     uint64_t commits;          /* physical commits */

@@ -103,14 +103,16 @@ class PortalTest(ServerTestCase, unittest.TestCase):
         known = self.server.known_rnokpps(limit=50)
         body = self.page("/").body.decode("utf-8")
         self.assertIn('class="tag">Демо</strong>', body)
-        shown = re.findall(r'<td class="nowrap">(\d{10})</td>', body)
+        shown = re.findall(r'<dd>(\d{10})</dd>', body)
         self.assertGreaterEqual(len(shown), 1, body)
         for rnokpp in shown:
             self.assertIn(rnokpp, known, "a demo person who is not in the registry")
-        self.assertRegex(body, r"<td>\d{1,2} (%s) \d{4}</td>" % UK_MONTHS)
+        self.assertRegex(body, r"<dd>\d{1,2} (%s) \d{4}</dd>" % UK_MONTHS)
+        self.assertRegex(body, r"<dd><code>[0-9A-Z]{5}-[0-9A-Z]{5}</code></dd>", "codes")
         en = self.page("/?lang=en").body.decode("utf-8")
-        self.assertRegex(en, r"<td>\d{1,2} (%s) \d{4}</td>" % EN_MONTHS)
-        self.assertRegex(en, r'<span lang="uk">[^<]+</span>', "Ukrainian names marked uk")
+        self.assertRegex(en, r"<dd>\d{1,2} (%s) \d{4}</dd>" % EN_MONTHS)
+        self.assertRegex(en, r'<span class="person__native" lang="uk">[^<]+</span>',
+                         "Ukrainian names marked uk")
 
     def test_transparency_page_shows_the_checkpoint_and_how_to_verify(self):
         body = self.page("/transparency?lang=en").body.decode("utf-8")
@@ -119,7 +121,8 @@ class PortalTest(ServerTestCase, unittest.TestCase):
         self.assertIn(origin, body)
         self.assertIn("<dt>Records</dt><dd>{:,}</dd>".format(size), body)
         key = self.server.get("/.well-known/pocketstate/log-key").body.decode().strip()
-        self.assertIn("pocketstate log verify --url http://127.0.0.1:%d --key %s"
+        # the site's address: the relying party's URL (public_url, else http://localhost:PORT)
+        self.assertIn("pocketstate log verify --url http://localhost:%d --key %s"
                       % (self.server.port, key), body)
 
     def test_witness_and_its_cosignature_of_the_checkpoint(self):

@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/jsonw.h"
+#include "core/ratelimit.h"
 #include "core/str.h"
 
 Test(arena, allocations_are_aligned_and_bounded)
@@ -287,4 +288,43 @@ Test(jsonw, misuse_and_limits_are_sticky_errors)
         ps_jw_arr(&w);
     cr_assert_eq(ps_jw_end(&w), PS_ERR_INTERNAL);
     ps_buf_reset(&b);
+}
+
+/* ---- token buckets ---- */
+
+Test(ratelimit, bucket_refills_at_its_rate_and_keys_are_apart)
+{
+    struct ps_ratelimit *r = ps_ratelimit_new(64, 2.0, 3.0); /* 2/s, burst 3 */
+    cr_assert_not_null(r);
+    unsigned retry = 0;
+    for (int i = 0; i < 3; i++)
+        cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 1000, &retry), "burst %d", i);
+    cr_assert(!ps_ratelimit_take(r, PS_STR("ip:1"), 1000, &retry), "the burst is spent");
+    cr_assert_eq(retry, 1);
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:2"), 1000, NULL), "another key has its own");
+    cr_assert(!ps_ratelimit_take(r, PS_STR("ip:1"), 1400, NULL), "0.8 tokens after 400 ms");
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 1500, NULL), "one token after 500 ms");
+    cr_assert(!ps_ratelimit_take(r, PS_STR("ip:1"), 1500, NULL));
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 100000, NULL), "refilled, capped at burst");
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 100000, NULL));
+    cr_assert(ps_ratelimit_take(r, PS_STR("ip:1"), 100000, NULL));
+    cr_assert(!ps_ratelimit_take(r, PS_STR("ip:1"), 100000, NULL), "never more than the burst");
+    ps_ratelimit_free(r);
+    r = ps_ratelimit_new(64, 0, 0); /* rate 0: no limit */
+    for (int i = 0; i < 1000; i++)
+        cr_assert(ps_ratelimit_take(r, PS_STR("k"), 0, NULL));
+    ps_ratelimit_free(r);
+}
+
+Test(ratelimit, a_full_table_forgets_the_oldest_never_refuses_a_new_key)
+{
+    struct ps_ratelimit *r = ps_ratelimit_new(64, 1.0, 1.0);
+    char key[32];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        cr_assert(ps_ratelimit_take(r, ps_str_from_cstr(key), i, NULL), "%s", key);
+    }
+    /* the most recent key is still remembered */
+    cr_assert(!ps_ratelimit_take(r, ps_str_from_cstr(key), 10000, NULL));
+    ps_ratelimit_free(r);
 }

@@ -461,9 +461,12 @@ Test(form, same_origin)
     cr_expect_not(ps_form_same_origin(PS_STR("null"), host, NULL));
     cr_expect_not(ps_form_same_origin(PS_STR_NULL, host, NULL));
     cr_expect_not(ps_form_same_origin(PS_STR("http://x"), PS_STR_NULL, NULL));
-    cr_expect(ps_form_same_origin(PS_STR("https://gov.example"), host, "https://gov.example"));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://127.0.0.1:8080"), host,
-                                      "https://gov.example"));
+    struct ps_rp rp;
+    memset(&rp, 0, sizeof rp);
+    cr_assert_eq(ps_rp_set_url(&rp, PS_STR("https://gov.example"), NULL), PS_OK);
+    cr_expect(ps_form_same_origin(PS_STR("https://gov.example"), host, &rp));
+    cr_expect_not(ps_form_same_origin(PS_STR("http://127.0.0.1:8080"), host, &rp));
+    cr_expect_not(ps_form_same_origin(PS_STR("https://gov.example.evil"), host, &rp));
 }
 
 Test(form, post_refusals)
@@ -585,49 +588,55 @@ Test(pages, lang_query_switches_keeps_the_rest_and_sets_the_cookie)
 Test(pages, https_public_url_adds_hsts_and_secure_cookies)
 {
     struct fake f;
-    struct ps_portal_opts o = {.public_url = "https://portal.example/", .version = "1"};
-    cr_assert_eq(ps_portal_new(&o, &f.app.portal, NULL), PS_OK);
-    struct ps_portal *p = f.app.portal;
     fake_init(&f, "/", "lang=uk");
-    f.app.portal = p;
+    cr_assert_eq(ps_rp_set_url(&f.app.id.rp, PS_STR("https://portal.example/"), NULL), PS_OK);
     ps_portal_home(&f.req);
     cr_assert_eq(f.req.status, 200);
     cr_expect_str_eq(header(&f.req, "Strict-Transport-Security"),
                      "max-age=63072000; includeSubDomains");
     cr_expect_not_null(strstr(header(&f.req, "Set-Cookie"), "; Secure"));
     fake_free(&f);
-    ps_portal_free(p);
-    struct ps_portal *bad = NULL;
-    struct ps_portal_opts b = {.public_url = "https://x/path", .version = "1"};
-    cr_expect_eq(ps_portal_new(&b, &bad, NULL), PS_ERR_INVALID);
-    b.public_url = "ftp://x";
-    cr_expect_eq(ps_portal_new(&b, &bad, NULL), PS_ERR_INVALID);
+    fake_init(&f, "/transparency", "");
+    cr_assert_eq(ps_rp_set_url(&f.app.id.rp, PS_STR("http://localhost:8080"), NULL), PS_OK);
+    ps_portal_about(&f.req);
+    cr_expect_null(header(&f.req, "Strict-Transport-Security"), "plain http: no HSTS");
+    fake_free(&f);
 }
 
 Test(pages, home_lists_demo_people_and_the_header_escapes_the_signed_in_person)
 {
     struct fake f;
-    struct ps_portal_person people[1] = {{.rnokpp = "3443818003",
-                                          .name = "Лисенко <Єлизавета>",
-                                          .name_latin = "Lysenko Yelyzaveta",
-                                          .birth_date = {1994, 4, 15}}};
-    struct ps_portal_opts o = {.version = "1", .demo = true, .people = people, .npeople = 1};
-    struct ps_portal *p = NULL;
-    cr_assert_eq(ps_portal_new(&o, &p, NULL), PS_OK);
+    struct ps_demo_person people[2] = {
+        {.rnokpp = "3443818003", .name = "Лисенко <Єлизавета>", .code = "XQK1N-4YFEA",
+         .birth_date = "1994-04-15"},
+        {.rnokpp = "3168918013", .name = "Шевчук Антон", .code = "DVHQJ-ZY1BG",
+         .birth_date = "1986-10-05", .role = "registrar, pfu"},
+    };
     fake_init(&f, "/", "");
-    f.app.portal = p;
+    f.app.demo = people;
+    f.app.ndemo = 2;
     f.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = PS_STR("<script>x</script>")};
     f.req.subject = &f.actor;
     ps_portal_home(&f.req);
     cr_assert_eq(f.req.status, 200);
     const char *html = f.req.out.p;
     cr_expect_not_null(strstr(html, "class=\"tag\">Демо</strong>"));
-    cr_expect_not_null(strstr(html, "<td>Лисенко &lt;Єлизавета&gt;</td>"), "%s", html);
+    cr_expect_not_null(strstr(html, "<h3 class=\"person__name\">Лисенко &lt;Єлизавета&gt;</h3>"),
+                       "%s", html);
     cr_expect_not_null(strstr(html, "15 квітня 1994"));
+    cr_expect_not_null(strstr(html, "<code>XQK1N-4YFEA</code>"));
+    cr_expect_not_null(strstr(html, "Посадова особа: registrar, pfu"));
     cr_expect_not_null(strstr(html, "Ви ввійшли як &lt;script&gt;x&lt;/script&gt;"));
     cr_expect_null(strstr(html, "<script>x"));
     fake_free(&f);
-    ps_portal_free(p);
+    fake_init(&f, "/", "lang=en");
+    f.app.demo = people;
+    f.app.ndemo = 2;
+    ps_portal_home(&f.req);
+    cr_expect_not_null(strstr(f.req.out.p, "Shevchuk Anton <span class=\"person__native\" "
+                                           "lang=\"uk\">Шевчук Антон</span></h3>"),
+                       "%s", f.req.out.p);
+    fake_free(&f);
 }
 
 Test(pages, unknown_path_is_problem_json_without_an_html_accept)

@@ -1,16 +1,27 @@
 // The server under test: `pocketstate demo` in a fresh data directory on a free loopback port
-// (--listen 127.0.0.1:0: the kernel picks the port, the demo prints its URL), stopped with
-// SIGTERM at the end; a non-zero exit (a leak under ASan, a crash) is a failure.
+// (one the kernel just gave us: the demo's relying party is http://localhost:PORT, so the port
+// must be known before it starts), stopped with SIGTERM at the end; a non-zero exit (a leak
+// under ASan, a crash) is a failure.
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, rmSync, openSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
 
 export async function startServer(bin, { citizens = 100, logDir = null, timeoutMs = 60000 } = {}) {
   const data = mkdtempSync(join(tmpdir(), "ps-browser-"));
   const logPath = join(logDir || data, "server-browser.log");
   const log = openSync(logPath, "a");
-  const proc = spawn(bin, ["demo", "--data", join(data, "d"), "--listen", "127.0.0.1:0",
+  const listen = `127.0.0.1:${await freePort()}`;
+  const proc = spawn(bin, ["demo", "--data", join(data, "d"), "--listen", listen,
                            "--citizens", String(citizens)],
                      { stdio: ["ignore", "pipe", log] });
   let out = "";
@@ -18,7 +29,7 @@ export async function startServer(bin, { citizens = 100, logDir = null, timeoutM
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms (${logPath})`)), timeoutMs);
     proc.stdout.on("data", (chunk) => {
       out += chunk.toString();
-      const m = out.match(/url:\s+(http:\/\/127\.0\.0\.1:(\d+))/);
+      const m = out.match(/url:\s+(http:\/\/[a-z0-9.]+:(\d+))/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`server exited ${code} before it listened (${logPath})`)); });
