@@ -1,5 +1,6 @@
 /* Pages: language choice, the layout's fields, rendering into the response with the security
  * headers, error pages, forms on pages, and the HTML answer to a failed domain operation. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -29,19 +30,22 @@ static void pick_language(struct ps_page *pg)
 }
 
 /* This page's address in the other language: the path, the query without its lang
- * parameters, and lang=CODE. The template escapes it as a URL. */
+ * parameters, and lang=CODE, written into the arena (the template escapes it as a URL). */
 static struct ps_str lang_url(struct ps_page *pg, enum ps_lang other)
 {
     struct ps_req *req = pg->req;
     struct ps_str path = req->path, q = req->query;
+    const char *code = ps_lang_code(other);
     if (!path.p || path.len == 0 || path.p[0] != '/' || (path.len > 1 && path.p[1] == '/'))
         path = PS_STR("/"); /* never "//host": that would leave the site */
-    struct ps_buf b;
-    ps_buf_init(&b, path.len + q.len + 16);
-    enum ps_err e = ps_buf_append_str(&b, path);
-    if (e == PS_OK)
-        e = ps_buf_append(&b, "?", 1);
-    for (size_t i = 0; e == PS_OK && q.p && i < q.len;) {
+    size_t cap = path.len + q.len + strlen(code) + 8; /* "?" "&" "lang=" NUL */
+    char *out = ps_arena_alloc(req->arena, cap);
+    if (!out)
+        return PS_STR("/");
+    size_t n = path.len;
+    memcpy(out, path.p, n);
+    out[n++] = '?';
+    for (size_t i = 0; q.p && i < q.len;) {
         const char *amp = memchr(q.p + i, '&', q.len - i);
         size_t end = amp ? (size_t)(amp - q.p) : q.len;
         struct ps_str item = {q.p + i, end - i};
@@ -49,15 +53,14 @@ static struct ps_str lang_url(struct ps_page *pg, enum ps_lang other)
         if (item.len == 0 || ps_str_eq(item, PS_STR("lang")) ||
             ps_str_starts_with(item, PS_STR("lang=")))
             continue;
-        e = ps_buf_append_str(&b, item);
-        if (e == PS_OK)
-            e = ps_buf_append(&b, "&", 1);
+        memcpy(out + n, item.p, item.len); /* the items and their '&' fit: q.len + 1 */
+        n += item.len;
+        out[n++] = '&';
     }
-    if (e == PS_OK)
-        e = ps_buf_printf(&b, "lang=%s", ps_lang_code(other));
-    struct ps_str out = e == PS_OK ? ps_arena_str(req->arena, ps_buf_str(&b)) : PS_STR_NULL;
-    ps_buf_reset(&b);
-    return out.p ? out : PS_STR("/");
+    int k = snprintf(out + n, cap - n, "lang=%s", code);
+    if (k < 0 || (size_t)k >= cap - n)
+        return PS_STR("/");
+    return (struct ps_str){out, n + (size_t)k};
 }
 
 /* ---- the page ---- */
