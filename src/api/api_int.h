@@ -50,6 +50,7 @@ void ps_api_enrol_options(struct ps_req *req);
 void ps_api_enrol(struct ps_req *req);
 void ps_api_signin_options(struct ps_req *req);
 void ps_api_signin(struct ps_req *req);
+void ps_api_demo_signin(struct ps_req *req);
 /* Appends the integrator's Prometheus metrics (nothing when app->tlog is NULL). */
 enum ps_err ps_api_log_metrics(struct ps_app *app, struct ps_buf *b) PS_WUR;
 

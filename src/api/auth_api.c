@@ -10,6 +10,7 @@
 #include "api/api_int.h"
 #include "api/render.h"
 #include "identity/ceremony.h"
+#include "identity/demo.h"
 #include "registries/date.h"
 
 #define OPTIONS_BODY_MAX_DEPTH 2
@@ -179,4 +180,43 @@ void ps_api_signin(struct ps_req *req)
     c->response = req->body;
     c->status = 200;
     ps_api_write(req, signin_op, c, session_render);
+}
+
+/* ---- demo mode: one click, no passkey ---- */
+
+static enum ps_err demo_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
+{
+    struct ceremony *c = ctx;
+    return ps_demo_signin(tx, c->rnokpp, c->label, c->cfg.sessions, c->arena, c->out.token,
+                          &c->out.session, diag);
+}
+
+/* True when rnokpp is one of the demo people this server prepared. */
+static bool demo_person(const struct ps_app *app, struct ps_str rnokpp)
+{
+    for (size_t i = 0; i < app->ndemo; i++)
+        if (ps_str_eq_cstr(rnokpp, app->demo[i].rnokpp))
+            return true;
+    return false;
+}
+
+void ps_api_demo_signin(struct ps_req *req)
+{
+    struct ps_app *app = req->app;
+    json_t *root = ps_api_json_body(req, OPTIONS_BODY_MAX_DEPTH);
+    struct ceremony *c = root ? ceremony_new(req) : NULL;
+    if (!c)
+        return;
+    c->rnokpp = ps_json_get_str(root, "rnokpp");
+    if (!c->rnokpp.p || json_object_size(root) != 1) {
+        ps_api_invalid(req, "the body is {\"rnokpp\": \"...\"}");
+        return;
+    }
+    if (!app->demo || !demo_person(app, c->rnokpp)) {
+        ps_resp_problem(req, 403, "demo-only", "Forbidden",
+                        "one-click sign-in exists only for the demo people of `pocketstate demo`");
+        return;
+    }
+    c->status = 200;
+    ps_api_write(req, demo_op, c, session_render);
 }

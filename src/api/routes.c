@@ -25,6 +25,7 @@ static const struct ps_route routes[] = {
     {"POST", "/api/v1/auth/enrol", "auth.enrol", 0, ps_api_enrol, 64u << 10},
     {"POST", "/api/v1/auth/signin/options", "auth.signin", 0, ps_api_signin_options, 1024},
     {"POST", "/api/v1/auth/signin", "auth.signin", 0, ps_api_signin, 64u << 10},
+    {"POST", "/api/v1/auth/demo", "auth.signin", 0, ps_api_demo_signin, 1024},
     /* a person's own account */
     {"GET", "/api/v1/me", "me.read", PS_CRED_SESSION, ps_api_me_get, 0},
     {"GET", "/api/v1/me/access-log", "me.read", PS_CRED_SESSION, ps_api_me_access_log, 0},

@@ -202,6 +202,20 @@ class IdentityTest(ServerTestCase, unittest.TestCase):
                             headers=self.bearer(citizen.token))
         assert_problem(self, r, 403)
 
+    def test_demo_one_click_sign_in_only_for_demo_people(self):
+        with open(self.server.log_path, encoding="utf-8", errors="replace") as f:
+            lines = [l.split() for l in f if " born " in l and " code " in l]
+        self.assertTrue(lines, "the demo printed no people")
+        demo = lines[-1][0]
+        r = self.post("/api/v1/auth/demo", {"rnokpp": demo})
+        self.assertEqual(r.status, 200, r)
+        token = r.json()["token"]
+        self.assertEqual(self.server.get("/api/v1/me", headers=self.bearer(token)).json()
+                         ["person"]["rnokpp"], demo)
+        others = [x[0] for x in self.people if x[0] not in [l[0] for l in lines]]
+        self.assert_type(self.post("/api/v1/auth/demo", {"rnokpp": others[0]}), 403,
+                         "demo-only")
+
     # ---- refusals, each with its own type ----
     def assert_type(self, r, status, slug):
         p = assert_problem(self, r, status)
@@ -317,6 +331,14 @@ class IdentityTest(ServerTestCase, unittest.TestCase):
                                              headers=self.bearer(self.server.token)).status, 204)
         self.assert_type(self.server.get(path, headers=self.signed(key, "GET", path)), 401,
                          "httpsig-unknown-key")
+
+
+class ServeRefusesDemoSigninTest(ServerTestCase, unittest.TestCase):
+    def test_no_demo_sign_in_outside_demo(self):
+        r = self.server.request("POST", "/api/v1/auth/demo", headers=JSON,
+                                body=b'{"rnokpp": "3443818003"}')
+        p = assert_problem(self, r, 403)
+        self.assertTrue(p["type"].endswith("/demo-only"))
 
 
 class RateLimitTest(ServerTestCase, unittest.TestCase):

@@ -8,6 +8,8 @@
 
 #include "identity/idcode.h"
 
+#define PS_IDENTITY_DOC PS_SOURCE_DIR "/docs/internals/identity-protocols.md"
+
 Test(idcode, names_classes_and_docs)
 {
     FILE *f = fopen(PS_IDENTITY_DOC, "r");
