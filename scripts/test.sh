@@ -9,11 +9,11 @@
 # run counts as one failed case).
 #
 # Once per run (with the first build): the layer checker (scripts/check_layers.py: module
-# includes against src/layers.txt, files that depend on each other) and the OpenAPI linter
-# (scripts/lint-openapi.sh).
+# includes against src/layers.txt, files that depend on each other), the OpenAPI linter
+# (scripts/lint-openapi.sh) and the portal in a real browser (scripts/browser-test.sh).
 #
 # Usage: scripts/test.sh [-b normal|asan|tsan]...
-#                        [-s unit|http|fuzz|cel|checks|pg|layers|openapi]... [-k PATTERN]
+#                        [-s unit|http|fuzz|cel|checks|pg|layers|openapi|browser]... [-k PATTERN]
 #   -b  builds to use (default: all three)  -s  suites to run (default: all)
 #   -k  only HTTP tests whose name contains PATTERN (unittest -k)
 # The tsan build runs the unit and HTTP suites only (its unit tests use the Criterion
@@ -31,11 +31,11 @@ while getopts "b:s:k:h" opt; do
     b) builds+=("$OPTARG") ;;
     s) suites+=("$OPTARG") ;;
     k) http_filter+=(-k "$OPTARG") ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 [ ${#builds[@]} -eq 0 ] && builds=(normal asan tsan)
-[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel checks pg layers openapi)
+[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel checks pg layers openapi browser)
 JOBS=${PS_TEST_JOBS:-2}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
@@ -296,6 +296,8 @@ for b in "${builds[@]}"; do
       python3 scripts/check_layers.py --build "$dir"
     want_suite openapi && suite_script "openapi-lint" "$dir/test-logs/openapi.log" \
       scripts/lint-openapi.sh
+    want_suite browser && suite_script "browser" "$dir/test-logs/browser.log" \
+      scripts/browser-test.sh "$dir"
   fi
 done
 
