@@ -1,6 +1,8 @@
 /* Enrolment and sign-in with passkeys (WebAuthn Level 3): the options a browser's
  * PublicKeyCredential.parse*OptionsFromJSON() take, and the responses credential.toJSON()
- * gives back. Each step is one transaction (src/identity/ceremony.c); a refusal is answered
+ * gives back. Each enrolment step is one transaction (src/identity/ceremony.c); a sign-in
+ * starts without one and ends with a read, a verification on this thread and one write, so
+ * that the committer only writes. A refusal is answered
  * with its own problem type once the refusal itself (a used challenge, a counted wrong try,
  * the failure's change entry) is durable. A successful enrolment or sign-in answers with a
  * session: the token in the body for API clients and the session cookie for browsers. */
@@ -23,6 +25,7 @@ struct ceremony {
     json_t *options;
     struct ps_ceremony_session out;
     struct ps_ceremony_refused refused;
+    struct ps_signin signin;
     int status; /* of the session's answer: 201 for a new passkey, 200 for a sign-in */
 };
 
@@ -149,12 +152,6 @@ void ps_api_enrol(struct ps_req *req)
 
 /* ---- sign-in ---- */
 
-static enum ps_err signin_options_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
-{
-    struct ceremony *c = ctx;
-    return ps_signin_start(tx, &c->cfg, c->arena, &c->options, diag);
-}
-
 void ps_api_signin_options(struct ps_req *req)
 {
     struct ceremony *c = ceremony_new(req);
@@ -162,14 +159,38 @@ void ps_api_signin_options(struct ps_req *req)
         return;
     if (req->body.len > 0 && !ps_api_json_body(req, OPTIONS_BODY_MAX_DEPTH))
         return; /* "{}" or nothing */
-    ps_api_write(req, signin_options_op, c, options_render);
+    struct ps_diag d = {0};
+    if (ps_signin_start(&c->cfg, c->arena, &c->options, &d) != PS_OK) {
+        ps_api_fail(req, &d);
+        return;
+    }
+    options_render(req, c);
 }
 
-static enum ps_err signin_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
+/* The three steps of a sign-in after the check (ceremony.h): the lookup on this thread's
+ * read transaction, the verification on this thread, then only the write goes to the
+ * committer. */
+static enum ps_err signin_lookup_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
 {
     struct ceremony *c = ctx;
-    return ps_signin_finish(tx, &c->cfg, c->arena, c->response, c->label, &c->out, &c->refused,
+    return ps_signin_lookup(tx, c->arena, &c->signin, diag);
+}
+
+static enum ps_err signin_commit_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
+{
+    struct ceremony *c = ctx;
+    return ps_signin_commit(tx, &c->cfg, c->arena, &c->signin, c->label, &c->out, &c->refused,
                             diag);
+}
+
+static void signin_verified(struct ps_req *req, void *ctx)
+{
+    struct ceremony *c = ctx;
+    if (ps_signin_verify(&c->cfg, c->arena, &c->signin) != PS_OK) {
+        ps_resp_problem(req, 500, "internal", "Internal Server Error", "out of memory");
+        return;
+    }
+    ps_api_write(req, signin_commit_op, c, session_render);
 }
 
 void ps_api_signin(struct ps_req *req)
@@ -177,9 +198,16 @@ void ps_api_signin(struct ps_req *req)
     struct ceremony *c = ps_api_json_body(req, 8) ? ceremony_new(req) : NULL;
     if (!c)
         return;
-    c->response = req->body;
     c->status = 200;
-    ps_api_write(req, signin_op, c, session_render);
+    if (ps_signin_check(&c->cfg, c->arena, req->body, &c->signin) != PS_OK) {
+        ps_resp_problem(req, 500, "internal", "Internal Server Error", "out of memory");
+        return;
+    }
+    if (c->signin.settled) { /* not ours or not a response: nothing to write */
+        refused(req, &c->signin.refused);
+        return;
+    }
+    ps_api_read(req, signin_lookup_op, c, signin_verified);
 }
 
 /* ---- demo mode: one click, no passkey ---- */

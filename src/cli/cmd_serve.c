@@ -313,7 +313,10 @@ static enum ps_err identity_setup(const struct ps_config *cfg, const struct ps_m
                (c->api_per_client_per_second && !id->api_per_client);
     if (oom)
         return ps_diag_set(d, PS_ERR_NOMEM, "out of memory for the rate limits");
-    return identity_rp(cfg, &id->rp, d);
+    enum ps_err e = identity_rp(cfg, &id->rp, d);
+    if (e == PS_OK)
+        ps_keys_master_derive(m, 1, "signch01", id->rp.challenge_key);
+    return e;
 }
 
 static void identity_free(struct ps_app_identity *id)

@@ -273,67 +273,144 @@ enum ps_err ps_enrol_finish(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
 
 /* ---- sign-in ---- */
 
-enum ps_err ps_signin_start(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
-                            struct ps_arena *arena, json_t **options, struct ps_diag *diag)
+enum ps_err ps_signin_start(const struct ps_ceremony_cfg *cfg, struct ps_arena *arena,
+                            json_t **options, struct ps_diag *diag)
 {
-    struct ps_challenge ch = {.purpose = PS_CHALLENGE_SIGNIN};
-    enum ps_err e = ps_challenge_new(tx, &ch, diag);
-    if (e != PS_OK)
-        return e;
+    struct ps_challenge ch;
+    ps_challenge_signin_new(cfg->rp->challenge_key, &ch);
     struct ps_webauthn_request r = {.rp_id = ps_str_from_cstr(cfg->rp->id),
                                     .challenge = {ch.bytes, sizeof ch.bytes},
                                     .timeout_ms = TIMEOUT_MS};
     return ps_webauthn_request_options(arena, &r, options, diag);
 }
 
-/* The stored credential an assertion is checked against. */
-static enum ps_err stored_of(struct ps_tx *tx, const struct ps_passkey *p,
-                             unsigned char handle[PS_USER_HANDLE_BYTES],
-                             struct ps_webauthn_stored *s, struct ps_diag *diag)
+/* A refusal in the pure parts: PS_ERR_NOMEM when the failure was running out of memory. */
+static enum ps_err protocol_refusal(struct ps_signin *s, bool settled)
 {
-    bool exists = false;
-    enum ps_err e = ps_account_handle(tx, p->rnokpp, handle, &exists, diag);
-    if (e == PS_OK && !exists)
-        e = ps_diag_set(diag, PS_ERR_INTERNAL, "a passkey without an account");
-    s->public_key = (struct ps_bytes){(const uint8_t *)p->public_key.p, p->public_key.len};
-    s->alg = p->alg;
-    s->sign_count = (uint32_t)p->sign_count;
-    s->backup_eligible = p->backup_eligible;
-    s->user_handle = (struct ps_bytes){handle, PS_USER_HANDLE_BYTES};
-    return e;
+    if (s->refused.id.code == PS_ID_INTERNAL)
+        return PS_ERR_NOMEM;
+    s->refused.kind = PS_CR_PROTOCOL;
+    s->settled = settled;
+    return PS_OK;
 }
 
-/* Verifies the assertion against the passkey it names: refused set when it does not. */
-static enum ps_err verify_assertion(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
-                                    struct ps_arena *arena,
-                                    const struct ps_webauthn_assertion *as,
-                                    const struct ps_challenge *ch, struct ps_passkey *p,
-                                    struct ps_webauthn_auth *auth,
-                                    struct ps_ceremony_refused *refused, struct ps_diag *diag)
+enum ps_err ps_signin_check(const struct ps_ceremony_cfg *cfg, struct ps_arena *arena,
+                            struct ps_str response, struct ps_signin *s)
 {
-    struct ps_str origins[1 + PS_RP_ORIGINS_MAX];
-    struct ps_webauthn_expect exp;
-    struct ps_webauthn_stored stored;
-    unsigned char handle[PS_USER_HANDLE_BYTES];
+    memset(s, 0, sizeof *s);
+    struct ps_bytes claimed;
+    if (ps_webauthn_assertion_parse(arena, response, &s->as, &s->refused.id) != PS_OK ||
+        ps_webauthn_challenge_of(arena, response, &claimed, &s->refused.id) != PS_OK)
+        return protocol_refusal(s, true);
+    if (ps_challenge_signin_check(cfg->rp->challenge_key, claimed.p, claimed.len, &s->ch) !=
+        PS_OK) {
+        refuse(&s->refused, PS_CR_CHALLENGE, "the challenge is unknown or was used already");
+        s->settled = true;
+    } else if (s->ch.expired) {
+        refuse(&s->refused, PS_CR_CHALLENGE_EXPIRED, "the challenge expired: start again");
+    }
+    return PS_OK;
+}
+
+enum ps_err ps_signin_lookup(struct ps_tx *tx, struct ps_arena *arena, struct ps_signin *s,
+                             struct ps_diag *diag)
+{
+    if (s->refused.kind != PS_CR_NONE)
+        return PS_OK;
     struct ps_diag d = {0};
-    enum ps_err e = ps_passkey_find(
-        tx, (struct ps_str){(const char *)as->credential_id.p, as->credential_id.len}, arena, p,
-        &d);
+    struct ps_str cred = {(const char *)s->as.credential_id.p, s->as.credential_id.len};
+    enum ps_err e = ps_passkey_find(tx, cred, arena, &s->p, &d);
     if (e == PS_ERR_NOTFOUND) {
-        refuse(refused, PS_CR_CREDENTIAL, "no passkey with this credential is registered");
+        s->p.id[0] = 0;
+        refuse(&s->refused, PS_CR_CREDENTIAL, "no passkey with this credential is registered");
         return PS_OK;
     }
+    bool exists = false;
     if (e == PS_OK)
-        e = stored_of(tx, p, handle, &stored, &d);
+        e = ps_account_handle(tx, s->p.rnokpp, s->handle, &exists, &d);
+    if (e == PS_OK && !exists)
+        e = ps_diag_set(&d, PS_ERR_INTERNAL, "a passkey without an account");
     if (e != PS_OK)
         return ps_diag_set(diag, e, "%s", d.message);
-    expect(cfg, (struct ps_bytes){ch->bytes, sizeof ch->bytes}, origins, &exp);
-    if (ps_webauthn_assertion_verify(arena, &exp, as, &stored, auth, &refused->id) != PS_OK) {
-        if (refused->id.code == PS_ID_INTERNAL)
-            return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    return PS_OK;
+}
+
+enum ps_err ps_signin_verify(const struct ps_ceremony_cfg *cfg, struct ps_arena *arena,
+                             struct ps_signin *s)
+{
+    if (s->refused.kind != PS_CR_NONE)
+        return PS_OK;
+    struct ps_str origins[1 + PS_RP_ORIGINS_MAX];
+    struct ps_webauthn_expect exp;
+    struct ps_webauthn_stored stored = {
+        .public_key = {(const uint8_t *)s->p.public_key.p, s->p.public_key.len},
+        .alg = s->p.alg,
+        .sign_count = (uint32_t)s->p.sign_count,
+        .backup_eligible = s->p.backup_eligible,
+        .user_handle = {s->handle, PS_USER_HANDLE_BYTES},
+    };
+    expect(cfg, (struct ps_bytes){s->ch.bytes, sizeof s->ch.bytes}, origins, &exp);
+    if (ps_webauthn_assertion_verify(arena, &exp, &s->as, &stored, &s->auth, &s->refused.id) !=
+        PS_OK)
+        return protocol_refusal(s, false);
+    return PS_OK;
+}
+
+/* The passkey as it is now: still there, and the counter still behind the assertion's (a
+ * sign-in with the same authenticator may have committed since the lookup). */
+static enum ps_err recheck(struct ps_tx *tx, struct ps_arena *arena, const struct ps_signin *s,
+                           struct ps_ceremony_refused *refused, struct ps_diag *diag)
+{
+    struct ps_passkey now;
+    struct ps_diag d = {0};
+    struct ps_str cred = {(const char *)s->as.credential_id.p, s->as.credential_id.len};
+    enum ps_err e = ps_passkey_find(tx, cred, arena, &now, &d);
+    if (e == PS_ERR_NOTFOUND || (e == PS_OK && strcmp(now.id, s->p.id) != 0)) {
+        refuse(refused, PS_CR_CREDENTIAL, "the passkey was removed");
+        return PS_OK;
+    }
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "%s", d.message);
+    int64_t got = s->auth.sign_count;
+    if ((got != 0 || now.sign_count != 0) && got <= now.sign_count) {
+        ps_id_fail(&refused->id, PS_ID_WA_SIGN_COUNT,
+                   "signature counter %lld is not above the stored %lld", (long long)got,
+                   (long long)now.sign_count);
         refused->kind = PS_CR_PROTOCOL;
     }
     return PS_OK;
+}
+
+enum ps_err ps_signin_commit(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
+                             struct ps_arena *arena, const struct ps_signin *s, struct ps_str label,
+                             struct ps_ceremony_session *out, struct ps_ceremony_refused *refused,
+                             struct ps_diag *diag)
+{
+    *refused = s->refused;
+    if (s->settled)
+        return PS_OK;
+    enum ps_err e = PS_OK;
+    if (refused->kind != PS_CR_CHALLENGE_EXPIRED) { /* an expired one cannot be used again */
+        struct ps_diag d = {0};
+        e = ps_challenge_spend(tx, &s->ch, &d);
+        if (e == PS_ERR_EXISTS) {
+            refuse(refused, PS_CR_CHALLENGE, "the challenge is unknown or was used already");
+            return PS_OK;
+        }
+        if (e != PS_OK)
+            return ps_diag_set(diag, e, "%s", d.message);
+    }
+    if (refused->kind == PS_CR_NONE)
+        e = recheck(tx, arena, s, refused, diag);
+    if (e != PS_OK)
+        return e;
+    if (refused->kind != PS_CR_NONE)
+        return record_refusal(tx, "auth.signin.refuse", s->p.id[0] ? s->p.rnokpp : PS_STR_NULL,
+                              refused, diag);
+    e = ps_passkey_used(tx, s->p.id, s->auth.sign_count, diag);
+    if (e == PS_OK)
+        e = start_session(tx, cfg, arena, s->p.rnokpp, s->p.id, label, out, diag);
+    return e;
 }
 
 enum ps_err ps_signin_finish(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
@@ -341,30 +418,15 @@ enum ps_err ps_signin_finish(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg
                              struct ps_ceremony_session *out, struct ps_ceremony_refused *refused,
                              struct ps_diag *diag)
 {
-    struct ps_webauthn_assertion as;
-    struct ps_webauthn_auth auth;
-    struct ps_challenge ch;
-    struct ps_passkey p;
-    memset(refused, 0, sizeof *refused);
-    memset(&p, 0, sizeof p);
-    if (ps_webauthn_assertion_parse(arena, response, &as, &refused->id) != PS_OK) {
-        if (refused->id.code == PS_ID_INTERNAL)
-            return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
-        refused->kind = PS_CR_PROTOCOL;
-        return PS_OK;
-    }
-    enum ps_err e = take_challenge(tx, arena, response, PS_CHALLENGE_SIGNIN, &ch, refused, diag);
-    if (e != PS_OK || refused->kind == PS_CR_PROTOCOL || refused->kind == PS_CR_CHALLENGE)
-        return e;
-    if (refused->kind == PS_CR_NONE)
-        e = verify_assertion(tx, cfg, arena, &as, &ch, &p, &auth, refused, diag);
+    struct ps_signin s;
+    enum ps_err e = ps_signin_check(cfg, arena, response, &s);
+    if (e == PS_OK)
+        e = ps_signin_lookup(tx, arena, &s, diag);
+    if (e == PS_OK)
+        e = ps_signin_verify(cfg, arena, &s);
+    if (e == PS_ERR_NOMEM)
+        return ps_diag_set(diag, e, "out of memory");
     if (e != PS_OK)
         return e;
-    if (refused->kind != PS_CR_NONE)
-        return record_refusal(tx, "auth.signin.refuse", p.rnokpp.p ? p.rnokpp : PS_STR_NULL,
-                              refused, diag);
-    e = ps_passkey_used(tx, p.id, auth.sign_count, diag);
-    if (e == PS_OK)
-        e = start_session(tx, cfg, arena, p.rnokpp, p.id, label, out, diag);
-    return e;
+    return ps_signin_commit(tx, cfg, arena, &s, label, out, refused, diag);
 }

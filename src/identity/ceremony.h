@@ -1,6 +1,7 @@
-/* The passkey ceremonies of the platform, each step one transaction: enrolment (a person
- * proves who they are with an activation code, then registers a passkey and gets a session)
- * and sign-in (a discoverable passkey's assertion gives a session). They tie the pure
+/* The passkey ceremonies of the platform: enrolment (a person proves who they are with an
+ * activation code, then registers a passkey and gets a session; each step one transaction)
+ * and sign-in (a discoverable passkey's assertion gives a session; its start writes nothing,
+ * its finish reads and verifies before it writes). They tie the pure
  * WebAuthn verification (webauthn.h) to the stored state: challenges (single use, 5 minutes),
  * activation codes, accounts, passkeys, sessions, and the log's change entries.
  *
@@ -17,9 +18,12 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/str.h"
+#include "identity/challenge.h"
 #include "identity/idcode.h"
+#include "identity/passkey.h"
 #include "identity/rp.h"
 #include "identity/session.h"
+#include "identity/webauthn.h"
 #include "registries/date.h"
 
 struct ps_tx;
@@ -77,16 +81,56 @@ enum ps_err ps_enrol_finish(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
                             struct ps_ceremony_session *out, struct ps_ceremony_refused *refused,
                             struct ps_diag *diag) PS_WUR;
 
-/* Sign-in, step 1: stores a sign-in challenge and builds PublicKeyCredentialRequestOptionsJSON
- * for discoverable credentials (*options, owned by arena). */
-enum ps_err ps_signin_start(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
-                            struct ps_arena *arena, json_t **options,
-                            struct ps_diag *diag) PS_WUR;
+/* Sign-in, step 1: PublicKeyCredentialRequestOptionsJSON for discoverable credentials with a
+ * fresh sign-in challenge (challenge.h: self-checking, so that this writes nothing; *options
+ * owned by arena). */
+enum ps_err ps_signin_start(const struct ps_ceremony_cfg *cfg, struct ps_arena *arena,
+                            json_t **options, struct ps_diag *diag) PS_WUR;
 
-/* Sign-in, step 2: the AuthenticationResponseJSON. Takes its challenge, finds the passkey,
- * verifies the assertion against it (user handle, origin, RP ID, UP, UV, signature, and the
- * counter: a non-zero one that does not increase is refused as PS_CR_PROTOCOL
- * "webauthn-sign-count" and recorded), updates the counter and starts a session (*out). */
+/* Sign-in, step 2: the AuthenticationResponseJSON, in parts, so that the write transaction
+ * (which every node's writes share) only writes:
+ *
+ *   ps_signin_check   pure: parses the response and checks its challenge. A response that
+ *                     does not parse, or whose challenge is not ours, is refused at once
+ *                     (s->settled: nothing to write, nothing recorded).
+ *   ps_signin_lookup  a read transaction: the passkey the response names (none: refused
+ *                     PS_CR_CREDENTIAL) and its account's user handle.
+ *   ps_signin_verify  pure, on the caller's thread: the assertion against that passkey (user
+ *                     handle, origin, RP ID, UP, UV, signature, and the counter: a non-zero
+ *                     one that does not increase is PS_CR_PROTOCOL "webauthn-sign-count").
+ *   ps_signin_commit  the write transaction: spends the challenge (spent already: refused
+ *                     PS_CR_CHALLENGE, not recorded), checks the counter again against the
+ *                     passkey as it is now (removed meanwhile: PS_CR_CREDENTIAL), updates it
+ *                     and starts a session (*out); or records the refusal found before. It
+ *                     changes nothing in s, so that it may run again after a conflict.
+ *
+ * Each part after a refusal does nothing more: call them in order, then commit unless
+ * s->settled. */
+struct ps_signin {
+    struct ps_webauthn_assertion as;
+    struct ps_challenge ch;
+    struct ps_passkey p; /* after lookup; p.id[0] == 0 when none was found */
+    unsigned char handle[PS_USER_HANDLE_BYTES];
+    struct ps_webauthn_auth auth;
+    struct ps_ceremony_refused refused;
+    bool settled; /* refused without anything to write: answer s->refused */
+};
+
+/* Errors: PS_ERR_NOMEM (refusals are in s). */
+enum ps_err ps_signin_check(const struct ps_ceremony_cfg *cfg, struct ps_arena *arena,
+                            struct ps_str response, struct ps_signin *s) PS_WUR;
+enum ps_err ps_signin_lookup(struct ps_tx *tx, struct ps_arena *arena, struct ps_signin *s,
+                             struct ps_diag *diag) PS_WUR;
+enum ps_err ps_signin_verify(const struct ps_ceremony_cfg *cfg, struct ps_arena *arena,
+                             struct ps_signin *s) PS_WUR;
+enum ps_err ps_signin_commit(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
+                             struct ps_arena *arena, const struct ps_signin *s, struct ps_str label,
+                             struct ps_ceremony_session *out, struct ps_ceremony_refused *refused,
+                             struct ps_diag *diag) PS_WUR;
+
+/* All of step 2 in one write transaction (check, lookup, verify and commit), for a caller
+ * with no thread of its own to verify on; a refusal check settles is answered from *refused
+ * without a write. */
 enum ps_err ps_signin_finish(struct ps_tx *tx, const struct ps_ceremony_cfg *cfg,
                              struct ps_arena *arena, struct ps_str response, struct ps_str label,
                              struct ps_ceremony_session *out, struct ps_ceremony_refused *refused,

@@ -1,4 +1,4 @@
-/* WebAuthn challenges (challenge.h). */
+/* WebAuthn challenges (challenge.h): enrolment ones stored, sign-in ones self-checking. */
 #include "identity/challenge.h"
 
 #include <sodium.h>
@@ -22,15 +22,93 @@ static const struct ps_sql sql_prune = {
     "DELETE FROM webauthn_challenges WHERE expires_at_ms < $1",
 };
 
+static const struct ps_sql sql_spend = {
+    "challenge.spend",
+    "INSERT INTO webauthn_challenges (challenge_hash, purpose, expires_at_ms) "
+    "VALUES ($1, 'signin', $2) ON CONFLICT (challenge_hash) DO NOTHING",
+};
+
 static const char *purpose_name(enum ps_challenge_purpose p)
 {
     return p == PS_CHALLENGE_ENROL ? "enrol" : "signin";
 }
 
+/* ---- sign-in challenges: expiry || random || MAC ---- */
+
+#define SIGNIN_BODY 16 /* expiry (8) and random (8) */
+#define SIGNIN_MAC (PS_CHALLENGE_BYTES - SIGNIN_BODY)
+static const char signin_label[] = "ps-signin-challenge-v1";
+
+static void signin_mac(const unsigned char key[32], const unsigned char body[SIGNIN_BODY],
+                       unsigned char mac[SIGNIN_MAC])
+{
+    crypto_auth_hmacsha256_state st;
+    unsigned char full[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_init(&st, key, 32);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)signin_label,
+                                  sizeof signin_label - 1);
+    crypto_auth_hmacsha256_update(&st, body, SIGNIN_BODY);
+    crypto_auth_hmacsha256_final(&st, full);
+    memcpy(mac, full, SIGNIN_MAC);
+    sodium_memzero(&st, sizeof st);
+}
+
+void ps_challenge_signin_new(const unsigned char key[32], struct ps_challenge *c)
+{
+    memset(c, 0, sizeof *c);
+    c->purpose = PS_CHALLENGE_SIGNIN;
+    c->expires_at_ms = ps_clock_now_ms() + PS_CHALLENGE_TTL_MS;
+    uint64_t exp = (uint64_t)c->expires_at_ms;
+    for (int i = 0; i < 8; i++)
+        c->bytes[i] = (unsigned char)(exp >> (56 - 8 * i));
+    ps_random_bytes(c->bytes + 8, 8);
+    signin_mac(key, c->bytes, c->bytes + SIGNIN_BODY);
+}
+
+enum ps_err ps_challenge_signin_check(const unsigned char key[32], const unsigned char *bytes,
+                                      size_t n, struct ps_challenge *out)
+{
+    unsigned char mac[SIGNIN_MAC];
+    memset(out, 0, sizeof *out);
+    if (n != PS_CHALLENGE_BYTES)
+        return PS_ERR_NOTFOUND;
+    signin_mac(key, bytes, mac);
+    if (sodium_memcmp(mac, bytes + SIGNIN_BODY, SIGNIN_MAC) != 0)
+        return PS_ERR_NOTFOUND;
+    uint64_t exp = 0;
+    for (int i = 0; i < 8; i++)
+        exp = exp << 8 | bytes[i];
+    memcpy(out->bytes, bytes, n);
+    out->purpose = PS_CHALLENGE_SIGNIN;
+    out->expires_at_ms = exp > INT64_MAX ? INT64_MAX : (int64_t)exp;
+    out->expired = out->expires_at_ms <= ps_clock_now_ms();
+    return PS_OK;
+}
+
+enum ps_err ps_challenge_spend(struct ps_tx *tx, const struct ps_challenge *c, struct ps_diag *diag)
+{
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(hash, c->bytes, sizeof c->bytes);
+    struct ps_query q;
+    ps_query_start(&q, tx, &sql_spend);
+    ps_query_blob(&q, hash, sizeof hash);
+    ps_query_i64(&q, c->expires_at_ms);
+    enum ps_err e = ps_query_exec(&q);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "spending a challenge: %s", ps_tx_errmsg(tx));
+    if (q.changes == 0)
+        return ps_diag_set(diag, PS_ERR_EXISTS, "the challenge was used already");
+    return PS_OK;
+}
+
+/* ---- enrolment challenges: random, stored ---- */
+
 enum ps_err ps_challenge_new(struct ps_tx *tx, struct ps_challenge *c, struct ps_diag *diag)
 {
     unsigned char hash[crypto_hash_sha256_BYTES];
     bool enrol = c->purpose == PS_CHALLENGE_ENROL;
+    if (!enrol) /* a stored sign-in row is a spent challenge: never issue one */
+        return ps_diag_set(diag, PS_ERR_INVALID, "sign-in challenges are not stored");
     ps_random_bytes(c->bytes, sizeof c->bytes);
     crypto_hash_sha256(hash, c->bytes, sizeof c->bytes);
     c->expires_at_ms = ps_clock_now_ms() + PS_CHALLENGE_TTL_MS;
@@ -70,7 +148,7 @@ enum ps_err ps_challenge_take(struct ps_tx *tx, const unsigned char *bytes, size
 {
     unsigned char hash[crypto_hash_sha256_BYTES];
     memset(out, 0, sizeof *out);
-    if (n != PS_CHALLENGE_BYTES)
+    if (n != PS_CHALLENGE_BYTES || purpose != PS_CHALLENGE_ENROL)
         return ps_diag_set(diag, PS_ERR_NOTFOUND, "the challenge is not one of ours");
     crypto_hash_sha256(hash, bytes, n);
     struct ps_query q;

@@ -15,6 +15,7 @@
 #define PS_RP_HOST_MAX 253
 #define PS_RP_ORIGINS_MAX 8
 #define PS_RP_ORIGIN_MAX 512
+#define PS_RP_KEY_BYTES 32
 
 struct ps_rp {
     char url[PS_RP_URL_MAX];                 /* as configured, without a trailing slash */
@@ -23,6 +24,9 @@ struct ps_rp {
     bool https;
     char extra[PS_RP_ORIGINS_MAX][PS_RP_ORIGIN_MAX]; /* further allowed origins */
     size_t nextra;
+    /* the key that makes and checks sign-in challenges (challenge.h), derived from the master
+     * key so that every node of one platform has it; set by whoever sets up the RP */
+    unsigned char challenge_key[PS_RP_KEY_BYTES];
 };
 
 /* Parses url: "http://" or "https://", a host name (letters, digits, hyphens and dots; not an

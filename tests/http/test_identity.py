@@ -3,11 +3,13 @@ software authenticator speaking standard WebAuthn JSON (tests/tools/ps_authn), s
 bearer tokens and cookies (with the Origin check), the person's own record, access log,
 passkeys and sessions; an official's read seen by the citizen; agency systems signing their
 requests (tests/tools/ps_httpsig); every refusal with its own problem type."""
+import base64
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -282,6 +284,28 @@ class IdentityTest(ServerTestCase, unittest.TestCase):
         r, _ = self.signin(p, key=clone)
         self.assert_type(r, 401, "webauthn-sign-count")
         self.assert_type(self.post("/api/v1/auth/signin", b"{", raw=True), 400, "malformed-json")
+        # a challenge the server never issued (issuing writes nothing: it proves itself)
+        opts = json.loads(self.post("/api/v1/auth/signin/options", {}).body)
+        forged = base64.urlsafe_b64decode(opts["publicKey"]["challenge"] + "==")
+        forged = forged[:8] + bytes(8) + forged[16:]
+        opts["publicKey"]["challenge"] = base64.urlsafe_b64encode(forged).decode().rstrip("=")
+        a = tool(PS_AUTHN, "get", "--key", p.key, "--origin", self.origin,
+                 stdin=json.dumps(opts))
+        self.assert_type(self.post("/api/v1/auth/signin", a.encode(), raw=True), 400,
+                         "challenge-unknown")
+        # one challenge answered twice at once: one session, one refusal
+        opts = self.post("/api/v1/auth/signin/options", {}).body.decode()
+        a = tool(PS_AUTHN, "get", "--key", p.key, "--origin", self.origin, stdin=opts)
+        results = []
+
+        def send():
+            results.append(self.post("/api/v1/auth/signin", a.encode(), raw=True).status)
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(results), [200, 400], results)
 
     def test_sessions_tokens_and_cookie_origin(self):
         p = self.enrolled(6)

@@ -277,12 +277,64 @@ Test(challenge, single_use_for_its_purpose_and_expiring, .init = setup, .fini = 
     cr_assert_eq(run(chal_take_op, &c, &d), PS_ERR_NOTFOUND, "used once");
     int64_t now = ps_clock_now_ms();
     ps_clock_set_fixed(now);
-    struct chal s = {.c = {.purpose = PS_CHALLENGE_SIGNIN}, .want = PS_CHALLENGE_SIGNIN};
-    cr_assert_eq(run(chal_new_op, &s, &d), PS_OK);
+    c.want = PS_CHALLENGE_ENROL;
+    cr_assert_eq(run(chal_new_op, &c, &d), PS_OK);
     ps_clock_set_fixed(now + PS_CHALLENGE_TTL_MS + 1);
-    cr_assert_eq(run(chal_take_op, &s, &d), PS_OK, "%s", d.message);
-    cr_assert(s.got.expired, "expired");
-    cr_assert_eq(run(chal_take_op, &s, &d), PS_ERR_NOTFOUND, "and gone");
+    cr_assert_eq(run(chal_take_op, &c, &d), PS_OK, "%s", d.message);
+    cr_assert(c.got.expired, "expired");
+    cr_assert_eq(run(chal_take_op, &c, &d), PS_ERR_NOTFOUND, "and gone");
+    /* sign-in challenges are never stored when issued */
+    struct chal s = {.c = {.purpose = PS_CHALLENGE_SIGNIN}, .want = PS_CHALLENGE_SIGNIN};
+    cr_assert_eq(run(chal_new_op, &s, &d), PS_ERR_INVALID);
+}
+
+static enum ps_err chal_spend_op(struct ps_tx *tx, void *arg, struct ps_diag *diag)
+{
+    return ps_challenge_spend(tx, &((struct chal *)arg)->got, diag);
+}
+
+/* A sign-in challenge proves itself: made under one key it checks under that key only, any
+ * changed byte (expiry, random part, MAC) is refused, it expires, and it is spent once. */
+Test(challenge, signin_challenges_check_themselves_and_spend_once, .init = setup,
+     .fini = teardown)
+{
+    unsigned char other[32];
+    memcpy(other, key, sizeof other);
+    other[0] ^= 1;
+    int64_t now = ps_clock_now_ms();
+    ps_clock_set_fixed(now);
+    struct chal s = {0};
+    ps_challenge_signin_new(key, &s.c);
+    cr_assert_eq(s.c.expires_at_ms, now + PS_CHALLENGE_TTL_MS);
+    cr_assert_eq(ps_challenge_signin_check(key, s.c.bytes, sizeof s.c.bytes, &s.got), PS_OK);
+    cr_assert(!s.got.expired);
+    cr_assert_eq(s.got.expires_at_ms, s.c.expires_at_ms);
+    cr_assert_eq(ps_challenge_signin_check(other, s.c.bytes, sizeof s.c.bytes, &s.got),
+                 PS_ERR_NOTFOUND, "another platform's key");
+    cr_assert_eq(ps_challenge_signin_check(key, s.c.bytes, sizeof s.c.bytes - 1, &s.got),
+                 PS_ERR_NOTFOUND, "cut short");
+    for (size_t i = 0; i < PS_CHALLENGE_BYTES; i++) {
+        unsigned char b[PS_CHALLENGE_BYTES];
+        memcpy(b, s.c.bytes, sizeof b);
+        b[i] ^= 0x01;
+        cr_assert_eq(ps_challenge_signin_check(key, b, sizeof b, &s.got), PS_ERR_NOTFOUND,
+                     "byte %zu changed", i);
+    }
+    struct chal t = {0};
+    ps_challenge_signin_new(key, &t.c);
+    cr_assert_neq(memcmp(s.c.bytes, t.c.bytes, PS_CHALLENGE_BYTES), 0, "each one fresh");
+    struct ps_diag d;
+    cr_assert_eq(ps_challenge_signin_check(key, s.c.bytes, sizeof s.c.bytes, &s.got), PS_OK);
+    cr_assert_eq(run(chal_spend_op, &s, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(run(chal_spend_op, &s, &d), PS_ERR_EXISTS, "spent once");
+    cr_assert_eq(ps_challenge_signin_check(key, t.c.bytes, sizeof t.c.bytes, &t.got), PS_OK);
+    cr_assert_eq(run(chal_spend_op, &t, &d), PS_OK, "another one is its own");
+    /* a spent challenge cannot be taken as an enrolment one (its row is not one) */
+    s.want = PS_CHALLENGE_ENROL;
+    cr_assert_eq(run(chal_take_op, &s, &d), PS_ERR_NOTFOUND);
+    ps_clock_set_fixed(now + PS_CHALLENGE_TTL_MS);
+    cr_assert_eq(ps_challenge_signin_check(key, s.c.bytes, sizeof s.c.bytes, &s.got), PS_OK);
+    cr_assert(s.got.expired, "expired at its expiry");
 }
 
 /* ---- passkeys and sessions ---- */
