@@ -3,7 +3,12 @@
  * engine will use it: a program compiled once, an activation by slot, one arena reset per
  * evaluation. Prints one "RESULT ours name=N evals_per_s=E compile_us=C result=R" line per
  * expression; rates are per second of process CPU time (the machine is shared).
- * Usage: cel_bench EXPRS_FILE [SECONDS_PER_MEASUREMENT] */
+ * Usage: cel_bench EXPRS_FILE [SECONDS_PER_MEASUREMENT]
+ * Profiling (callgrind counts instructions reproducibly on a loaded machine):
+ *   CEL_BENCH_ONLY=NAME      measure only that expression
+ *   CEL_BENCH_ITERATIONS=N   exactly N evaluations, no timing loop and no compile timing
+ *   valgrind --tool=callgrind --toggle-collect=ps_cel_eval env CEL_BENCH_ONLY=age \
+ *       CEL_BENCH_ITERATIONS=100000 build-bench/bench/cel_bench bench/cel-exprs.txt */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,13 +89,38 @@ static double compile_us(struct ps_cel_env *env, const char *expr, double second
     return (t - t0) / (double)n * 1e6;
 }
 
+/* Exactly iterations evaluations, for an instruction profile (no timing). */
+static int profile(struct ps_cel_program *p, const char *name,
+                   const struct ps_cel_activation *act, long iterations)
+{
+    struct ps_arena *a = ps_arena_new(1 << 20);
+    struct ps_cel_value v = {0};
+    struct ps_cel_diag d;
+    for (long i = 0; i < iterations; i++) {
+        if (ps_cel_eval(p, act, a, NULL, &v, &d) != PS_OK)
+            return fail(name, &d);
+        ps_arena_reset(a);
+    }
+    printf("PROFILE ours name=%s iterations=%ld\n", name, iterations);
+    ps_arena_free(a);
+    return 0;
+}
+
 static int measure(struct ps_cel_env *env, const char *name, const char *expr,
                    const struct ps_cel_activation *act, double seconds)
 {
     struct ps_cel_program *p;
     struct ps_cel_diag d;
+    const char *only = getenv("CEL_BENCH_ONLY"), *iters = getenv("CEL_BENCH_ITERATIONS");
+    if (only && strcmp(only, name) != 0)
+        return 0;
     if (ps_cel_compile(env, ps_str_from_cstr(expr), 0, &p, &d) != PS_OK)
         return fail(name, &d);
+    if (iters) {
+        int rc = profile(p, name, act, strtol(iters, NULL, 10));
+        ps_cel_program_free(p);
+        return rc;
+    }
     struct ps_arena *a = ps_arena_new(1 << 20);
     struct ps_cel_value v = {0};
     long n = 0;

@@ -120,6 +120,12 @@ enum cel_macro {
 };
 
 struct cel_overload;
+struct cel_node;
+struct cel_eval;
+
+/* How a node is evaluated: chosen for each node of a checked program by the planner
+ * (plan.c); the generic walk (cel_eval_walk) for the nodes it does not specialise. */
+typedef struct ps_cel_value (*cel_op)(struct cel_eval *ev, const struct cel_node *n);
 
 struct cel_node {
     uint8_t kind;
@@ -139,6 +145,8 @@ struct cel_node {
     uint32_t slot, slot2;               /* N_VAR, N_LOCAL, N_COMPR */
     const struct cel_overload *const *cands; /* N_FUNC */
     void *aux;                          /* prepared by an overload (compiled regex) */
+    cel_op fn;          /* planned evaluation; NULL before planning (constant folding) */
+    const void *plan;   /* the planned operation's data (a constant set, a key's hash) */
 };
 
 struct ps_cel_ast {
@@ -234,6 +242,7 @@ struct cel_overload {
     uint8_t nparams;
     uint8_t ntparams;
     uint8_t fast; /* enum cel_fast: the evaluator computes int operations inline */
+    uint8_t special; /* enum cel_special */
     uint8_t kinds[CEL_MAX_PARAMS]; /* runtime kind per parameter, PS_CEL_UNSET: any */
     const struct ps_cel_type *params[CEL_MAX_PARAMS];
     const struct ps_cel_type *result;
@@ -245,6 +254,8 @@ struct cel_overload {
 
 /* Integer operators the evaluator computes without a call (same results as std_core.c). */
 enum cel_fast { F_NONE, F_LT, F_LE, F_GT, F_GE, F_EQ, F_NE, F_ADD, F_SUB, F_MUL };
+/* Overloads the planner specialises (std_core.c marks them; plan.c reads the mark). */
+enum cel_special { S_NONE, S_IN_LIST };
 
 struct cel_func {
     const char *name;
@@ -382,8 +393,63 @@ struct ps_cel_value cel_sb_value(struct cel_sb *sb, uint8_t kind);
 /* Adds cost; false (evaluation stopped) past the limit. */
 bool cel_cost(struct cel_eval *ev, uint64_t units);
 
-/* Evaluates the checked tree (eval.c). */
-struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n);
+/* Evaluates the checked tree (eval.c): the generic walk, a switch on the node's kind. */
+struct ps_cel_value cel_eval_walk(struct cel_eval *ev, const struct cel_node *n);
+/* Evaluates n: through its planned function, or the walk before planning. */
+static inline struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n)
+{
+    return n->fn ? n->fn(ev, n) : cel_eval_walk(ev, n);
+}
+/* Pieces of the walk the planned operations fall back on with values already evaluated
+ * (eval.c): the call of the candidate the arguments' kinds select (its cost counted), field
+ * selection and indexing with every rule and error of the walk. */
+struct ps_cel_value cel_dispatch(struct cel_eval *ev, const struct cel_node *n,
+                                 const struct ps_cel_value *args);
+struct ps_cel_value cel_select_on(struct cel_eval *ev, const struct cel_node *n,
+                                  struct ps_cel_value target);
+struct ps_cel_value cel_index_on(struct cel_eval *ev, const struct cel_node *n,
+                                 struct ps_cel_value target, struct ps_cel_value index);
+/* A comprehension over its evaluated range r; all/exists over list continued after item i,
+ * whose predicate gave p (not a bool). */
+struct ps_cel_value cel_compr_on(struct cel_eval *ev, const struct cel_node *n,
+                                 struct ps_cel_value r);
+struct ps_cel_value cel_quantify_from(struct cel_eval *ev, const struct cel_node *n,
+                                      struct ps_cel_value list, uint32_t i,
+                                      struct ps_cel_value p);
+/* Chooses the evaluation function of every node of p (plan.c), once checking succeeded.
+ * Never fails: a specialisation that cannot get its memory is not made. */
+void cel_plan(struct ps_cel_program *p);
+
+/* An integer operator computed inline; false when the result is an error (overflow), which
+ * the overload's own function then reports. */
+static inline bool cel_fast_int(uint8_t op, int64_t a, int64_t b, struct ps_cel_value *out)
+{
+    int64_t r;
+    switch (op) {
+    case F_LT: *out = ps_cel_bool(a < b); return true;
+    case F_LE: *out = ps_cel_bool(a <= b); return true;
+    case F_GT: *out = ps_cel_bool(a > b); return true;
+    case F_GE: *out = ps_cel_bool(a >= b); return true;
+    case F_EQ: *out = ps_cel_bool(a == b); return true;
+    case F_NE: *out = ps_cel_bool(a != b); return true;
+    case F_ADD:
+        if (__builtin_add_overflow(a, b, &r))
+            return false;
+        break;
+    case F_SUB:
+        if (__builtin_sub_overflow(a, b, &r))
+            return false;
+        break;
+    case F_MUL:
+        if (__builtin_mul_overflow(a, b, &r))
+            return false;
+        break;
+    default:
+        return false;
+    }
+    *out = ps_cel_int(r);
+    return true;
+}
 /* Evaluates n at compile time (its arguments are constants) into the program's arena; false
  * when that fails (the error is left for runtime). */
 bool cel_fold(const struct ps_cel_program *prog, const struct cel_node *n,
@@ -399,8 +465,22 @@ struct ps_cel_map {
     const uint32_t *index; /* entry number + 1, 0 for empty */
 };
 
-/* Byte equality for the short strings of keys and field names: 8 bytes at a time, no libc
- * call. */
+static inline uint32_t cel_load4(const char *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+static inline uint16_t cel_load2(const char *p)
+{
+    uint16_t x;
+    memcpy(&x, p, 2);
+    return x;
+}
+
+/* Byte equality for the short strings of keys and field names: 8 bytes at a time, a short
+ * tail as two overlapping loads, no libc call. */
 static inline bool cel_bytes_eq(const char *a, const char *b, size_t n)
 {
     while (n >= 8) {
@@ -413,10 +493,11 @@ static inline bool cel_bytes_eq(const char *a, const char *b, size_t n)
         b += 8;
         n -= 8;
     }
-    while (n--)
-        if (*a++ != *b++)
-            return false;
-    return true;
+    if (n >= 4)
+        return cel_load4(a) == cel_load4(b) && cel_load4(a + n - 4) == cel_load4(b + n - 4);
+    if (n >= 2)
+        return cel_load2(a) == cel_load2(b) && cel_load2(a + n - 2) == cel_load2(b + n - 2);
+    return n == 0 || *a == *b;
 }
 
 /* 1 equal, 0 not equal, -1 too deep. */
@@ -433,24 +514,45 @@ struct ps_cel_map *cel_map_make(struct ps_arena *arena, const struct ps_cel_valu
 struct ps_cel_value cel_map_build(struct cel_eval *ev, uint32_t offset,
                                   const struct ps_cel_value *keys,
                                   const struct ps_cel_value *vals, uint32_t n);
+/* The value of key in m (owned by the map), NULL when absent or of a kind maps cannot hold. */
+const struct ps_cel_value *cel_map_lookup(const struct ps_cel_map *m, struct ps_cel_value key);
+/* The hash a map's index files key (an int, uint, bool or string) under, and the look-up by
+ * that hash in a map with an index (hmask != 0): field names hashed once, at planning. */
+uint64_t cel_map_key_hash(struct ps_cel_value key);
+const struct ps_cel_value *cel_map_lookup_hashed(const struct ps_cel_map *m,
+                                                 struct ps_cel_value key, uint64_t h);
 /* Looks key up; an error value for a key kind maps cannot hold is not returned: absent. */
 bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps_cel_value *out);
-/* cel_map_find for a string key (field selection: the hot path). */
+/* The first 8 bytes of a value with the flags masked out: kind and n compared at once. */
+static inline uint64_t cel_value_head(const struct ps_cel_value *v)
+{
+    uint64_t h;
+    memcpy(&h, v, sizeof h);
+    return h & 0xffffffff000000ffULL;
+}
+
+/* The value of string key s (n bytes) in m, or NULL (field selection: the hot path; no
+ * address of a local is taken, so callers keep a frame without a stack protector). */
+static inline const struct ps_cel_value *cel_map_str(const struct ps_cel_map *m, const char *s,
+                                                     uint32_t n)
+{
+    if (m->hmask)
+        return cel_map_lookup(m, (struct ps_cel_value){.kind = PS_CEL_STRING, .n = n, .v.s = s});
+    uint64_t head = (uint64_t)n << 32 | PS_CEL_STRING;
+    for (uint32_t i = 0; i < m->n; i++)
+        if (cel_value_head(&m->keys[i]) == head && cel_bytes_eq(m->keys[i].v.s, s, n))
+            return &m->vals[i];
+    return NULL;
+}
+
+/* cel_map_find for a string key. */
 static inline bool cel_map_find_str(const struct ps_cel_map *m, const char *s, uint32_t n,
                                     struct ps_cel_value *out)
 {
-    if (m->hmask)
-        return cel_map_find(m, (struct ps_cel_value){.kind = PS_CEL_STRING, .n = n, .v.s = s},
-                            out);
-    for (uint32_t i = 0; i < m->n; i++) {
-        const struct ps_cel_value *k = &m->keys[i];
-        if (k->kind == PS_CEL_STRING && k->n == n && cel_bytes_eq(k->v.s, s, n)) {
-            if (out)
-                *out = m->vals[i];
-            return true;
-        }
-    }
-    return false;
+    const struct ps_cel_value *v = cel_map_str(m, s, n);
+    if (v && out)
+        *out = *v;
+    return v != NULL;
 }
 
 /* Map with no entries (static). */

@@ -1,4 +1,7 @@
-/* The evaluator: walks the checked tree. Scalars never allocate; lists, maps, strings and
+/* The evaluator: the generic walk of the checked tree (a switch on each node's kind, used by
+ * constant folding and for the nodes plan.c does not specialise), the pieces the planned
+ * functions fall back on, the host function interface and the entry points. Scalars never
+ * allocate; lists, maps, strings and
  * errors go to the caller's arena. Calls dispatch among the few overloads the checker left by
  * the arguments' runtime kinds; && and || absorb errors commutatively (langdef "Logical
  * Operators"); comprehensions run in C with the spec's error rules. Every call and loop step
@@ -217,29 +220,6 @@ bool ps_cel_call_cost(const struct ps_cel_call *call, uint64_t units)
     return cel_cost(call->ev, units);
 }
 
-/* Leaves are evaluated here, without the walk's indirect jump (the hot paths call this). */
-static inline struct ps_cel_value eval_leaf(struct cel_eval *ev, const struct cel_node *n)
-{
-    if (n->kind == N_CONST)
-        return n->value;
-    if (n->kind == N_LOCAL)
-        return ev->locals[n->slot];
-    if (n->kind == N_VAR && n->slot < ev->nvars && ev->vars[n->slot].kind != PS_CEL_UNSET)
-        return ev->vars[n->slot];
-    if (n->kind == N_SELECT && !(n->flags & (NF_OPT | NF_TEST)) &&
-        (n->target->kind == N_VAR || n->target->kind == N_LOCAL)) {
-        const struct cel_node *t = n->target;
-        struct ps_cel_value m = t->kind == N_LOCAL ? ev->locals[t->slot]
-                                : t->slot < ev->nvars ? ev->vars[t->slot]
-                                                      : (struct ps_cel_value){0};
-        struct ps_cel_value out;
-        if (m.kind == PS_CEL_MAP && cel_map_find_str(m.v.map, n->name.p, (uint32_t)n->name.len,
-                                                     &out))
-            return out;
-    }
-    return cel_eval_node(ev, n);
-}
-
 /* ---- calls -------------------------------------------------------------------------------------- */
 
 static bool kinds_match(const struct cel_overload *ov, const struct ps_cel_value *args,
@@ -253,40 +233,9 @@ static bool kinds_match(const struct cel_overload *ov, const struct ps_cel_value
     return true;
 }
 
-/* An integer operator computed inline; false when the result is an error (overflow), which
- * the overload's own function then reports. */
-static inline bool fast_int(uint8_t op, int64_t a, int64_t b, struct ps_cel_value *out)
-{
-    int64_t r;
-    switch (op) {
-    case F_LT: *out = ps_cel_bool(a < b); return true;
-    case F_LE: *out = ps_cel_bool(a <= b); return true;
-    case F_GT: *out = ps_cel_bool(a > b); return true;
-    case F_GE: *out = ps_cel_bool(a >= b); return true;
-    case F_EQ: *out = ps_cel_bool(a == b); return true;
-    case F_NE: *out = ps_cel_bool(a != b); return true;
-    case F_ADD:
-        if (__builtin_add_overflow(a, b, &r))
-            return false;
-        break;
-    case F_SUB:
-        if (__builtin_sub_overflow(a, b, &r))
-            return false;
-        break;
-    case F_MUL:
-        if (__builtin_mul_overflow(a, b, &r))
-            return false;
-        break;
-    default:
-        return false;
-    }
-    *out = ps_cel_int(r);
-    return true;
-}
-
 /* Calls the first candidate whose parameter kinds the evaluated arguments have. */
-static struct ps_cel_value dispatch(struct cel_eval *ev, const struct cel_node *n,
-                                   const struct ps_cel_value *args)
+struct ps_cel_value cel_dispatch(struct cel_eval *ev, const struct cel_node *n,
+                                 const struct ps_cel_value *args)
 {
     if (++ev->cost > ev->max_cost)
         return cel_stop(ev, PS_ERR_LIMIT, n->offset, "cost limit exceeded");
@@ -297,7 +246,7 @@ static struct ps_cel_value dispatch(struct cel_eval *ev, const struct cel_node *
             call.ov = n->cands[k];
             struct ps_cel_value r;
             if (call.ov->fast && args[0].kind == PS_CEL_INT && args[1].kind == PS_CEL_INT &&
-                fast_int(call.ov->fast, args[0].v.i, args[1].v.i, &r))
+                cel_fast_int(call.ov->fast, args[0].v.i, args[1].v.i, &r))
                 return r;
             if ((call.ov->fast == F_EQ || call.ov->fast == F_NE) &&
                 args[0].kind == PS_CEL_STRING && args[1].kind == PS_CEL_STRING)
@@ -316,32 +265,11 @@ NOINLINE static struct ps_cel_value eval_func(struct cel_eval *ev, const struct 
     if (n->nargs > STACK_ARGS && !(args = cel_alloc_array(ev, n->nargs, sizeof *args)))
         return err_value(ev->stop);
     for (uint32_t i = 0; i < n->nargs; i++) {
-        args[i] = eval_leaf(ev, n->args[i]);
+        args[i] = cel_eval_node(ev, n->args[i]);
         if (args[i].kind == PS_CEL_ERROR)
             return args[i];
     }
-    return dispatch(ev, n, args);
-}
-
-/* A two-argument call with an integer fast path (the checker set op): comparisons and
- * arithmetic on ints computed here, anything else dispatched as usual. */
-NOINLINE static struct ps_cel_value eval_fast2(struct cel_eval *ev, const struct cel_node *n)
-{
-    struct ps_cel_value args[2];
-    args[0] = eval_leaf(ev, n->args[0]);
-    if (args[0].kind == PS_CEL_ERROR)
-        return args[0];
-    args[1] = eval_leaf(ev, n->args[1]);
-    if (args[1].kind == PS_CEL_ERROR)
-        return args[1];
-    if (args[0].kind == PS_CEL_INT && args[1].kind == PS_CEL_INT && ev->cost < ev->max_cost) {
-        struct ps_cel_value r;
-        if (fast_int(n->op, args[0].v.i, args[1].v.i, &r)) {
-            ev->cost++;
-            return r;
-        }
-    }
-    return dispatch(ev, n, args);
+    return cel_dispatch(ev, n, args);
 }
 
 /* ---- logic --------------------------------------------------------------------------------------- */
@@ -426,14 +354,19 @@ static struct ps_cel_value has_field(struct cel_eval *ev, const struct cel_node 
     return ps_cel_bool(cel_map_find(v.v.map, ps_cel_string(n->name), NULL));
 }
 
-NOINLINE static struct ps_cel_value eval_select(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_select_on(struct cel_eval *ev, const struct cel_node *n,
+                                  struct ps_cel_value v)
 {
-    struct ps_cel_value v = eval_leaf(ev, n->target);
     if (v.kind == PS_CEL_ERROR)
         return v;
     if (n->flags & NF_TEST)
         return has_field(ev, n, v);
     return select_field(ev, n, v, (n->flags & NF_OPT) != 0);
+}
+
+NOINLINE static struct ps_cel_value eval_select(struct cel_eval *ev, const struct cel_node *n)
+{
+    return cel_select_on(ev, n, cel_eval_node(ev, n->target));
 }
 
 static struct ps_cel_value index_list(struct cel_eval *ev, const struct cel_node *n,
@@ -486,12 +419,18 @@ static struct ps_cel_value index_value(struct cel_eval *ev, const struct cel_nod
     return cel_err(ev, n->offset, "no such key");
 }
 
+struct ps_cel_value cel_index_on(struct cel_eval *ev, const struct cel_node *n,
+                                 struct ps_cel_value target, struct ps_cel_value index)
+{
+    return index_value(ev, n, target, index, (n->flags & NF_OPT) != 0);
+}
+
 NOINLINE static struct ps_cel_value eval_index(struct cel_eval *ev, const struct cel_node *n)
 {
-    struct ps_cel_value v = eval_leaf(ev, n->target);
+    struct ps_cel_value v = cel_eval_node(ev, n->target);
     if (v.kind == PS_CEL_ERROR)
         return v;
-    struct ps_cel_value i = eval_leaf(ev, n->args[0]);
+    struct ps_cel_value i = cel_eval_node(ev, n->args[0]);
     if (i.kind == PS_CEL_ERROR)
         return i;
     return index_value(ev, n, v, i, (n->flags & NF_OPT) != 0);
@@ -612,13 +551,14 @@ static struct ps_cel_value bool_or_err(struct cel_eval *ev, const struct cel_nod
                    cel_type_name(cel_type_of_kind(v.kind)));
 }
 
-/* all, exists: the first deciding value wins; otherwise the first error, if any. */
+/* all, exists from item start on, first_err the first error of the items before: the first
+ * deciding value wins; otherwise the first error, if any. */
 static struct ps_cel_value quantify(struct cel_eval *ev, const struct cel_node *n,
-                                    const struct loop *l)
+                                    const struct loop *l, uint32_t start,
+                                    struct ps_cel_value first_err)
 {
     bool want = n->op == M_EXISTS; /* the value that decides */
-    struct ps_cel_value first_err = {0};
-    for (uint32_t i = 0; i < l->len; i++) {
+    for (uint32_t i = start; i < l->len; i++) {
         if (++ev->cost > ev->max_cost)
             return cel_stop(ev, PS_ERR_LIMIT, n->offset, "cost limit exceeded");
         set_vars(ev, n, l, i);
@@ -635,6 +575,15 @@ static struct ps_cel_value quantify(struct cel_eval *ev, const struct cel_node *
             first_err = p;
     }
     return first_err.kind == PS_CEL_ERROR ? first_err : ps_cel_bool(!want);
+}
+
+struct ps_cel_value cel_quantify_from(struct cel_eval *ev, const struct cel_node *n,
+                                      struct ps_cel_value list, uint32_t i, struct ps_cel_value p)
+{
+    if (ev->stop)
+        return err_value(ev->stop);
+    struct loop l = {list, list.n, false};
+    return quantify(ev, n, &l, i + 1, bool_or_err(ev, n, p));
 }
 
 static struct ps_cel_value exists_one(struct cel_eval *ev, const struct cel_node *n,
@@ -712,7 +661,12 @@ static struct ps_cel_value eval_opt_map(struct cel_eval *ev, const struct cel_no
 
 NOINLINE static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct cel_node *n)
 {
-    struct ps_cel_value r = cel_eval_node(ev, n->target);
+    return cel_compr_on(ev, n, cel_eval_node(ev, n->target));
+}
+
+struct ps_cel_value cel_compr_on(struct cel_eval *ev, const struct cel_node *n,
+                                 struct ps_cel_value r)
+{
     if (r.kind == PS_CEL_ERROR)
         return r;
     if (n->op == M_BIND) {
@@ -732,7 +686,7 @@ NOINLINE static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct
     switch (n->op) {
     case M_ALL:
     case M_EXISTS:
-        return quantify(ev, n, &l);
+        return quantify(ev, n, &l, 0, (struct ps_cel_value){0});
     case M_EXISTS_ONE:
         return exists_one(ev, n, &l);
     default:
@@ -742,7 +696,7 @@ NOINLINE static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct
 
 /* ---- the walk --------------------------------------------------------------------------------------- */
 
-struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_walk(struct cel_eval *ev, const struct cel_node *n)
 {
     switch (n->kind) {
     case N_CONST:
@@ -754,24 +708,13 @@ struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n)
     case N_LOCAL:
         return ev->locals[n->slot];
     case N_FUNC:
-        return n->op ? eval_fast2(ev, n) : eval_func(ev, n);
+        return eval_func(ev, n);
     case N_AND:
     case N_OR:
         return eval_logic(ev, n);
     case N_COND:
         return eval_cond(ev, n);
     case N_SELECT:
-        if (!(n->flags & (NF_OPT | NF_TEST)) &&
-            (n->target->kind == N_LOCAL || n->target->kind == N_VAR)) {
-            const struct cel_node *t = n->target;
-            struct ps_cel_value m = t->kind == N_LOCAL ? ev->locals[t->slot]
-                                    : t->slot < ev->nvars ? ev->vars[t->slot]
-                                                          : (struct ps_cel_value){0};
-            struct ps_cel_value out;
-            if (m.kind == PS_CEL_MAP &&
-                cel_map_find_str(m.v.map, n->name.p, (uint32_t)n->name.len, &out))
-                return out;
-        }
         return eval_select(ev, n);
     case N_INDEX:
         return eval_index(ev, n);

@@ -617,5 +617,9 @@ enum ps_err cel_std_core(struct ps_cel_env *env, struct ps_cel_diag *diag)
             if (strcmp(ov->id, fast_ops[i].id) == 0)
                 ov->fast = fast_ops[i].fast;
     }
+    const struct cel_func *in = e == PS_OK ? cel_env_func(env, ps_str_from_cstr("@in")) : NULL;
+    for (struct cel_overload *ov = in ? in->first : NULL; ov; ov = ov->next)
+        if (strcmp(ov->id, "in_list") == 0)
+            ov->special = S_IN_LIST; /* plan.c: a constant list becomes a hash set */
     return e;
 }
