@@ -332,16 +332,14 @@ struct cel_eval {
     const struct ps_cel_program *prog;
     const struct ps_cel_value *vars;
     uint32_t nvars;
+    uint32_t at; /* offset of the node being evaluated: where a stop is reported */
     struct ps_cel_value *locals;
     struct ps_arena *arena;
     uint64_t cost, max_cost;
-    uint32_t re_match_limit, re_depth_limit;
-    const struct ps_cel_tz_resolver *tz;
-    void *host;
     /* a failure that stops the evaluation (cost, budget, host): never absorbed */
     const struct ps_cel_error *stop;
-    void *re_gctx, *re_mctx; /* PCRE2 contexts allocating in arena, made on first use */
-    uint32_t at;             /* offset of the node being evaluated: where a stop is reported */
+    const struct ps_cel_eval_options *opts; /* never NULL (regex limits, tz, host) */
+    void *re_ctx; /* PCRE2 contexts allocating in arena, made on first use (regex.c) */
     /* the last civil dates computed (timestamp accessors on the same instant repeat) */
     struct {
         int64_t local;       /* seconds since the epoch, in local time */
@@ -349,7 +347,6 @@ struct cel_eval {
         unsigned month, day;
         bool valid;
     } civil[2];
-    bool folding;            /* running at compile time on constant arguments */
 };
 
 struct ps_cel_call {

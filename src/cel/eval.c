@@ -188,7 +188,7 @@ void *ps_cel_call_udata(const struct ps_cel_call *call)
 
 void *ps_cel_call_host(const struct ps_cel_call *call)
 {
-    return call->ev->host;
+    return call->ev->opts->host;
 }
 
 struct ps_cel_value ps_cel_call_error(const struct ps_cel_call *call, const char *fmt, ...)
@@ -738,12 +738,13 @@ struct ps_cel_value cel_eval_walk(struct cel_eval *ev, const struct cel_node *n)
 
 /* ---- entry points ------------------------------------------------------------------------------------ */
 
+static const struct ps_cel_eval_options default_options; /* every limit its default */
+
 bool cel_fold(const struct ps_cel_program *prog, const struct cel_node *n,
               struct ps_cel_value *out)
 {
     struct cel_eval ev = {.prog = prog, .arena = prog->arena, .max_cost = 100000,
-                          .re_match_limit = 100000, .re_depth_limit = 1000, .folding = true,
-                          .at = n->offset};
+                          .opts = &default_options, .at = n->offset};
     struct ps_cel_value v = cel_eval_node(&ev, n);
     if (v.kind == PS_CEL_ERROR || ev.stop)
         return false;
@@ -751,46 +752,57 @@ bool cel_fold(const struct ps_cel_program *prog, const struct cel_node *n,
     return true;
 }
 
-enum ps_err ps_cel_eval_cost(const struct ps_cel_program *p, const struct ps_cel_activation *act,
-                             struct ps_arena *arena, const struct ps_cel_eval_options *opts,
-                             struct ps_cel_value *out, uint64_t *cost, struct ps_cel_diag *diag)
+/* The diagnostic of a failed evaluation (out of the way of the successful ones). */
+NOINLINE static enum ps_err failed(const struct ps_cel_program *p, const struct cel_eval *ev,
+                                   struct ps_cel_value v, struct ps_cel_diag *diag)
+{
+    const struct ps_cel_error *e = ev->stop ? ev->stop : v.v.err;
+    if (e->offset == UINT32_MAX)
+        return cel_diag_set(diag, e->code, "%s", e->msg);
+    return cel_diag_at(diag, e->code, p->source, p->source_len, e->offset, "%s", e->msg);
+}
+
+static inline enum ps_err evaluate(const struct ps_cel_program *p,
+                                   const struct ps_cel_activation *act, struct ps_arena *arena,
+                                   const struct ps_cel_eval_options *opts,
+                                   struct ps_cel_value *out, uint64_t *cost,
+                                   struct ps_cel_diag *diag)
 {
     struct ps_cel_value locals_stack[16];
     struct cel_eval ev; /* every field set here: this runs once per evaluation */
     ev.prog = p;
     ev.vars = act ? act->vals : NULL;
     ev.nvars = act ? act->n : 0;
+    ev.at = p->root->offset;
     ev.locals = locals_stack;
     ev.arena = arena;
     ev.cost = 0;
-    ev.max_cost = opts && opts->max_cost ? opts->max_cost : 1000000;
-    ev.re_match_limit = opts && opts->regex_match_limit ? opts->regex_match_limit : 100000;
-    ev.re_depth_limit = opts && opts->regex_depth_limit ? opts->regex_depth_limit : 1000;
-    ev.tz = opts ? opts->tz : NULL;
-    ev.host = opts ? opts->host : NULL;
+    ev.opts = opts ? opts : &default_options;
+    ev.max_cost = ev.opts->max_cost ? ev.opts->max_cost : 1000000;
     ev.stop = NULL;
-    ev.re_gctx = ev.re_mctx = NULL;
-    ev.folding = false;
+    ev.re_ctx = NULL;
     ev.civil[0].valid = ev.civil[1].valid = false;
-    ev.at = p->root->offset;
     if (p->nlocals > 16 && !(ev.locals = ps_arena_array(arena, p->nlocals, sizeof *ev.locals)))
         return cel_diag_set(diag, PS_ERR_LIMIT, "memory budget exhausted");
-    struct ps_cel_value v = cel_eval_node(&ev, p->root);
+    struct ps_cel_value v = p->root->fn(&ev, p->root);
     if (cost)
         *cost = ev.cost;
-    if (v.kind != PS_CEL_ERROR) {
-        *out = v;
-        return PS_OK;
-    }
-    const struct ps_cel_error *e = ev.stop ? ev.stop : v.v.err;
-    if (e->offset == UINT32_MAX)
-        return cel_diag_set(diag, e->code, "%s", e->msg);
-    return cel_diag_at(diag, e->code, p->source, p->source_len, e->offset, "%s", e->msg);
+    if (v.kind == PS_CEL_ERROR)
+        return failed(p, &ev, v, diag);
+    *out = v;
+    return PS_OK;
+}
+
+enum ps_err ps_cel_eval_cost(const struct ps_cel_program *p, const struct ps_cel_activation *act,
+                             struct ps_arena *arena, const struct ps_cel_eval_options *opts,
+                             struct ps_cel_value *out, uint64_t *cost, struct ps_cel_diag *diag)
+{
+    return evaluate(p, act, arena, opts, out, cost, diag);
 }
 
 enum ps_err ps_cel_eval(const struct ps_cel_program *p, const struct ps_cel_activation *act,
                         struct ps_arena *arena, const struct ps_cel_eval_options *opts,
                         struct ps_cel_value *out, struct ps_cel_diag *diag)
 {
-    return ps_cel_eval_cost(p, act, arena, opts, out, NULL, diag);
+    return evaluate(p, act, arena, opts, out, NULL, diag);
 }

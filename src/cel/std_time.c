@@ -169,7 +169,7 @@ struct ps_cel_value cel_tz_offset(const struct ps_cel_call *c, struct ps_str zon
     }
     if (fixed_offset(zone, off))
         return ps_cel_null();
-    const struct ps_cel_tz_resolver *tz = c->ev->tz;
+    const struct ps_cel_tz_resolver *tz = c->ev->opts->tz;
     if (tz && tz->offset) {
         enum ps_err e = tz->offset(tz->ctx, zone, t, off);
         if (e == PS_OK && *off > -86400 && *off < 86400)
