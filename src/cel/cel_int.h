@@ -255,7 +255,7 @@ struct cel_overload {
 /* Integer operators the evaluator computes without a call (same results as std_core.c). */
 enum cel_fast { F_NONE, F_LT, F_LE, F_GT, F_GE, F_EQ, F_NE, F_ADD, F_SUB, F_MUL };
 /* Overloads the planner specialises (std_core.c marks them; plan.c reads the mark). */
-enum cel_special { S_NONE, S_IN_LIST };
+enum cel_special { S_NONE, S_IN_LIST, S_MATCHES };
 
 struct cel_func {
     const char *name;
@@ -596,10 +596,24 @@ enum ps_err cel_re2_syntax(const char *p, size_t len, size_t *at, const char **w
  * offset (the pattern literal). */
 enum ps_err cel_regex_compile_const(const struct ps_cel_program *prog, struct ps_str pattern,
                                     void **out, struct ps_cel_diag *diag, uint32_t offset);
+/* The DFA of a pattern compiled at check time (code: what cel_regex_compile_const made), or
+ * NULL when the pattern is outside the DFA's subset. */
+const struct cel_dfa *cel_regex_dfa(const void *code);
 /* 1 match, 0 no match; an error value (or stop) otherwise. code NULL: compile pattern in the
  * evaluation arena. */
 struct ps_cel_value cel_regex_match(const struct ps_cel_call *c, const void *code,
                                     struct ps_str pattern, struct ps_str subject);
+
+/* A DFA for constant patterns in a simple subset (regex_dfa.c): ASCII literals, classes with
+ * ranges and \d \w \s, '.', groups, alternation, * + ? {n,m}, '^' and '$' at the ends. */
+struct cel_dfa;
+/* The DFA of pattern (already accepted by cel_re2_syntax and PCRE2), in a, or NULL when the
+ * pattern is outside the subset or the automaton would be too large. dot_ok: '.' may be
+ * read as any ASCII byte but '\n' (PCRE2's newline is LF). */
+const struct cel_dfa *cel_dfa_build(struct ps_arena *a, const char *pattern, size_t len,
+                                    bool dot_ok);
+/* 1 subject matches somewhere, 0 not, -1 a non-ASCII byte came before the answer. */
+int cel_dfa_match(const struct cel_dfa *d, const char *subject, size_t len);
 
 /* ---- time zones ----------------------------------------------------------------------------- */
 

@@ -43,19 +43,25 @@ static struct ps_cel_value op_var(struct cel_eval *ev, const struct cel_node *n)
     return cel_eval_walk(ev, n); /* the error */
 }
 
-/* Up to 8 bytes as one number: for n > 4 two overlapping 4-byte loads, for n < 4 three
- * single bytes (that cover them all); never reading past them. For a given n, equal numbers
- * mean equal bytes. */
-static inline uint64_t load_key(const char *p, uint32_t n)
+/* Up to 8 bytes as one number, never reading past them: 4 to 8 bytes as two overlapping
+ * 4-byte loads (key4, the second at n - 4), 1 to 3 as the single bytes at 0, n / 2 and n - 1
+ * (key1) that cover them all. For a given n, equal numbers mean equal bytes. */
+static inline uint64_t key4(const char *p, uint32_t n)
 {
-    if (n == 8)
-        return load8(p);
-    if (n >= 4)
-        return (uint64_t)cel_load4(p + n - 4) << 32 | cel_load4(p);
-    if (n == 0)
-        return 0;
+    return (uint64_t)cel_load4(p + n - 4) << 32 | cel_load4(p);
+}
+
+static inline uint64_t key1(const char *p, uint32_t n)
+{
     return (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
            (uint64_t)(unsigned char)p[n - 1] << 16;
+}
+
+static inline uint64_t load_key(const char *p, uint32_t n)
+{
+    if (n >= 4)
+        return key4(p, n);
+    return n ? key1(p, n) : 0;
 }
 
 /* A field name prepared at planning: kind and length as one word, a name of at most 8 bytes
@@ -64,21 +70,6 @@ struct cel_field {
     uint64_t head, bytes, hash;
     struct ps_cel_value name;
 };
-
-static const struct ps_cel_value *find_field(const struct ps_cel_map *m,
-                                             const struct cel_field *f)
-{
-    if (m->hmask)
-        return cel_map_lookup_hashed(m, f->name, f->hash);
-    for (uint32_t i = 0; i < m->n; i++) {
-        const struct ps_cel_value *k = &m->keys[i];
-        if (cel_value_head(k) == f->head &&
-            (f->name.n <= 8 ? load_key(k->v.s, f->name.n) == f->bytes
-                            : cel_bytes_eq(k->v.s, f->name.v.s, f->name.n)))
-            return &m->vals[i];
-    }
-    return NULL;
-}
 
 static const struct cel_field *field_new(struct ps_arena *a, struct ps_str name)
 {
@@ -92,43 +83,81 @@ static const struct cel_field *field_new(struct ps_arena *a, struct ps_str name)
     return f;
 }
 
-/* target.name where target is a variable: no call to read it. */
-static struct ps_cel_value op_select_var(struct cel_eval *ev, const struct cel_node *n)
+/* Every case of a selection from m the short ones below leave: a map with an index (by the
+ * hash computed at planning), a longer name, an absent field, the errors. */
+__attribute__((noinline)) static struct ps_cel_value field_slow(struct cel_eval *ev,
+                                                                const struct cel_node *n,
+                                                                struct ps_cel_value m)
 {
-    const struct cel_node *t = n->target;
-    if (t->slot < ev->nvars && ev->vars[t->slot].kind == PS_CEL_MAP) {
-        const struct ps_cel_value *v = find_field(ev->vars[t->slot].v.map, n->plan);
-        if (v)
-            return *v;
-    }
-    return cel_select_on(ev, n, EVAL(ev, t));
-}
-
-static inline struct ps_cel_value select_in(struct cel_eval *ev, const struct cel_node *n,
-                                            struct ps_cel_value m)
-{
+    const struct cel_field *f = n->plan;
     if (m.kind == PS_CEL_MAP) {
-        const struct ps_cel_value *v = find_field(m.v.map, n->plan);
+        const struct ps_cel_value *v =
+            m.v.map->hmask ? cel_map_lookup_hashed(m.v.map, f->name, f->hash)
+                           : cel_map_str(m.v.map, f->name.v.s, f->name.n);
         if (v)
             return *v;
     }
     return cel_select_on(ev, n, m);
 }
 
-static struct ps_cel_value op_select_local(struct cel_eval *ev, const struct cel_node *n)
+__attribute__((noinline)) static struct ps_cel_value select_slow(struct cel_eval *ev,
+                                                                 const struct cel_node *n)
 {
-    return select_in(ev, n, ev->locals[n->target->slot]);
+    return field_slow(ev, n, EVAL(ev, n->target));
 }
 
-static struct ps_cel_value op_select(struct cel_eval *ev, const struct cel_node *n)
+/* Selections of a field of 4 to 8 bytes (KEY key4) or 1 to 3 (KEY key1) from a map without an
+ * index: heads compared, then the bytes as one number; no call but tail calls, so that the
+ * look-up keeps no register saved. From a variable (read without a call), a comprehension
+ * variable, any expression. */
+#define SELECT_OPS(sfx, KEY)                                                                   \
+    static inline struct ps_cel_value field##sfx(struct cel_eval *ev, const struct cel_node *n,\
+                                                 struct ps_cel_value m)                        \
+    {                                                                                          \
+        const struct cel_field *f = n->plan;                                                   \
+        if (m.kind == PS_CEL_MAP && !m.v.map->hmask) {                                         \
+            const struct ps_cel_map *map = m.v.map;                                            \
+            for (uint32_t i = 0; i < map->n; i++)                                              \
+                if (cel_value_head(&map->keys[i]) == f->head &&                                \
+                    KEY(map->keys[i].v.s, f->name.n) == f->bytes)                              \
+                    return map->vals[i];                                                       \
+        }                                                                                      \
+        return field_slow(ev, n, m);                                                           \
+    }                                                                                          \
+    static struct ps_cel_value op_select_var##sfx(struct cel_eval *ev, const struct cel_node *n)\
+    {                                                                                          \
+        const struct cel_node *t = n->target;                                                  \
+        if (t->slot < ev->nvars && ev->vars[t->slot].kind != PS_CEL_UNSET)                     \
+            return field##sfx(ev, n, ev->vars[t->slot]);                                       \
+        return select_slow(ev, n); /* no value for the variable */                             \
+    }                                                                                          \
+    static struct ps_cel_value op_select_local##sfx(struct cel_eval *ev,                       \
+                                                    const struct cel_node *n)                  \
+    {                                                                                          \
+        return field##sfx(ev, n, ev->locals[n->target->slot]);                                 \
+    }                                                                                          \
+    static struct ps_cel_value op_select##sfx(struct cel_eval *ev, const struct cel_node *n)   \
+    {                                                                                          \
+        return field##sfx(ev, n, EVAL(ev, n->target));                                         \
+    }
+SELECT_OPS(4, key4)
+SELECT_OPS(1, key1)
+
+/* Any other name (empty or longer than 8 bytes). */
+static struct ps_cel_value op_select_other(struct cel_eval *ev, const struct cel_node *n)
 {
-    return select_in(ev, n, EVAL(ev, n->target));
+    return field_slow(ev, n, EVAL(ev, n->target));
 }
 
-/* target[index] (not [?]): a map by a string, a list by an int, here; the rest in eval.c. */
+/* target[index] (not [?]): a map by a string, a list by an int, here; the rest in eval.c. A
+ * variable as the target is read without a call. */
 static struct ps_cel_value op_index(struct cel_eval *ev, const struct cel_node *n)
 {
-    struct ps_cel_value v = EVAL(ev, n->target);
+    const struct cel_node *t = n->target;
+    struct ps_cel_value v = t->kind == N_VAR && t->slot < ev->nvars &&
+                                    ev->vars[t->slot].kind != PS_CEL_UNSET
+                                ? ev->vars[t->slot]
+                                : EVAL(ev, t);
     if (v.kind == PS_CEL_ERROR)
         return v;
     struct ps_cel_value i = EVAL(ev, n->args[0]);
@@ -271,13 +300,19 @@ EQ_OP(op_ne, 0)
 
 /* ---- membership in a constant list -------------------------------------------------------- */
 
-/* The items of a constant list of strings only, or ints only, by hash: open addressing,
- * slots hold item number + 1. Built once, in the program. */
+/* The items of a constant list of strings only, or ints only, by hash (open addressing). A
+ * slot keeps what a probe compares: the item's head (kind and length), its key (an int, the
+ * bytes of a string of at most 8, the hash of a longer one) and its number + 1 (0: empty). */
+struct set_slot {
+    uint64_t head, key;
+    uint32_t item;
+};
+
 struct cel_set {
     uint8_t kind; /* PS_CEL_STRING or PS_CEL_INT */
     uint32_t mask;
     struct ps_cel_value list;
-    uint32_t slot[];
+    struct set_slot slot[];
 };
 
 /* A hash of the bytes, eight at a time. */
@@ -294,32 +329,29 @@ static uint64_t str_hash(const char *p, uint32_t n)
     return h ^ (h >> 29);
 }
 
-static uint64_t int_hash(int64_t i)
+static inline uint64_t item_key(struct ps_cel_value v)
 {
-    uint64_t h = (uint64_t)i * 0xff51afd7ed558ccdULL;
+    if (v.kind == PS_CEL_INT)
+        return (uint64_t)v.v.i;
+    return v.n <= 8 ? load_key(v.v.s, v.n) : str_hash(v.v.s, v.n);
+}
+
+static inline uint64_t key_hash(uint64_t key, uint64_t head)
+{
+    uint64_t h = (key ^ head) * 0xff51afd7ed558ccdULL;
     return h ^ (h >> 32);
 }
 
-static inline uint64_t item_hash(uint8_t kind, struct ps_cel_value v)
+/* The number of x's slot (x of the set's kind), or of the empty one where it would go. */
+static inline uint64_t set_probe(const struct cel_set *s, struct ps_cel_value x)
 {
-    return kind == PS_CEL_STRING ? str_hash(v.v.s, v.n) : int_hash(v.v.i);
-}
-
-static inline bool item_eq(uint8_t kind, struct ps_cel_value a, struct ps_cel_value b)
-{
-    if (kind == PS_CEL_STRING)
-        return a.n == b.n && cel_bytes_eq(a.v.s, b.v.s, a.n);
-    return a.v.i == b.v.i;
-}
-
-static bool set_has(const struct cel_set *s, struct ps_cel_value x)
-{
-    for (uint64_t h = item_hash(s->kind, x);; h++) {
-        uint32_t e = s->slot[h & s->mask];
-        if (!e)
-            return false;
-        if (item_eq(s->kind, s->list.v.items[e - 1], x))
-            return true;
+    uint64_t head = cel_value_head(&x), key = item_key(x);
+    for (uint64_t h = key_hash(key, head);; h++) {
+        const struct set_slot *e = &s->slot[h & s->mask];
+        if (!e->item || (e->key == key && e->head == head &&
+                         (x.kind == PS_CEL_INT || x.n <= 8 ||
+                          cel_bytes_eq(s->list.v.items[e->item - 1].v.s, x.v.s, x.n))))
+            return h & s->mask;
     }
 }
 
@@ -341,14 +373,12 @@ static const struct cel_set *set_build(struct ps_arena *a, struct ps_cel_value l
     if (!s)
         return NULL;
     *s = (struct cel_set){kind, cap - 1, list};
-    for (uint32_t i = 0; i < list.n; i++)
-        for (uint64_t h = item_hash(kind, list.v.items[i]);; h++)
-            if (!s->slot[h & s->mask]) {
-                s->slot[h & s->mask] = i + 1;
-                break;
-            } else if (item_eq(kind, list.v.items[s->slot[h & s->mask] - 1], list.v.items[i])) {
-                break; /* a repeated item */
-            }
+    for (uint32_t i = 0; i < list.n; i++) {
+        struct set_slot *e = &s->slot[set_probe(s, list.v.items[i])];
+        if (!e->item) /* else a repeated item */
+            *e = (struct set_slot){cel_value_head(&list.v.items[i]),
+                                   item_key(list.v.items[i]), i + 1};
+    }
     return s;
 }
 
@@ -362,12 +392,35 @@ static struct ps_cel_value op_in_set(struct cel_eval *ev, const struct cel_node 
         return x.kind == PS_CEL_ERROR ? x : dispatch2(ev, n, x, s->list);
     if (++ev->cost > ev->max_cost)
         return cost_stop(ev, n);
-    if (set_has(s, x))
+    if (s->slot[set_probe(s, x)].item)
         return ps_cel_bool(true);
     ev->cost += s->list.n / 16;
     if (ev->cost > ev->max_cost)
         return cost_stop(ev, n);
     return ps_cel_bool(false);
+}
+
+/* ---- matches() with a constant pattern ---------------------------------------------------- */
+
+/* s.matches('constant') when the pattern has a DFA (regex_dfa.c): an ASCII subject is
+ * answered here with the units the call and the match count (1 + 1 per 64 bytes); anything
+ * else (another subject, a cost past the limit) goes through the call as usual. */
+static struct ps_cel_value op_matches(struct cel_eval *ev, const struct cel_node *n)
+{
+    struct ps_cel_value s = EVAL(ev, n->args[0]);
+    if (s.kind == PS_CEL_STRING) {
+        uint64_t units = 2 + s.n / 64;
+        if (ev->cost + units <= ev->max_cost) {
+            int m = cel_dfa_match(n->plan, s.v.s, s.n);
+            if (m >= 0) {
+                ev->cost += units;
+                return ps_cel_bool(m);
+            }
+        }
+    }
+    if (s.kind == PS_CEL_ERROR)
+        return s;
+    return dispatch2(ev, n, s, n->args[1]->value);
 }
 
 /* ---- comprehensions ----------------------------------------------------------------------- */
@@ -415,6 +468,9 @@ static cel_op plan_call(struct ps_arena *a, struct cel_node *n)
             return op_in_set;
         }
     }
+    if (n->nargs == 2 && n->ncand == 1 && n->cands[0]->special == S_MATCHES &&
+        n->args[1]->kind == N_CONST && (n->plan = cel_regex_dfa(n->aux)))
+        return op_matches;
     if (n->nargs > STACK_ARGS)
         return cel_eval_walk;
     if (n->nargs == 2 && n->ncand >= 1 && (n->cands[0]->fast == F_EQ || n->cands[0]->fast == F_NE))
@@ -430,11 +486,14 @@ static cel_op plan_select(struct ps_arena *a, struct cel_node *n)
 {
     if (n->flags & (NF_OPT | NF_TEST) || !(n->plan = field_new(a, n->name)))
         return cel_eval_walk;
-    if (n->target->kind == N_VAR)
-        return op_select_var;
-    if (n->target->kind == N_LOCAL)
-        return op_select_local;
-    return op_select;
+    static const cel_op ops[2][3] = {
+        {op_select_var1, op_select_local1, op_select1},
+        {op_select_var4, op_select_local4, op_select4},
+    };
+    uint8_t t = n->target->kind;
+    if (n->name.len == 0 || n->name.len > 8)
+        return op_select_other;
+    return ops[n->name.len >= 4][t == N_VAR ? 0 : t == N_LOCAL ? 1 : 2];
 }
 
 static cel_op choose(struct ps_arena *a, struct cel_node *n)

@@ -195,6 +195,7 @@ struct spare {
 /* A constant pattern, compiled at check time. */
 struct cel_regex {
     pcre2_code *code;
+    const struct cel_dfa *dfa; /* NULL: outside the subset regex_dfa.c covers */
     bool jit;
     _Atomic(struct spare *) spares[SPARES];
 };
@@ -265,6 +266,9 @@ enum ps_err cel_regex_compile_const(const struct ps_cel_program *prog, struct ps
     if (!r)
         return cel_diag_set(diag, PS_ERR_LIMIT, "out of memory");
     r->code = re;
+    uint32_t newline = 0;
+    bool dot_ok = pcre2_config(PCRE2_CONFIG_NEWLINE, &newline) >= 0 && newline == PCRE2_NEWLINE_LF;
+    r->dfa = cel_dfa_build(program, pattern.p, pattern.len, dot_ok);
     /* the interpreter serves when JIT compilation is unavailable */
     r->jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
     if (r->jit && make_spares(program, r) != PS_OK)
@@ -342,6 +346,11 @@ static pcre2_code *compile_runtime(const struct ps_cel_call *c, struct re_ctx *r
     return re;
 }
 
+const struct cel_dfa *cel_regex_dfa(const void *code)
+{
+    return code ? ((const struct cel_regex *)code)->dfa : NULL;
+}
+
 static struct spare *take_spare(struct cel_regex *r)
 {
     for (int i = 0; i < SPARES; i++) {
@@ -390,11 +399,14 @@ struct ps_cel_value cel_regex_match(const struct ps_cel_call *c, const void *cod
     struct cel_regex *cr = (struct cel_regex *)code; /* only its spares change */
     PCRE2_SPTR s = (PCRE2_SPTR)(subject.p ? subject.p : "");
     bool counted = false;
-    if (cr && cr->jit) {
+    if (cr && (cr->jit || cr->dfa)) {
         if (!cel_cost(c->ev, 1 + subject.len / 64))
             return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "cost limit exceeded");
         counted = true;
-        int rc = jit_match_spare(c, cr, s, subject.len);
+        int m = cr->dfa ? cel_dfa_match(cr->dfa, (const char *)s, subject.len) : -1;
+        if (m >= 0)
+            return ps_cel_bool(m);
+        int rc = cr->jit ? jit_match_spare(c, cr, s, subject.len) : NO_SPARE;
         if (rc != NO_SPARE)
             return match_result(c, rc);
     }

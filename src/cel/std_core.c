@@ -621,5 +621,8 @@ enum ps_err cel_std_core(struct ps_cel_env *env, struct ps_cel_diag *diag)
     for (struct cel_overload *ov = in ? in->first : NULL; ov; ov = ov->next)
         if (strcmp(ov->id, "in_list") == 0)
             ov->special = S_IN_LIST; /* plan.c: a constant list becomes a hash set */
+    const struct cel_func *m = e == PS_OK ? cel_env_func(env, ps_str_from_cstr("matches")) : NULL;
+    for (struct cel_overload *ov = m ? m->first : NULL; ov; ov = ov->next)
+        ov->special = S_MATCHES; /* plan.c: a constant pattern's DFA called directly */
     return e;
 }
