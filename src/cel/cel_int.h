@@ -254,8 +254,23 @@ struct cel_overload {
 
 /* Integer operators the evaluator computes without a call (same results as std_core.c). */
 enum cel_fast { F_NONE, F_LT, F_LE, F_GT, F_GE, F_EQ, F_NE, F_ADD, F_SUB, F_MUL };
-/* Overloads the planner specialises (std_core.c marks them; plan.c reads the mark). */
-enum cel_special { S_NONE, S_IN_LIST, S_MATCHES };
+/* Overloads the planner specialises (the std_*.c files mark them; plan.c reads the mark):
+ * in_list, matches, the one-argument timestamp accessors (S_TS_PART + enum cel_ts_part). */
+enum cel_special { S_NONE, S_IN_LIST, S_MATCHES, S_TS_PART };
+/* What a timestamp accessor gives (std_time.c). */
+enum cel_ts_part {
+    CEL_TS_YEAR,
+    CEL_TS_MONTH,
+    CEL_TS_DAY_OF_YEAR,
+    CEL_TS_DAY_OF_MONTH,
+    CEL_TS_DATE,
+    CEL_TS_DAY_OF_WEEK,
+    CEL_TS_HOURS,
+    CEL_TS_MINUTES,
+    CEL_TS_SECONDS,
+    CEL_TS_MILLIS,
+    CEL_TS_PARTS
+};
 
 struct cel_func {
     const char *name;
@@ -296,6 +311,10 @@ struct ps_cel_program {
 struct ps_cel_env *cel_env_create(const struct ps_cel_env_options *opts);
 const struct cel_func *cel_env_func(const struct ps_cel_env *env, struct ps_str name);
 const struct cel_var *cel_env_var(const struct ps_cel_env *env, struct ps_str name);
+/* Marks the overloads of name (all of them, or the one with overload id id) for the evaluator:
+ * fast (enum cel_fast) and special (enum cel_special), each unless 0. */
+void cel_env_mark(struct ps_cel_env *env, const char *name, const char *id, uint8_t fast,
+                  uint8_t special);
 /* Declares an overload with an internal prepare hook (the standard library). */
 enum ps_err cel_env_declare(struct ps_cel_env *env, const struct ps_cel_fn_decl *decl,
                             cel_prepare_fn prepare, struct ps_cel_diag *diag);
@@ -306,6 +325,11 @@ enum ps_err cel_std_string(struct ps_cel_env *env, struct ps_cel_diag *diag);
 enum ps_err cel_std_time(struct ps_cel_env *env, struct ps_cel_diag *diag);
 enum ps_err cel_std_math(struct ps_cel_env *env, struct ps_cel_diag *diag);
 enum ps_err cel_std_ext(struct ps_cel_env *env, struct ps_cel_diag *diag);
+
+/* The part what (enum cel_ts_part) of local time t (seconds since the epoch), nanos into its
+ * second (std_time.c). */
+struct ps_cel_value cel_timestamp_part(struct cel_eval *ev, unsigned what, int64_t t,
+                                       uint32_t nanos);
 
 /* string.format (std_format.c). */
 struct ps_cel_value cel_std_format(const struct ps_cel_call *c, const struct ps_cel_value *a);
@@ -341,8 +365,9 @@ struct cel_eval {
     const struct ps_cel_eval_options *opts; /* never NULL (regex limits, tz, host) */
     void *re_ctx; /* PCRE2 contexts allocating in arena, made on first use (regex.c) */
     /* the last civil dates computed (timestamp accessors on the same instant repeat) */
-    struct {
+    struct cel_civil {
         int64_t local;       /* seconds since the epoch, in local time */
+        int64_t days;        /* since 1970-01-01 */
         int64_t year;
         unsigned month, day;
         bool valid;
@@ -397,6 +422,14 @@ static inline struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struc
 {
     return n->fn ? n->fn(ev, n) : cel_eval_walk(ev, n);
 }
+/* The walk's own functions for &&, ||, ?:, list and map literals, or/orValue and
+ * comprehensions, which the planner also gives those nodes directly (eval.c). */
+struct ps_cel_value cel_eval_logic(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_cond(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_list(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_map(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_opt_or(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_compr(struct cel_eval *ev, const struct cel_node *n);
 /* Pieces of the walk the planned operations fall back on with values already evaluated
  * (eval.c): the call of the candidate the arguments' kinds select (its cost counted), field
  * selection and indexing with every rule and error of the walk. */

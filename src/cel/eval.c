@@ -274,7 +274,7 @@ NOINLINE static struct ps_cel_value eval_func(struct cel_eval *ev, const struct 
 
 /* ---- logic --------------------------------------------------------------------------------------- */
 
-NOINLINE static struct ps_cel_value eval_logic(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_logic(struct cel_eval *ev, const struct cel_node *n)
 {
     bool is_and = n->kind == N_AND;
     struct ps_cel_value l = cel_eval_node(ev, n->args[0]);
@@ -297,7 +297,7 @@ NOINLINE static struct ps_cel_value eval_logic(struct cel_eval *ev, const struct
     return l;
 }
 
-NOINLINE static struct ps_cel_value eval_cond(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_cond(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value c = cel_eval_node(ev, n->args[0]);
     if (c.kind == PS_CEL_ERROR)
@@ -436,7 +436,7 @@ NOINLINE static struct ps_cel_value eval_index(struct cel_eval *ev, const struct
     return index_value(ev, n, v, i, (n->flags & NF_OPT) != 0);
 }
 
-NOINLINE static struct ps_cel_value eval_opt_or(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_opt_or(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value v = cel_eval_node(ev, n->args[0]);
     if (v.kind == PS_CEL_ERROR)
@@ -471,7 +471,7 @@ static int entry(struct cel_eval *ev, const struct cel_node *n, struct ps_cel_va
     return 1;
 }
 
-NOINLINE static struct ps_cel_value eval_list(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_list(struct cel_eval *ev, const struct cel_node *n)
 {
     ev->at = n->offset;
     struct ps_cel_value *items = cel_alloc_array(ev, n->nargs, sizeof *items);
@@ -494,7 +494,7 @@ NOINLINE static struct ps_cel_value eval_list(struct cel_eval *ev, const struct 
     return ps_cel_list(items, k);
 }
 
-NOINLINE static struct ps_cel_value eval_map(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_map(struct cel_eval *ev, const struct cel_node *n)
 {
     ev->at = n->offset;
     uint32_t cap = n->nargs / 2u;
@@ -659,7 +659,7 @@ static struct ps_cel_value eval_opt_map(struct cel_eval *ev, const struct cel_no
     return v;
 }
 
-NOINLINE static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_compr(struct cel_eval *ev, const struct cel_node *n)
 {
     return cel_compr_on(ev, n, cel_eval_node(ev, n->target));
 }
@@ -711,21 +711,21 @@ struct ps_cel_value cel_eval_walk(struct cel_eval *ev, const struct cel_node *n)
         return eval_func(ev, n);
     case N_AND:
     case N_OR:
-        return eval_logic(ev, n);
+        return cel_eval_logic(ev, n);
     case N_COND:
-        return eval_cond(ev, n);
+        return cel_eval_cond(ev, n);
     case N_SELECT:
         return eval_select(ev, n);
     case N_INDEX:
         return eval_index(ev, n);
     case N_LIST:
-        return eval_list(ev, n);
+        return cel_eval_list(ev, n);
     case N_MAP:
-        return eval_map(ev, n);
+        return cel_eval_map(ev, n);
     case N_COMPR:
-        return eval_compr(ev, n);
+        return cel_eval_compr(ev, n);
     case N_OPT_OR:
-        return eval_opt_or(ev, n);
+        return cel_eval_opt_or(ev, n);
     case N_IDENT:
         return cel_err(ev, n->offset, "undeclared reference to '%.*s' (in container '%s')",
                        PS_STR_FMT(n->name), ev->prog->env->container);

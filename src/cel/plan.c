@@ -236,6 +236,27 @@ __attribute__((noinline)) static struct ps_cel_value dispatch2(struct cel_eval *
     return cel_dispatch(ev, n, a);
 }
 
+__attribute__((noinline)) static struct ps_cel_value dispatch1(struct cel_eval *ev,
+                                                               const struct cel_node *n,
+                                                               struct ps_cel_value a)
+{
+    return cel_dispatch(ev, n, &a);
+}
+
+/* t.getFullYear(), t.getMonth(), ... (no time zone): the part computed without a call's
+ * set-up; another kind is dispatched (no such overload). */
+static struct ps_cel_value op_ts_part(struct cel_eval *ev, const struct cel_node *n)
+{
+    struct ps_cel_value t = EVAL(ev, n->args[0]);
+    if (t.kind == PS_CEL_TIMESTAMP && ev->cost < ev->max_cost) {
+        ev->cost++;
+        return cel_timestamp_part(ev, n->cands[0]->special - S_TS_PART, t.v.i, t.n);
+    }
+    if (t.kind == PS_CEL_ERROR)
+        return t;
+    return dispatch1(ev, n, t);
+}
+
 /* Integer operators: (int, int) computed here, anything else (and overflow) dispatched. With
  * a constant right operand (x < 18) that operand is read from the tree. */
 #define INT_OP(name, op)                                                                       \
@@ -471,6 +492,9 @@ static cel_op plan_call(struct ps_arena *a, struct cel_node *n)
     if (n->nargs == 2 && n->ncand == 1 && n->cands[0]->special == S_MATCHES &&
         n->args[1]->kind == N_CONST && (n->plan = cel_regex_dfa(n->aux)))
         return op_matches;
+    if (n->nargs == 1 && n->ncand == 1 && n->cands[0]->special >= S_TS_PART &&
+        n->cands[0]->special < S_TS_PART + CEL_TS_PARTS)
+        return op_ts_part;
     if (n->nargs > STACK_ARGS)
         return cel_eval_walk;
     if (n->nargs == 2 && n->ncand >= 1 && (n->cands[0]->fast == F_EQ || n->cands[0]->fast == F_NE))
@@ -508,7 +532,13 @@ static cel_op choose(struct ps_arena *a, struct cel_node *n)
     case N_COMPR:
         if (n->nvars == 1 && (n->op == M_EXISTS || n->op == M_ALL))
             return n->op == M_EXISTS ? op_exists : op_all;
-        return cel_eval_walk;
+        return cel_eval_compr;
+    case N_AND:
+    case N_OR: return cel_eval_logic;
+    case N_COND: return cel_eval_cond;
+    case N_LIST: return cel_eval_list;
+    case N_MAP: return cel_eval_map;
+    case N_OPT_OR: return cel_eval_opt_or;
     default: return cel_eval_walk;
     }
 }
