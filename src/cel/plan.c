@@ -100,6 +100,7 @@ __attribute__((noinline)) static struct ps_cel_value field_slow(struct cel_eval 
     return cel_select_on(ev, n, m);
 }
 
+/* A selection from a variable or a comprehension variable (read again: no effect, no cost). */
 __attribute__((noinline)) static struct ps_cel_value select_slow(struct cel_eval *ev,
                                                                  const struct cel_node *n)
 {
@@ -107,38 +108,40 @@ __attribute__((noinline)) static struct ps_cel_value select_slow(struct cel_eval
 }
 
 /* Selections of a field of 4 to 8 bytes (KEY key4) or 1 to 3 (KEY key1) from a map without an
- * index: heads compared, then the bytes as one number; no call but tail calls, so that the
- * look-up keeps no register saved. From a variable (read without a call), a comprehension
- * variable, any expression. */
+ * index: heads compared, then the bytes as one number. The look-up (find) makes no call and
+ * the selections only tail calls, so that it keeps no register saved. From a variable (read
+ * without a call), a comprehension variable, any expression. */
 #define SELECT_OPS(sfx, KEY)                                                                   \
-    static inline struct ps_cel_value field##sfx(struct cel_eval *ev, const struct cel_node *n,\
-                                                 struct ps_cel_value m)                        \
+    static inline const struct ps_cel_value *find##sfx(struct ps_cel_value m,                  \
+                                                       const struct cel_field *f)              \
     {                                                                                          \
-        const struct cel_field *f = n->plan;                                                   \
-        if (m.kind == PS_CEL_MAP && !m.v.map->hmask) {                                         \
-            const struct ps_cel_map *map = m.v.map;                                            \
-            for (uint32_t i = 0; i < map->n; i++)                                              \
-                if (cel_value_head(&map->keys[i]) == f->head &&                                \
-                    KEY(map->keys[i].v.s, f->name.n) == f->bytes)                              \
-                    return map->vals[i];                                                       \
-        }                                                                                      \
-        return field_slow(ev, n, m);                                                           \
+        if (m.kind != PS_CEL_MAP || m.v.map->hmask)                                            \
+            return NULL;                                                                       \
+        const struct ps_cel_map *map = m.v.map;                                                \
+        for (uint32_t i = 0; i < map->n; i++)                                                  \
+            if (cel_value_head(&map->keys[i]) == f->head &&                                    \
+                KEY(map->keys[i].v.s, f->name.n) == f->bytes)                                  \
+                return &map->vals[i];                                                          \
+        return NULL;                                                                           \
     }                                                                                          \
     static struct ps_cel_value op_select_var##sfx(struct cel_eval *ev, const struct cel_node *n)\
     {                                                                                          \
         const struct cel_node *t = n->target;                                                  \
-        if (t->slot < ev->nvars && ev->vars[t->slot].kind != PS_CEL_UNSET)                     \
-            return field##sfx(ev, n, ev->vars[t->slot]);                                       \
-        return select_slow(ev, n); /* no value for the variable */                             \
+        const struct ps_cel_value *v =                                                         \
+            t->slot < ev->nvars ? find##sfx(ev->vars[t->slot], n->plan) : NULL;                \
+        return v ? *v : select_slow(ev, n);                                                    \
     }                                                                                          \
     static struct ps_cel_value op_select_local##sfx(struct cel_eval *ev,                       \
                                                     const struct cel_node *n)                  \
     {                                                                                          \
-        return field##sfx(ev, n, ev->locals[n->target->slot]);                                 \
+        const struct ps_cel_value *v = find##sfx(ev->locals[n->target->slot], n->plan);        \
+        return v ? *v : select_slow(ev, n);                                                    \
     }                                                                                          \
     static struct ps_cel_value op_select##sfx(struct cel_eval *ev, const struct cel_node *n)   \
     {                                                                                          \
-        return field##sfx(ev, n, EVAL(ev, n->target));                                         \
+        struct ps_cel_value m = EVAL(ev, n->target);                                           \
+        const struct ps_cel_value *v = find##sfx(m, n->plan);                                  \
+        return v ? *v : field_slow(ev, n, m);                                                  \
     }
 SELECT_OPS(4, key4)
 SELECT_OPS(1, key1)
