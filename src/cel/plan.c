@@ -318,7 +318,21 @@ static inline int equal_inline(struct ps_cel_value a, struct ps_cel_value b)
     }
 }
 
-#define EQ_OP(name, want)                                                                          static struct ps_cel_value name(struct cel_eval *ev, const struct cel_node *n)                 {                                                                                                  struct ps_cel_value a[2];                                                                      a[0] = EVAL(ev, n->args[0]);                                                                   if (a[0].kind == PS_CEL_ERROR)                                                                     return a[0];                                                                               a[1] = EVAL(ev, n->args[1]);                                                                   if (a[1].kind == PS_CEL_ERROR)                                                                     return a[1];                                                                               int e = equal_inline(a[0], a[1]);                                                              if (e < 0 || ev->cost >= ev->max_cost)                                                             return cel_dispatch(ev, n, a);                                                             ev->cost++;                                                                                    return ps_cel_bool(e == (want));                                                           }
+#define EQ_OP(name, want)                                                                      \
+    static struct ps_cel_value name(struct cel_eval *ev, const struct cel_node *n)             \
+    {                                                                                          \
+        struct ps_cel_value a = EVAL(ev, n->args[0]);                                          \
+        if (a.kind == PS_CEL_ERROR)                                                            \
+            return a;                                                                          \
+        struct ps_cel_value b = EVAL(ev, n->args[1]);                                          \
+        if (b.kind == PS_CEL_ERROR)                                                            \
+            return b;                                                                          \
+        int e = equal_inline(a, b);                                                            \
+        if (e < 0 || ev->cost >= ev->max_cost)                                                 \
+            return dispatch2(ev, n, a, b);                                                     \
+        ev->cost++;                                                                            \
+        return ps_cel_bool(e == (want));                                                       \
+    }
 EQ_OP(op_eq, 1)
 EQ_OP(op_ne, 0)
 
