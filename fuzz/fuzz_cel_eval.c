@@ -72,16 +72,6 @@ static uint64_t outcome(const struct ps_cel_program *p, struct ps_arena *a, unsi
     return cost;
 }
 
-/* Every node back to the generic walk. */
-static void unplan(struct cel_node *n)
-{
-    if (n->target)
-        unplan(n->target);
-    for (uint32_t i = 0; i < n->nargs; i++)
-        unplan(n->args[i]);
-    n->fn = NULL;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!env)
@@ -98,8 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(a);
     char planned[400], walked[400];
     uint64_t c1 = outcome(p, a, opt, planned, sizeof planned);
-    unplan(p->root);
-    p->root->fn = cel_eval_walk;
+    cel_plan_remove(p);
     ps_arena_reset(a);
     uint64_t c2 = outcome(p, a, opt, walked, sizeof walked);
     FUZZ_CHECK(strcmp(planned, walked) == 0 && c1 == c2);

@@ -449,6 +449,9 @@ struct ps_cel_value cel_quantify_from(struct cel_eval *ev, const struct cel_node
 /* Chooses the evaluation function of every node of p (plan.c), once checking succeeded.
  * Never fails: a specialisation that cannot get its memory is not made. */
 void cel_plan(struct ps_cel_program *p);
+/* Every node of p back to the generic walk: for the tests that compare a planned evaluation
+ * with the walk's (tests/unit/cel_plan_test.c, fuzz/fuzz_cel_eval.c). */
+void cel_plan_remove(struct ps_cel_program *p);
 
 /* An integer operator computed inline; false when the result is an error (overflow), which
  * the overload's own function then reports. */

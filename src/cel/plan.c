@@ -576,3 +576,18 @@ void cel_plan(struct ps_cel_program *p)
 {
     plan_node(p->arena, p->root);
 }
+
+static void unplan_node(struct cel_node *n)
+{
+    if (n->target)
+        unplan_node(n->target);
+    for (uint32_t i = 0; i < n->nargs; i++)
+        unplan_node(n->args[i]);
+    n->fn = NULL;
+}
+
+void cel_plan_remove(struct ps_cel_program *p)
+{
+    unplan_node(p->root);
+    p->root->fn = cel_eval_walk;
+}
