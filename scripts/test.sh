@@ -18,7 +18,7 @@
 #   -k  only HTTP tests whose name contains PATTERN (unittest -k)
 # The tsan build runs the unit and HTTP suites only (its unit tests use the Criterion
 # stand-in of tests/unit/tsan: Criterion cannot start under TSan).
-# Environment: PS_TEST_JOBS (parallel unit test processes, default 2); PS_BUILD_NORMAL,
+# Environment: PS_TEST_JOBS (unit test processes and HTTP test classes at once, default 2); PS_BUILD_NORMAL,
 # PS_BUILD_ASAN and PS_BUILD_TSAN (build directories, default build, build-asan, build-tsan).
 # See docs/testing.md.
 set -uo pipefail
@@ -143,7 +143,7 @@ suite_http() {
   fi
   rm -f "$dir"/test-logs/server-*.log  # the harness appends: start each run afresh
   PS_BIN="$ROOT/$dir/pocketstate" PS_TEST_LOGDIR="$ROOT/$dir/test-logs" \
-    python3 "$ROOT/tests/http/run.py" --log "$log" "${http_filter[@]}" >"$log.summary" 2>&1
+    python3 "$ROOT/tests/http/run.py" -j "$JOBS" --log "$log" "${http_filter[@]}" >"$log.summary" 2>&1
   local rc=$?
   local line
   line=$(grep '^RESULT ' "$log.summary" | tail -n 1)
