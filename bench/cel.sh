@@ -6,15 +6,19 @@
 # to one core; plus parse+check time per expression. Target: >= 10x. Reports only; never fails
 # on a ratio. Callable from `make bench`:   bench/cel.sh
 #   CEL_BENCH_SECONDS=1 (per measurement)  CEL_BENCH_CPU=0 (the core both run on)
-#   CEL_BENCH_ROUNDS=3 (ours and the peer alternate; the best round of each counts)
-# Rates are per second of process CPU time, so that a shared machine's load does not count.
+#   CEL_BENCH_ROUNDS=5 (ours and the peer alternate; the best round of each counts)
+# Rates are per second of process CPU time, so that a shared machine's load does not count,
+# measured after an untimed warm-up (a fifth of the measurement) on both sides.
 #   CEL_BENCH_BUILD=build-bench (release, -Dtests=false, -Dwerror=false, as bench/run.sh)
+#   CEL_BENCH_CALLGRIND=1 (with valgrind: our instructions per evaluation, counted by callgrind
+#   over 20000 evaluations: a figure that a loaded machine does not move)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${CEL_BENCH_BUILD:-build-bench}
 RESULTS=${BENCH_RESULTS:-bench/results.md}
 SECS=${CEL_BENCH_SECONDS:-1}
-ROUNDS=${CEL_BENCH_ROUNDS:-3}
+ROUNDS=${CEL_BENCH_ROUNDS:-5}
+CALLGRIND=${CEL_BENCH_CALLGRIND:-1}
 CPU=${CEL_BENCH_CPU:-0}
 EXPRS=bench/cel-exprs.txt
 OUT=$(mktemp /tmp/ps-cel-bench.XXXXXX)
@@ -43,6 +47,18 @@ for r in $(seq "$ROUNDS"); do
   fi
 done
 
+# our instructions per evaluation (ps_cel_eval inclusive), one expression at a time
+if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
+  for n in $(sed -nE 's/^RESULT ours name=([^ ]+) .*/\1/p' "$OUT" | awk '!seen[$0]++'); do
+    cg=$(mktemp /tmp/ps-cel-cg.XXXXXX)
+    CEL_BENCH_ONLY=$n CEL_BENCH_ITERATIONS=20000 valgrind --tool=callgrind --toggle-collect=ps_cel_eval \
+      --callgrind-out-file="$cg" "$BUILD/bench/cel_bench" "$EXPRS" >/dev/null 2>&1 || true
+    ir=$(sed -nE 's/^(summary|totals): ([0-9]+).*/\2/p' "$cg" | head -n 1)
+    [ -n "$ir" ] && echo "RESULT ours name=$n instr_per_eval=$((ir / 20000))" >>"$OUT"
+    rm -f "$cg"
+  done
+fi
+
 # the best round of a rate (the largest), the best of a time (the smallest), the last result
 field() {
   local vals
@@ -60,18 +76,23 @@ names=$(sed -nE 's/^RESULT ours name=([^ ]+) .*/\1/p' "$OUT" | awk '!seen[$0]++'
   echo
   echo "## CEL expressions: bench/cel.sh, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "ours: src/cel ($BUILD, release), a program compiled once, evaluated with an activation" \
-       "and an arena reset per evaluation; peer: @marcbachmann/cel-js ${PEER_VERSION:-(not run)}" \
-       "on node $(node --version 2>/dev/null || echo '-'), parse() once then the returned" \
-       "function; the same expressions and context (bench/cel-exprs.txt), both pinned to CPU" \
-       "$CPU of $(nproc); rates per second of process CPU time, best of $ROUNDS alternating" \
-       "rounds of ${SECS}s (a shared machine: indicative). Target: >= 10x."
+  echo "Method. ours: src/cel ($BUILD, release), each expression compiled once, then per" \
+       "evaluation ps_cel_eval with the activation and an arena reset. peer:" \
+       "@marcbachmann/cel-js ${PEER_VERSION:-(not run)} on node $(node --version 2>/dev/null || echo '-')," \
+       "parse() once, then the returned function on the context object. The same expressions" \
+       "and context (bench/cel-exprs.txt, the context built by each side from the same CEL" \
+       "literal). Both pinned to CPU $CPU of $(nproc), in batches of 1000 evaluations until" \
+       "${SECS}s of process CPU time (every thread: the JIT and the collector count) after an" \
+       "untimed warm-up of a fifth of that; ours and the peer alternate for $ROUNDS rounds, the" \
+       "best round of each counts (a shared machine: rates are indicative; the instruction count" \
+       "is ours under callgrind, reproducible). Target: >= 10x."
   echo
-  echo "| expression | ours evals/s | peer evals/s | ratio | ours parse+check µs | peer parse µs | result (ours / peer) |"
-  echo "|---|---:|---:|---:|---:|---:|---|"
+  echo "| expression | ours evals/s | peer evals/s | ratio | ours instr/eval | ours parse+check µs | peer parse µs | result (ours / peer) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
   for n in $names; do
     o=$(field ours "$n" evals_per_s); p=$(field peer "$n" evals_per_s)
-    echo "| \`$n\` | $o | ${p:--} | $( [ -n "$p" ] && ratio "$o" "$p" || echo -)x | $(field ours "$n" compile_us) | $(field peer "$n" parse_us) | $(field ours "$n" result) / $(field peer "$n" result) |"
+    i=$(field ours "$n" instr_per_eval)
+    echo "| \`$n\` | $o | ${p:--} | $( [ -n "$p" ] && ratio "$o" "$p" || echo -)x | ${i:--} | $(field ours "$n" compile_us) | $(field peer "$n" parse_us) | $(field ours "$n" result) / $(field peer "$n" result) |"
   done
 } >>"$RESULTS"
 echo "cel.sh: appended to $RESULTS" >&2

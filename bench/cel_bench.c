@@ -1,9 +1,15 @@
 /* CEL benchmark (bench/cel.sh): evaluations per second of the eligibility expressions in
  * bench/cel-exprs.txt, and parse+check time per expression, through src/cel as the service
  * engine will use it: a program compiled once, an activation by slot, one arena reset per
- * evaluation. Prints one "RESULT ours name=N evals_per_s=E compile_us=C result=R" line per
- * expression; rates are per second of process CPU time (the machine is shared).
- * Usage: cel_bench EXPRS_FILE [SECONDS_PER_MEASUREMENT] */
+ * evaluation. Prints a "METHOD ours ..." line, then one "RESULT ours name=N evals_per_s=E
+ * compile_us=C result=R" line per expression; rates are per second of process CPU time (the
+ * machine is shared), measured after an untimed warm-up of a fifth of the measurement.
+ * Usage: cel_bench EXPRS_FILE [SECONDS_PER_MEASUREMENT]
+ * Profiling (callgrind counts instructions reproducibly on a loaded machine):
+ *   CEL_BENCH_ONLY=NAME      measure only that expression
+ *   CEL_BENCH_ITERATIONS=N   exactly N evaluations, no timing loop and no compile timing
+ *   valgrind --tool=callgrind --toggle-collect=ps_cel_eval env CEL_BENCH_ONLY=age \
+ *       CEL_BENCH_ITERATIONS=100000 build-bench/bench/cel_bench bench/cel-exprs.txt */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,28 +90,70 @@ static double compile_us(struct ps_cel_env *env, const char *expr, double second
     return (t - t0) / (double)n * 1e6;
 }
 
+/* Exactly iterations evaluations, for an instruction profile (no timing). */
+static int profile(struct ps_cel_program *p, const char *name,
+                   const struct ps_cel_activation *act, long iterations)
+{
+    struct ps_arena *a = ps_arena_new(1 << 20);
+    struct ps_cel_value v = {0};
+    struct ps_cel_diag d;
+    for (long i = 0; i < iterations; i++) {
+        if (ps_cel_eval(p, act, a, NULL, &v, &d) != PS_OK)
+            return fail(name, &d);
+        ps_arena_reset(a);
+    }
+    printf("PROFILE ours name=%s iterations=%ld\n", name, iterations);
+    ps_arena_free(a);
+    return 0;
+}
+
+/* Evaluations of p in batches of 1000 until seconds of CPU time: their number and rate. */
+static enum ps_err run_for(const struct ps_cel_program *p, const struct ps_cel_activation *act,
+                           struct ps_arena *a, double seconds, struct ps_cel_value *v, long *n,
+                           double *rate)
+{
+    struct ps_cel_diag d;
+    double t0 = now_s(), t;
+    *n = 0;
+    do {
+        for (int i = 0; i < 1000; i++, (*n)++) {
+            if (ps_cel_eval(p, act, a, NULL, v, &d) != PS_OK)
+                return d.code;
+            ps_arena_reset(a);
+        }
+        t = now_s();
+    } while (t - t0 < seconds);
+    *rate = (double)*n / (t - t0);
+    return PS_OK;
+}
+
 static int measure(struct ps_cel_env *env, const char *name, const char *expr,
                    const struct ps_cel_activation *act, double seconds)
 {
     struct ps_cel_program *p;
     struct ps_cel_diag d;
+    const char *only = getenv("CEL_BENCH_ONLY"), *iters = getenv("CEL_BENCH_ITERATIONS");
+    if (only && strcmp(only, name) != 0)
+        return 0;
     if (ps_cel_compile(env, ps_str_from_cstr(expr), 0, &p, &d) != PS_OK)
         return fail(name, &d);
+    if (iters) {
+        int rc = profile(p, name, act, strtol(iters, NULL, 10));
+        ps_cel_program_free(p);
+        return rc;
+    }
     struct ps_arena *a = ps_arena_new(1 << 20);
     struct ps_cel_value v = {0};
-    long n = 0;
-    double t0 = now_s(), t;
-    do {
-        for (int i = 0; i < 1000; i++, n++) {
-            if (ps_cel_eval(p, act, a, NULL, &v, &d) != PS_OK)
-                return fail(name, &d);
-            ps_arena_reset(a);
-        }
-        t = now_s();
-    } while (t - t0 < seconds);
+    long n;
+    double rate;
+    if (run_for(p, act, a, seconds / 5, &v, &n, &rate) != PS_OK || /* warm-up */
+        run_for(p, act, a, seconds, &v, &n, &rate) != PS_OK) {
+        fprintf(stderr, "cel_bench: %s does not evaluate\n", name);
+        return 1;
+    }
     char *text = ps_cel_format_literal(a, v);
-    printf("RESULT ours name=%s evals_per_s=%.0f compile_us=%.2f result=%s\n", name,
-           (double)n / (t - t0), compile_us(env, expr, seconds / 4), text ? text : "?");
+    printf("RESULT ours name=%s evals_per_s=%.0f compile_us=%.2f result=%s\n", name, rate,
+           compile_us(env, expr, seconds / 4), text ? text : "?");
     fflush(stdout);
     ps_arena_free(a);
     ps_cel_program_free(p);
@@ -119,6 +167,10 @@ int main(int argc, char **argv)
         return 2;
     }
     double seconds = argc > 2 ? strtod(argv[2], NULL) : 2.0;
+    printf("METHOD ours src/cel: ps_cel_compile once; per evaluation ps_cel_eval (activation by "
+           "slot, default options) then ps_arena_reset; batches of 1000 until %.2f s of "
+           "process CPU time (CLOCK_PROCESS_CPUTIME_ID) after %.2f s of untimed warm-up\n",
+           seconds, seconds / 5);
     FILE *f = fopen(argv[1], "r");
     if (!f) {
         perror(argv[1]);

@@ -1,10 +1,13 @@
 /* Fuzz target: CEL parse + check + evaluate (src/cel). The first byte picks options (bit 0:
  * unchecked, bit 1: a 64 KiB arena, bit 2: a cost limit of 2000); the rest is the expression,
  * evaluated with declared variables of every kind. Evaluation must end with a value or a
- * located error within its limits: no crash, no leak, no unbounded time. */
+ * located error within its limits: no crash, no leak, no unbounded time. The program is then
+ * evaluated again with its plan removed (src/cel/plan.c: the generic walk everywhere): the
+ * same value or error, at the same place, for the same cost. */
+#include <stdio.h>
 #include <string.h>
 
-#include "cel/cel.h"
+#include "cel/cel_int.h"
 #include "fuzz.h"
 
 static struct ps_cel_env *env;
@@ -47,6 +50,28 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Evaluates p into a: the value as a literal or the located error in out; returns the cost. */
+static uint64_t outcome(const struct ps_cel_program *p, struct ps_arena *a, unsigned opt,
+                        char *out, size_t cap)
+{
+    struct ps_cel_activation act = {vals, 8};
+    struct ps_cel_eval_options o = {.max_cost = (opt & 4) ? 2000 : 200000,
+                                    .regex_match_limit = 20000};
+    struct ps_cel_value v;
+    struct ps_cel_diag d;
+    uint64_t cost = 0;
+    enum ps_err e = ps_cel_eval_cost(p, &act, a, &o, &v, &cost, &d);
+    if (e == PS_OK) {
+        FUZZ_CHECK(v.kind != PS_CEL_ERROR && v.kind != PS_CEL_UNSET);
+        char *lit = ps_cel_format_literal(a, v);
+        snprintf(out, cap, "%s", lit ? lit : "(budget)");
+    } else {
+        FUZZ_CHECK(d.code == e && d.message[0] && (e == PS_ERR_INVALID || e == PS_ERR_LIMIT));
+        snprintf(out, cap, "%d %u:%u %s", (int)e, d.line, d.column, d.message);
+    }
+    return cost;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!env)
@@ -61,17 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct ps_arena *a = ps_arena_new((opt & 2) ? (64u << 10) : (16u << 20));
     FUZZ_CHECK(a);
-    struct ps_cel_activation act = {vals, 8};
-    struct ps_cel_eval_options o = {.max_cost = (opt & 4) ? 2000 : 200000,
-                                    .regex_match_limit = 20000};
-    struct ps_cel_value out;
-    enum ps_err e = ps_cel_eval(p, &act, a, &o, &out, &d);
-    if (e == PS_OK) {
-        FUZZ_CHECK(out.kind != PS_CEL_ERROR && out.kind != PS_CEL_UNSET);
-        (void)ps_cel_format_literal(a, out);
-    } else {
-        FUZZ_CHECK(d.code == e && d.message[0] && (e == PS_ERR_INVALID || e == PS_ERR_LIMIT));
-    }
+    char planned[400], walked[400];
+    uint64_t c1 = outcome(p, a, opt, planned, sizeof planned);
+    cel_plan_remove(p);
+    ps_arena_reset(a);
+    uint64_t c2 = outcome(p, a, opt, walked, sizeof walked);
+    FUZZ_CHECK(strcmp(planned, walked) == 0 && c1 == c2);
     ps_arena_free(a);
     ps_cel_program_free(p);
     return 0;

@@ -120,6 +120,12 @@ enum cel_macro {
 };
 
 struct cel_overload;
+struct cel_node;
+struct cel_eval;
+
+/* How a node is evaluated: chosen for each node of a checked program by the planner
+ * (plan.c); the generic walk (cel_eval_walk) for the nodes it does not specialise. */
+typedef struct ps_cel_value (*cel_op)(struct cel_eval *ev, const struct cel_node *n);
 
 struct cel_node {
     uint8_t kind;
@@ -139,6 +145,8 @@ struct cel_node {
     uint32_t slot, slot2;               /* N_VAR, N_LOCAL, N_COMPR */
     const struct cel_overload *const *cands; /* N_FUNC */
     void *aux;                          /* prepared by an overload (compiled regex) */
+    cel_op fn;          /* planned evaluation; NULL before planning (constant folding) */
+    const void *plan;   /* the planned operation's data (a constant set, a key's hash) */
 };
 
 struct ps_cel_ast {
@@ -234,6 +242,7 @@ struct cel_overload {
     uint8_t nparams;
     uint8_t ntparams;
     uint8_t fast; /* enum cel_fast: the evaluator computes int operations inline */
+    uint8_t special; /* enum cel_special */
     uint8_t kinds[CEL_MAX_PARAMS]; /* runtime kind per parameter, PS_CEL_UNSET: any */
     const struct ps_cel_type *params[CEL_MAX_PARAMS];
     const struct ps_cel_type *result;
@@ -245,6 +254,23 @@ struct cel_overload {
 
 /* Integer operators the evaluator computes without a call (same results as std_core.c). */
 enum cel_fast { F_NONE, F_LT, F_LE, F_GT, F_GE, F_EQ, F_NE, F_ADD, F_SUB, F_MUL };
+/* Overloads the planner specialises (the std_*.c files mark them; plan.c reads the mark):
+ * in_list, matches, the one-argument timestamp accessors (S_TS_PART + enum cel_ts_part). */
+enum cel_special { S_NONE, S_IN_LIST, S_MATCHES, S_TS_PART };
+/* What a timestamp accessor gives (std_time.c). */
+enum cel_ts_part {
+    CEL_TS_YEAR,
+    CEL_TS_MONTH,
+    CEL_TS_DAY_OF_YEAR,
+    CEL_TS_DAY_OF_MONTH,
+    CEL_TS_DATE,
+    CEL_TS_DAY_OF_WEEK,
+    CEL_TS_HOURS,
+    CEL_TS_MINUTES,
+    CEL_TS_SECONDS,
+    CEL_TS_MILLIS,
+    CEL_TS_PARTS
+};
 
 struct cel_func {
     const char *name;
@@ -285,6 +311,10 @@ struct ps_cel_program {
 struct ps_cel_env *cel_env_create(const struct ps_cel_env_options *opts);
 const struct cel_func *cel_env_func(const struct ps_cel_env *env, struct ps_str name);
 const struct cel_var *cel_env_var(const struct ps_cel_env *env, struct ps_str name);
+/* Marks the overloads of name (all of them, or the one with overload id id) for the evaluator:
+ * fast (enum cel_fast) and special (enum cel_special), each unless 0. */
+void cel_env_mark(struct ps_cel_env *env, const char *name, const char *id, uint8_t fast,
+                  uint8_t special);
 /* Declares an overload with an internal prepare hook (the standard library). */
 enum ps_err cel_env_declare(struct ps_cel_env *env, const struct ps_cel_fn_decl *decl,
                             cel_prepare_fn prepare, struct ps_cel_diag *diag);
@@ -295,6 +325,11 @@ enum ps_err cel_std_string(struct ps_cel_env *env, struct ps_cel_diag *diag);
 enum ps_err cel_std_time(struct ps_cel_env *env, struct ps_cel_diag *diag);
 enum ps_err cel_std_math(struct ps_cel_env *env, struct ps_cel_diag *diag);
 enum ps_err cel_std_ext(struct ps_cel_env *env, struct ps_cel_diag *diag);
+
+/* The part what (enum cel_ts_part) of local time t (seconds since the epoch), nanos into its
+ * second (std_time.c). */
+struct ps_cel_value cel_timestamp_part(struct cel_eval *ev, unsigned what, int64_t t,
+                                       uint32_t nanos);
 
 /* string.format (std_format.c). */
 struct ps_cel_value cel_std_format(const struct ps_cel_call *c, const struct ps_cel_value *a);
@@ -321,24 +356,22 @@ struct cel_eval {
     const struct ps_cel_program *prog;
     const struct ps_cel_value *vars;
     uint32_t nvars;
+    uint32_t at; /* offset of the node being evaluated: where a stop is reported */
     struct ps_cel_value *locals;
     struct ps_arena *arena;
     uint64_t cost, max_cost;
-    uint32_t re_match_limit, re_depth_limit;
-    const struct ps_cel_tz_resolver *tz;
-    void *host;
     /* a failure that stops the evaluation (cost, budget, host): never absorbed */
     const struct ps_cel_error *stop;
-    void *re_gctx, *re_mctx; /* PCRE2 contexts allocating in arena, made on first use */
-    uint32_t at;             /* offset of the node being evaluated: where a stop is reported */
+    const struct ps_cel_eval_options *opts; /* never NULL (regex limits, tz, host) */
+    void *re_ctx; /* PCRE2 contexts allocating in arena, made on first use (regex.c) */
     /* the last civil dates computed (timestamp accessors on the same instant repeat) */
-    struct {
+    struct cel_civil {
         int64_t local;       /* seconds since the epoch, in local time */
+        int64_t days;        /* since 1970-01-01 */
         int64_t year;
         unsigned month, day;
         bool valid;
     } civil[2];
-    bool folding;            /* running at compile time on constant arguments */
 };
 
 struct ps_cel_call {
@@ -382,8 +415,74 @@ struct ps_cel_value cel_sb_value(struct cel_sb *sb, uint8_t kind);
 /* Adds cost; false (evaluation stopped) past the limit. */
 bool cel_cost(struct cel_eval *ev, uint64_t units);
 
-/* Evaluates the checked tree (eval.c). */
-struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n);
+/* Evaluates the checked tree (eval.c): the generic walk, a switch on the node's kind. */
+struct ps_cel_value cel_eval_walk(struct cel_eval *ev, const struct cel_node *n);
+/* Evaluates n: through its planned function, or the walk before planning. */
+static inline struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n)
+{
+    return n->fn ? n->fn(ev, n) : cel_eval_walk(ev, n);
+}
+/* The walk's own functions for &&, ||, ?:, list and map literals, or/orValue and
+ * comprehensions, which the planner also gives those nodes directly (eval.c). */
+struct ps_cel_value cel_eval_logic(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_cond(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_list(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_map(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_opt_or(struct cel_eval *ev, const struct cel_node *n);
+struct ps_cel_value cel_eval_compr(struct cel_eval *ev, const struct cel_node *n);
+/* Pieces of the walk the planned operations fall back on with values already evaluated
+ * (eval.c): the call of the candidate the arguments' kinds select (its cost counted), field
+ * selection and indexing with every rule and error of the walk. */
+struct ps_cel_value cel_dispatch(struct cel_eval *ev, const struct cel_node *n,
+                                 const struct ps_cel_value *args);
+struct ps_cel_value cel_select_on(struct cel_eval *ev, const struct cel_node *n,
+                                  struct ps_cel_value target);
+struct ps_cel_value cel_index_on(struct cel_eval *ev, const struct cel_node *n,
+                                 struct ps_cel_value target, struct ps_cel_value index);
+/* A comprehension over its evaluated range r; all/exists over list continued after item i,
+ * whose predicate gave p (not a bool). */
+struct ps_cel_value cel_compr_on(struct cel_eval *ev, const struct cel_node *n,
+                                 struct ps_cel_value r);
+struct ps_cel_value cel_quantify_from(struct cel_eval *ev, const struct cel_node *n,
+                                      struct ps_cel_value list, uint32_t i,
+                                      struct ps_cel_value p);
+/* Chooses the evaluation function of every node of p (plan.c), once checking succeeded.
+ * Never fails: a specialisation that cannot get its memory is not made. */
+void cel_plan(struct ps_cel_program *p);
+/* Every node of p back to the generic walk: for the tests that compare a planned evaluation
+ * with the walk's (tests/unit/cel_plan_test.c, fuzz/fuzz_cel_eval.c). */
+void cel_plan_remove(struct ps_cel_program *p);
+
+/* An integer operator computed inline; false when the result is an error (overflow), which
+ * the overload's own function then reports. */
+static inline bool cel_fast_int(uint8_t op, int64_t a, int64_t b, struct ps_cel_value *out)
+{
+    int64_t r;
+    switch (op) {
+    case F_LT: *out = ps_cel_bool(a < b); return true;
+    case F_LE: *out = ps_cel_bool(a <= b); return true;
+    case F_GT: *out = ps_cel_bool(a > b); return true;
+    case F_GE: *out = ps_cel_bool(a >= b); return true;
+    case F_EQ: *out = ps_cel_bool(a == b); return true;
+    case F_NE: *out = ps_cel_bool(a != b); return true;
+    case F_ADD:
+        if (__builtin_add_overflow(a, b, &r))
+            return false;
+        break;
+    case F_SUB:
+        if (__builtin_sub_overflow(a, b, &r))
+            return false;
+        break;
+    case F_MUL:
+        if (__builtin_mul_overflow(a, b, &r))
+            return false;
+        break;
+    default:
+        return false;
+    }
+    *out = ps_cel_int(r);
+    return true;
+}
 /* Evaluates n at compile time (its arguments are constants) into the program's arena; false
  * when that fails (the error is left for runtime). */
 bool cel_fold(const struct ps_cel_program *prog, const struct cel_node *n,
@@ -399,8 +498,22 @@ struct ps_cel_map {
     const uint32_t *index; /* entry number + 1, 0 for empty */
 };
 
-/* Byte equality for the short strings of keys and field names: 8 bytes at a time, no libc
- * call. */
+static inline uint32_t cel_load4(const char *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+static inline uint16_t cel_load2(const char *p)
+{
+    uint16_t x;
+    memcpy(&x, p, 2);
+    return x;
+}
+
+/* Byte equality for the short strings of keys and field names: 8 bytes at a time, a short
+ * tail as two overlapping loads, no libc call. */
 static inline bool cel_bytes_eq(const char *a, const char *b, size_t n)
 {
     while (n >= 8) {
@@ -413,10 +526,11 @@ static inline bool cel_bytes_eq(const char *a, const char *b, size_t n)
         b += 8;
         n -= 8;
     }
-    while (n--)
-        if (*a++ != *b++)
-            return false;
-    return true;
+    if (n >= 4)
+        return cel_load4(a) == cel_load4(b) && cel_load4(a + n - 4) == cel_load4(b + n - 4);
+    if (n >= 2)
+        return cel_load2(a) == cel_load2(b) && cel_load2(a + n - 2) == cel_load2(b + n - 2);
+    return n == 0 || *a == *b;
 }
 
 /* 1 equal, 0 not equal, -1 too deep. */
@@ -433,24 +547,45 @@ struct ps_cel_map *cel_map_make(struct ps_arena *arena, const struct ps_cel_valu
 struct ps_cel_value cel_map_build(struct cel_eval *ev, uint32_t offset,
                                   const struct ps_cel_value *keys,
                                   const struct ps_cel_value *vals, uint32_t n);
+/* The value of key in m (owned by the map), NULL when absent or of a kind maps cannot hold. */
+const struct ps_cel_value *cel_map_lookup(const struct ps_cel_map *m, struct ps_cel_value key);
+/* The hash a map's index files key (an int, uint, bool or string) under, and the look-up by
+ * that hash in a map with an index (hmask != 0): field names hashed once, at planning. */
+uint64_t cel_map_key_hash(struct ps_cel_value key);
+const struct ps_cel_value *cel_map_lookup_hashed(const struct ps_cel_map *m,
+                                                 struct ps_cel_value key, uint64_t h);
 /* Looks key up; an error value for a key kind maps cannot hold is not returned: absent. */
 bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps_cel_value *out);
-/* cel_map_find for a string key (field selection: the hot path). */
+/* The first 8 bytes of a value with the flags masked out: kind and n compared at once. */
+static inline uint64_t cel_value_head(const struct ps_cel_value *v)
+{
+    uint64_t h;
+    memcpy(&h, v, sizeof h);
+    return h & 0xffffffff000000ffULL;
+}
+
+/* The value of string key s (n bytes) in m, or NULL (field selection: the hot path; no
+ * address of a local is taken, so callers keep a frame without a stack protector). */
+static inline const struct ps_cel_value *cel_map_str(const struct ps_cel_map *m, const char *s,
+                                                     uint32_t n)
+{
+    if (m->hmask)
+        return cel_map_lookup(m, (struct ps_cel_value){.kind = PS_CEL_STRING, .n = n, .v.s = s});
+    uint64_t head = (uint64_t)n << 32 | PS_CEL_STRING;
+    for (uint32_t i = 0; i < m->n; i++)
+        if (cel_value_head(&m->keys[i]) == head && cel_bytes_eq(m->keys[i].v.s, s, n))
+            return &m->vals[i];
+    return NULL;
+}
+
+/* cel_map_find for a string key. */
 static inline bool cel_map_find_str(const struct ps_cel_map *m, const char *s, uint32_t n,
                                     struct ps_cel_value *out)
 {
-    if (m->hmask)
-        return cel_map_find(m, (struct ps_cel_value){.kind = PS_CEL_STRING, .n = n, .v.s = s},
-                            out);
-    for (uint32_t i = 0; i < m->n; i++) {
-        const struct ps_cel_value *k = &m->keys[i];
-        if (k->kind == PS_CEL_STRING && k->n == n && cel_bytes_eq(k->v.s, s, n)) {
-            if (out)
-                *out = m->vals[i];
-            return true;
-        }
-    }
-    return false;
+    const struct ps_cel_value *v = cel_map_str(m, s, n);
+    if (v && out)
+        *out = *v;
+    return v != NULL;
 }
 
 /* Map with no entries (static). */
@@ -497,10 +632,24 @@ enum ps_err cel_re2_syntax(const char *p, size_t len, size_t *at, const char **w
  * offset (the pattern literal). */
 enum ps_err cel_regex_compile_const(const struct ps_cel_program *prog, struct ps_str pattern,
                                     void **out, struct ps_cel_diag *diag, uint32_t offset);
+/* The DFA of a pattern compiled at check time (code: what cel_regex_compile_const made), or
+ * NULL when the pattern is outside the DFA's subset. */
+const struct cel_dfa *cel_regex_dfa(const void *code);
 /* 1 match, 0 no match; an error value (or stop) otherwise. code NULL: compile pattern in the
  * evaluation arena. */
 struct ps_cel_value cel_regex_match(const struct ps_cel_call *c, const void *code,
                                     struct ps_str pattern, struct ps_str subject);
+
+/* A DFA for constant patterns in a simple subset (regex_dfa.c): ASCII literals, classes with
+ * ranges and \d \w \s, '.', groups, alternation, * + ? {n,m}, '^' and '$' at the ends. */
+struct cel_dfa;
+/* The DFA of pattern (already accepted by cel_re2_syntax and PCRE2), in a, or NULL when the
+ * pattern is outside the subset or the automaton would be too large. dot_ok: '.' may be
+ * read as any ASCII byte but '\n' (PCRE2's newline is LF). */
+const struct cel_dfa *cel_dfa_build(struct ps_arena *a, const char *pattern, size_t len,
+                                    bool dot_ok);
+/* 1 subject matches somewhere, 0 not, -1 a non-ASCII byte came before the answer. */
+int cel_dfa_match(const struct cel_dfa *d, const char *subject, size_t len);
 
 /* ---- time zones ----------------------------------------------------------------------------- */
 

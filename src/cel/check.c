@@ -911,6 +911,7 @@ enum ps_err ps_cel_check(const struct ps_cel_env *env, struct ps_cel_ast *ast, u
         ps_arena_free(ast->arena);
         return e != PS_OK ? e : cel_diag_set(diag, PS_ERR_INTERNAL, "check failed");
     }
+    cel_plan(p);
     *out = p;
     return PS_OK;
 }

@@ -59,6 +59,17 @@ const struct cel_func *cel_env_func(const struct ps_cel_env *env, struct ps_str 
     return NULL;
 }
 
+void cel_env_mark(struct ps_cel_env *env, const char *name, const char *id, uint8_t fast,
+                  uint8_t special)
+{
+    const struct cel_func *f = cel_env_func(env, ps_str_from_cstr(name));
+    for (struct cel_overload *ov = f ? f->first : NULL; ov; ov = ov->next)
+        if (!id || strcmp(ov->id, id) == 0) {
+            ov->fast = fast ? fast : ov->fast;
+            ov->special = special ? special : ov->special;
+        }
+}
+
 const struct cel_var *cel_env_var(const struct ps_cel_env *env, struct ps_str name)
 {
     for (const struct cel_var *v = env->vars[name_hash(name) & (env->nvar_buckets - 1)]; v;

@@ -1,4 +1,7 @@
-/* The evaluator: walks the checked tree. Scalars never allocate; lists, maps, strings and
+/* The evaluator: the generic walk of the checked tree (a switch on each node's kind, used by
+ * constant folding and for the nodes plan.c does not specialise), the pieces the planned
+ * functions fall back on, the host function interface and the entry points. Scalars never
+ * allocate; lists, maps, strings and
  * errors go to the caller's arena. Calls dispatch among the few overloads the checker left by
  * the arguments' runtime kinds; && and || absorb errors commutatively (langdef "Logical
  * Operators"); comprehensions run in C with the spec's error rules. Every call and loop step
@@ -185,7 +188,7 @@ void *ps_cel_call_udata(const struct ps_cel_call *call)
 
 void *ps_cel_call_host(const struct ps_cel_call *call)
 {
-    return call->ev->host;
+    return call->ev->opts->host;
 }
 
 struct ps_cel_value ps_cel_call_error(const struct ps_cel_call *call, const char *fmt, ...)
@@ -217,29 +220,6 @@ bool ps_cel_call_cost(const struct ps_cel_call *call, uint64_t units)
     return cel_cost(call->ev, units);
 }
 
-/* Leaves are evaluated here, without the walk's indirect jump (the hot paths call this). */
-static inline struct ps_cel_value eval_leaf(struct cel_eval *ev, const struct cel_node *n)
-{
-    if (n->kind == N_CONST)
-        return n->value;
-    if (n->kind == N_LOCAL)
-        return ev->locals[n->slot];
-    if (n->kind == N_VAR && n->slot < ev->nvars && ev->vars[n->slot].kind != PS_CEL_UNSET)
-        return ev->vars[n->slot];
-    if (n->kind == N_SELECT && !(n->flags & (NF_OPT | NF_TEST)) &&
-        (n->target->kind == N_VAR || n->target->kind == N_LOCAL)) {
-        const struct cel_node *t = n->target;
-        struct ps_cel_value m = t->kind == N_LOCAL ? ev->locals[t->slot]
-                                : t->slot < ev->nvars ? ev->vars[t->slot]
-                                                      : (struct ps_cel_value){0};
-        struct ps_cel_value out;
-        if (m.kind == PS_CEL_MAP && cel_map_find_str(m.v.map, n->name.p, (uint32_t)n->name.len,
-                                                     &out))
-            return out;
-    }
-    return cel_eval_node(ev, n);
-}
-
 /* ---- calls -------------------------------------------------------------------------------------- */
 
 static bool kinds_match(const struct cel_overload *ov, const struct ps_cel_value *args,
@@ -253,40 +233,9 @@ static bool kinds_match(const struct cel_overload *ov, const struct ps_cel_value
     return true;
 }
 
-/* An integer operator computed inline; false when the result is an error (overflow), which
- * the overload's own function then reports. */
-static inline bool fast_int(uint8_t op, int64_t a, int64_t b, struct ps_cel_value *out)
-{
-    int64_t r;
-    switch (op) {
-    case F_LT: *out = ps_cel_bool(a < b); return true;
-    case F_LE: *out = ps_cel_bool(a <= b); return true;
-    case F_GT: *out = ps_cel_bool(a > b); return true;
-    case F_GE: *out = ps_cel_bool(a >= b); return true;
-    case F_EQ: *out = ps_cel_bool(a == b); return true;
-    case F_NE: *out = ps_cel_bool(a != b); return true;
-    case F_ADD:
-        if (__builtin_add_overflow(a, b, &r))
-            return false;
-        break;
-    case F_SUB:
-        if (__builtin_sub_overflow(a, b, &r))
-            return false;
-        break;
-    case F_MUL:
-        if (__builtin_mul_overflow(a, b, &r))
-            return false;
-        break;
-    default:
-        return false;
-    }
-    *out = ps_cel_int(r);
-    return true;
-}
-
 /* Calls the first candidate whose parameter kinds the evaluated arguments have. */
-static struct ps_cel_value dispatch(struct cel_eval *ev, const struct cel_node *n,
-                                   const struct ps_cel_value *args)
+struct ps_cel_value cel_dispatch(struct cel_eval *ev, const struct cel_node *n,
+                                 const struct ps_cel_value *args)
 {
     if (++ev->cost > ev->max_cost)
         return cel_stop(ev, PS_ERR_LIMIT, n->offset, "cost limit exceeded");
@@ -297,7 +246,7 @@ static struct ps_cel_value dispatch(struct cel_eval *ev, const struct cel_node *
             call.ov = n->cands[k];
             struct ps_cel_value r;
             if (call.ov->fast && args[0].kind == PS_CEL_INT && args[1].kind == PS_CEL_INT &&
-                fast_int(call.ov->fast, args[0].v.i, args[1].v.i, &r))
+                cel_fast_int(call.ov->fast, args[0].v.i, args[1].v.i, &r))
                 return r;
             if ((call.ov->fast == F_EQ || call.ov->fast == F_NE) &&
                 args[0].kind == PS_CEL_STRING && args[1].kind == PS_CEL_STRING)
@@ -316,37 +265,16 @@ NOINLINE static struct ps_cel_value eval_func(struct cel_eval *ev, const struct 
     if (n->nargs > STACK_ARGS && !(args = cel_alloc_array(ev, n->nargs, sizeof *args)))
         return err_value(ev->stop);
     for (uint32_t i = 0; i < n->nargs; i++) {
-        args[i] = eval_leaf(ev, n->args[i]);
+        args[i] = cel_eval_node(ev, n->args[i]);
         if (args[i].kind == PS_CEL_ERROR)
             return args[i];
     }
-    return dispatch(ev, n, args);
-}
-
-/* A two-argument call with an integer fast path (the checker set op): comparisons and
- * arithmetic on ints computed here, anything else dispatched as usual. */
-NOINLINE static struct ps_cel_value eval_fast2(struct cel_eval *ev, const struct cel_node *n)
-{
-    struct ps_cel_value args[2];
-    args[0] = eval_leaf(ev, n->args[0]);
-    if (args[0].kind == PS_CEL_ERROR)
-        return args[0];
-    args[1] = eval_leaf(ev, n->args[1]);
-    if (args[1].kind == PS_CEL_ERROR)
-        return args[1];
-    if (args[0].kind == PS_CEL_INT && args[1].kind == PS_CEL_INT && ev->cost < ev->max_cost) {
-        struct ps_cel_value r;
-        if (fast_int(n->op, args[0].v.i, args[1].v.i, &r)) {
-            ev->cost++;
-            return r;
-        }
-    }
-    return dispatch(ev, n, args);
+    return cel_dispatch(ev, n, args);
 }
 
 /* ---- logic --------------------------------------------------------------------------------------- */
 
-NOINLINE static struct ps_cel_value eval_logic(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_logic(struct cel_eval *ev, const struct cel_node *n)
 {
     bool is_and = n->kind == N_AND;
     struct ps_cel_value l = cel_eval_node(ev, n->args[0]);
@@ -369,7 +297,7 @@ NOINLINE static struct ps_cel_value eval_logic(struct cel_eval *ev, const struct
     return l;
 }
 
-NOINLINE static struct ps_cel_value eval_cond(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_cond(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value c = cel_eval_node(ev, n->args[0]);
     if (c.kind == PS_CEL_ERROR)
@@ -426,14 +354,19 @@ static struct ps_cel_value has_field(struct cel_eval *ev, const struct cel_node 
     return ps_cel_bool(cel_map_find(v.v.map, ps_cel_string(n->name), NULL));
 }
 
-NOINLINE static struct ps_cel_value eval_select(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_select_on(struct cel_eval *ev, const struct cel_node *n,
+                                  struct ps_cel_value v)
 {
-    struct ps_cel_value v = eval_leaf(ev, n->target);
     if (v.kind == PS_CEL_ERROR)
         return v;
     if (n->flags & NF_TEST)
         return has_field(ev, n, v);
     return select_field(ev, n, v, (n->flags & NF_OPT) != 0);
+}
+
+NOINLINE static struct ps_cel_value eval_select(struct cel_eval *ev, const struct cel_node *n)
+{
+    return cel_select_on(ev, n, cel_eval_node(ev, n->target));
 }
 
 static struct ps_cel_value index_list(struct cel_eval *ev, const struct cel_node *n,
@@ -486,18 +419,24 @@ static struct ps_cel_value index_value(struct cel_eval *ev, const struct cel_nod
     return cel_err(ev, n->offset, "no such key");
 }
 
+struct ps_cel_value cel_index_on(struct cel_eval *ev, const struct cel_node *n,
+                                 struct ps_cel_value target, struct ps_cel_value index)
+{
+    return index_value(ev, n, target, index, (n->flags & NF_OPT) != 0);
+}
+
 NOINLINE static struct ps_cel_value eval_index(struct cel_eval *ev, const struct cel_node *n)
 {
-    struct ps_cel_value v = eval_leaf(ev, n->target);
+    struct ps_cel_value v = cel_eval_node(ev, n->target);
     if (v.kind == PS_CEL_ERROR)
         return v;
-    struct ps_cel_value i = eval_leaf(ev, n->args[0]);
+    struct ps_cel_value i = cel_eval_node(ev, n->args[0]);
     if (i.kind == PS_CEL_ERROR)
         return i;
     return index_value(ev, n, v, i, (n->flags & NF_OPT) != 0);
 }
 
-NOINLINE static struct ps_cel_value eval_opt_or(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_opt_or(struct cel_eval *ev, const struct cel_node *n)
 {
     struct ps_cel_value v = cel_eval_node(ev, n->args[0]);
     if (v.kind == PS_CEL_ERROR)
@@ -532,7 +471,7 @@ static int entry(struct cel_eval *ev, const struct cel_node *n, struct ps_cel_va
     return 1;
 }
 
-NOINLINE static struct ps_cel_value eval_list(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_list(struct cel_eval *ev, const struct cel_node *n)
 {
     ev->at = n->offset;
     struct ps_cel_value *items = cel_alloc_array(ev, n->nargs, sizeof *items);
@@ -555,7 +494,7 @@ NOINLINE static struct ps_cel_value eval_list(struct cel_eval *ev, const struct 
     return ps_cel_list(items, k);
 }
 
-NOINLINE static struct ps_cel_value eval_map(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_map(struct cel_eval *ev, const struct cel_node *n)
 {
     ev->at = n->offset;
     uint32_t cap = n->nargs / 2u;
@@ -612,13 +551,14 @@ static struct ps_cel_value bool_or_err(struct cel_eval *ev, const struct cel_nod
                    cel_type_name(cel_type_of_kind(v.kind)));
 }
 
-/* all, exists: the first deciding value wins; otherwise the first error, if any. */
+/* all, exists from item start on, first_err the first error of the items before: the first
+ * deciding value wins; otherwise the first error, if any. */
 static struct ps_cel_value quantify(struct cel_eval *ev, const struct cel_node *n,
-                                    const struct loop *l)
+                                    const struct loop *l, uint32_t start,
+                                    struct ps_cel_value first_err)
 {
     bool want = n->op == M_EXISTS; /* the value that decides */
-    struct ps_cel_value first_err = {0};
-    for (uint32_t i = 0; i < l->len; i++) {
+    for (uint32_t i = start; i < l->len; i++) {
         if (++ev->cost > ev->max_cost)
             return cel_stop(ev, PS_ERR_LIMIT, n->offset, "cost limit exceeded");
         set_vars(ev, n, l, i);
@@ -635,6 +575,15 @@ static struct ps_cel_value quantify(struct cel_eval *ev, const struct cel_node *
             first_err = p;
     }
     return first_err.kind == PS_CEL_ERROR ? first_err : ps_cel_bool(!want);
+}
+
+struct ps_cel_value cel_quantify_from(struct cel_eval *ev, const struct cel_node *n,
+                                      struct ps_cel_value list, uint32_t i, struct ps_cel_value p)
+{
+    if (ev->stop)
+        return err_value(ev->stop);
+    struct loop l = {list, list.n, false};
+    return quantify(ev, n, &l, i + 1, bool_or_err(ev, n, p));
 }
 
 static struct ps_cel_value exists_one(struct cel_eval *ev, const struct cel_node *n,
@@ -710,9 +659,14 @@ static struct ps_cel_value eval_opt_map(struct cel_eval *ev, const struct cel_no
     return v;
 }
 
-NOINLINE static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_compr(struct cel_eval *ev, const struct cel_node *n)
 {
-    struct ps_cel_value r = cel_eval_node(ev, n->target);
+    return cel_compr_on(ev, n, cel_eval_node(ev, n->target));
+}
+
+struct ps_cel_value cel_compr_on(struct cel_eval *ev, const struct cel_node *n,
+                                 struct ps_cel_value r)
+{
     if (r.kind == PS_CEL_ERROR)
         return r;
     if (n->op == M_BIND) {
@@ -732,7 +686,7 @@ NOINLINE static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct
     switch (n->op) {
     case M_ALL:
     case M_EXISTS:
-        return quantify(ev, n, &l);
+        return quantify(ev, n, &l, 0, (struct ps_cel_value){0});
     case M_EXISTS_ONE:
         return exists_one(ev, n, &l);
     default:
@@ -742,7 +696,7 @@ NOINLINE static struct ps_cel_value eval_compr(struct cel_eval *ev, const struct
 
 /* ---- the walk --------------------------------------------------------------------------------------- */
 
-struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n)
+struct ps_cel_value cel_eval_walk(struct cel_eval *ev, const struct cel_node *n)
 {
     switch (n->kind) {
     case N_CONST:
@@ -754,35 +708,24 @@ struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n)
     case N_LOCAL:
         return ev->locals[n->slot];
     case N_FUNC:
-        return n->op ? eval_fast2(ev, n) : eval_func(ev, n);
+        return eval_func(ev, n);
     case N_AND:
     case N_OR:
-        return eval_logic(ev, n);
+        return cel_eval_logic(ev, n);
     case N_COND:
-        return eval_cond(ev, n);
+        return cel_eval_cond(ev, n);
     case N_SELECT:
-        if (!(n->flags & (NF_OPT | NF_TEST)) &&
-            (n->target->kind == N_LOCAL || n->target->kind == N_VAR)) {
-            const struct cel_node *t = n->target;
-            struct ps_cel_value m = t->kind == N_LOCAL ? ev->locals[t->slot]
-                                    : t->slot < ev->nvars ? ev->vars[t->slot]
-                                                          : (struct ps_cel_value){0};
-            struct ps_cel_value out;
-            if (m.kind == PS_CEL_MAP &&
-                cel_map_find_str(m.v.map, n->name.p, (uint32_t)n->name.len, &out))
-                return out;
-        }
         return eval_select(ev, n);
     case N_INDEX:
         return eval_index(ev, n);
     case N_LIST:
-        return eval_list(ev, n);
+        return cel_eval_list(ev, n);
     case N_MAP:
-        return eval_map(ev, n);
+        return cel_eval_map(ev, n);
     case N_COMPR:
-        return eval_compr(ev, n);
+        return cel_eval_compr(ev, n);
     case N_OPT_OR:
-        return eval_opt_or(ev, n);
+        return cel_eval_opt_or(ev, n);
     case N_IDENT:
         return cel_err(ev, n->offset, "undeclared reference to '%.*s' (in container '%s')",
                        PS_STR_FMT(n->name), ev->prog->env->container);
@@ -795,12 +738,13 @@ struct ps_cel_value cel_eval_node(struct cel_eval *ev, const struct cel_node *n)
 
 /* ---- entry points ------------------------------------------------------------------------------------ */
 
+static const struct ps_cel_eval_options default_options; /* every limit its default */
+
 bool cel_fold(const struct ps_cel_program *prog, const struct cel_node *n,
               struct ps_cel_value *out)
 {
     struct cel_eval ev = {.prog = prog, .arena = prog->arena, .max_cost = 100000,
-                          .re_match_limit = 100000, .re_depth_limit = 1000, .folding = true,
-                          .at = n->offset};
+                          .opts = &default_options, .at = n->offset};
     struct ps_cel_value v = cel_eval_node(&ev, n);
     if (v.kind == PS_CEL_ERROR || ev.stop)
         return false;
@@ -808,46 +752,58 @@ bool cel_fold(const struct ps_cel_program *prog, const struct cel_node *n,
     return true;
 }
 
-enum ps_err ps_cel_eval_cost(const struct ps_cel_program *p, const struct ps_cel_activation *act,
-                             struct ps_arena *arena, const struct ps_cel_eval_options *opts,
-                             struct ps_cel_value *out, uint64_t *cost, struct ps_cel_diag *diag)
+/* The diagnostic of a failed evaluation (out of the way of the successful ones). */
+NOINLINE static enum ps_err failed(const struct ps_cel_program *p, const struct cel_eval *ev,
+                                   struct ps_cel_value v, struct ps_cel_diag *diag)
+{
+    const struct ps_cel_error *e = ev->stop ? ev->stop : v.v.err;
+    if (e->offset == UINT32_MAX)
+        return cel_diag_set(diag, e->code, "%s", e->msg);
+    return cel_diag_at(diag, e->code, p->source, p->source_len, e->offset, "%s", e->msg);
+}
+
+/* Inlined into both entry points: a call less per evaluation. */
+__attribute__((always_inline)) static inline enum ps_err evaluate(const struct ps_cel_program *p,
+                                   const struct ps_cel_activation *act, struct ps_arena *arena,
+                                   const struct ps_cel_eval_options *opts,
+                                   struct ps_cel_value *out, uint64_t *cost,
+                                   struct ps_cel_diag *diag)
 {
     struct ps_cel_value locals_stack[16];
     struct cel_eval ev; /* every field set here: this runs once per evaluation */
     ev.prog = p;
     ev.vars = act ? act->vals : NULL;
     ev.nvars = act ? act->n : 0;
+    ev.at = p->root->offset;
     ev.locals = locals_stack;
     ev.arena = arena;
     ev.cost = 0;
-    ev.max_cost = opts && opts->max_cost ? opts->max_cost : 1000000;
-    ev.re_match_limit = opts && opts->regex_match_limit ? opts->regex_match_limit : 100000;
-    ev.re_depth_limit = opts && opts->regex_depth_limit ? opts->regex_depth_limit : 1000;
-    ev.tz = opts ? opts->tz : NULL;
-    ev.host = opts ? opts->host : NULL;
+    ev.opts = opts ? opts : &default_options;
+    ev.max_cost = ev.opts->max_cost ? ev.opts->max_cost : 1000000;
     ev.stop = NULL;
-    ev.re_gctx = ev.re_mctx = NULL;
-    ev.folding = false;
+    ev.re_ctx = NULL;
     ev.civil[0].valid = ev.civil[1].valid = false;
-    ev.at = p->root->offset;
     if (p->nlocals > 16 && !(ev.locals = ps_arena_array(arena, p->nlocals, sizeof *ev.locals)))
         return cel_diag_set(diag, PS_ERR_LIMIT, "memory budget exhausted");
-    struct ps_cel_value v = cel_eval_node(&ev, p->root);
+    struct ps_cel_value v = p->root->fn(&ev, p->root);
     if (cost)
         *cost = ev.cost;
-    if (v.kind != PS_CEL_ERROR) {
-        *out = v;
-        return PS_OK;
-    }
-    const struct ps_cel_error *e = ev.stop ? ev.stop : v.v.err;
-    if (e->offset == UINT32_MAX)
-        return cel_diag_set(diag, e->code, "%s", e->msg);
-    return cel_diag_at(diag, e->code, p->source, p->source_len, e->offset, "%s", e->msg);
+    if (v.kind == PS_CEL_ERROR)
+        return failed(p, &ev, v, diag);
+    *out = v;
+    return PS_OK;
+}
+
+enum ps_err ps_cel_eval_cost(const struct ps_cel_program *p, const struct ps_cel_activation *act,
+                             struct ps_arena *arena, const struct ps_cel_eval_options *opts,
+                             struct ps_cel_value *out, uint64_t *cost, struct ps_cel_diag *diag)
+{
+    return evaluate(p, act, arena, opts, out, cost, diag);
 }
 
 enum ps_err ps_cel_eval(const struct ps_cel_program *p, const struct ps_cel_activation *act,
                         struct ps_arena *arena, const struct ps_cel_eval_options *opts,
                         struct ps_cel_value *out, struct ps_cel_diag *diag)
 {
-    return ps_cel_eval_cost(p, act, arena, opts, out, NULL, diag);
+    return evaluate(p, act, arena, opts, out, NULL, diag);
 }

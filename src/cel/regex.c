@@ -7,12 +7,15 @@
  * evaluation arena. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "cel/cel_int.h"
 
 #define RE2_MAX_REPEAT 1000
 #define HEAP_LIMIT_KIB 8192
+#define MATCH_LIMIT 100000 /* the defaults of ps_cel_eval_options */
+#define DEPTH_LIMIT 1000
 
 /* ---- RE2 syntax ------------------------------------------------------------------------------ */
 
@@ -177,15 +180,58 @@ static char *translate(struct ps_arena *a, const char *p, size_t len, size_t *ou
 
 #define COMPILE_OPTS (PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C)
 
+/* Match contexts and match data made at check time, lent to one evaluation at a time: a JIT
+ * match allocates nothing else, so an evaluation that gets one creates no PCRE2 object in its
+ * arena. Taken and given back with atomic exchanges (programs are shared between threads);
+ * when all are lent, the evaluation makes its own in its arena. */
+#define SPARES 4
+
+struct spare {
+    pcre2_match_context *mctx;
+    pcre2_match_data *md;
+    int slot; /* where it goes back */
+};
+
 /* A constant pattern, compiled at check time. */
 struct cel_regex {
     pcre2_code *code;
+    const struct cel_dfa *dfa; /* NULL: outside the subset regex_dfa.c covers */
     bool jit;
+    _Atomic(struct spare *) spares[SPARES];
 };
 
 static void code_free(void *code)
 {
     pcre2_code_free(code);
+}
+
+static void spare_free(void *p)
+{
+    struct spare *s = p;
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
+    ps_free(s);
+}
+
+/* Spares for r (a JIT-compiled pattern), released with the program. */
+static enum ps_err make_spares(struct ps_arena *program, struct cel_regex *r)
+{
+    for (int i = 0; i < SPARES; i++) {
+        struct spare *s = ps_calloc(1, sizeof *s);
+        if (!s)
+            return PS_ERR_NOMEM;
+        s->mctx = pcre2_match_context_create(NULL);
+        s->md = pcre2_match_data_create(1, NULL);
+        if (ps_arena_defer(program, spare_free, s) != PS_OK) {
+            spare_free(s);
+            return PS_ERR_NOMEM;
+        }
+        if (!s->mctx || !s->md)
+            return PS_ERR_NOMEM;
+        s->slot = i;
+        atomic_init(&r->spares[i], s);
+    }
+    return PS_OK;
 }
 
 enum ps_err cel_regex_compile_const(const struct ps_cel_program *prog, struct ps_str pattern,
@@ -216,12 +262,17 @@ enum ps_err cel_regex_compile_const(const struct ps_cel_program *prog, struct ps
         pcre2_code_free(re);
         return cel_diag_set(diag, PS_ERR_LIMIT, "out of memory");
     }
-    struct cel_regex *r = ps_arena_alloc(program, sizeof *r);
+    struct cel_regex *r = ps_arena_zalloc(program, sizeof *r);
     if (!r)
         return cel_diag_set(diag, PS_ERR_LIMIT, "out of memory");
     r->code = re;
+    uint32_t newline = 0;
+    bool dot_ok = pcre2_config(PCRE2_CONFIG_NEWLINE, &newline) >= 0 && newline == PCRE2_NEWLINE_LF;
+    r->dfa = cel_dfa_build(program, pattern.p, pattern.len, dot_ok);
     /* the interpreter serves when JIT compilation is unavailable */
     r->jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
+    if (r->jit && make_spares(program, r) != PS_OK)
+        return cel_diag_set(diag, PS_ERR_LIMIT, "out of memory");
     *out = r;
     return PS_OK;
 }
@@ -247,8 +298,8 @@ static void arena_free(void *p, void *data)
 
 static struct re_ctx *contexts(struct cel_eval *ev)
 {
-    if (ev->re_gctx)
-        return ev->re_gctx;
+    if (ev->re_ctx)
+        return ev->re_ctx;
     struct re_ctx *r = cel_alloc(ev, sizeof *r);
     if (!r)
         return NULL;
@@ -259,10 +310,11 @@ static struct re_ctx *contexts(struct cel_eval *ev)
         cel_stop(ev, PS_ERR_LIMIT, UINT32_MAX, "memory budget exhausted");
         return NULL;
     }
-    pcre2_set_match_limit(r->mctx, ev->re_match_limit);
-    pcre2_set_depth_limit(r->mctx, ev->re_depth_limit);
+    uint32_t match = ev->opts->regex_match_limit, depth = ev->opts->regex_depth_limit;
+    pcre2_set_match_limit(r->mctx, match ? match : MATCH_LIMIT);
+    pcre2_set_depth_limit(r->mctx, depth ? depth : DEPTH_LIMIT);
     pcre2_set_heap_limit(r->mctx, HEAP_LIMIT_KIB);
-    ev->re_gctx = r;
+    ev->re_ctx = r;
     return r;
 }
 
@@ -294,24 +346,40 @@ static pcre2_code *compile_runtime(const struct ps_cel_call *c, struct re_ctx *r
     return re;
 }
 
-struct ps_cel_value cel_regex_match(const struct ps_cel_call *c, const void *code,
-                                    struct ps_str pattern, struct ps_str subject)
+const struct cel_dfa *cel_regex_dfa(const void *code)
 {
-    struct re_ctx *r = contexts(c->ev);
-    if (!r)
-        return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "memory budget exhausted");
-    struct ps_cel_value err;
-    const struct cel_regex *cr = code;
-    const pcre2_code *re = cr ? cr->code : compile_runtime(c, r, pattern, &err);
-    if (!re)
-        return err;
-    if (!cel_cost(c->ev, 1 + subject.len / 64))
-        return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "cost limit exceeded");
-    PCRE2_SPTR s = (PCRE2_SPTR)(subject.p ? subject.p : "");
-    /* the JIT fast path skips pcre2_match's checks: the subject is valid UTF-8 already */
-    int rc = cr && cr->jit ? pcre2_jit_match(re, s, subject.len, 0, 0, r->md, r->mctx)
-                           : pcre2_match(re, s, subject.len, 0, PCRE2_NO_UTF_CHECK, r->md,
-                                         r->mctx);
+    return code ? ((const struct cel_regex *)code)->dfa : NULL;
+}
+
+static struct spare *take_spare(struct cel_regex *r)
+{
+    for (int i = 0; i < SPARES; i++) {
+        struct spare *s = atomic_exchange_explicit(&r->spares[i], NULL, memory_order_acquire);
+        if (s)
+            return s;
+    }
+    return NULL;
+}
+
+#define NO_SPARE (-100000) /* not a PCRE2 result */
+
+/* A JIT match with a spare's match data, under the evaluation's match limit; NO_SPARE when
+ * every spare is lent out. */
+static int jit_match_spare(const struct ps_cel_call *c, struct cel_regex *r, PCRE2_SPTR s,
+                           size_t len)
+{
+    struct spare *sp = take_spare(r);
+    if (!sp)
+        return NO_SPARE;
+    uint32_t limit = c->ev->opts->regex_match_limit;
+    pcre2_set_match_limit(sp->mctx, limit ? limit : MATCH_LIMIT);
+    int rc = pcre2_jit_match(r->code, s, len, 0, 0, sp->md, sp->mctx);
+    atomic_store_explicit(&r->spares[sp->slot], sp, memory_order_release);
+    return rc;
+}
+
+static struct ps_cel_value match_result(const struct ps_cel_call *c, int rc)
+{
     if (rc >= 0)
         return ps_cel_bool(true);
     if (rc == PCRE2_ERROR_NOMATCH)
@@ -323,4 +391,37 @@ struct ps_cel_value cel_regex_match(const struct ps_cel_call *c, const void *cod
     if (rc == PCRE2_ERROR_NOMEMORY)
         return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "memory budget exhausted");
     return cel_call_err(c, "regular expression match failed (%d)", rc);
+}
+
+struct ps_cel_value cel_regex_match(const struct ps_cel_call *c, const void *code,
+                                    struct ps_str pattern, struct ps_str subject)
+{
+    struct cel_regex *cr = (struct cel_regex *)code; /* only its spares change */
+    PCRE2_SPTR s = (PCRE2_SPTR)(subject.p ? subject.p : "");
+    bool counted = false;
+    if (cr && (cr->jit || cr->dfa)) {
+        if (!cel_cost(c->ev, 1 + subject.len / 64))
+            return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "cost limit exceeded");
+        counted = true;
+        int m = cr->dfa ? cel_dfa_match(cr->dfa, (const char *)s, subject.len) : -1;
+        if (m >= 0)
+            return ps_cel_bool(m);
+        int rc = cr->jit ? jit_match_spare(c, cr, s, subject.len) : NO_SPARE;
+        if (rc != NO_SPARE)
+            return match_result(c, rc);
+    }
+    struct re_ctx *r = contexts(c->ev);
+    if (!r)
+        return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "memory budget exhausted");
+    struct ps_cel_value err;
+    const pcre2_code *re = cr ? cr->code : compile_runtime(c, r, pattern, &err);
+    if (!re)
+        return err;
+    if (!counted && !cel_cost(c->ev, 1 + subject.len / 64))
+        return cel_stop(c->ev, PS_ERR_LIMIT, c->node->offset, "cost limit exceeded");
+    /* the JIT fast path skips pcre2_match's checks: the subject is valid UTF-8 already */
+    int rc = cr && cr->jit ? pcre2_jit_match(re, s, subject.len, 0, 0, r->md, r->mctx)
+                           : pcre2_match(re, s, subject.len, 0, PCRE2_NO_UTF_CHECK, r->md,
+                                         r->mctx);
+    return match_result(c, rc);
 }

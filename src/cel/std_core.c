@@ -611,11 +611,11 @@ static const struct {
 enum ps_err cel_std_core(struct ps_cel_env *env, struct ps_cel_diag *diag)
 {
     enum ps_err e = cel_declare_table(env, core, sizeof core / sizeof core[0], diag);
-    for (size_t i = 0; e == PS_OK && i < sizeof fast_ops / sizeof fast_ops[0]; i++) {
-        const struct cel_func *f = cel_env_func(env, ps_str_from_cstr(fast_ops[i].name));
-        for (struct cel_overload *ov = f ? f->first : NULL; ov; ov = ov->next)
-            if (strcmp(ov->id, fast_ops[i].id) == 0)
-                ov->fast = fast_ops[i].fast;
+    for (size_t i = 0; e == PS_OK && i < sizeof fast_ops / sizeof fast_ops[0]; i++)
+        cel_env_mark(env, fast_ops[i].name, fast_ops[i].id, fast_ops[i].fast, 0);
+    if (e == PS_OK) {
+        cel_env_mark(env, "@in", "in_list", 0, S_IN_LIST); /* a constant list: a hash set */
+        cel_env_mark(env, "matches", NULL, 0, S_MATCHES);  /* a constant pattern's DFA */
     }
     return e;
 }

@@ -169,7 +169,7 @@ struct ps_cel_value cel_tz_offset(const struct ps_cel_call *c, struct ps_str zon
     }
     if (fixed_offset(zone, off))
         return ps_cel_null();
-    const struct ps_cel_tz_resolver *tz = c->ev->tz;
+    const struct ps_cel_tz_resolver *tz = c->ev->opts->tz;
     if (tz && tz->offset) {
         enum ps_err e = tz->offset(tz->ctx, zone, t, off);
         if (e == PS_OK && *off > -86400 && *off < 86400)
@@ -182,33 +182,44 @@ struct ps_cel_value cel_tz_offset(const struct ps_cel_call *c, struct ps_str zon
                         zone.p);
 }
 
-/* The civil date of local time t (day number days), remembered for the evaluation: rules ask
- * for the year, month and day of the same instant in turn. */
-static void civil(struct cel_eval *ev, int64_t t, int64_t days, int64_t *y, unsigned *m,
-                  unsigned *d)
+/* The day number and civil date of local time t, remembered for the evaluation: rules ask
+ * for the year, month and day of the same instants in turn. */
+static const struct cel_civil *civil(struct cel_eval *ev, int64_t t)
 {
-    int64_t day_start = t - (t - days * 86400);
-    for (int i = 0; i < 2; i++)
-        if (ev->civil[i].valid && ev->civil[i].local == day_start) {
-            *y = ev->civil[i].year;
-            *m = ev->civil[i].month;
-            *d = ev->civil[i].day;
-            return;
-        }
-    cel_civil_from_days(days, y, m, d);
-    ev->civil[1] = ev->civil[0];
-    ev->civil[0].local = day_start;
-    ev->civil[0].year = *y;
-    ev->civil[0].month = *m;
-    ev->civil[0].day = *d;
-    ev->civil[0].valid = true;
+    if (ev->civil[0].valid && ev->civil[0].local == t)
+        return &ev->civil[0];
+    if (ev->civil[1].valid && ev->civil[1].local == t)
+        return &ev->civil[1];
+    ev->civil[1] = ev->civil[0]; /* the older one goes */
+    struct cel_civil *c = &ev->civil[0];
+    c->local = t;
+    c->days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    cel_civil_from_days(c->days, &c->year, &c->month, &c->day);
+    c->valid = true;
+    return c;
 }
 
-enum part { YEAR, MONTH, DAY_OF_YEAR, DAY_OF_MONTH, DATE, DAY_OF_WEEK, HOURS, MINUTES, SECONDS,
-            MILLIS };
+struct ps_cel_value cel_timestamp_part(struct cel_eval *ev, unsigned what, int64_t t,
+                                       uint32_t nanos)
+{
+    const struct cel_civil *c = civil(ev, t);
+    int64_t secs = t - c->days * 86400;
+    switch (what) {
+    case CEL_TS_YEAR: return ps_cel_int(c->year);
+    case CEL_TS_MONTH: return ps_cel_int(c->month - 1);
+    case CEL_TS_DAY_OF_YEAR: return ps_cel_int(c->days - cel_days_from_civil(c->year, 1, 1));
+    case CEL_TS_DAY_OF_MONTH: return ps_cel_int(c->day - 1);
+    case CEL_TS_DATE: return ps_cel_int(c->day);
+    case CEL_TS_DAY_OF_WEEK: return ps_cel_int(((c->days % 7) + 11) % 7); /* 1970-01-01: Thu */
+    case CEL_TS_HOURS: return ps_cel_int(secs / 3600);
+    case CEL_TS_MINUTES: return ps_cel_int(secs / 60 % 60);
+    case CEL_TS_SECONDS: return ps_cel_int(secs % 60);
+    default: return ps_cel_int(nanos / 1000000);
+    }
+}
 
 static struct ps_cel_value part(const struct ps_cel_call *c, const struct ps_cel_value *a,
-                                enum part what)
+                                unsigned what)
 {
     int32_t off = 0;
     if (c->nargs == 2) {
@@ -216,23 +227,7 @@ static struct ps_cel_value part(const struct ps_cel_call *c, const struct ps_cel
         if (e.kind == PS_CEL_ERROR)
             return e;
     }
-    int64_t t = a[0].v.i + off;
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int64_t secs = t - days * 86400, y;
-    unsigned m, d;
-    civil(c->ev, t, days, &y, &m, &d);
-    switch (what) {
-    case YEAR: return ps_cel_int(y);
-    case MONTH: return ps_cel_int(m - 1);
-    case DAY_OF_YEAR: return ps_cel_int(days - cel_days_from_civil(y, 1, 1));
-    case DAY_OF_MONTH: return ps_cel_int(d - 1);
-    case DATE: return ps_cel_int(d);
-    case DAY_OF_WEEK: return ps_cel_int(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-    case HOURS: return ps_cel_int(secs / 3600);
-    case MINUTES: return ps_cel_int(secs / 60 % 60);
-    case SECONDS: return ps_cel_int(secs % 60);
-    default: return ps_cel_int(a[0].n / 1000000);
-    }
+    return cel_timestamp_part(c->ev, what, a[0].v.i + off, a[0].n);
 }
 
 #define PART(fn, what)                                                                         \
@@ -240,16 +235,16 @@ static struct ps_cel_value part(const struct ps_cel_call *c, const struct ps_cel
     {                                                                                          \
         return part(c, a, what);                                                               \
     }
-PART(get_year, YEAR)
-PART(get_month, MONTH)
-PART(get_day_of_year, DAY_OF_YEAR)
-PART(get_day_of_month, DAY_OF_MONTH)
-PART(get_date, DATE)
-PART(get_day_of_week, DAY_OF_WEEK)
-PART(get_hours, HOURS)
-PART(get_minutes, MINUTES)
-PART(get_seconds, SECONDS)
-PART(get_millis, MILLIS)
+PART(get_year, CEL_TS_YEAR)
+PART(get_month, CEL_TS_MONTH)
+PART(get_day_of_year, CEL_TS_DAY_OF_YEAR)
+PART(get_day_of_month, CEL_TS_DAY_OF_MONTH)
+PART(get_date, CEL_TS_DATE)
+PART(get_day_of_week, CEL_TS_DAY_OF_WEEK)
+PART(get_hours, CEL_TS_HOURS)
+PART(get_minutes, CEL_TS_MINUTES)
+PART(get_seconds, CEL_TS_SECONDS)
+PART(get_millis, CEL_TS_MILLIS)
 
 FN(dur_hours)
 {
@@ -316,5 +311,19 @@ static const struct cel_decl time_decls[] = {
 
 enum ps_err cel_std_time(struct ps_cel_env *env, struct ps_cel_diag *diag)
 {
-    return cel_declare_table(env, time_decls, sizeof time_decls / sizeof time_decls[0], diag);
+    enum ps_err e = cel_declare_table(env, time_decls, sizeof time_decls / sizeof time_decls[0],
+                                      diag);
+    /* plan.c: the one-argument accessors call cel_timestamp_part directly */
+    for (size_t i = 0; e == PS_OK && i < sizeof time_decls / sizeof time_decls[0]; i++) {
+        const struct cel_decl *t = &time_decls[i];
+        if (strncmp(t->id, "timestamp_to_", 13) != 0 || strstr(t->id, "_with_tz"))
+            continue;
+        static const ps_cel_fn parts[] = {get_year, get_month, get_day_of_year,
+                                          get_day_of_month, get_date, get_day_of_week,
+                                          get_hours, get_minutes, get_seconds, get_millis};
+        for (unsigned k = 0; k < sizeof parts / sizeof parts[0]; k++)
+            if (t->impl == parts[k])
+                cel_env_mark(env, t->name, t->id, 0, (uint8_t)(S_TS_PART + k));
+    }
+    return e;
 }

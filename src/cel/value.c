@@ -307,6 +307,23 @@ static bool key_eq(struct ps_cel_value a, struct ps_cel_value b)
     return false;
 }
 
+uint64_t cel_map_key_hash(struct ps_cel_value key)
+{
+    return key_hash(key);
+}
+
+const struct ps_cel_value *cel_map_lookup_hashed(const struct ps_cel_map *m,
+                                                 struct ps_cel_value key, uint64_t h)
+{
+    for (;; h++) {
+        uint32_t e = m->index[h & m->hmask];
+        if (!e)
+            return NULL;
+        if (key_eq(m->keys[e - 1], key))
+            return &m->vals[e - 1];
+    }
+}
+
 static bool find_key(const struct ps_cel_map *m, struct ps_cel_value key, uint32_t *at)
 {
     if (!m->hmask) {
@@ -328,27 +345,31 @@ static bool find_key(const struct ps_cel_map *m, struct ps_cel_value key, uint32
     }
 }
 
-bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps_cel_value *out)
+const struct ps_cel_value *cel_map_lookup(const struct ps_cel_map *m, struct ps_cel_value key)
 {
     if (key.kind == PS_CEL_DOUBLE) {
         double d = key.v.d;
         if (d != trunc(d))
-            return false;
+            return NULL;
         if (d >= -9223372036854775808.0 && d < 9223372036854775808.0)
             key = ps_cel_int((int64_t)d);
         else if (d >= 0 && d < 18446744073709551616.0)
             key = ps_cel_uint((uint64_t)d);
         else
-            return false;
+            return NULL;
     }
     if (!key_kind_ok(key.kind))
-        return false;
+        return NULL;
     uint32_t at;
-    if (!find_key(m, key, &at))
-        return false;
-    if (out)
-        *out = m->vals[at];
-    return true;
+    return find_key(m, key, &at) ? &m->vals[at] : NULL;
+}
+
+bool cel_map_find(const struct ps_cel_map *m, struct ps_cel_value key, struct ps_cel_value *out)
+{
+    const struct ps_cel_value *v = cel_map_lookup(m, key);
+    if (v && out)
+        *out = *v;
+    return v != NULL;
 }
 
 struct ps_cel_map *cel_map_make(struct ps_arena *a, const struct ps_cel_value *keys,

@@ -83,6 +83,11 @@ void ps_arena_free(struct ps_arena *a)
 
 void ps_arena_reset(struct ps_arena *a)
 {
+    if (a->head == a->first && !a->defers) { /* the common case: one block, nothing deferred */
+        a->first->used = 0;
+        a->used = 0;
+        return;
+    }
     run_defers(a);
     /* free every block but the small first one, so that a large body of one request is not
      * kept (with its bytes) for the rest of a keep-alive connection */

@@ -227,8 +227,8 @@ Test(cel_value, regex_bombs_stop_at_the_match_limit)
     cr_assert_eq(ps_cel_env_declare_var(env, "s", "string", &slot, &d), PS_OK);
     char subject[64];
     memset(subject, 'a', 40);
-    subject[40] = '!';
-    struct ps_cel_value vals[1] = {ps_cel_string((struct ps_str){subject, 41})};
+    memcpy(subject + 40, "\xc3\xa9", 2); /* a non-ASCII end: the DFA hands over to PCRE2 */
+    struct ps_cel_value vals[1] = {ps_cel_string((struct ps_str){subject, 42})};
     struct ps_cel_activation act = {vals, 1};
     struct ps_cel_program *p;
     /* (a|aa)+$ on a long run of a's backtracks exponentially (the JIT included) */
@@ -240,6 +240,13 @@ Test(cel_value, regex_bombs_stop_at_the_match_limit)
     cr_expect_eq(ps_cel_eval(p, &act, a, &o, &v, &d), PS_ERR_LIMIT);
     cr_expect_str_eq(d.message, "regular expression match limit exceeded");
     cr_expect_eq(d.column, 2, "located at the call");
+    /* an ASCII subject is the DFA's (src/cel/regex_dfa.c): linear time, no limit to reach */
+    subject[40] = '!';
+    vals[0] = ps_cel_string((struct ps_str){subject, 41});
+    cr_expect_eq(ps_cel_eval(p, &act, a, &o, &v, &d), PS_OK, "%s", d.message);
+    cr_expect(v.kind == PS_CEL_BOOL && v.v.b);
+    vals[0] = ps_cel_string((struct ps_str){subject, 40});
+    cr_expect_str_eq(cel_run_env(env, "s.matches('^(a|aa)+$')", 0, &act, NULL), "true");
     ps_cel_program_free(p);
     /* a runtime pattern (interpreter, no JIT) under the depth limit */
     uint32_t ps;
