@@ -450,42 +450,16 @@ Test(form, checks_required_and_length_in_characters)
     ps_arena_free(a);
 }
 
-Test(form, same_origin)
-{
-    struct ps_str host = PS_STR("127.0.0.1:8080");
-    cr_expect(ps_form_same_origin(PS_STR("http://127.0.0.1:8080"), host, NULL));
-    cr_expect(ps_form_same_origin(PS_STR("https://127.0.0.1:8080"), host, NULL));
-    cr_expect(ps_form_same_origin(PS_STR("http://LOCALHOST:1"), PS_STR("localhost:1"), NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://evil.example"), host, NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://127.0.0.1:8080.evil"), host, NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR("null"), host, NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR_NULL, host, NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://x"), PS_STR_NULL, NULL));
-    struct ps_rp rp;
-    memset(&rp, 0, sizeof rp);
-    cr_assert_eq(ps_rp_set_url(&rp, PS_STR("https://gov.example"), NULL), PS_OK);
-    cr_expect(ps_form_same_origin(PS_STR("https://gov.example"), host, &rp));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://127.0.0.1:8080"), host, &rp));
-    cr_expect_not(ps_form_same_origin(PS_STR("https://gov.example.evil"), host, &rp));
-}
-
 Test(form, post_refusals)
 {
     struct ps_arena *a = ps_arena_new(1 << 20);
     struct ps_form f;
-    struct ps_form_post ok = {.origin = PS_STR("http://h"), .host = PS_STR("h"),
-                              .content_type = PS_STR("application/x-www-form-urlencoded"),
+    struct ps_form_post ok = {.content_type = PS_STR("application/x-www-form-urlencoded"),
                               .body = PS_STR("code=12&note=%D0%84")};
     ps_form_init(&f, fields, 2);
     cr_assert_eq(ps_form_read(a, &ok, &f), PS_FORM_OK);
     cr_expect(ps_str_eq(f.values[1], PS_STR("Є")));
     struct ps_form_post p = ok;
-    p.origin = PS_STR("http://evil.example");
-    cr_expect_eq(ps_form_read(a, &p, &f), PS_FORM_CROSS_ORIGIN);
-    p = ok;
-    p.origin = PS_STR_NULL;
-    cr_expect_eq(ps_form_read(a, &p, &f), PS_FORM_CROSS_ORIGIN);
-    p = ok;
     p.content_type = PS_STR("multipart/form-data; boundary=x");
     cr_expect_eq(ps_form_read(a, &p, &f), PS_FORM_MEDIA_TYPE);
     p.content_type = PS_STR("Application/X-WWW-Form-Urlencoded; charset=UTF-8");
@@ -616,7 +590,7 @@ Test(pages, home_lists_demo_people_and_the_header_escapes_the_signed_in_person)
     f.app.demo = people;
     f.app.ndemo = 2;
     f.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = PS_STR("<script>x</script>")};
-    f.req.subject = &f.actor;
+    cr_assert(ps_api_subject_set(&f.req, &f.actor, NULL, NULL));
     ps_portal_home(&f.req);
     cr_assert_eq(f.req.status, 200);
     const char *html = f.req.out.p;
