@@ -76,7 +76,7 @@ static struct ps_str who_text(const struct ps_portal_access *r, enum ps_lang lan
         msg = ps_str_eq(r->actor_id, r->subject) || !r->actor_id.len ? N_("You")
                                                                      : N_("Another person");
     else if (ps_str_eq_cstr(r->actor_kind, "official"))
-        msg = r->agency.len && r->role.len ? N_("An official of {agency}, role {role}")
+        msg = r->agency.len && r->role.len ? N_("An official of {agency}, role {role},")
               : r->agency.len              ? N_("An official of {agency}")
                                            : N_("An official");
     else if (ps_str_eq_cstr(r->actor_kind, "system"))
