@@ -206,7 +206,7 @@ static bool origin_ok(struct ps_req *req)
     if (ps_str_eq_cstr(req->method, "GET") || ps_str_eq_cstr(req->method, "HEAD"))
         return true;
     struct ps_str origin = ps_req_header(req, "Origin");
-    if (origin.p)
+    if (origin.p && !ps_str_eq_cstr(origin, "null")) /* "null": privacy settings; look on */
         return ps_rp_origin_allowed(&app->id.rp, origin);
     return ps_str_eq_cstr(ps_req_header(req, "Sec-Fetch-Site"), "same-origin");
 }

@@ -181,7 +181,9 @@ void ps_portal_headers(struct ps_req *req, const char *cache)
 {
     struct ps_app *app = req->app;
     ps_resp_header(req, "Content-Security-Policy", PS_PORTAL_CSP);
-    ps_resp_header(req, "Referrer-Policy", "no-referrer");
+    /* same-origin: no address leaves the site, and a form posted here carries our Origin
+     * (with no-referrer browsers send "Origin: null", which the CSRF check cannot use) */
+    ps_resp_header(req, "Referrer-Policy", "same-origin");
     ps_resp_header(req, "X-Content-Type-Options", "nosniff");
     ps_resp_header(req, "Cache-Control", cache);
     if (app && app->id.rp.https)

@@ -533,7 +533,7 @@ Test(pages, about_in_ukrainian_with_the_security_headers)
     cr_assert_eq(f.req.status, 200);
     cr_expect_str_eq(f.req.content_type, "text/html; charset=utf-8");
     cr_expect_str_eq(header(&f.req, "Content-Security-Policy"), PS_PORTAL_CSP);
-    cr_expect_str_eq(header(&f.req, "Referrer-Policy"), "no-referrer");
+    cr_expect_str_eq(header(&f.req, "Referrer-Policy"), "same-origin");
     cr_expect_str_eq(header(&f.req, "X-Content-Type-Options"), "nosniff");
     cr_expect_str_eq(header(&f.req, "Cache-Control"), "no-store");
     cr_expect_null(header(&f.req, "Strict-Transport-Security"));
