@@ -50,36 +50,36 @@ const PAGES = [
 // The pages of a signed-in person (the demo official: roles, the work area), and their error
 // states. {passkey} is the person's passkey id, {citizen} a demo citizen's RNOKPP.
 const SIGNED_IN = [
-  { name: "home-signed-in", path: "/" },
-  { name: "about-signed-in", path: "/about" },
-  { name: "transparency-signed-in", path: "/transparency" },
+  { name: "home-signed-in", dark: false, path: "/" },
+  { name: "about-signed-in", dark: false, path: "/about" },
+  { name: "transparency-signed-in", dark: false, path: "/transparency" },
   { name: "me", path: "/me" },
   { name: "access", path: "/me/access" },
-  { name: "access-filtered", path: "/me/access?period=week&org=pfu" },
+  { name: "access-filtered", dark: false, path: "/me/access?period=week&org=pfu" },
   { name: "passkeys", path: "/me/passkeys?notice=renamed" },
   { name: "passkey-rename", path: "/me/passkeys/{passkey}/rename" },
   { name: "sessions", path: "/me/sessions" },
   { name: "official", path: "/official" },
   { name: "official-lookup", post: "/official", fields: { rnokpp: "{citizen}", purpose: "pension review" } },
   { name: "error-official-empty", post: "/official", fields: { rnokpp: "", purpose: "" }, status: 400, summary: true },
-  { name: "error-official-unknown", post: "/official", fields: { rnokpp: "1000000009", purpose: "test" }, status: 400, summary: true },
+  { name: "error-official-unknown", dark: false, post: "/official", fields: { rnokpp: "1000000009", purpose: "test" }, status: 400, summary: true },
   { name: "error-rename-empty", post: "/me/passkeys/{passkey}/rename", fields: { name: "" }, status: 400, summary: true },
   { name: "error-remove-last", path: "/me/passkeys/{passkey}/remove", status: 409 },
-  { name: "error-passkey-unknown", path: "/me/passkeys/00000000-0000-7000-8000-000000000000/rename", status: 404 },
+  { name: "error-passkey-unknown", dark: false, path: "/me/passkeys/00000000-0000-7000-8000-000000000000/rename", status: 404 },
 ].map((s) => ({ ...s, who: "official" }));
 const CITIZEN_ERRORS = [
   { name: "error-official-forbidden", path: "/official", status: 403 },
 ].map((s) => ({ ...s, who: "citizen" }));
 const ERRORS = [
   { name: "error-enrol-empty", post: "/enrol", fields: { rnokpp: "", "birth-day": "", "birth-month": "", "birth-year": "", code: "" }, status: 400, summary: true },
-  { name: "error-enrol-invalid", post: "/enrol", fields: { rnokpp: "12345", "birth-day": "31", "birth-month": "2", "birth-year": "90", code: "abc" }, status: 400, summary: true },
-  { name: "error-enrol-mismatch", post: "/enrol", fields: { rnokpp: "{official}", "birth-day": "1", "birth-month": "1", "birth-year": "1990", code: "7KQ3M-9XD2H" }, status: 400, summary: true },
+  { name: "error-enrol-invalid", dark: false, post: "/enrol", fields: { rnokpp: "12345", "birth-day": "31", "birth-month": "2", "birth-year": "90", code: "abc" }, status: 400, summary: true },
+  { name: "error-enrol-mismatch", dark: false, post: "/enrol", fields: { rnokpp: "{official}", "birth-day": "1", "birth-month": "1", "birth-year": "1990", code: "7KQ3M-9XD2H" }, status: 400, summary: true },
   { name: "error-enrol-no-passkey", post: "/enrol/passkey", fields: { credential: "" }, status: 400, summary: true },
   { name: "error-signin-no-passkey", post: "/signin", fields: { credential: "", next: "/me" }, status: 400, summary: true },
   { name: "error-demo-refused", post: "/signin/demo", fields: { rnokpp: "1000000009" }, status: 403 },
   { name: "error-record-empty", path: "/transparency/record?number=", status: 400, summary: true },
-  { name: "error-record-not-digits", path: "/transparency/record?number=abc", status: 400, summary: true },
-  { name: "error-record-beyond", path: "/transparency/record?number=999999", status: 400, summary: true },
+  { name: "error-record-not-digits", dark: false, path: "/transparency/record?number=abc", status: 400, summary: true },
+  { name: "error-record-beyond", dark: false, path: "/transparency/record?number=999999", status: 400, summary: true },
   { name: "error-bad-address", path: "/transparency/record?number=%FF", status: 400 },
   { name: "error-too-many-fields",
     path: "/transparency/record?" + Array.from({ length: 70 }, (_, i) => `f${i}=1`).join("&"), status: 413 },
@@ -225,7 +225,9 @@ async function oneLanguage(browser, base, state, lang) {
   await page.setViewportSize({ width: 360, height: 760 });
   await axe(page, state, LAYOUT_RULES);
   await page.screenshot({ path: join(opt.out, `${state.name}-${lang}-360.png`), fullPage: true });
-  // dark mode (prefers-color-scheme) with reduced motion: colours and contrast again
+  // dark mode (prefers-color-scheme) with reduced motion: colours and contrast again (once per
+  // kind of page: a state marked dark: false shows a page another state covers)
+  if (state.dark === false) return;
   const dark = await shared(browser, base, lang, true, state.who);
   dark.page.problems.length = 0;
   const dresp = await open(dark.page, base, state);
