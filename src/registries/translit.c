@@ -77,9 +77,16 @@ static bool utf8_next(struct ps_str s, size_t *i, uint32_t *cp)
     return true;
 }
 
+/* Every Ukrainian letter is in U+0400..U+04FF: anything else is no letter without a search
+ * (digits, spaces and punctuation are most of an address). */
+#define CYRILLIC_FIRST 0x0400u
+#define CYRILLIC_LAST 0x04FFu
+
 /* The letter for cp, and whether cp is its capital; NULL when cp is no Ukrainian letter. */
 static const struct letter *find_letter(uint32_t cp, bool *upper)
 {
+    if (cp < CYRILLIC_FIRST || cp > CYRILLIC_LAST)
+        return NULL;
     for (size_t k = 0; k < sizeof letters / sizeof letters[0]; k++) {
         if (letters[k].lower == cp || letters[k].upper == cp) {
             *upper = letters[k].upper == cp;

@@ -596,7 +596,7 @@ test("passkeys: enrol from the activation code, sign out, sign in (button, then 
     if (!included) await page.waitForTimeout(250);
   }
   assert(included, "the official's read is not shown as included in the public log");
-  await page.screenshot({ path: join(opt.out, "access-with-read-en-1280.png"), fullPage: true });
+  await page.screenshot({ path: join(opt.out, "access-with-read-en-1280.png") }); // README
   assert(problems.length === 0, problems.join("; "));
   await auth.remove();
   await ctx.close();
