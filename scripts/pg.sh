@@ -10,6 +10,8 @@
 #        scripts/pg.sh stop [DIR] [MODE]      pg_ctl stop -m MODE (fast|immediate|smart)
 #        scripts/pg.sh url [DIR]              prints the URL of a started cluster
 #        scripts/pg.sh destroy [DIR]          stops (immediate) and removes DIR
+# Environment: PS_PG_FSYNC=off at the first start: the cluster never flushes to the disk (the
+# test suite's choice; see start below). PGBIN: the server binaries.
 set -euo pipefail
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -58,9 +60,16 @@ start() {
     url_of "$dir" # already running
     return 0
   fi
-  # fsync stays on: the durability tests stop the server with -m immediate (a crash).
+  # PS_PG_FSYNC=off (the test suite's choice) skips only the flush to the disk: a commit is
+  # still written to the operating system before it is acknowledged, so a crash of the server
+  # (stop -m immediate, what the durability test does) loses nothing acknowledged; only a crash
+  # of the machine could. Benchmarks keep the default, on. A restart keeps the first choice.
+  [ -n "${PS_PG_FSYNC:-}" ] && echo "$PS_PG_FSYNC" >"$dir/fsync"
+  local fsync=on
+  [ -f "$dir/fsync" ] && fsync=$(cat "$dir/fsync")
+  case $fsync in on|off) ;; *) die "PS_PG_FSYNC must be on or off" ;; esac
   as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c max_connections=200 -c shared_buffers=64MB" \
+    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c max_connections=200 -c shared_buffers=64MB -c fsync=$fsync" \
     start >/dev/null || { tail -n 20 "$dir/server.log" >&2; die "pg_ctl start failed"; }
   url_of "$dir"
 }

@@ -6,14 +6,20 @@ Counting: each test method is one case. A test whose class could not start its s
 (setUpClass error) counts as failed; a class whose server did not stop cleanly on SIGTERM
 (tearDownClass error) adds one failed case.
 
-Usage: PS_BIN=build/pocketstate tests/http/run.py [--log FILE] [-k PATTERN]... [MODULE...]
+With -j N (N > 1) the test classes run in N processes at once, each class in a process of its
+own (every class starts its own servers on free ports with their own data, so classes do not
+share anything); the output is the same, failures in class order.
+
+Usage: PS_BIN=build/pocketstate tests/http/run.py [-j N] [--log FILE] [-k PATTERN]... [MODULE...]
   e.g. tests/http/run.py -k test_healthz     tests/http/run.py test_limits"""
 import sys
 sys.dont_write_bytecode = True  # keep tests/http free of __pycache__
 import argparse
 import io
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -44,21 +50,104 @@ class Result(unittest.TextTestResult):
         super().startTest(test)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--log", help="write the verbose unittest output here")
-    ap.add_argument("-k", action="append", default=[], help="only tests matching (substring)")
-    ap.add_argument("modules", nargs="*")
-    args = ap.parse_args()
-
+def load(args):
     loader = unittest.TestLoader()
     if args.k:
         loader.testNamePatterns = ["*%s*" % k for k in args.k]
     if args.modules:
-        suite = unittest.TestSuite(loader.loadTestsFromName(m.replace(".py", ""))
-                                   for m in args.modules)
-    else:
-        suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+        return unittest.TestSuite(loader.loadTestsFromName(m.replace(".py", ""))
+                                  for m in args.modules)
+    return loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+
+
+def units(suite):
+    """What the parallel mode runs apart: each test class ("module.Class"), or a whole module
+    whose import failed (its _FailedTest reports it). Largest modules first: the longest
+    classes (the deadline tests) start early."""
+    out = []
+    for t in iter_tests(suite):
+        cls = type(t)
+        if cls.__module__ == "unittest.loader":  # _FailedTest, named after its module
+            name = t.id().rsplit(".", 1)[-1]
+        else:
+            name = "%s.%s" % (cls.__module__, cls.__qualname__)
+        if name not in out:
+            out.append(name)
+
+    def size(u):
+        try:
+            return os.path.getsize(os.path.join(HERE, u.split(".")[0] + ".py"))
+        except OSError:
+            return 0
+    return sorted(out, key=size, reverse=True)
+
+
+def parallel(args, jobs):
+    """Each unit in its own `run.py` process, at most `jobs` at once; sums their RESULT lines."""
+    todo = units(load(args))
+    tmp = tempfile.mkdtemp(prefix="ps-http-run-")
+    running, done = [], {}
+    t0 = time.monotonic()
+    while todo or running:
+        while todo and len(running) < jobs:
+            u = todo.pop(0)
+            log = os.path.join(tmp, "%s.log" % u)
+            cmd = [sys.executable, os.path.abspath(__file__), "--log", log]
+            for k in args.k:
+                cmd += ["-k", k]
+            out = open(os.path.join(tmp, "%s.out" % u), "w+")
+            running.append((u, subprocess.Popen(cmd + [u], stdout=out, stderr=subprocess.STDOUT,
+                                                cwd=HERE), out, log))
+        time.sleep(0.05)
+        for r in [r for r in running if r[1].poll() is not None]:
+            running.remove(r)
+            u, proc, out, log = r
+            out.seek(0)
+            done[u] = (proc.returncode, out.read(), log)
+            out.close()
+    took = time.monotonic() - t0
+    passed = failed = skipped = 0
+    logs = []
+    for u in sorted(done):
+        rc, text, log = done[u]
+        lines = text.splitlines()
+        res = [x for x in lines if x.startswith("RESULT ")]
+        if not res:
+            failed += 1
+            print("%s: no RESULT line (exit %d)\n%s" % (u, rc, text))
+        else:
+            f = dict(kv.split("=") for kv in res[-1].split()[1:])
+            passed, failed = passed + int(f["passed"]), failed + int(f["failed"])
+            skipped += int(f["skipped"])
+            rest = "\n".join(x for x in lines if not x.startswith("RESULT "))
+            if rest.strip():
+                print(rest)
+        try:
+            with open(log) as f:
+                logs.append(f.read())
+        except OSError:
+            pass
+    if args.log:
+        with open(args.log, "w") as f:
+            f.write("\n".join(logs))
+    for name in os.listdir(tmp):
+        os.remove(os.path.join(tmp, name))
+    os.rmdir(tmp)
+    print("RESULT passed=%d failed=%d skipped=%d time=%.1fs" % (passed, failed, skipped, took))
+    return 1 if failed else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--log", help="write the verbose unittest output here")
+    ap.add_argument("-k", action="append", default=[], help="only tests matching (substring)")
+    ap.add_argument("-j", type=int, default=1, help="test classes run in this many processes")
+    ap.add_argument("modules", nargs="*")
+    args = ap.parse_args()
+    if args.j > 1:
+        return parallel(args, args.j)
+
+    suite = load(args)
     all_tests = [t for t in iter_tests(suite)]
     # Discovery errors (a module that does not import) show up as _FailedTest cases.
 
