@@ -180,10 +180,10 @@ void ps_portal_access_of_row(const struct ps_tlog_subject_row *row, struct ps_st
     out->action = row->action;
     out->purpose = row->purpose;
     out->at_s = ps_portal_time_s(row->time);
-    /* The log records the actor's kind and id today; the official's role and agency (and an
-     * agency system's agency) join here once the records carry them. */
-    out->role = PS_STR("");
-    out->agency = PS_STR("");
+    /* an official's role and agency, an agency system's agency (records before migration 0007
+     * have none: "An official ...") */
+    out->role = row->actor_role.p ? row->actor_role : PS_STR("");
+    out->agency = row->actor_agency.p ? row->actor_agency : PS_STR("");
 }
 
 /* Whether the row passes the filters; *stop when no older row can (it is before the period). */

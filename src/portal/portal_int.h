@@ -127,7 +127,8 @@ bool ps_page_draft(struct ps_page *pg, struct ps_form *f);
 struct ps_portal_access {
     struct ps_str subject;               /* whose page it is (their RNOKPP) */
     struct ps_str actor_kind, actor_id;  /* as the log records them */
-    struct ps_str role, agency;          /* an official's role and agency name ("" unknown) */
+    struct ps_str role, agency;          /* an official's role; the official's or system's
+                                          * agency (the log's code, or its name to word it) */
     struct ps_str action, purpose;       /* purpose: a change's reason when change */
     int64_t at_s;
     bool change;

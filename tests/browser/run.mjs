@@ -584,7 +584,7 @@ test("passkeys: enrol from the activation code, sign out, sign in (button, then 
   await page.evaluate(() => localStorage.removeItem("autofill"));
   // an official reads the record; the person sees it, then sees it included in the log
   await officialReads(browser, base, person.rnokpp, "pension review");
-  const want = /An official[^]*read your record on \d+ \w+ \d{4} at \d\d:\d\d UTC, purpose: pension review/;
+  const want = /An official of the Pension Fund of Ukraine, role registrar, read your record on \d+ \w+ \d{4} at \d\d:\d\d UTC, purpose: pension review/;
   let included = false;
   for (let i = 0; i < 40 && !included; i++) {
     await page.goto(base + "/me/access");

@@ -344,7 +344,8 @@ class PortalSessionTest(ServerTestCase, unittest.TestCase):
                                                  "purpose": "x"}).status, 403)
         for _ in range(60):  # the integrator sequences records about a second after commit
             page = mine.get("/me/access")
-            if re.search(r"An official[^<]*read your record on [^<]*, purpose: pension review"
+            if re.search(r"An official of the Pension Fund of Ukraine, role registrar, read your "
+                         r"record on [^<]*, purpose: pension review"
                          r"</p>\s*<p class=\"record__status\"><strong class=\"badge badge--ok\">",
                          page.text):
                 break
@@ -354,9 +355,14 @@ class PortalSessionTest(ServerTestCase, unittest.TestCase):
         self.assertIn("Checked against the log’s signed checkpoint", page.text)
         uk = Browser(self.server, "uk")
         uk.cookies.update(mine.cookies)
-        self.assertIn("перегляд вашого запису; мета: pension review", uk.get("/me/access").text)
+        self.assertIn("Посадова особа (Пенсійний фонд України, роль: реєстратор): перегляд вашого "
+                      "запису; мета: pension review", uk.get("/me/access").text)
         # filters: a period that excludes nothing, an organisation, a bad cursor
         self.assertIn("pension review", mine.get("/me/access?period=week").text)
+        self.assertIn("pension review", mine.get("/me/access?org=pfu").text)
+        other_org = mine.get("/me/access?org=dps")
+        self.assertNotIn("pension review", other_org.text)
+        self.assertIn('<option value="dps" selected="selected">', other_org.text)
         self.assertEqual(mine.get("/me/access?before=not-an-id").status, 400)
 
     # ---- passkeys and sessions ----

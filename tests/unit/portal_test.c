@@ -799,7 +799,7 @@ Test(access, wording_in_both_languages)
     struct ps_portal_access r = {
         .subject = PS_STR("3443818003"), .actor_kind = PS_STR("official"),
         .actor_id = PS_STR("3168918013"), .role = PS_STR("registrar"),
-        .agency = PS_STR("the Pension Fund"), .action = PS_STR("person.read"),
+        .agency = PS_STR("Pension Fund"), .action = PS_STR("person.read"),
         .purpose = PS_STR("pension review"), .at_s = 1796306520, /* 2026-12-03 14:02 UTC */
     };
     struct ps_str s = ps_portal_access_text(&r, PS_LANG_EN, a);
