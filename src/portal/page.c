@@ -100,9 +100,13 @@ static struct ps_str display_name(struct ps_page *pg, const struct ps_actor *who
     bool latin = pg->lang != PS_LANG_UK && p->given_name_latin.len && p->surname_latin.len;
     struct ps_str given = latin ? p->given_name_latin : p->given_name;
     struct ps_str surname = latin ? p->surname_latin : p->surname;
-    char *name = ps_arena_printf(pg->req->arena, "%.*s %.*s", PS_STR_FMT(given),
-                                 PS_STR_FMT(surname));
-    return name ? ps_str_from_cstr(name) : who->id;
+    char *name = ps_arena_alloc(pg->req->arena, given.len + surname.len + 1);
+    if (!name)
+        return who->id;
+    memcpy(name, given.p, given.len); /* names are at most PS_PERSON_NAME_MAX bytes each */
+    name[given.len] = ' ';
+    memcpy(name + given.len + 1, surname.p, surname.len);
+    return (struct ps_str){name, given.len + 1 + surname.len};
 }
 
 static void nav_init(struct ps_page *pg, const char *nav_href, bool signed_in, bool official)
