@@ -47,24 +47,6 @@ static const struct {
     {"access.deny", N_("was refused access to your data")},
 };
 
-static const struct {
-    const char *role, *text;
-} roles[] = {
-    {"clerk", N_("clerk")},
-    {"registrar", N_("registrar")},
-    {"inspector", N_("inspector")},
-    {"agency-admin", N_("agency administrator")},
-    {"auditor", N_("auditor")},
-};
-
-struct ps_str ps_portal_role_text(enum ps_lang lang, struct ps_str role)
-{
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-        if (ps_str_eq_cstr(role, roles[i].role))
-            return ps_str_from_cstr(ps_i18n(lang, roles[i].text));
-    return role;
-}
-
 /* Who acted, as the sentence starts ("An official of the Pension Fund, role registrar"). */
 static struct ps_str who_text(const struct ps_portal_access *r, enum ps_lang lang,
                               struct ps_arena *a)
@@ -153,16 +135,6 @@ struct access_view {
     struct ps_agency agencies[PS_AGENCIES_MAX];
     size_t nagencies;
 };
-
-struct ps_str ps_portal_agency_name(enum ps_lang lang, const struct ps_agency *list, size_t n,
-                                    struct ps_str code)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ps_str_eq(list[i].code, code))
-            return lang == PS_LANG_UK || !list[i].name_en.len ? list[i].name_uk
-                                                              : list[i].name_en;
-    return code;
-}
 
 static struct ps_str agency_name(const struct access_view *v, struct ps_str code)
 {

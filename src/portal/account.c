@@ -12,16 +12,6 @@
 
 /* ---- my data ---- */
 
-const char *ps_portal_sex_msg(enum ps_sex sex)
-{
-    return sex == PS_SEX_FEMALE ? N_("Female") : sex == PS_SEX_MALE ? N_("Male") : "";
-}
-
-const char *ps_portal_status_msg(enum ps_person_status s)
-{
-    return s == PS_PERSON_DECEASED ? N_("Deceased") : N_("Living");
-}
-
 /* The address lines, each with its transliteration. NULL after answering 500. */
 static struct ps_tpl_me_address *address_lines(struct ps_page *pg, const struct ps_address *ad,
                                                size_t *n)

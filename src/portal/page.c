@@ -252,6 +252,93 @@ void ps_page_redirect(struct ps_page *pg, const char *location)
     ps_resp_bytes(pg->req, 303, "text/plain; charset=utf-8", PS_STR(""));
 }
 
+/* ---- the draft: a form kept across signing in again ---- */
+
+#define DRAFT_COOKIE "ps_draft"
+#define DRAFT_COOKIE_SECURE "__Host-ps_draft"
+#define DRAFT_MAX 3000        /* bytes of the draft cookie's value */
+#define DRAFT_AGE "900"       /* seconds: long enough to sign in again */
+
+/* s percent-encoded (everything but unreserved characters) into the arena. */
+struct ps_str ps_page_url_part(struct ps_arena *a, struct ps_str s)
+{
+    struct ps_buf b;
+    ps_buf_init(&b, 3 * s.len + 1);
+    struct ps_str out = PS_STR_NULL;
+    if (ps_html_escape(&b, PS_HTML_URL_PART, s) == PS_OK)
+        out = ps_arena_str(a, ps_buf_str(&b));
+    ps_buf_reset(&b);
+    return out;
+}
+
+static const char *draft_cookie_name(const struct ps_page *pg)
+{
+    return pg->rp && pg->rp->https ? DRAFT_COOKIE_SECURE : DRAFT_COOKIE;
+}
+
+static void draft_set(struct ps_page *pg, struct ps_str value, const char *max_age)
+{
+    char *c = ps_arena_printf(pg->req->arena, "%s=%.*s; Max-Age=%s; Path=/; HttpOnly; "
+                                              "SameSite=Strict%s",
+                              draft_cookie_name(pg), PS_STR_FMT(value), max_age,
+                              pg->rp && pg->rp->https ? "; Secure" : "");
+    if (c)
+        ps_resp_header(pg->req, "Set-Cookie", c);
+}
+
+void ps_page_draft_save(struct ps_page *pg)
+{
+    struct ps_req *req = pg->req;
+    struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
+    size_t n = 0;
+    struct ps_diag d = {0};
+    if (!ps_req_content_type_is(req, "application/x-www-form-urlencoded") ||
+        req->body.len > PS_FORM_BODY_MAX ||
+        ps_form_parse(req->arena, req->body, pairs, PS_FORM_MAX_PAIRS, &n, &d) != PS_OK ||
+        !ps_form_utf8(pairs, n))
+        return;
+    struct ps_buf b;
+    ps_buf_init(&b, DRAFT_MAX);
+    enum ps_err e = ps_buf_append(&b, "_path=", 6);
+    if (e == PS_OK)
+        e = ps_html_escape(&b, PS_HTML_URL_PART, req->path);
+    for (size_t i = 0; i < n && e == PS_OK; i++) {
+        if (ps_str_eq_cstr(pairs[i].name, "credential") || pairs[i].name.p[0] == '_')
+            continue;
+        e = ps_buf_append(&b, "&", 1);
+        if (e == PS_OK)
+            e = ps_html_escape(&b, PS_HTML_URL_PART, pairs[i].name);
+        if (e == PS_OK)
+            e = ps_buf_append(&b, "=", 1);
+        if (e == PS_OK)
+            e = ps_html_escape(&b, PS_HTML_URL_PART, pairs[i].value);
+    }
+    if (e == PS_OK)
+        draft_set(pg, ps_arena_str(req->arena, ps_buf_str(&b)), DRAFT_AGE);
+    ps_buf_reset(&b);
+}
+
+bool ps_page_draft(struct ps_page *pg, struct ps_form *f)
+{
+    struct ps_req *req = pg->req;
+    struct ps_str c = ps_api_cookie(req, draft_cookie_name(pg));
+    struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
+    size_t n = 0;
+    struct ps_diag d = {0};
+    if (!c.p)
+        return false;
+    draft_set(pg, PS_STR(""), "0"); /* read once */
+    if (ps_form_parse(req->arena, c, pairs, PS_FORM_MAX_PAIRS, &n, &d) != PS_OK ||
+        !ps_form_utf8(pairs, n) || n == 0 || !ps_str_eq_cstr(pairs[0].name, "_path") ||
+        !ps_str_eq(pairs[0].value, req->path))
+        return false;
+    ps_form_fill(f, pairs + 1, n - 1);
+    pg->layout.notice = ps_str_from_cstr(ps_page_t(
+        pg, N_("Your session had ended, so the form was not sent. You are signed in again: "
+               "check the form and send it again.")));
+    return true;
+}
+
 /* ---- errors ---- */
 
 void ps_page_error(struct ps_page *pg, int status, const char *heading, const char *message)
@@ -313,8 +400,8 @@ void ps_page_failed(struct ps_req *req, void *ctx, const struct ps_diag *domain,
     }
 }
 
-/* The dispatcher's refusals on page routes (struct ps_api_pages). */
-static void forbidden(struct ps_req *req, const char *reason)
+/* The dispatcher's refusals on page routes (struct ps_api_pages, routes.c). */
+void ps_portal_forbidden(struct ps_req *req, const char *reason)
 {
     if (!reason) {
         ps_portal_error(req, 403, N_("This form was sent from another website"),
@@ -326,22 +413,22 @@ static void forbidden(struct ps_req *req, const char *reason)
                     N_("Your account does not allow this."));
 }
 
-static void limited(struct ps_req *req, unsigned retry_s)
+void ps_portal_limited(struct ps_req *req, unsigned retry_s)
 {
     (void)retry_s; /* Retry-After says it; the page says what to do */
     ps_portal_error(req, 429, N_("Too many tries"), N_("Wait a minute, then try again."));
 }
 
-static const struct ps_api_pages page_hooks = {
-    .wants_html = ps_portal_wants_html,
-    .signin = ps_portal_signin_redirect,
-    .forbidden = forbidden,
-    .limited = limited,
-};
-
-const struct ps_api_pages *ps_portal_pages(void)
+bool ps_portal_wants_html(struct ps_req *req)
 {
-    return &page_hooks;
+    struct ps_str path = req->path, accept = ps_req_header(req, "Accept");
+    if (ps_str_eq(path, PS_STR("/api")) || ps_str_starts_with(path, PS_STR("/api/")))
+        return false;
+    static const struct ps_str html = PS_STR("text/html");
+    for (size_t i = 0; accept.p && i + html.len <= accept.len; i++)
+        if (ps_str_eq_nocase((struct ps_str){accept.p + i, html.len}, html))
+            return true;
+    return false;
 }
 
 /* ---- times ---- */

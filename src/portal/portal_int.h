@@ -118,8 +118,19 @@ bool ps_portal_next_ok(struct ps_str next);
 void ps_portal_signin_redirect(struct ps_req *req);
 /* On a form's page (GET, at the path the form posts to): fills f from the draft cookie when
  * it was kept for this path, clears the cookie (read once) and sets the notice that says so.
- * True when it filled the form. */
+ * True when it filled the form. (page.c) */
 bool ps_page_draft(struct ps_page *pg, struct ps_form *f);
+/* A form posted to a page whose session had ended: its values (not a passkey's credential)
+ * into the draft cookie, "_path=<page>&name=value...", re-encoded. Nothing when the body is
+ * not a form we could read or the draft would be too large. (page.c) */
+void ps_page_draft_save(struct ps_page *pg);
+/* s percent-encoded (everything but unreserved characters) into the arena; PS_STR_NULL when
+ * it is exhausted. (page.c) */
+struct ps_str ps_page_url_part(struct ps_arena *a, struct ps_str s);
+/* The dispatcher's 403 (reason NULL: a change from another site) and 429 pages for browsers
+ * (struct ps_api_pages, ps_portal_pages in routes.c). (page.c) */
+void ps_portal_forbidden(struct ps_req *req, const char *reason);
+void ps_portal_limited(struct ps_req *req, unsigned retry_s);
 
 /* ---- who used my data (access.c) ---- */
 
@@ -142,6 +153,8 @@ void ps_portal_access_of_row(const struct ps_tlog_subject_row *row, struct ps_st
  * record on 3 December 2026 at 14:02 UTC, purpose: pension review"), in the arena. */
 struct ps_str ps_portal_access_text(const struct ps_portal_access *r, enum ps_lang lang,
                                     struct ps_arena *a);
+/* ---- words several pages share (text.c) ---- */
+
 /* An official role's name in lang ("registrar", "реєстратор"); unknown names as they are. */
 struct ps_str ps_portal_role_text(enum ps_lang lang, struct ps_str role);
 
@@ -150,7 +163,7 @@ struct ps_str ps_portal_role_text(enum ps_lang lang, struct ps_str role);
 struct ps_agency;
 struct ps_str ps_portal_agency_name(enum ps_lang lang, const struct ps_agency *list, size_t n,
                                     struct ps_str code);
-/* The msgids of a person's sex and status as pages show them (account.c). */
+/* The msgids of a person's sex and status as pages show them. */
 const char *ps_portal_sex_msg(enum ps_sex sex);
 const char *ps_portal_status_msg(enum ps_person_status s);
 

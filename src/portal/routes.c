@@ -132,18 +132,6 @@ void ps_portal_free(struct ps_portal *p)
 
 /* ---- unknown paths ---- */
 
-bool ps_portal_wants_html(struct ps_req *req)
-{
-    struct ps_str path = req->path, accept = ps_req_header(req, "Accept");
-    if (ps_str_eq(path, PS_STR("/api")) || ps_str_starts_with(path, PS_STR("/api/")))
-        return false;
-    static const struct ps_str html = PS_STR("text/html");
-    for (size_t i = 0; accept.p && i + html.len <= accept.len; i++)
-        if (ps_str_eq_nocase((struct ps_str){accept.p + i, html.len}, html))
-            return true;
-    return false;
-}
-
 static void not_found(struct ps_req *req)
 {
     if (!ps_portal_wants_html(req)) {
@@ -179,6 +167,20 @@ void ps_portal_fallback(struct ps_req *req)
     ps_portal_error(req, 405, N_("This page cannot do that"),
                     N_("The address exists, but not for what your browser asked. Go back and "
                        "try again."));
+}
+
+/* ---- how the dispatcher answers browsers on pages ---- */
+
+static const struct ps_api_pages page_hooks = {
+    .wants_html = ps_portal_wants_html,
+    .signin = ps_portal_signin_redirect,
+    .forbidden = ps_portal_forbidden,
+    .limited = ps_portal_limited,
+};
+
+const struct ps_api_pages *ps_portal_pages(void)
+{
+    return &page_hooks;
 }
 
 /* ---- static files ---- */

@@ -15,10 +15,6 @@
 #include "registries/translit.h"
 
 #define NEXT_MAX 512          /* bytes of a `next` address */
-#define DRAFT_COOKIE "ps_draft"
-#define DRAFT_COOKIE_SECURE "__Host-ps_draft"
-#define DRAFT_MAX 3000        /* bytes of the draft cookie's value */
-#define DRAFT_AGE "900"       /* seconds: long enough to sign in again */
 #define DEFAULT_NEXT "/me"
 
 /* ---- next: where to go after signing in ---- */
@@ -36,89 +32,6 @@ bool ps_portal_next_ok(struct ps_str next)
            !ps_str_starts_with(next, PS_STR("/signout"));
 }
 
-/* s percent-encoded (everything but unreserved characters) into the arena. */
-static struct ps_str url_part(struct ps_arena *a, struct ps_str s)
-{
-    struct ps_buf b;
-    ps_buf_init(&b, 3 * s.len + 1);
-    struct ps_str out = PS_STR_NULL;
-    if (ps_html_escape(&b, PS_HTML_URL_PART, s) == PS_OK)
-        out = ps_arena_str(a, ps_buf_str(&b));
-    ps_buf_reset(&b);
-    return out;
-}
-
-static const char *draft_cookie_name(const struct ps_page *pg)
-{
-    return pg->rp && pg->rp->https ? DRAFT_COOKIE_SECURE : DRAFT_COOKIE;
-}
-
-static void draft_set(struct ps_page *pg, struct ps_str value, const char *max_age)
-{
-    char *c = ps_arena_printf(pg->req->arena, "%s=%.*s; Max-Age=%s; Path=/; HttpOnly; "
-                                              "SameSite=Strict%s",
-                              draft_cookie_name(pg), PS_STR_FMT(value), max_age,
-                              pg->rp && pg->rp->https ? "; Secure" : "");
-    if (c)
-        ps_resp_header(pg->req, "Set-Cookie", c);
-}
-
-/* A form posted to a page whose session had ended: its values (not a passkey's credential)
- * into the draft cookie, "_path=<page>&name=value...", re-encoded. Nothing when the body is
- * not a form we could read or the draft would be too large. */
-static void draft_save(struct ps_page *pg)
-{
-    struct ps_req *req = pg->req;
-    struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
-    size_t n = 0;
-    struct ps_diag d = {0};
-    if (!ps_req_content_type_is(req, "application/x-www-form-urlencoded") ||
-        req->body.len > PS_FORM_BODY_MAX ||
-        ps_form_parse(req->arena, req->body, pairs, PS_FORM_MAX_PAIRS, &n, &d) != PS_OK ||
-        !ps_form_utf8(pairs, n))
-        return;
-    struct ps_buf b;
-    ps_buf_init(&b, DRAFT_MAX);
-    enum ps_err e = ps_buf_append(&b, "_path=", 6);
-    if (e == PS_OK)
-        e = ps_html_escape(&b, PS_HTML_URL_PART, req->path);
-    for (size_t i = 0; i < n && e == PS_OK; i++) {
-        if (ps_str_eq_cstr(pairs[i].name, "credential") || pairs[i].name.p[0] == '_')
-            continue;
-        e = ps_buf_append(&b, "&", 1);
-        if (e == PS_OK)
-            e = ps_html_escape(&b, PS_HTML_URL_PART, pairs[i].name);
-        if (e == PS_OK)
-            e = ps_buf_append(&b, "=", 1);
-        if (e == PS_OK)
-            e = ps_html_escape(&b, PS_HTML_URL_PART, pairs[i].value);
-    }
-    if (e == PS_OK)
-        draft_set(pg, ps_arena_str(req->arena, ps_buf_str(&b)), DRAFT_AGE);
-    ps_buf_reset(&b);
-}
-
-bool ps_page_draft(struct ps_page *pg, struct ps_form *f)
-{
-    struct ps_req *req = pg->req;
-    struct ps_str c = ps_api_cookie(req, draft_cookie_name(pg));
-    struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
-    size_t n = 0;
-    struct ps_diag d = {0};
-    if (!c.p)
-        return false;
-    draft_set(pg, PS_STR(""), "0"); /* read once */
-    if (ps_form_parse(req->arena, c, pairs, PS_FORM_MAX_PAIRS, &n, &d) != PS_OK ||
-        !ps_form_utf8(pairs, n) || n == 0 || !ps_str_eq_cstr(pairs[0].name, "_path") ||
-        !ps_str_eq(pairs[0].value, req->path))
-        return false;
-    ps_form_fill(f, pairs + 1, n - 1);
-    pg->layout.notice = ps_str_from_cstr(ps_page_t(
-        pg, N_("Your session had ended, so the form was not sent. You are signed in again: "
-               "check the form and send it again.")));
-    return true;
-}
-
 void ps_portal_signin_redirect(struct ps_req *req)
 {
     struct ps_page *pg = ps_page_new(req, N_("Sign in"), NULL);
@@ -132,10 +45,10 @@ void ps_portal_signin_redirect(struct ps_req *req)
         next = with_query ? ps_str_from_cstr(with_query) : req->path;
     }
     if (!get)
-        draft_save(pg);
+        ps_page_draft_save(pg);
     const char *location = "/signin";
     if (ps_portal_next_ok(next)) {
-        struct ps_str enc = url_part(req->arena, next);
+        struct ps_str enc = ps_page_url_part(req->arena, next);
         char *l = enc.p ? ps_arena_printf(req->arena, "/signin?next=%.*s", PS_STR_FMT(enc))
                         : NULL;
         location = l ? l : location;
