@@ -1,16 +1,44 @@
-/* Fuzz target: the portal's urlencoded form parser (ps_form_parse) and the POST checks
- * (ps_form_read), src/portal/form.h. Pairs stay within the limit and hold no NUL; a read that
- * passes leaves only UTF-8 values, trimmed. */
+/* Fuzz target: the portal's urlencoded form parser (ps_form_parse), the POST checks
+ * (ps_form_read) and the date of three fields (ps_form_date_check), src/portal/form.h; and the
+ * `next` address a sign-in goes back to (ps_portal_next_ok). Pairs stay within the limit and
+ * hold no NUL; a read that passes leaves only UTF-8 values, trimmed; a date that passes is a
+ * real one; a `next` that passes is a path of this site. */
 #include <string.h>
 
 #include "core/utf8.h"
 #include "fuzz.h"
 #include "portal/form.h"
+#include "portal/portal_int.h"
 
 static const struct ps_field fields[] = {
     {.name = "a", .label = "A", .max_chars = 10, .required = "Enter A"},
     {.name = "b", .label = "B"},
 };
+static const struct ps_field date_fields[] = {
+    {.name = "d", .label = "Day", .required = "Enter a date"},
+    {.name = "m", .label = "Month"},
+    {.name = "y", .label = "Year"},
+};
+
+static void date_and_next(struct ps_arena *a, struct ps_str in)
+{
+    struct ps_form f;
+    struct ps_form_post post = {.content_type = PS_STR("application/x-www-form-urlencoded"),
+                                .body = in};
+    struct ps_date d;
+    ps_form_init(&f, date_fields, 3);
+    if (ps_form_read(a, &post, &f) == PS_FORM_OK &&
+        ps_form_date_check(&f, 0, "Date", true, PS_LANG_EN, a, &d)) {
+        FUZZ_CHECK(f.nerrors == 0);
+        FUZZ_CHECK(ps_date_valid(d) || (d.year == 0 && d.month == 0 && d.day == 0));
+    }
+    if (ps_portal_next_ok(in)) {
+        FUZZ_CHECK(in.len >= 1 && in.p[0] == '/');
+        FUZZ_CHECK(in.len == 1 || (in.p[1] != '/' && in.p[1] != '\\'));
+        for (size_t i = 0; i < in.len; i++)
+            FUZZ_CHECK(in.p[i] > ' ' && in.p[i] < 0x7f);
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,8 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct ps_form f;
     ps_form_init(&f, fields, 2);
-    struct ps_form_post post = {.origin = PS_STR("http://h"), .host = PS_STR("h"),
-                                .content_type = PS_STR("application/x-www-form-urlencoded"),
+    struct ps_form_post post = {.content_type = PS_STR("application/x-www-form-urlencoded"),
                                 .body = in};
     enum ps_form_refusal r = ps_form_read(a, &post, &f);
     FUZZ_CHECK(r >= PS_FORM_OK && r <= PS_FORM_NOT_UTF8);
@@ -43,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ps_form_check(&f, PS_LANG_UK, a);
         FUZZ_CHECK(f.nerrors <= f.n);
     }
+    date_and_next(a, in);
     ps_arena_free(a);
     return 0;
 }

@@ -38,6 +38,20 @@ struct ps_app_identity {
     struct ps_ratelimit *auth_per_ip, *auth_per_account, *api_per_account, *api_per_client;
 };
 
+/* How the dispatcher refuses a request to a page route (creds PS_CRED_PAGE) that wants HTML
+ * (wants_html: a browser, not under /api): each answers the request with a page. The portal
+ * provides them (ps_portal_pages); requests that do not want HTML get problem+json. */
+struct ps_api_pages {
+    bool (*wants_html)(struct ps_req *req);
+    /* no session (or one that ended) on a page that needs one: sign in, then come back
+     * (303 to the sign-in page; a POST's form values kept for the form's page) */
+    void (*signin)(struct ps_req *req);
+    /* 403: reason is the policy's, or NULL for a state change from another site */
+    void (*forbidden)(struct ps_req *req, const char *reason);
+    /* 429: an abuse limit (Retry-After is set already) */
+    void (*limited)(struct ps_req *req, unsigned retry_s);
+};
+
 /* What every handler can reach through req->app. Owned by `serve`; handlers only borrow. */
 struct ps_app {
     struct ps_store *store;
@@ -52,6 +66,9 @@ struct ps_app {
     const struct ps_demo_person *demo;
     size_t ndemo;
     struct ps_portal *portal;        /* the portal's settings (src/portal); NULL: defaults */
+    /* how the dispatcher answers a browser on a page route (src/portal sets it; NULL:
+     * problem+json as for the API) */
+    const struct ps_api_pages *pages;
 };
 
 /* Credentials a route accepts (ps_route.creds). 0: none needed, a public route. */
@@ -59,12 +76,21 @@ struct ps_app {
 #define PS_CRED_SESSION 0x2u /* a person's session: "Authorization: Bearer ps_sess_..." or the
                               * session cookie (then a state change needs a matching Origin) */
 #define PS_CRED_SIGNED 0x4u  /* an agency system's HTTP Message Signature (RFC 9421) */
+/* A portal page (src/portal). Alone: the session cookie when there is one, anonymous without
+ * one (a cookie that does not validate is cleared and the page is served anonymously); with
+ * PS_CRED_SESSION: the session cookie is required. Pages read only the cookie (never a Bearer
+ * token or a signature), every state-changing request to a page must come from one of our
+ * origins (the CSRF check of every form), the signed-in person's record is read in the
+ * session's read transaction (ps_api_person), and refusals are pages for browsers
+ * (struct ps_api_pages). */
+#define PS_CRED_PAGE 0x8u
 #define PS_CRED_ANY (PS_CRED_ADMIN | PS_CRED_SESSION | PS_CRED_SIGNED)
 /* The session cookie: __Host-ps_session (with Secure) when public_url is https. */
 #define PS_SESSION_COOKIE "ps_session"
 #define PS_SESSION_COOKIE_SECURE "__Host-ps_session"
 
-/* The credential names of creds ("admin", comma-separated when several; "public" for 0)
+/* The credential names of creds ("admin", comma-separated when several; "public" for 0;
+ * "page" for PS_CRED_PAGE)
  * into out (NUL-terminated, cut to cap). For `pocketstate routes` and tests. */
 void ps_api_creds_text(unsigned creds, char *out, size_t cap);
 

@@ -65,6 +65,34 @@ const struct ps_actor *ps_api_actor(struct ps_req *req);
 struct ps_session;
 const struct ps_session *ps_api_session(struct ps_req *req);
 
+/* The signed-in person's registry record on a page route (read in the session's read
+ * transaction: one transaction for the session and the record; borrowed, the request's
+ * arena), or NULL (not a page, nobody signed in, no record). */
+struct ps_person;
+const struct ps_person *ps_api_person(struct ps_req *req);
+
+/* Decides again, for a resource the request names in its body rather than its path (a page's
+ * form: the person an official looks up), exactly as the dispatcher decides with a path's
+ * {rnokpp}: the policy on (authenticated actor, route action, owner), again with the
+ * person's oblast when a role is scoped to one. Allowed: req->subject becomes the new decided
+ * actor and then(req) runs; denied: the denial is recorded and answered as the dispatcher
+ * answers it (a page for a browser). Only for a request that came through ps_api_dispatch. */
+void ps_api_decide_for(struct ps_req *req, struct ps_str owner, ps_handler_fn then);
+
+/* Makes req run as actor, signed in with session and person (each may be NULL), as if the
+ * dispatcher had decided it: for handlers called without a dispatcher (unit tests). False
+ * when the arena is exhausted. */
+bool ps_api_subject_set(struct ps_req *req, const struct ps_actor *actor,
+                        const struct ps_session *session, const struct ps_person *person);
+
+/* The value of cookie name in the Cookie header (RFC 6265 5.4: "a=b; c=d"), or PS_STR_NULL.
+ * Borrowed. */
+struct ps_str ps_api_cookie(struct ps_req *req, const char *name);
+
+/* True when this server runs `pocketstate demo` and rnokpp is one of its demo people: the
+ * one-click demo sign-in is allowed for them only. */
+bool ps_api_demo_person(const struct ps_app *app, struct ps_str rnokpp);
+
 /* Sets the session cookie to token for max_age_s seconds (HttpOnly, SameSite=Strict, Path=/;
  * __Host- and Secure when public_url is https), or clears it when token is NULL. */
 void ps_api_session_cookie(struct ps_req *req, const char *token, int64_t max_age_s);

@@ -219,10 +219,9 @@ static enum ps_err demo_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
                           &c->out.session, diag);
 }
 
-/* True when rnokpp is one of the demo people this server prepared. */
-static bool demo_person(const struct ps_app *app, struct ps_str rnokpp)
+bool ps_api_demo_person(const struct ps_app *app, struct ps_str rnokpp)
 {
-    for (size_t i = 0; i < app->ndemo; i++)
+    for (size_t i = 0; app->demo && i < app->ndemo; i++)
         if (ps_str_eq_cstr(rnokpp, app->demo[i].rnokpp))
             return true;
     return false;
@@ -240,7 +239,7 @@ void ps_api_demo_signin(struct ps_req *req)
         ps_api_invalid(req, "the body is {\"rnokpp\": \"...\"}");
         return;
     }
-    if (!app->demo || !demo_person(app, c->rnokpp)) {
+    if (!ps_api_demo_person(app, c->rnokpp)) {
         ps_resp_problem(req, 403, "demo-only", "Forbidden",
                         "one-click sign-in exists only for the demo people of `pocketstate demo`");
         return;

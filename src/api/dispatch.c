@@ -1,13 +1,16 @@
-/* The dispatcher: every routed API request comes through here before its handler. It reads
- * the route's contract (action, accepted credentials), applies the abuse limits,
- * authenticates the caller (the local admin token, a person's session as a bearer token or a
- * cookie, an agency system's signature), checks the origin of cookie-borne state changes,
- * asks the one policy function (again with the person's oblast when a role is scoped to one),
- * records a denial of an authenticated caller, and runs the handler with the decided actor.
- * Handlers never check access themselves. */
+/* The dispatcher: every routed request comes through here before its handler. It reads the
+ * route's contract (action, accepted credentials), applies the abuse limits, authenticates
+ * the caller (the local admin token, a person's session as a bearer token or a cookie, an
+ * agency system's signature), checks the origin of cookie-borne state changes and of every
+ * form posted to a page, asks the one policy function (again with the person's oblast when a
+ * role is scoped to one), records a denial of an authenticated caller, and runs the handler
+ * with the decided actor. Handlers never check access themselves. Page routes (PS_CRED_PAGE)
+ * take the session cookie when there is one and answer browsers' refusals with pages
+ * (struct ps_api_pages): a redirect to sign in, an HTML 403 or 429. */
 #include "api/api_int.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,7 @@ struct auth {
     const char *type;  /* AUTH_BAD: the problem type */
     bool by_cookie;    /* a session from the cookie: state changes need a matching origin */
     struct ps_session *session;
+    struct ps_person *person; /* page routes: the signed-in person's record (NULL: none) */
     struct ps_str nonce; /* a signed request's: used (stored) before the handler runs */
 };
 
@@ -43,6 +47,7 @@ struct dispatch {
     struct auth auth;
     const char *action; /* a denial's record: what was asked, where */
     struct ps_str path;
+    ps_handler_fn then; /* ps_api_decide_for: what runs once allowed (NULL: the route's fn) */
 };
 
 /* The token of "Authorization: Bearer <token>" (scheme case-insensitive, RFC 9110 11.1);
@@ -59,8 +64,7 @@ static struct ps_str bearer(struct ps_req *req)
     return (struct ps_str){auth.p + prefix.len, auth.len - prefix.len};
 }
 
-/* The value of cookie `name` in the Cookie header (RFC 6265 5.4: "a=b; c=d"), or PS_STR_NULL. */
-static struct ps_str cookie(struct ps_req *req, const char *name)
+struct ps_str ps_api_cookie(struct ps_req *req, const char *name)
 {
     struct ps_str h = ps_req_header(req, "Cookie"), want = ps_str_from_cstr(name);
     size_t i = 0;
@@ -83,24 +87,40 @@ struct session_read {
     const struct ps_session_cfg *cfg;
     struct ps_arena *arena;
     struct ps_session *out;
+    struct ps_person *person; /* non-NULL: read the person's record too */
+    bool has_person;
     struct ps_diag diag;
 };
 
 static enum ps_err session_tx(struct ps_tx *tx, void *ctx)
 {
     struct session_read *s = ctx;
-    return ps_session_find(tx, s->token, s->cfg, s->arena, s->out, &s->diag);
+    enum ps_err e = ps_session_find(tx, s->token, s->cfg, s->arena, s->out, &s->diag);
+    if (e != PS_OK || !s->person)
+        return e;
+    /* A page shows who is signed in and "my data" shows their record: one read transaction
+     * for the session and the record. Reading one's own record is not recorded. */
+    struct ps_actor self = {.kind = PS_ACTOR_CITIZEN, .id = s->out->rnokpp};
+    struct ps_diag d = {0};
+    e = ps_person_read(tx, &self, s->out->rnokpp, PS_STR_NULL, s->arena, s->person, &d);
+    s->has_person = e == PS_OK;
+    return e == PS_ERR_NOTFOUND ? PS_OK : e;
 }
 
-/* A person's session from its token, in a read on this thread (no write). */
-static void by_session(struct ps_req *req, struct ps_str token, struct ps_actor *who,
-                       struct auth *a)
+/* A person's session from its token, in a read on this thread (no write); with_person: their
+ * registry record too (page routes). */
+static void by_session(struct ps_req *req, struct ps_str token, bool with_person,
+                       struct ps_actor *who, struct auth *a)
 {
     struct ps_app *app = req->app;
-    struct session_read s = {token, &app->id.sessions, req->arena, NULL, {0}};
+    struct session_read s = {token, &app->id.sessions, req->arena, NULL, NULL, false, {0}};
     struct ps_diag store = {0};
     s.out = ps_arena_zalloc(req->arena, sizeof *s.out);
-    enum ps_err e = s.out ? ps_store_read(app->store, session_tx, &s, &store) : PS_ERR_NOMEM;
+    if (with_person)
+        s.person = ps_arena_zalloc(req->arena, sizeof *s.person);
+    enum ps_err e = s.out && (!with_person || s.person)
+                        ? ps_store_read(app->store, session_tx, &s, &store)
+                        : PS_ERR_NOMEM;
     if (e != PS_OK) {
         a->result = AUTH_BAD;
         a->type = e == PS_ERR_DENIED ? "session-invalid" : NULL;
@@ -111,6 +131,7 @@ static void by_session(struct ps_req *req, struct ps_str token, struct ps_actor 
     }
     a->result = AUTH_OK;
     a->session = s.out;
+    a->person = s.has_person ? s.person : NULL;
     who->kind = PS_ACTOR_CITIZEN;
     who->id = s.out->rnokpp;
     who->credential = ps_str_from_cstr(s.out->id);
@@ -147,14 +168,14 @@ static struct auth authenticate(struct ps_req *req, unsigned creds, struct ps_ac
             a.result = AUTH_OK;
         } else if ((creds & PS_CRED_SESSION) &&
                    ps_str_starts_with(token, PS_STR(PS_SESSION_TOKEN_PREFIX))) {
-            by_session(req, token, who, &a);
+            by_session(req, token, false, who, &a);
         }
         return a;
     }
-    struct ps_str c = (creds & PS_CRED_SESSION) ? cookie(req, cookie_name) : PS_STR_NULL;
+    struct ps_str c = (creds & PS_CRED_SESSION) ? ps_api_cookie(req, cookie_name) : PS_STR_NULL;
     if (c.p) {
         a.by_cookie = true;
-        by_session(req, c, who, &a);
+        by_session(req, c, false, who, &a);
         return a;
     }
     if (creds & PS_CRED_SIGNED)
@@ -176,17 +197,37 @@ static void unauthorized(struct ps_req *req, const struct auth *a)
                     a->why ? a->why : "the credentials are not valid here");
 }
 
-/* A state change carried by the session cookie must come from one of our origins (the Origin
- * header, or at least Sec-Fetch-Site: same-origin): SameSite=Strict's second line. */
+/* A state change carried by the session cookie, or posted to a page, must come from one of
+ * our origins (the Origin header, or at least Sec-Fetch-Site: same-origin): SameSite=Strict's
+ * second line, and the one CSRF check of the portal's forms. */
 static bool origin_ok(struct ps_req *req)
 {
     struct ps_app *app = req->app;
     if (ps_str_eq_cstr(req->method, "GET") || ps_str_eq_cstr(req->method, "HEAD"))
         return true;
     struct ps_str origin = ps_req_header(req, "Origin");
-    if (origin.p)
+    if (origin.p && !ps_str_eq_cstr(origin, "null")) /* "null": privacy settings; look on */
         return ps_rp_origin_allowed(&app->id.rp, origin);
     return ps_str_eq_cstr(ps_req_header(req, "Sec-Fetch-Site"), "same-origin");
+}
+
+/* True when the route is a page and the request wants HTML: refusals are then pages. */
+static bool page_html(struct ps_req *req)
+{
+    struct ps_app *app = req->app;
+    return (req->route->creds & PS_CRED_PAGE) && app && app->pages &&
+           app->pages->wants_html(req);
+}
+
+static void cross_site(struct ps_req *req)
+{
+    struct ps_app *app = req->app;
+    if (page_html(req)) {
+        app->pages->forbidden(req, NULL);
+        return;
+    }
+    ps_resp_problem(req, 403, "cross-site-request", "Forbidden",
+                    "a change made with the session cookie must come from this site");
 }
 
 bool ps_api_limited(struct ps_req *req, struct ps_ratelimit *r, const char *kind,
@@ -203,6 +244,11 @@ bool ps_api_limited(struct ps_req *req, struct ps_ratelimit *r, const char *kind
     char after[16];
     snprintf(after, sizeof after, "%u", retry);
     ps_resp_header(req, "Retry-After", after);
+    if (req->route && page_html(req)) {
+        struct ps_app *app = req->app;
+        app->pages->limited(req, retry);
+        return true;
+    }
     ps_resp_problem(req, 429, "too-many-requests", "Too Many Requests",
                     "too many requests from this %s; try again in %u s", kind, retry);
     return true;
@@ -256,7 +302,7 @@ static void decide_with_oblast(struct ps_req *req, struct dispatch *d)
 static void run_handler(struct ps_req *req, struct dispatch *d)
 {
     req->subject = &d->decision.actor;
-    req->route->fn(req);
+    (d->then ? d->then : req->route->fn)(req);
 }
 
 /* ---- a denial is a change entry (ARCHITECTURE.md rule 4 for access decisions) ---- */
@@ -274,16 +320,25 @@ static enum ps_err denial_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
                                  ps_str_from_cstr(d->decision.reason), diag);
 }
 
+static void forbidden(struct ps_req *req, const struct dispatch *d)
+{
+    struct ps_app *app = req->app;
+    if (page_html(req)) {
+        app->pages->forbidden(req, d->decision.reason);
+        return;
+    }
+    ps_resp_problem(req, 403, "forbidden", "Forbidden", "%s", d->decision.reason);
+}
+
 static void denial_recorded(struct ps_req *req, void *ctx)
 {
-    const struct dispatch *d = ctx;
-    ps_resp_problem(req, 403, "forbidden", "Forbidden", "%s", d->decision.reason);
+    forbidden(req, ctx);
 }
 
 static void deny(struct ps_req *req, struct dispatch *d)
 {
     if (d->who.kind == PS_ACTOR_ANONYMOUS) {
-        ps_resp_problem(req, 403, "forbidden", "Forbidden", "%s", d->decision.reason);
+        forbidden(req, d);
         return;
     }
     d->action = req->route->action;
@@ -358,13 +413,66 @@ static void nonce_used(struct ps_req *req, void *ctx)
     decide_and_run(req, d);
 }
 
+/* ---- pages: the session cookie when there is one ---- */
+
+/* The session of the page's cookie with the person's record. A cookie that does not validate
+ * (ended, expired, unknown) is cleared: the page is served as to anyone, or, when it needs a
+ * session, the person signs in again. */
+static struct auth page_session(struct ps_req *req, struct ps_actor *who)
+{
+    struct ps_app *app = req->app;
+    struct auth a = {.result = AUTH_NONE};
+    const char *name = app->id.rp.https ? PS_SESSION_COOKIE_SECURE : PS_SESSION_COOKIE;
+    struct ps_str c = ps_api_cookie(req, name);
+    if (!c.p)
+        return a;
+    a.by_cookie = true;
+    by_session(req, c, true, who, &a);
+    if (a.result == AUTH_BAD && a.type) /* refused (not a store failure): forget it */
+        ps_api_session_cookie(req, NULL, 0);
+    if (a.result != AUTH_OK)
+        who->kind = PS_ACTOR_ANONYMOUS;
+    return a;
+}
+
+static void dispatch_page(struct ps_req *req, struct dispatch *d)
+{
+    struct ps_app *app = req->app;
+    if (!origin_ok(req)) {
+        cross_site(req);
+        return;
+    }
+    if (limited_before(req))
+        return;
+    d->auth = page_session(req, &d->who);
+    if (d->auth.result != AUTH_OK && (req->route->creds & PS_CRED_SESSION)) {
+        if (page_html(req))
+            app->pages->signin(req);
+        else
+            unauthorized(req, &d->auth);
+        return;
+    }
+    if (d->auth.result == AUTH_OK) {
+        if (limited_after(req, &d->who))
+            return;
+        touch_if_due(req, d->auth.session);
+    }
+    decide_and_run(req, d);
+}
+
 void ps_api_dispatch(struct ps_req *req)
 {
     const struct ps_route *route = req->route;
     struct dispatch *d = ps_api_alloc(req, sizeof *d);
-    if (!d || limited_before(req))
+    if (!d)
         return;
     d->who.kind = PS_ACTOR_ANONYMOUS;
+    if (route->creds & PS_CRED_PAGE) {
+        dispatch_page(req, d);
+        return;
+    }
+    if (limited_before(req))
+        return;
     if (route->creds) {
         d->auth = authenticate(req, route->creds, &d->who);
         if (d->auth.result != AUTH_OK) {
@@ -387,13 +495,10 @@ void ps_api_dispatch(struct ps_req *req)
     decide_and_run(req, d);
 }
 
-static void decide_and_run(struct ps_req *req, struct dispatch *d)
+/* The policy's decision on d->resource; the handler (or d->then) runs when it allows. */
+static void decide(struct ps_req *req, struct dispatch *d)
 {
-    const struct ps_route *route = req->route;
-    /* the resource as the path names it */
-    d->resource.owner = ps_req_param(req, "rnokpp");
-    d->resource.agency = ps_req_param(req, "agency");
-    ps_policy_decide(&d->who, route->action, &d->resource, &d->decision);
+    ps_policy_decide(&d->who, req->route->action, &d->resource, &d->decision);
     if (d->decision.allow && d->decision.needs_oblast)
         decide_with_oblast(req, d);
     if (!d->decision.allow) {
@@ -401,6 +506,48 @@ static void decide_and_run(struct ps_req *req, struct dispatch *d)
         return;
     }
     run_handler(req, d);
+}
+
+static void decide_and_run(struct ps_req *req, struct dispatch *d)
+{
+    /* the resource as the path names it */
+    d->resource.owner = ps_req_param(req, "rnokpp");
+    d->resource.agency = ps_req_param(req, "agency");
+    decide(req, d);
+}
+
+/* The dispatch that decided req->subject (the decided actor lives in it), or NULL. */
+static struct dispatch *dispatch_of(struct ps_req *req)
+{
+    if (!req->subject)
+        return NULL;
+    return (struct dispatch *)(void *)((char *)(uintptr_t)req->subject -
+                                       offsetof(struct dispatch, decision.actor));
+}
+
+void ps_api_decide_for(struct ps_req *req, struct ps_str owner, ps_handler_fn then)
+{
+    struct dispatch *d = dispatch_of(req);
+    PS_ASSERT(d && then);
+    d->resource = (struct ps_resource){.owner = owner};
+    d->then = then;
+    decide(req, d);
+}
+
+bool ps_api_subject_set(struct ps_req *req, const struct ps_actor *actor,
+                        const struct ps_session *session, const struct ps_person *person)
+{
+    struct dispatch *d = ps_arena_zalloc(req->arena, sizeof *d);
+    if (!d)
+        return false;
+    d->who = *actor;
+    d->decision.allow = true;
+    d->decision.actor = *actor;
+    d->auth.result = AUTH_OK;
+    d->auth.session = (struct ps_session *)(uintptr_t)session;
+    d->auth.person = (struct ps_person *)(uintptr_t)person;
+    req->subject = &d->decision.actor;
+    return true;
 }
 
 const struct ps_actor *ps_api_actor(struct ps_req *req)
@@ -411,13 +558,14 @@ const struct ps_actor *ps_api_actor(struct ps_req *req)
 
 const struct ps_session *ps_api_session(struct ps_req *req)
 {
-    if (!req->subject)
-        return NULL;
-    /* the decided actor lives in the dispatch that decided it */
-    const struct dispatch *d =
-        (const struct dispatch *)(const void *)((const char *)req->subject -
-                                                offsetof(struct dispatch, decision.actor));
-    return d->auth.session;
+    const struct dispatch *d = dispatch_of(req);
+    return d ? d->auth.session : NULL;
+}
+
+const struct ps_person *ps_api_person(struct ps_req *req)
+{
+    const struct dispatch *d = dispatch_of(req);
+    return d && d->auth.result == AUTH_OK ? d->auth.person : NULL;
 }
 
 void ps_api_creds_text(unsigned creds, char *out, size_t cap)
@@ -426,7 +574,7 @@ void ps_api_creds_text(unsigned creds, char *out, size_t cap)
         unsigned bit;
         const char *name;
     } names[] = {{PS_CRED_ADMIN, "admin"}, {PS_CRED_SESSION, "session"},
-                 {PS_CRED_SIGNED, "signed"}};
+                 {PS_CRED_SIGNED, "signed"}, {PS_CRED_PAGE, "page"}};
     size_t n = 0;
     PS_ASSERT(cap > 0);
     out[0] = '\0';

@@ -25,8 +25,9 @@ const struct ps_cli_cmd ps_cli_cmd_routes = {
     .summary = "list the HTTP routes the server serves",
     .help = "Prints one line per route: the method, the path pattern ({name} is a path\n"
             "parameter), the action the access policy decides on, and the credentials the\n"
-            "route accepts (public: none needed). /api/openapi.json describes the API's routes\n"
-            "(the portal's actions start with \"portal.\").",
+            "route accepts (public: none needed; page: a portal page, which takes the session\n"
+            "cookie when there is one, \"session,page\" when it needs it). /api/openapi.json\n"
+            "describes the API's routes (not the portal's pages).",
     .flags = NULL,
     .nflags = 0,
     .run = run,

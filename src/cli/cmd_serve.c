@@ -345,6 +345,7 @@ static int prepare(const char *cmd, const char *data_dir, const struct ps_config
         e = identity_setup(cfg, m, &app->id, &d);
     if (e == PS_OK)
         e = ps_portal_new(&(struct ps_portal_opts){.version = PS_VERSION}, &app->portal, &d);
+    app->pages = ps_portal_pages();
     ps_keys_master_free(m);
     if (e != PS_OK)
         return ps_cli_fail(cmd, &d);

@@ -21,7 +21,7 @@
 #define PS_ROUTE_MAX_PARAMS 4
 #define PS_ROUTE_MAX_PATH 2048    /* longer paths never match (404) */
 #define PS_ROUTE_MAX_SEGMENTS 32  /* more segments never match (404) */
-#define PS_RESP_MAX_HEADERS 8
+#define PS_RESP_MAX_HEADERS 16 /* pages: security headers, cookies, Location */
 #define PS_REQUEST_ID_MAX 64      /* X-Request-Id: 1..64 of [A-Za-z0-9._-] */
 /* Base of the stable problem type URIs: PS_PROBLEM_BASE "not-found" etc. (docs/problems.md) */
 #define PS_PROBLEM_BASE "https://pocketstate.dev/problems/"

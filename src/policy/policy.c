@@ -27,6 +27,10 @@ static const struct rule rules[] = {
     {"log.cosign", ANYONE, NULL, 0},
     /* the portal's public pages, static files and its answers to unknown paths */
     {"portal.read", ANYONE, NULL, 0},
+    /* signing out of the portal: without a session there is nothing to end */
+    {"portal.signout", ANYONE, NULL, 0},
+    /* the officials' work area in the portal: any official role */
+    {"official.work", 0, "clerk registrar inspector agency-admin auditor", 0},
     /* a person's registry record */
     {"person.read", ADMIN | SELF, "clerk registrar inspector", PS_SCOPE_REGISTRY_READ},
     {"person.register", ADMIN, "registrar", 0},

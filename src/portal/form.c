@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/utf8.h"
+#include "registries/date.h"
 
 /* ---- parsing ---- */
 
@@ -185,22 +186,103 @@ void ps_form_input(const struct ps_form *f, size_t i, enum ps_lang lang, struct 
 
 /* ---- POST ---- */
 
-bool ps_form_same_origin(struct ps_str origin, struct ps_str host, const struct ps_rp *rp)
+/* ---- dates ---- */
+
+/* The value as a number of 1..4 digits, or -1. */
+static int digits(struct ps_str v)
 {
-    if (!origin.p || origin.len == 0 || ps_str_eq(origin, PS_STR("null")))
-        return false;
-    if (rp && rp->url[0])
-        return ps_rp_origin_allowed(rp, origin);
-    if (!host.p || host.len == 0)
-        return false;
-    static const struct ps_str schemes[] = {PS_STR_NULL, PS_STR("http://"), PS_STR("https://")};
-    for (size_t i = 1; i < sizeof schemes / sizeof schemes[0]; i++) {
-        struct ps_str s = schemes[i];
-        if (origin.len == s.len + host.len && ps_str_starts_with(origin, s) &&
-            ps_str_eq_nocase((struct ps_str){origin.p + s.len, host.len}, host))
-            return true;
+    int n = 0;
+    if (v.len == 0 || v.len > 4)
+        return -1;
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return -1;
+        n = n * 10 + (v.p[i] - '0');
     }
+    return n;
+}
+
+/* The date's one message on its first marked part; every marked part stays marked. */
+static bool date_fail(struct ps_form *f, size_t day, const char *msgid, const char *legend,
+                      enum ps_lang lang, struct ps_arena *a)
+{
+    struct ps_i18n_arg arg = {"label", ps_str_from_cstr(ps_i18n(lang, legend))};
+    struct ps_str text = ps_i18n_fill(a, ps_i18n(lang, msgid), &arg, 1);
+    if (text.p && text.len)
+        for (size_t i = day; i < day + 3; i++)
+            if (f->marked[i]) {
+                ps_form_error(f, i, text);
+                break;
+            }
     return false;
+}
+
+bool ps_form_date_check(struct ps_form *f, size_t day, const char *legend, bool past,
+                        enum ps_lang lang, struct ps_arena *a, struct ps_date *out)
+{
+    static const int maxes[3] = {31, 12, 9999};
+    int v[3];
+    size_t empty = 0;
+    PS_ASSERT(day + 3 <= f->n);
+    *out = (struct ps_date){0, 0, 0};
+    for (size_t i = 0; i < 3; i++)
+        empty += f->values[day + i].len == 0;
+    if (empty == 3) {
+        if (f->fields[day].required)
+            ps_form_error(f, day, ps_str_from_cstr(ps_i18n(lang, f->fields[day].required)));
+        return !f->fields[day].required;
+    }
+    if (empty) {
+        for (size_t i = 0; i < 3; i++)
+            f->marked[day + i] = f->values[day + i].len == 0;
+        return date_fail(f, day, N_("{label} must include a day, month and year"), legend,
+                         lang, a);
+    }
+    bool bad = false;
+    for (size_t i = 0; i < 3; i++) {
+        v[i] = digits(f->values[day + i]);
+        f->marked[day + i] = v[i] < 1 || v[i] > maxes[i];
+        bad |= f->marked[day + i];
+    }
+    if (bad)
+        return date_fail(f, day, N_("{label} must be a real date"), legend, lang, a);
+    if (f->values[day + 2].len != 4) {
+        f->marked[day + 2] = true;
+        return date_fail(f, day, N_("Year must include 4 numbers"), legend, lang, a);
+    }
+    struct ps_date d = {v[2], v[1], v[0]};
+    if (!ps_date_valid(d)) {
+        f->marked[day] = f->marked[day + 1] = f->marked[day + 2] = true;
+        return date_fail(f, day, N_("{label} must be a real date"), legend, lang, a);
+    }
+    if (past && ps_date_cmp(d, ps_date_today()) >= 0) {
+        f->marked[day] = f->marked[day + 1] = f->marked[day + 2] = true;
+        return date_fail(f, day, N_("{label} must be in the past"), legend, lang, a);
+    }
+    *out = d;
+    return true;
+}
+
+void ps_form_date_input(const struct ps_form *f, size_t day, const char *id, const char *legend,
+                        const char *hint, const char *autocomplete, enum ps_lang lang,
+                        struct ps_arena *a, struct ps_tpl_date *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = ps_str_from_cstr(id);
+    out->legend = ps_str_from_cstr(ps_i18n(lang, legend));
+    out->hint = ps_str_from_cstr(ps_i18n(lang, hint));
+    out->autocomplete = ps_str_from_cstr(autocomplete);
+    out->day = f->values[day];
+    out->month = f->values[day + 1];
+    out->year = f->values[day + 2];
+    for (size_t i = day; i < day + 3 && !out->error.len; i++)
+        out->error = f->errors[i];
+    out->day_error = f->marked[day] || f->errors[day].len;
+    out->month_error = f->marked[day + 1] || f->errors[day + 1].len;
+    out->year_error = f->marked[day + 2] || f->errors[day + 2].len;
+    char *ids = ps_arena_printf(a, "%s-hint%s%s%s", id, out->error.len ? " " : "",
+                                out->error.len ? id : "", out->error.len ? "-error" : "");
+    out->describedby = ps_str_from_cstr(ids);
 }
 
 /* The media type of a Content-Type value, parameters and spaces dropped. */
@@ -218,8 +300,6 @@ enum ps_form_refusal ps_form_read(struct ps_arena *a, const struct ps_form_post 
     struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
     struct ps_diag d = {0};
     size_t n = 0;
-    if (!ps_form_same_origin(post->origin, post->host, post->rp))
-        return PS_FORM_CROSS_ORIGIN;
     if (!ps_str_eq_nocase(media_type(post->content_type),
                           PS_STR("application/x-www-form-urlencoded")))
         return PS_FORM_MEDIA_TYPE;

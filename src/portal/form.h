@@ -4,11 +4,11 @@
  * field that fails is shown again with its value and its message, while the page lists every
  * message in an error summary at the top and its title starts with "Error:".
  *
- * Before a POST body is read, ps_form_read refuses what no form of ours sends: another
- * origin (CSRF: the Origin header must name this site; session cookies are SameSite=Strict
- * as well), another media type, more than PS_FORM_BODY_MAX bytes or PS_FORM_MAX_PAIRS
- * fields, bad percent-encoding, NUL or bytes that are not UTF-8. Pure functions except where
- * an arena is passed; the parser is fuzzed (fuzz/fuzz_portal_form.c). */
+ * Before a POST body is read, ps_form_read refuses what no form of ours sends: another media
+ * type, more than PS_FORM_BODY_MAX bytes or PS_FORM_MAX_PAIRS fields, bad percent-encoding,
+ * NUL or bytes that are not UTF-8. (The CSRF check, that the form comes from this site, is
+ * the dispatcher's, once for every page route: docs/internals/portal.md.) Pure functions
+ * except where an arena is passed; the parser is fuzzed (fuzz/fuzz_portal_form.c). */
 #ifndef PS_PORTAL_FORM_H
 #define PS_PORTAL_FORM_H
 
@@ -18,7 +18,6 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/str.h"
-#include "identity/rp.h"
 #include "portal/i18n.h"
 #include "portal/portal_gen.h"
 
@@ -64,6 +63,8 @@ struct ps_form {
     size_t n;
     struct ps_str values[PS_FORM_MAX_FIELDS]; /* as given, spaces trimmed; "" when absent */
     struct ps_str errors[PS_FORM_MAX_FIELDS]; /* translated message; len 0: no error */
+    bool marked[PS_FORM_MAX_FIELDS];          /* shown as wrong without a message of its own
+                                               * (a part of a date: the date has one) */
     size_t nerrors;
     bool submitted; /* at least one of the fields was present */
 };
@@ -87,27 +88,37 @@ size_t ps_form_field(const struct ps_form *f, const char *name);
 void ps_form_input(const struct ps_form *f, size_t i, enum ps_lang lang, struct ps_arena *a,
                    struct ps_tpl_input *out);
 
-/* ---- POST ---- */
+/* ---- dates: three fields, day, month and year (digits), the GOV.UK way ---- */
 
-/* True when origin (the request's Origin header) names this site: the relying party's origin
- * or one of its extra origins (identity/rp.h: public_url, else http://localhost:PORT) when rp
- * is given, else "http://" or "https://" followed by the request's Host. A missing or "null"
- * Origin is not. */
-bool ps_form_same_origin(struct ps_str origin, struct ps_str host, const struct ps_rp *rp);
+/* Checks the date in fields day, day + 1 and day + 2 (day, month, year) of f, whose meaning
+ * is legend (a N_() msgid, "Date of birth"); past: it must be before today (UTC). All
+ * empty: the day field's `required` message (when it has one; else the date is absent and
+ * *out zero, true). Otherwise one message for the date, on its first wrong part, and every
+ * wrong part marked: "{label} must include a day, month and year", "{label} must be a real
+ * date", "Year must include 4 numbers", "{label} must be in the past". True with *out when
+ * the date is good. Messages in lang, in the arena. */
+bool ps_form_date_check(struct ps_form *f, size_t day, const char *legend, bool past,
+                        enum ps_lang lang, struct ps_arena *a, struct ps_date *out);
+/* Fills the date component (components/date.html) for the date in fields day.. day + 2:
+ * id is the component's (the fields are named id-day, id-month, id-year), legend and hint
+ * N_() msgids, autocomplete NULL or a token prefix ("bday": bday-day, bday-month, ...). */
+void ps_form_date_input(const struct ps_form *f, size_t day, const char *id, const char *legend,
+                        const char *hint, const char *autocomplete, enum ps_lang lang,
+                        struct ps_arena *a, struct ps_tpl_date *out);
+
+/* ---- POST ---- */
 
 enum ps_form_refusal {
     PS_FORM_OK = 0,
-    PS_FORM_CROSS_ORIGIN, /* 403: Origin missing or another site's */
     PS_FORM_MEDIA_TYPE,   /* 415: not application/x-www-form-urlencoded */
     PS_FORM_TOO_LARGE,    /* 413: body over PS_FORM_BODY_MAX, or too many fields */
     PS_FORM_MALFORMED,    /* 400: bad encoding, NUL */
     PS_FORM_NOT_UTF8,     /* 400: a name or value that is not UTF-8 */
 };
 
-/* What a POST brings, from its headers (PS_STR_NULL when absent). Borrowed. */
+/* What a POST brings: its Content-Type (PS_STR_NULL when absent) and body. Borrowed. */
 struct ps_form_post {
-    struct ps_str origin, host, content_type, body;
-    const struct ps_rp *rp; /* NULL: compare with Host */
+    struct ps_str content_type, body;
 };
 
 /* Checks a POST and, when it passes, fills f from its body (ps_form_fill). Nothing is

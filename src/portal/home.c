@@ -33,8 +33,10 @@ void ps_portal_home(struct ps_req *req)
     if (!pg)
         return;
     struct ps_tpl_home v = {.demo = pg->layout.demo};
-    /* Identity's pages (part two of the portal) turn this on when /signin and /enrol exist. */
-    v.identity = false;
+    /* Sign-in and enrolment entry points (src/portal/signin.c); a signed-in person is
+     * offered their pages instead (the header and navigation). */
+    const struct ps_actor *who = ps_api_actor(req);
+    v.identity = who->kind != PS_ACTOR_CITIZEN && who->kind != PS_ACTOR_OFFICIAL;
     v.people = demo_people(pg, &v.npeople);
     if (v.npeople && !v.people)
         return;

@@ -28,6 +28,11 @@ enum ps_err ps_portal_new(const struct ps_portal_opts *o, struct ps_portal **out
 /* NULL is a no-op. */
 void ps_portal_free(struct ps_portal *p);
 
+/* How the dispatcher answers a browser's refused request to a page (app->pages): a redirect
+ * to sign in (keeping a posted form), HTML 403 and 429 pages. Static. */
+struct ps_api_pages;
+const struct ps_api_pages *ps_portal_pages(void);
+
 /* Every route the server serves: the API's (ps_api_routes) and the portal's, ending with the
  * fallbacks that answer unknown paths (the portal's 404 page for browsers, problem+json
  * otherwise, and 405 with Allow for a known path and another method). Static storage, built

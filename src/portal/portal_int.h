@@ -24,6 +24,7 @@
 #include "portal/portal.h"
 #include "portal/portal_gen.h"
 #include "portal/tpl.h"
+#include "registries/persons.h"
 
 struct ps_portal {
     char version[32];
@@ -101,6 +102,71 @@ bool ps_portal_wants_html(struct ps_req *req);
  * Cache-Control. */
 void ps_portal_headers(struct ps_req *req, const char *cache);
 
+/* Seconds since the epoch of an RFC 3339 UTC time as the log writes it
+ * ("2026-12-03T14:05:09.123Z"); 0 when it does not read as that. */
+int64_t ps_portal_time_s(struct ps_str rfc3339);
+
+/* ---- signing in and back (signin.c) ---- */
+
+/* True when next is a path of this site to go to after signing in: "/..." of at most 512
+ * printable ASCII bytes, not "//" or "/\" (another host), not the sign-in or sign-out page. */
+bool ps_portal_next_ok(struct ps_str next);
+/* The dispatcher's answer to a browser on a page that needs a session when there is none
+ * (struct ps_api_pages.signin): 303 to /signin?next=<this page, with its query for a GET>; a
+ * POSTed form's values (never a passkey credential) go into the draft cookie (HttpOnly,
+ * SameSite=Strict, 15 minutes) for the form's page. */
+void ps_portal_signin_redirect(struct ps_req *req);
+/* On a form's page (GET, at the path the form posts to): fills f from the draft cookie when
+ * it was kept for this path, clears the cookie (read once) and sets the notice that says so.
+ * True when it filled the form. (page.c) */
+bool ps_page_draft(struct ps_page *pg, struct ps_form *f);
+/* A form posted to a page whose session had ended: its values (not a passkey's credential)
+ * into the draft cookie, "_path=<page>&name=value...", re-encoded. Nothing when the body is
+ * not a form we could read or the draft would be too large. (page.c) */
+void ps_page_draft_save(struct ps_page *pg);
+/* s percent-encoded (everything but unreserved characters) into the arena; PS_STR_NULL when
+ * it is exhausted. (page.c) */
+struct ps_str ps_page_url_part(struct ps_arena *a, struct ps_str s);
+/* The dispatcher's 403 (reason NULL: a change from another site) and 429 pages for browsers
+ * (struct ps_api_pages, ps_portal_pages in routes.c). (page.c) */
+void ps_portal_forbidden(struct ps_req *req, const char *reason);
+void ps_portal_limited(struct ps_req *req, unsigned retry_s);
+
+/* ---- who used my data (access.c) ---- */
+
+/* One record of "who used my data" as the page words it. Borrowed strings. */
+struct ps_portal_access {
+    struct ps_str subject;               /* whose page it is (their RNOKPP) */
+    struct ps_str actor_kind, actor_id;  /* as the log records them */
+    struct ps_str role, agency;          /* an official's role; the official's or system's
+                                          * agency (the log's code, or its name to word it) */
+    struct ps_str action, purpose;       /* purpose: a change's reason when change */
+    int64_t at_s;
+    bool change;
+};
+struct ps_tlog_subject_row;
+/* The record of row (a row of ps_tlog_subject_rows about subject): the one place that maps
+ * what the log stores to what the sentence needs. */
+void ps_portal_access_of_row(const struct ps_tlog_subject_row *row, struct ps_str subject,
+                             struct ps_portal_access *out);
+/* The sentence for r in lang ("An official of the Pension Fund, role registrar, read your
+ * record on 3 December 2026 at 14:02 UTC, purpose: pension review"), in the arena. */
+struct ps_str ps_portal_access_text(const struct ps_portal_access *r, enum ps_lang lang,
+                                    struct ps_arena *a);
+/* ---- words several pages share (text.c) ---- */
+
+/* An official role's name in lang ("registrar", "реєстратор"); unknown names as they are. */
+struct ps_str ps_portal_role_text(enum ps_lang lang, struct ps_str role);
+
+/* An agency's name in lang (the English one on pages that are not Ukrainian, when it has
+ * one) from list, or code when it is not there. Borrowed. */
+struct ps_agency;
+struct ps_str ps_portal_agency_name(enum ps_lang lang, const struct ps_agency *list, size_t n,
+                                    struct ps_str code);
+/* The msgids of a person's sex and status as pages show them. */
+const char *ps_portal_sex_msg(enum ps_sex sex);
+const char *ps_portal_status_msg(enum ps_person_status s);
+
 /* ---- handlers (routes.c names them) ---- */
 void ps_portal_home(struct ps_req *req);
 void ps_portal_about(struct ps_req *req);
@@ -108,5 +174,26 @@ void ps_portal_transparency(struct ps_req *req);
 void ps_portal_record(struct ps_req *req);
 void ps_portal_static(struct ps_req *req);
 void ps_portal_fallback(struct ps_req *req);
+/* signin.c */
+void ps_portal_signin(struct ps_req *req);
+void ps_portal_signin_post(struct ps_req *req);
+void ps_portal_demo_signin(struct ps_req *req);
+void ps_portal_signout(struct ps_req *req);
+void ps_portal_enrol(struct ps_req *req);
+void ps_portal_enrol_post(struct ps_req *req);
+void ps_portal_enrol_passkey(struct ps_req *req);
+/* account.c */
+void ps_portal_me(struct ps_req *req);
+void ps_portal_passkeys(struct ps_req *req);
+void ps_portal_passkey_rename(struct ps_req *req);
+void ps_portal_passkey_rename_post(struct ps_req *req);
+void ps_portal_passkey_remove(struct ps_req *req);
+void ps_portal_passkey_remove_post(struct ps_req *req);
+void ps_portal_sessions(struct ps_req *req);
+void ps_portal_sessions_post(struct ps_req *req);
+/* access.c, official.c */
+void ps_portal_access(struct ps_req *req);
+void ps_portal_official(struct ps_req *req);
+void ps_portal_official_post(struct ps_req *req);
 
 #endif

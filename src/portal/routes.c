@@ -1,7 +1,10 @@
 /* The portal's routes, the site's whole table (the API's routes, the portal's, the
  * fallbacks), the fallback that answers unknown paths, the static files, and the portal's
- * state. Every portal route is public ("portal.read") until identity adds the signed-in
- * pages; state-changing pages are POST routes with max_body PS_FORM_ROUTE_MAX. */
+ * state. Pages take the session cookie when there is one (PS_CRED_PAGE); a person's own
+ * pages need it (PS_CRED_PAGE | PS_CRED_SESSION). Their actions are the policy's: the public
+ * pages "portal.read", the person's pages the API's "me.read"/"me.write", the ceremonies
+ * "auth.*" (with their abuse limits), the official's lookup "person.read" like the API's
+ * read. State-changing pages are POST routes with max_body PS_FORM_ROUTE_MAX. */
 #include <pthread.h>
 #include <string.h>
 
@@ -10,12 +13,39 @@
 
 #define STATIC_CACHE "public, max-age=31536000, immutable"
 
+#define PAGE PS_CRED_PAGE
+#define SIGNED_IN (PS_CRED_PAGE | PS_CRED_SESSION)
+#define FORM PS_FORM_ROUTE_MAX
+
 static const struct ps_route pages[] = {
-    {"GET", "/", "portal.read", 0, ps_portal_home, 0},
-    {"GET", "/about", "portal.read", 0, ps_portal_about, 0},
-    {"GET", "/transparency", "portal.read", 0, ps_portal_transparency, 0},
-    {"GET", "/transparency/record", "portal.read", 0, ps_portal_record, 0},
+    {"GET", "/", "portal.read", PAGE, ps_portal_home, 0},
+    {"GET", "/about", "portal.read", PAGE, ps_portal_about, 0},
+    {"GET", "/transparency", "portal.read", PAGE, ps_portal_transparency, 0},
+    {"GET", "/transparency/record", "portal.read", PAGE, ps_portal_record, 0},
     {"GET", "/static/{file}", "portal.read", 0, ps_portal_static, 0},
+    /* signing in and out, enrolling */
+    {"GET", "/signin", "portal.read", PAGE, ps_portal_signin, 0},
+    {"POST", "/signin", "auth.signin", PAGE, ps_portal_signin_post, FORM},
+    {"POST", "/signin/demo", "auth.signin", PAGE, ps_portal_demo_signin, FORM},
+    {"POST", "/signout", "portal.signout", PAGE, ps_portal_signout, FORM},
+    {"GET", "/enrol", "portal.read", PAGE, ps_portal_enrol, 0},
+    {"POST", "/enrol", "auth.enrol", PAGE, ps_portal_enrol_post, FORM},
+    {"POST", "/enrol/passkey", "auth.enrol", PAGE, ps_portal_enrol_passkey, FORM},
+    /* the person's own pages */
+    {"GET", "/me", "me.read", SIGNED_IN, ps_portal_me, 0},
+    {"GET", "/me/access", "me.read", SIGNED_IN, ps_portal_access, 0},
+    {"GET", "/me/passkeys", "me.read", SIGNED_IN, ps_portal_passkeys, 0},
+    {"GET", "/me/passkeys/{id}/rename", "me.read", SIGNED_IN, ps_portal_passkey_rename, 0},
+    {"POST", "/me/passkeys/{id}/rename", "me.write", SIGNED_IN, ps_portal_passkey_rename_post,
+     FORM},
+    {"GET", "/me/passkeys/{id}/remove", "me.read", SIGNED_IN, ps_portal_passkey_remove, 0},
+    {"POST", "/me/passkeys/{id}/remove", "me.write", SIGNED_IN, ps_portal_passkey_remove_post,
+     FORM},
+    {"GET", "/me/sessions", "me.read", SIGNED_IN, ps_portal_sessions, 0},
+    {"POST", "/me/sessions", "me.write", SIGNED_IN, ps_portal_sessions_post, FORM},
+    /* officials */
+    {"GET", "/official", "official.work", SIGNED_IN, ps_portal_official, 0},
+    {"POST", "/official", "person.read", SIGNED_IN, ps_portal_official_post, FORM},
 };
 
 /* Unknown paths, for every method a client commonly sends (HEAD falls back to GET). The
@@ -102,18 +132,6 @@ void ps_portal_free(struct ps_portal *p)
 
 /* ---- unknown paths ---- */
 
-bool ps_portal_wants_html(struct ps_req *req)
-{
-    struct ps_str path = req->path, accept = ps_req_header(req, "Accept");
-    if (ps_str_eq(path, PS_STR("/api")) || ps_str_starts_with(path, PS_STR("/api/")))
-        return false;
-    static const struct ps_str html = PS_STR("text/html");
-    for (size_t i = 0; accept.p && i + html.len <= accept.len; i++)
-        if (ps_str_eq_nocase((struct ps_str){accept.p + i, html.len}, html))
-            return true;
-    return false;
-}
-
 static void not_found(struct ps_req *req)
 {
     if (!ps_portal_wants_html(req)) {
@@ -149,6 +167,20 @@ void ps_portal_fallback(struct ps_req *req)
     ps_portal_error(req, 405, N_("This page cannot do that"),
                     N_("The address exists, but not for what your browser asked. Go back and "
                        "try again."));
+}
+
+/* ---- how the dispatcher answers browsers on pages ---- */
+
+static const struct ps_api_pages page_hooks = {
+    .wants_html = ps_portal_wants_html,
+    .signin = ps_portal_signin_redirect,
+    .forbidden = ps_portal_forbidden,
+    .limited = ps_portal_limited,
+};
+
+const struct ps_api_pages *ps_portal_pages(void)
+{
+    return &page_hooks;
 }
 
 /* ---- static files ---- */

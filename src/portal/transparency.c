@@ -182,22 +182,6 @@ static enum ps_err record_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
     return e;
 }
 
-/* Seconds since the epoch of the entry's "time" (RFC 3339 UTC, as the log writes it: 
- * "2026-12-03T14:05:09.123Z"); 0 when it does not read as that. */
-static int64_t entry_time(struct ps_str s)
-{
-    char head[20];
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (!s.p || s.len < 20 || s.p[s.len - 1] != 'Z' || ps_str_copy(head, sizeof head,
-                                                                  (struct ps_str){s.p, 19}) != PS_OK)
-        return 0;
-    const char *end = strptime(head, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end || *end)
-        return 0;
-    return (int64_t)timegm(&tm);
-}
-
 static const char *actor_text(struct ps_str kind)
 {
     static const struct {
@@ -229,7 +213,7 @@ static bool entry_fields(struct record_view *rv, struct ps_tpl_record *v)
         return false;
     rv->entry = entries[rv->number % PS_TILE_WIDTH];
     json_t *actor = json_object_get(j, "actor");
-    v->at = entry_time(ps_json_get_str(j, "time"));
+    v->at = ps_portal_time_s(ps_json_get_str(j, "time"));
     v->actor = ps_str_from_cstr(ps_page_t(rv->pg, actor_text(ps_json_get_str(actor, "kind"))));
     v->actor_id = ps_json_get_str(actor, "id");
     struct ps_str role = ps_json_get_str(actor, "role"), agency = ps_json_get_str(actor, "agency");

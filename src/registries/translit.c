@@ -3,6 +3,7 @@
  * upper code point and its Latin forms inside and at the start of a word. */
 #include "registries/translit.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -77,16 +78,34 @@ static bool utf8_next(struct ps_str s, size_t *i, uint32_t *cp)
     return true;
 }
 
+/* Every Ukrainian letter is in U+0400..U+04FF: a table of that block gives each code point's
+ * letter (index + 1, 0: none) at once; built from letters[] on first use. Transliteration
+ * runs on every page that shows an address, several lookups a character. */
+#define CYRILLIC_FIRST 0x0400u
+#define CYRILLIC_COUNT 0x100u
+
+static unsigned char block[CYRILLIC_COUNT];
+static pthread_once_t block_once = PTHREAD_ONCE_INIT;
+
+static void block_build(void)
+{
+    for (size_t k = 0; k < sizeof letters / sizeof letters[0]; k++) {
+        block[letters[k].lower - CYRILLIC_FIRST] = (unsigned char)(k + 1);
+        block[letters[k].upper - CYRILLIC_FIRST] = (unsigned char)(k + 1);
+    }
+}
+
 /* The letter for cp, and whether cp is its capital; NULL when cp is no Ukrainian letter. */
 static const struct letter *find_letter(uint32_t cp, bool *upper)
 {
-    for (size_t k = 0; k < sizeof letters / sizeof letters[0]; k++) {
-        if (letters[k].lower == cp || letters[k].upper == cp) {
-            *upper = letters[k].upper == cp;
-            return &letters[k];
-        }
-    }
-    return NULL;
+    if (cp < CYRILLIC_FIRST || cp - CYRILLIC_FIRST >= CYRILLIC_COUNT)
+        return NULL;
+    pthread_once(&block_once, block_build);
+    unsigned k = block[cp - CYRILLIC_FIRST];
+    if (!k)
+        return NULL;
+    *upper = letters[k - 1].upper == cp;
+    return &letters[k - 1];
 }
 
 static bool is_upper_letter(uint32_t cp)

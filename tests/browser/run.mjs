@@ -1,9 +1,13 @@
 // The portal in a real browser: starts its own `pocketstate demo`, drives Debian's Chromium with
-// playwright-core, and checks every page in both languages (and every error state) with
-// axe-core, takes screenshots at 360 and 1280 px, walks the home page by keyboard, checks
-// reflow at 320 px, visible focus, dark mode and reduced motion, the pages without
-// JavaScript, CSP (no violation, nothing from another host) and page weight. Prints one line
-// per test and a last line "N passed, N failed" (scripts/browser-test.sh, make test).
+// playwright-core, and checks every page in both languages, signed in and out (and every error
+// state) with axe-core, takes screenshots at 360 and 1280 px, walks the home page by keyboard,
+// checks reflow at 320 px, visible focus, dark mode and reduced motion, the pages without
+// JavaScript, CSP (no violation, nothing from another host) and page weight. With a CDP virtual
+// authenticator it enrols a demo person from the activation code, signs out, signs in with the
+// passkey, reads "my data", and sees an official's read (a second browser context signed in as
+// the demo official) appear in "who used my data"; enrolment and sign-in again by keyboard
+// only. Prints one line per test and a last line "N passed, N failed" (scripts/browser-test.sh,
+// make test).
 //
 //   node tests/browser/run.mjs --bin build/pocketstate --out build/screenshots [--filter TEXT]
 import { createHash } from "node:crypto";
@@ -40,11 +44,42 @@ const PAGES = [
   { name: "record-form", path: "/transparency/record" },
   { name: "record", path: "/transparency/record?number=0" },
   { name: "not-found", path: "/no/such/page", status: 404 },
+  { name: "signin", path: "/signin" },
+  { name: "enrol", path: "/enrol" },
 ];
+// The pages of a signed-in person (the demo official: roles, the work area), and their error
+// states. {passkey} is the person's passkey id, {citizen} a demo citizen's RNOKPP.
+const SIGNED_IN = [
+  { name: "home-signed-in", dark: false, path: "/" },
+  { name: "about-signed-in", dark: false, path: "/about" },
+  { name: "transparency-signed-in", dark: false, path: "/transparency" },
+  { name: "me", path: "/me" },
+  { name: "access", path: "/me/access" },
+  { name: "access-filtered", dark: false, path: "/me/access?period=week&org=pfu" },
+  { name: "passkeys", path: "/me/passkeys?notice=renamed" },
+  { name: "passkey-rename", path: "/me/passkeys/{passkey}/rename" },
+  { name: "sessions", path: "/me/sessions" },
+  { name: "official", path: "/official" },
+  { name: "official-lookup", post: "/official", fields: { rnokpp: "{citizen}", purpose: "pension review" } },
+  { name: "error-official-empty", post: "/official", fields: { rnokpp: "", purpose: "" }, status: 400, summary: true },
+  { name: "error-official-unknown", dark: false, post: "/official", fields: { rnokpp: "1000000009", purpose: "test" }, status: 400, summary: true },
+  { name: "error-rename-empty", post: "/me/passkeys/{passkey}/rename", fields: { name: "" }, status: 400, summary: true },
+  { name: "error-remove-last", path: "/me/passkeys/{passkey}/remove", status: 409 },
+  { name: "error-passkey-unknown", dark: false, path: "/me/passkeys/00000000-0000-7000-8000-000000000000/rename", status: 404 },
+].map((s) => ({ ...s, who: "official" }));
+const CITIZEN_ERRORS = [
+  { name: "error-official-forbidden", path: "/official", status: 403 },
+].map((s) => ({ ...s, who: "citizen" }));
 const ERRORS = [
+  { name: "error-enrol-empty", post: "/enrol", fields: { rnokpp: "", "birth-day": "", "birth-month": "", "birth-year": "", code: "" }, status: 400, summary: true },
+  { name: "error-enrol-invalid", dark: false, post: "/enrol", fields: { rnokpp: "12345", "birth-day": "31", "birth-month": "2", "birth-year": "90", code: "abc" }, status: 400, summary: true },
+  { name: "error-enrol-mismatch", dark: false, post: "/enrol", fields: { rnokpp: "{official}", "birth-day": "1", "birth-month": "1", "birth-year": "1990", code: "7KQ3M-9XD2H" }, status: 400, summary: true },
+  { name: "error-enrol-no-passkey", post: "/enrol/passkey", fields: { credential: "" }, status: 400, summary: true },
+  { name: "error-signin-no-passkey", post: "/signin", fields: { credential: "", next: "/me" }, status: 400, summary: true },
+  { name: "error-demo-refused", post: "/signin/demo", fields: { rnokpp: "1000000009" }, status: 403 },
   { name: "error-record-empty", path: "/transparency/record?number=", status: 400, summary: true },
-  { name: "error-record-not-digits", path: "/transparency/record?number=abc", status: 400, summary: true },
-  { name: "error-record-beyond", path: "/transparency/record?number=999999", status: 400, summary: true },
+  { name: "error-record-not-digits", dark: false, path: "/transparency/record?number=abc", status: 400, summary: true },
+  { name: "error-record-beyond", dark: false, path: "/transparency/record?number=999999", status: 400, summary: true },
   { name: "error-bad-address", path: "/transparency/record?number=%FF", status: 400 },
   { name: "error-too-many-fields",
     path: "/transparency/record?" + Array.from({ length: 70 }, (_, i) => `f${i}=1`).join("&"), status: 413 },
@@ -65,21 +100,64 @@ async function submit(page, action) {
   await Promise.all([page.waitForNavigation({ waitUntil: "load" }), action()]);
 }
 
+// The demo people as the home page lists them (RNOKPP, birth date, code, official or not).
+let DEMO = [];
+async function demoPeople(base) {
+  const text = await (await fetch(base + "/?lang=en", { headers: { Accept: "text/html" } })).text();
+  const cards = [...text.matchAll(/<li class="person">([\s\S]*?)<\/li>/g)].map((m) => m[1]);
+  return cards.map((c) => ({
+    rnokpp: c.match(/<dd>(\d{10})<\/dd>/)[1],
+    code: c.match(/<code>([0-9A-Z-]{11})<\/code>/)[1],
+    born: c.match(/<dt>Date of birth<\/dt><dd>(\d+) (\w+) (\d{4})<\/dd>/).slice(1),
+    official: c.includes("Official:"),
+  }));
+}
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December"];
+const citizens = () => DEMO.filter((p) => !p.official);
+const official = () => DEMO.find((p) => p.official);
+
+// A state's path or fields with {passkey}, {citizen} and {official} filled in for the page's
+// context. (Wrong activation codes are tried with the official's number: the official signs in
+// with the demo's one click, and the citizens' codes must stay alive for the passkey tests.)
+function fill(text, ctx) {
+  return text.replace("{passkey}", ctx.passkey || "none").replace("{citizen}", citizens()[0].rnokpp)
+    .replace("{official}", official().rnokpp);
+}
+
 // Opens state (a GET path, or a form POST made by the page itself) and returns its response.
 async function open(page, base, state) {
-  if (!state.post) return page.goto(base + state.path, { waitUntil: "load" });
+  const ctx = page.context();
+  if (!state.post) return page.goto(base + fill(state.path, ctx), { waitUntil: "load" });
   await page.goto(base + "/", { waitUntil: "load" });
+  const fields = Object.fromEntries(Object.entries(state.fields || {}).map(([k, v]) => [k, fill(v, ctx)]));
   const [resp] = await Promise.all([
     page.waitForNavigation({ waitUntil: "load" }),
-    page.evaluate((action) => { // as a browser sends a form: Origin, urlencoded
+    page.evaluate(([action, fields]) => { // as a browser sends a form: Origin, urlencoded
       const f = document.createElement("form");
       f.method = "post";
       f.action = action;
+      for (const [name, value] of Object.entries(fields)) {
+        const i = document.createElement("input");
+        i.type = "hidden"; i.name = name; i.value = value;
+        f.append(i);
+      }
       document.body.append(f);
       f.submit();
-    }, state.post),
+    }, [fill(state.post, ctx), fields]),
   ]);
   return resp;
+}
+
+// Signs the context in with the demo's one click as person (the demo people's buttons on the
+// sign-in page) and remembers the person's passkey id.
+async function demoSignIn(page, base, person) {
+  await page.goto(base + "/signin", { waitUntil: "load" });
+  await submit(page, () => page.click(`form[action="/signin/demo"]:has(input[value="${person.rnokpp}"]) button`));
+  assert(new URL(page.url()).pathname === "/me", `demo sign-in went to ${page.url()}`);
+  await page.goto(base + "/me/passkeys", { waitUntil: "load" });
+  const href = await page.getAttribute('a[href$="/rename"]', "href");
+  page.context().passkey = href.split("/")[3];
 }
 
 // What every page must be, whatever else a test looks at.
@@ -109,13 +187,15 @@ async function axe(page, state, rules = null) {
 
 // ---- axe, weight, screenshots: every page and error state, both languages ---------------
 
-// Pages kept open across states: one per language, light and dark (contexts are slow to make).
+// Pages kept open across states: one per language, light and dark, signed out or signed in as
+// a demo person (contexts are slow to make).
 const pages = new Map();
-async function shared(browser, base, lang, dark) {
-  const key = `${lang}-${dark ? "dark" : "light"}`;
+async function shared(browser, base, lang, dark, who = null) {
+  const key = `${lang}-${dark ? "dark" : "light"}-${who || "anyone"}`;
   if (!pages.has(key)) {
     const ctx = await newContext(browser, base, { lang, dark, reducedMotion: dark });
     const page = await ctx.newPage();
+    if (who) await demoSignIn(page, base, who === "official" ? official() : citizens()[1]);
     page.problems = watch(page);
     page.bytes = 0;
     page.on("response", async (r) => {
@@ -132,7 +212,7 @@ const LAYOUT_RULES = ["target-size", "color-contrast", "scrollable-region-focusa
                       "region", "landmark-one-main", "page-has-heading-one"];
 
 async function oneLanguage(browser, base, state, lang) {
-  const { ctx, page } = await shared(browser, base, lang, false);
+  const { ctx, page } = await shared(browser, base, lang, false, state.who);
   await page.setViewportSize({ width: 1280, height: 800 });
   page.problems.length = 0;
   page.bytes = 0;
@@ -145,8 +225,10 @@ async function oneLanguage(browser, base, state, lang) {
   await page.setViewportSize({ width: 360, height: 760 });
   await axe(page, state, LAYOUT_RULES);
   await page.screenshot({ path: join(opt.out, `${state.name}-${lang}-360.png`), fullPage: true });
-  // dark mode (prefers-color-scheme) with reduced motion: colours and contrast again
-  const dark = await shared(browser, base, lang, true);
+  // dark mode (prefers-color-scheme) with reduced motion: colours and contrast again (once per
+  // kind of page: a state marked dark: false shows a page another state covers)
+  if (state.dark === false) return;
+  const dark = await shared(browser, base, lang, true, state.who);
   dark.page.problems.length = 0;
   const dresp = await open(dark.page, base, state);
   await checkPage(dark.page, dark.ctx, dresp, state, lang, dark.page.problems);
@@ -156,11 +238,12 @@ async function oneLanguage(browser, base, state, lang) {
   assert(r + g + b < 150, `${state.name}: dark mode background ${bg}`);
   const sb = await dark.page.evaluate(() => getComputedStyle(document.documentElement).scrollBehavior);
   assert(sb === "auto", `${state.name}: scroll-behavior ${sb} with reduced motion`);
-  if (state.name === "home" || state.name === "error-record-empty")
+  if (["home", "error-record-empty", "me", "access"].includes(state.name))
     await dark.page.screenshot({ path: join(opt.out, `${state.name}-${lang}-dark-1280.png`) });
 }
 
-for (const state of [...PAGES, ...ERRORS]) {
+const STATES = [...PAGES, ...ERRORS, ...SIGNED_IN, ...CITIZEN_ERRORS];
+for (const state of STATES) {
   test(`${state.name}: axe (1280 px, 360 px, dark), one h1, lang, CSP, weight, screenshots [uk, en]`,
     async ({ browser, base }) => {
       const results = await Promise.allSettled(LANGS.map((l) => oneLanguage(browser, base, state, l)));
@@ -174,15 +257,18 @@ for (const state of [...PAGES, ...ERRORS]) {
 
 test("reflow at 320 px (400 % zoom of 1280 px): no horizontal scrolling", async ({ browser, base }) => {
   for (const lang of LANGS) {
-    const ctx = await newContext(browser, base, { lang, viewport: { width: 320, height: 640 } });
-    const page = await ctx.newPage();
-    for (const state of [...PAGES, ...ERRORS]) {
-      await open(page, base, state);
-      const { sw, cw } = await page.evaluate(() => ({
-        sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
-      assert(sw <= cw, `${state.name} [${lang}]: ${sw} px wide in a ${cw} px viewport`);
+    for (const who of [null, "official", "citizen"]) {
+      const ctx = await newContext(browser, base, { lang, viewport: { width: 320, height: 640 } });
+      const page = await ctx.newPage();
+      if (who) await demoSignIn(page, base, who === "official" ? official() : citizens()[1]);
+      for (const state of STATES.filter((s) => (s.who || null) === who)) {
+        await open(page, base, state);
+        const { sw, cw } = await page.evaluate(() => ({
+          sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
+        assert(sw <= cw, `${state.name} [${lang}]: ${sw} px wide in a ${cw} px viewport`);
+      }
+      await ctx.close();
     }
-    await ctx.close();
   }
 });
 
@@ -217,8 +303,8 @@ test("keyboard: skip link first, then header, navigation, content, footer; focus
   await page.goto(base + "/");
   const order = await tabOrder(page);
   const hrefs = order.map((e) => e.href);
-  const expect = ["#main", "/", "/?lang=uk", "/", "/transparency", "/about", "/transparency",
-                  "/about", "/transparency", "/api/openapi.json"];
+  const expect = ["#main", "/", "/?lang=uk", "/", "/transparency", "/about", "/signin", "/enrol",
+                  "/transparency", "/about", "/transparency", "/api/openapi.json"];
   assert(JSON.stringify(hrefs) === JSON.stringify(expect), `tab order ${JSON.stringify(hrefs)}`);
   assert(order[0].text === "Skip to main content", `first stop: ${order[0].text}`);
   for (const e of order) {
@@ -233,7 +319,7 @@ test("keyboard: skip link first, then header, navigation, content, footer; focus
   assert(active === "main", `after the skip link focus is on #${active}`);
   await page.keyboard.press("Tab");
   const next = await page.evaluate(() => document.activeElement.getAttribute("href"));
-  assert(next === "/transparency", `first stop in main: ${next}`);
+  assert(next === "/signin", `first stop in main: ${next}`);
   await ctx.close();
 });
 
@@ -415,12 +501,189 @@ test("harness: a CDP virtual authenticator (ctap2, internal, resident key, UV) m
   await ctx.close();
 });
 
+// ---- passkeys end to end: enrol, sign out, sign in, my data, an official's read -----------
+
+// Fills enrolment step 1 for person (the fields by label, as a person would).
+async function fillEnrol(page, person) {
+  await page.fill("#rnokpp", person.rnokpp);
+  await page.fill("#birth-day", person.born[0]);
+  await page.fill("#birth-month", String(MONTHS.indexOf(person.born[1]) + 1));
+  await page.fill("#birth-year", person.born[2]);
+  await page.fill("#code", person.code);
+}
+
+async function signedInAs(page, rnokpp) {
+  const main = await page.textContent("main");
+  assert(new URL(page.url()).pathname === "/me", `at ${page.url()}`);
+  assert(main.includes(rnokpp), "my data does not show the person's RNOKPP");
+  assert((await page.textContent("header")).includes("Signed in as"), "no signed-in header");
+}
+
+// The official (second browser context, the demo's one click) looks the person up.
+async function officialReads(browser, base, rnokpp, purpose) {
+  const ctx = await newContext(browser, base, { lang: "en" });
+  const page = await ctx.newPage();
+  await demoSignIn(page, base, official());
+  await page.goto(base + "/official");
+  await page.fill("#rnokpp", rnokpp);
+  await page.fill("#purpose", purpose);
+  await submit(page, () => page.click("main form button[type=submit]"));
+  assert((await page.textContent("main")).includes("This read was recorded"), "the lookup failed");
+  await ctx.close();
+}
+
+// The virtual authenticator answers an autofill (conditional) request at once, as if the person
+// had picked the passkey: pages get autofill only when the test turns it on (localStorage), so
+// that the button is what a test presses.
+async function autofillSwitch(page) {
+  await page.addInitScript(() => {
+    if (!window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable) return;
+    const real = PublicKeyCredential.isConditionalMediationAvailable.bind(PublicKeyCredential);
+    PublicKeyCredential.isConditionalMediationAvailable = () =>
+      localStorage.getItem("autofill") === "on" ? real() : Promise.resolve(false);
+  });
+}
+
+test("passkeys: enrol from the activation code, sign out, sign in (button, then autofill), my data, an official's read in who used my data", async ({ browser, base }) => {
+  const person = citizens()[0];
+  const ctx = await newContext(browser, base, { lang: "en" });
+  const page = await ctx.newPage();
+  const problems = watch(page);
+  await autofillSwitch(page);
+  const auth = await addVirtualAuthenticator(page);
+  await page.goto(base + "/enrol");
+  await fillEnrol(page, person);
+  await submit(page, () => page.click("main form button[type=submit]"));
+  assert((await page.textContent("h1")) === "Create your passkey", `step 2: ${await page.textContent("h1")}`);
+  await submit(page, () => page.click("#create"));
+  await signedInAs(page, person.rnokpp);
+  assert((await page.textContent(".notice")).includes("passkey is ready"), "no confirmation");
+  const creds = await auth.credentials();
+  assert(creds.length === 1 && creds[0].isResidentCredential && creds[0].rpId === "localhost",
+         `credentials ${JSON.stringify(creds)}`);
+  // sign out from the header
+  await submit(page, () => page.click(".header__account button"));
+  assert(new URL(page.url()).pathname === "/", `after sign-out at ${page.url()}`);
+  assert(!(await page.textContent("header")).includes("Signed in as"), "still signed in");
+  assert((await page.goto(base + "/me")).url().includes("/signin?next=%2Fme"), "my data without a session");
+  // sign in with the passkey: the button
+  await submit(page, () => page.click("#signin"));
+  await signedInAs(page, person.rnokpp);
+  // and through autofill: the page asks at load, the passkey is picked, the form is sent
+  await submit(page, () => page.click(".header__account button"));
+  await page.evaluate(() => localStorage.setItem("autofill", "on"));
+  if (await page.evaluate(() => PublicKeyCredential.isConditionalMediationAvailable())) {
+    await Promise.all([page.waitForURL(base + "/me"), page.goto(base + "/signin?next=/me")]);
+    await signedInAs(page, person.rnokpp);
+    console.log("     (signed in through autofill: conditional mediation)");
+  } else {
+    console.log("     (this Chromium offers no autofill for passkeys: the button only)");
+    await page.goto(base + "/signin?next=/me");
+    await submit(page, () => page.click("#signin"));
+  }
+  await page.evaluate(() => localStorage.removeItem("autofill"));
+  // an official reads the record; the person sees it, then sees it included in the log
+  await officialReads(browser, base, person.rnokpp, "pension review");
+  const want = /An official of the Pension Fund of Ukraine, role registrar, read your record on \d+ \w+ \d{4} at \d\d:\d\d UTC, purpose: pension review/;
+  let included = false;
+  for (let i = 0; i < 40 && !included; i++) {
+    await page.goto(base + "/me/access");
+    const rec = page.locator(".record", { hasText: "pension review" }).first();
+    if (await rec.count()) {
+      assert(want.test(await rec.textContent()), `wording: ${await rec.textContent()}`);
+      included = (await rec.locator(".badge--ok").count()) === 1;
+    }
+    if (!included) await page.waitForTimeout(250);
+  }
+  assert(included, "the official's read is not shown as included in the public log");
+  await page.screenshot({ path: join(opt.out, "access-with-read-en-1280.png") }); // README
+  assert(problems.length === 0, problems.join("; "));
+  await auth.remove();
+  await ctx.close();
+});
+
+// Tab until the focused element satisfies want (an id, or a predicate on it); its id.
+async function tabTo(page, want, max = 60) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    const el = await page.evaluate(() => {
+      const a = document.activeElement;
+      return { id: a.id, tag: a.tagName.toLowerCase(), text: (a.textContent || "").trim(),
+               form: a.form ? a.form.getAttribute("action") : null };
+    });
+    if (typeof want === "string" ? el.id === want : want(el)) return el;
+  }
+  throw new Error(`never reached ${want} by Tab`);
+}
+
+test("keyboard only: enrolment and sign-in with a passkey", async ({ browser, base }) => {
+  const person = citizens()[1];
+  const ctx = await newContext(browser, base, { lang: "uk" });
+  const page = await ctx.newPage();
+  await autofillSwitch(page);
+  const auth = await addVirtualAuthenticator(page);
+  await page.goto(base + "/");
+  await tabTo(page, (el) => el.tag === "a" && el.text === "Зареєструватися за кодом активації");
+  await submit(page, () => page.keyboard.press("Enter"));
+  assert(new URL(page.url()).pathname === "/enrol", `Enter on the link went to ${page.url()}`);
+  // a mistake first: the error summary, then the field, by keyboard
+  await tabTo(page, "rnokpp");
+  await page.keyboard.type("12");
+  await submit(page, () => page.keyboard.press("Enter"));
+  assert((await page.title()).startsWith("Помилка:"), "no error title");
+  await tabTo(page, (el) => el.tag === "a" && el.text.startsWith("Введіть податковий номер"));
+  await page.keyboard.press("Enter");
+  assert((await page.evaluate(() => document.activeElement.id)) === "rnokpp", "summary link to the field");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(person.rnokpp);
+  for (const [id, value] of [["birth-day", person.born[0]],
+                             ["birth-month", String(MONTHS.indexOf(person.born[1]) + 1)],
+                             ["birth-year", person.born[2]], ["code", person.code]]) {
+    await tabTo(page, id);
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(value);
+  }
+  await submit(page, () => page.keyboard.press("Enter"));
+  assert((await page.textContent("h1")) === "Створіть ключ доступу", `step 2: ${await page.textContent("h1")}`);
+  await tabTo(page, "create");
+  await submit(page, () => page.keyboard.press("Enter"));
+  assert(new URL(page.url()).pathname === "/me", `after creating the passkey at ${page.url()}`);
+  // sign out by keyboard, then sign in by keyboard
+  await page.goto(base + "/about");
+  await tabTo(page, (el) => el.tag === "button" && el.form === "/signout");
+  await submit(page, () => page.keyboard.press("Enter"));
+  await page.goto(base + "/signin");
+  await tabTo(page, "signin");
+  await submit(page, () => page.keyboard.press("Enter"));
+  assert(new URL(page.url()).pathname === "/me", `after signing in at ${page.url()}`);
+  assert((await page.textContent("main")).includes(person.rnokpp), "not the person's data");
+  await auth.remove();
+  await ctx.close();
+});
+
+test("sign-in page: autofill (conditional mediation) on the RNOKPP field where the browser offers it", async ({ browser, base }) => {
+  const ctx = await newContext(browser, base, { lang: "en" });
+  const page = await ctx.newPage();
+  const options = [];
+  page.on("request", (r) => { if (r.url().endsWith("/api/v1/auth/signin/options")) options.push(r.method()); });
+  await page.goto(base + "/signin");
+  assert((await page.getAttribute("#username", "autocomplete")) === "username webauthn", "autocomplete");
+  const available = await page.evaluate(() => window.PublicKeyCredential &&
+    PublicKeyCredential.isConditionalMediationAvailable ? PublicKeyCredential.isConditionalMediationAvailable() : false);
+  if (available) {
+    await page.waitForTimeout(500);
+    assert(options.length === 1 && options[0] === "POST", `options requested at load: ${options}`);
+  }
+  await ctx.close();
+});
+
 // ---- main --------------------------------------------------------------------------------
 
 async function main() {
   mkdirSync(opt.out, { recursive: true });
   const t0 = Date.now();
   const server = await startServer(opt.bin, { logDir: opt.logs || null });
+  DEMO = await demoPeople(server.base);
   let browser;
   let passed = 0, failed = 0;
   try {

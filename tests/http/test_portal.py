@@ -72,7 +72,7 @@ class PortalTest(ServerTestCase, unittest.TestCase):
 
     def assert_security_headers(self, r, cache="no-store"):
         self.assertEqual(r.header("content-security-policy"), CSP)
-        self.assertEqual(r.header("referrer-policy"), "no-referrer")
+        self.assertEqual(r.header("referrer-policy"), "same-origin")
         self.assertEqual(r.header("x-content-type-options"), "nosniff")
         self.assertEqual(r.header("cache-control"), cache)
         self.assertIsNone(r.header("strict-transport-security"), "HSTS on plain http")

@@ -2,7 +2,11 @@
 serves (as `pocketstate routes` lists it, with its action and accepted credentials) refuses a
 request without a credential and one with a wrong credential with 401 problem+json and
 WWW-Authenticate, unless it is public; a public route never answers 401. A new route cannot
-forget its check: it is walked here as soon as it is in the table."""
+forget its check: it is walked here as soon as it is in the table. Portal pages ("page" in the
+credentials) take a session cookie when there is one: "page" alone is public, "session,page"
+needs the session (401 for a client that does not ask for HTML; a browser is sent to sign in,
+tests/http/test_portal_session.py); their forms are posted with the site's Origin, as browsers
+do (the CSRF check comes first)."""
 import re
 import unittest
 
@@ -49,7 +53,7 @@ class RouteTableTest(ServerTestCase, unittest.TestCase):
             self.assertRegex(action, r"^[a-z][a-z.-]*$", "%s %s" % (method, pattern))
             self.assertRegex(creds, r"^(public|[a-z]+(,[a-z]+)*)$", "%s %s" % (method, pattern))
 
-    def request(self, method, path, auth_header=None):
+    def request(self, method, path, auth_header=None, page=False):
         headers = {}
         body = None
         if auth_header is not None:
@@ -57,17 +61,23 @@ class RouteTableTest(ServerTestCase, unittest.TestCase):
         if method in ("POST", "PUT", "PATCH"):
             headers["Content-Type"] = "application/json"
             body = b"{}"
+            if page:
+                headers["Origin"] = "http://localhost:%d" % self.server.port
         return self.server.request(method, path, headers=headers, body=body)
+
+    @staticmethod
+    def public(creds):
+        return creds in ("public", "page")
 
     def test_every_non_public_route_refuses_missing_and_wrong_credentials(self):
         checked = 0
         for method, pattern, action, creds in routes():
-            if creds == "public":
+            if self.public(creds):
                 continue
             path = concrete(pattern)
             for auth in [None] + WRONG:
                 with self.subTest(route="%s %s" % (method, pattern), auth=(auth or "")[:16]):
-                    r = self.request(method, path, auth)
+                    r = self.request(method, path, auth, page="page" in creds)
                     assert_problem(self, r, 401)
                     self.assertTrue((r.header("www-authenticate") or "").startswith("Bearer"),
                                     r)
@@ -76,10 +86,10 @@ class RouteTableTest(ServerTestCase, unittest.TestCase):
 
     def test_public_routes_never_answer_401(self):
         for method, pattern, action, creds in routes():
-            if creds != "public":
+            if not self.public(creds):
                 continue
             with self.subTest(route="%s %s" % (method, pattern)):
-                r = self.request(method, concrete(pattern), WRONG[1])
+                r = self.request(method, concrete(pattern), WRONG[1], page="page" in creds)
                 self.assertNotEqual(r.status, 401, r)
 
 

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "core/utf8.h"
+#include "identity/session.h"
 #include "policy/actor.h"
+#include "policy/policy.h"
 #include "portal/escape.h"
 #include "portal/form.h"
 #include "portal/i18n.h"
@@ -450,42 +452,16 @@ Test(form, checks_required_and_length_in_characters)
     ps_arena_free(a);
 }
 
-Test(form, same_origin)
-{
-    struct ps_str host = PS_STR("127.0.0.1:8080");
-    cr_expect(ps_form_same_origin(PS_STR("http://127.0.0.1:8080"), host, NULL));
-    cr_expect(ps_form_same_origin(PS_STR("https://127.0.0.1:8080"), host, NULL));
-    cr_expect(ps_form_same_origin(PS_STR("http://LOCALHOST:1"), PS_STR("localhost:1"), NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://evil.example"), host, NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://127.0.0.1:8080.evil"), host, NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR("null"), host, NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR_NULL, host, NULL));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://x"), PS_STR_NULL, NULL));
-    struct ps_rp rp;
-    memset(&rp, 0, sizeof rp);
-    cr_assert_eq(ps_rp_set_url(&rp, PS_STR("https://gov.example"), NULL), PS_OK);
-    cr_expect(ps_form_same_origin(PS_STR("https://gov.example"), host, &rp));
-    cr_expect_not(ps_form_same_origin(PS_STR("http://127.0.0.1:8080"), host, &rp));
-    cr_expect_not(ps_form_same_origin(PS_STR("https://gov.example.evil"), host, &rp));
-}
-
 Test(form, post_refusals)
 {
     struct ps_arena *a = ps_arena_new(1 << 20);
     struct ps_form f;
-    struct ps_form_post ok = {.origin = PS_STR("http://h"), .host = PS_STR("h"),
-                              .content_type = PS_STR("application/x-www-form-urlencoded"),
+    struct ps_form_post ok = {.content_type = PS_STR("application/x-www-form-urlencoded"),
                               .body = PS_STR("code=12&note=%D0%84")};
     ps_form_init(&f, fields, 2);
     cr_assert_eq(ps_form_read(a, &ok, &f), PS_FORM_OK);
     cr_expect(ps_str_eq(f.values[1], PS_STR("Є")));
     struct ps_form_post p = ok;
-    p.origin = PS_STR("http://evil.example");
-    cr_expect_eq(ps_form_read(a, &p, &f), PS_FORM_CROSS_ORIGIN);
-    p = ok;
-    p.origin = PS_STR_NULL;
-    cr_expect_eq(ps_form_read(a, &p, &f), PS_FORM_CROSS_ORIGIN);
-    p = ok;
     p.content_type = PS_STR("multipart/form-data; boundary=x");
     cr_expect_eq(ps_form_read(a, &p, &f), PS_FORM_MEDIA_TYPE);
     p.content_type = PS_STR("Application/X-WWW-Form-Urlencoded; charset=UTF-8");
@@ -557,7 +533,7 @@ Test(pages, about_in_ukrainian_with_the_security_headers)
     cr_assert_eq(f.req.status, 200);
     cr_expect_str_eq(f.req.content_type, "text/html; charset=utf-8");
     cr_expect_str_eq(header(&f.req, "Content-Security-Policy"), PS_PORTAL_CSP);
-    cr_expect_str_eq(header(&f.req, "Referrer-Policy"), "no-referrer");
+    cr_expect_str_eq(header(&f.req, "Referrer-Policy"), "same-origin");
     cr_expect_str_eq(header(&f.req, "X-Content-Type-Options"), "nosniff");
     cr_expect_str_eq(header(&f.req, "Cache-Control"), "no-store");
     cr_expect_null(header(&f.req, "Strict-Transport-Security"));
@@ -616,7 +592,7 @@ Test(pages, home_lists_demo_people_and_the_header_escapes_the_signed_in_person)
     f.app.demo = people;
     f.app.ndemo = 2;
     f.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = PS_STR("<script>x</script>")};
-    f.req.subject = &f.actor;
+    cr_assert(ps_api_subject_set(&f.req, &f.actor, NULL, NULL));
     ps_portal_home(&f.req);
     cr_assert_eq(f.req.status, 200);
     const char *html = f.req.out.p;
@@ -668,4 +644,201 @@ Test(pages, site_routes_are_the_api_then_the_portal_then_the_fallbacks)
                  PS_ROUTE_FOUND);
     cr_expect_str_eq(req.route->pattern, "/{path...}", "the fallback decides 405");
     ps_router_free(router);
+}
+
+/* ---- page routes through the dispatcher (no server: no headers, no cookie) ---- */
+
+static int page_runs;
+static void page_counter(struct ps_req *req)
+{
+    page_runs++;
+    ps_resp_bytes(req, 200, "text/html; charset=utf-8", PS_STR("ok"));
+}
+
+/* Every page route of the site: a public one runs for anyone; one that needs a session
+ * answers 401 (no HTML asked for) and never runs; a form posted without this site's Origin
+ * is refused before anything else (the one CSRF check). Every page route's action has a
+ * policy rule, public exactly when the route needs no credential but the page cookie. */
+Test(pages, dispatcher_on_every_page_route)
+{
+    size_t n;
+    const struct ps_route *routes = ps_portal_site_routes(&n);
+    size_t pages = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(routes[i].creds & PS_CRED_PAGE))
+            continue;
+        bool public = false;
+        cr_expect(ps_policy_known(routes[i].action, &public), "%s: no rule", routes[i].action);
+        cr_expect_eq(public, !(routes[i].creds & PS_CRED_SESSION), "%s %s", routes[i].method,
+                     routes[i].pattern);
+        struct fake f;
+        fake_init(&f, routes[i].pattern, "");
+        f.app.pages = ps_portal_pages();
+        struct ps_route r = routes[i];
+        r.fn = page_counter;
+        f.req.route = &r;
+        f.req.method = ps_str_from_cstr(r.method);
+        page_runs = 0;
+        ps_api_dispatch(&f.req);
+        if (strcmp(r.method, "POST") == 0) {
+            cr_expect_eq(f.req.status, 403, "%s %s", r.method, r.pattern);
+            cr_expect_str_eq(f.req.content_type, "application/problem+json");
+            cr_expect_eq(page_runs, 0);
+        } else if (r.creds & PS_CRED_SESSION) {
+            cr_expect_eq(f.req.status, 401, "%s %s", r.method, r.pattern);
+            cr_expect_eq(page_runs, 0);
+        } else {
+            cr_expect_eq(page_runs, 1, "%s %s", r.method, r.pattern);
+        }
+        fake_free(&f);
+        pages++;
+    }
+    cr_expect_gt(pages, 15);
+}
+
+Test(pages, signed_in_navigation_and_header_name)
+{
+    struct fake f;
+    struct ps_role roles[1] = {{PS_STR("registrar"), PS_STR("pfu"), PS_STR("")}};
+    struct ps_session s = {.id = "x", .roles = {roles[0]}, .nroles = 1};
+    struct ps_person p = {.given_name = PS_STR("Антон"), .surname = PS_STR("Шевчук"),
+                          .given_name_latin = PS_STR("Anton"), .surname_latin = PS_STR("Shevchuk")};
+    fake_init(&f, "/about", "lang=en&notice=signed-out");
+    f.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = PS_STR("3168918013")};
+    cr_assert(ps_api_subject_set(&f.req, &f.actor, &s, &p));
+    ps_portal_about(&f.req);
+    const char *html = f.req.out.p;
+    cr_expect_not_null(strstr(html, "Signed in as Anton Shevchuk"), "%s", html);
+    cr_expect_not_null(strstr(html, "<a href=\"/official\">Work area</a>"));
+    cr_expect_not_null(strstr(html, "<a href=\"/me/access\">Who used my data</a>"));
+    cr_expect_not_null(strstr(html, "<p>You have signed out.</p>"));
+    fake_free(&f);
+    s.nroles = 0;
+    fake_init(&f, "/about", "notice=%3Cb%3E");
+    f.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = PS_STR("3168918013")};
+    cr_assert(ps_api_subject_set(&f.req, &f.actor, &s, &p));
+    ps_portal_about(&f.req);
+    cr_expect_not_null(strstr(f.req.out.p, "Ви ввійшли як Антон Шевчук"), "%s", f.req.out.p);
+    cr_expect_null(strstr(f.req.out.p, "/official"), "no work area without a role");
+    cr_expect_null(strstr(f.req.out.p, "class=\"notice\""), "unknown notices are ignored");
+    fake_free(&f);
+}
+
+/* ---- signing in and back ---- */
+
+Test(signin, next_is_a_path_of_this_site)
+{
+    static const char *const good[] = {"/", "/me", "/me/access?period=week&org=pfu",
+                                       "/official#lookup", "/me/passkeys/0194-x/rename"};
+    static const char *const bad[] = {"", "me", "//evil.example", "/\\evil.example",
+                                      "https://evil.example/", "/a b", "/a\tb", "/a\nb",
+                                      "/signin", "/signin?next=/me", "/signout", "/\xD0\x84",
+                                      "/a\\b"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        cr_expect(ps_portal_next_ok(ps_str_from_cstr(good[i])), "%s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect_not(ps_portal_next_ok(ps_str_from_cstr(bad[i])), "%s", bad[i]);
+    char long_path[600];
+    memset(long_path, 'a', sizeof long_path);
+    long_path[0] = '/';
+    cr_expect_not(ps_portal_next_ok((struct ps_str){long_path, sizeof long_path}));
+}
+
+static const struct ps_field date_fields[] = {
+    {.name = "d-day", .label = "Day", .required = N_("Enter your date of birth")},
+    {.name = "d-month", .label = "Month"},
+    {.name = "d-year", .label = "Year"},
+};
+
+static size_t date_case(const char *d, const char *m, const char *y, struct ps_form *f,
+                        struct ps_date *out, struct ps_arena *a)
+{
+    ps_form_init(f, date_fields, 3);
+    f->values[0] = ps_str_from_cstr(d);
+    f->values[1] = ps_str_from_cstr(m);
+    f->values[2] = ps_str_from_cstr(y);
+    ps_form_date_check(f, 0, N_("Date of birth"), true, PS_LANG_EN, a, out);
+    return f->nerrors;
+}
+
+Test(form, dates_the_gov_uk_way)
+{
+    struct ps_arena *a = ps_arena_new(1 << 16);
+    struct ps_form f;
+    struct ps_date d;
+    cr_expect_eq(date_case("5", "10", "1986", &f, &d, a), 0);
+    cr_expect_eq(d.year * 10000 + d.month * 100 + d.day, 19861005);
+    cr_expect_eq(date_case("29", "2", "2024", &f, &d, a), 0, "a leap day");
+    cr_expect_eq(date_case("", "", "", &f, &d, a), 1);
+    cr_expect(ps_str_eq(f.errors[0], PS_STR("Enter your date of birth")));
+    cr_expect_eq(date_case("5", "", "1986", &f, &d, a), 1);
+    cr_expect(ps_str_eq(f.errors[1], PS_STR("Date of birth must include a day, month and year")));
+    cr_expect(f.marked[1] && !f.marked[0] && !f.marked[2], "only the missing part is marked");
+    cr_expect_eq(date_case("29", "2", "2023", &f, &d, a), 1);
+    cr_expect(ps_str_eq(f.errors[0], PS_STR("Date of birth must be a real date")));
+    cr_expect_eq(date_case("1", "13", "1990", &f, &d, a), 1);
+    cr_expect(f.marked[1] && f.errors[1].len, "the month is the wrong part");
+    cr_expect_eq(date_case("x", "1", "1990", &f, &d, a), 1);
+    cr_expect_eq(date_case("1", "1", "90", &f, &d, a), 1);
+    cr_expect(ps_str_eq(f.errors[2], PS_STR("Year must include 4 numbers")));
+    cr_expect_eq(date_case("1", "1", "9999", &f, &d, a), 1);
+    cr_expect(ps_str_eq(f.errors[0], PS_STR("Date of birth must be in the past")));
+    struct ps_tpl_date v;
+    ps_form_date_input(&f, 0, "d", N_("Date of birth"), N_("For example, 27 3 1987"), "bday",
+                       PS_LANG_EN, a, &v);
+    cr_expect(ps_str_eq(v.describedby, PS_STR("d-hint d-error")));
+    cr_expect(v.day_error && v.month_error && v.year_error);
+    ps_arena_free(a);
+}
+
+/* ---- who used my data: the wording ---- */
+
+Test(access, wording_in_both_languages)
+{
+    struct ps_arena *a = ps_arena_new(1 << 16);
+    struct ps_portal_access r = {
+        .subject = PS_STR("3443818003"), .actor_kind = PS_STR("official"),
+        .actor_id = PS_STR("3168918013"), .role = PS_STR("registrar"),
+        .agency = PS_STR("Pension Fund"), .action = PS_STR("person.read"),
+        .purpose = PS_STR("pension review"), .at_s = 1796306520, /* 2026-12-03 14:02 UTC */
+    };
+    struct ps_str s = ps_portal_access_text(&r, PS_LANG_EN, a);
+    cr_expect(ps_str_eq(s, PS_STR("An official of the Pension Fund, role registrar, read your "
+                                  "record on 3 December 2026 at 14:02 UTC, purpose: pension "
+                                  "review")),
+              "%.*s", (int)s.len, s.p);
+    r.agency = PS_STR("Пенсійний фонд України");
+    s = ps_portal_access_text(&r, PS_LANG_UK, a);
+    cr_expect(ps_str_eq(s, PS_STR("3 грудня 2026 о 14:02 (UTC) — Посадова особа (Пенсійний фонд "
+                                  "України, роль: реєстратор): перегляд вашого запису; мета: "
+                                  "pension review")),
+              "%.*s", (int)s.len, s.p);
+    r.role = r.agency = PS_STR("");
+    s = ps_portal_access_text(&r, PS_LANG_EN, a);
+    cr_expect(ps_str_starts_with(s, PS_STR("An official read your record on 3 December 2026")));
+    r = (struct ps_portal_access){.subject = PS_STR("3443818003"),
+                                  .actor_kind = PS_STR("citizen"), .actor_id = PS_STR("3443818003"),
+                                  .action = PS_STR("session.start"), .purpose = PS_STR(""),
+                                  .at_s = 1796306520, .change = true};
+    s = ps_portal_access_text(&r, PS_LANG_EN, a);
+    cr_expect(ps_str_eq(s, PS_STR("You signed in on 3 December 2026 at 14:02 UTC")), "%.*s",
+              (int)s.len, s.p);
+    r.action = PS_STR("x.<b>");
+    r.purpose = PS_STR("because");
+    s = ps_portal_access_text(&r, PS_LANG_EN, a);
+    cr_expect(ps_str_eq(s, PS_STR("You acted on your data (x.<b>) on 3 December 2026 at 14:02 "
+                                  "UTC, reason: because")),
+              "%.*s (the page escapes it)", (int)s.len, s.p);
+    cr_expect(ps_str_eq(ps_portal_role_text(PS_LANG_UK, PS_STR("clerk")),
+                        PS_STR("адміністратор ЦНАП")));
+    cr_expect(ps_str_eq(ps_portal_role_text(PS_LANG_EN, PS_STR("nope")), PS_STR("nope")));
+    ps_arena_free(a);
+}
+
+Test(pages, log_times_read_back)
+{
+    cr_expect_eq(ps_portal_time_s(PS_STR("2026-12-03T14:02:09.123Z")), 1796306529);
+    cr_expect_eq(ps_portal_time_s(PS_STR("2026-12-03T14:02:09Z")), 1796306529);
+    cr_expect_eq(ps_portal_time_s(PS_STR("2026-12-03 14:02:09")), 0);
+    cr_expect_eq(ps_portal_time_s(PS_STR_NULL), 0);
 }

@@ -6,9 +6,14 @@
        <input type="hidden" name="credential">
 
    On submit the script POSTs to data-options (same origin, no body) for the JSON options of
-   the API, calls navigator.credentials.create() or .get() with them, writes the JSON of the
-   credential into the hidden "credential" field and submits the form, which the server
-   checks. Without WebAuthn or on an error it says so in the element data-passkey-status
+   the API, or takes them from data-options-json when the page carries them (enrolment: the
+   server made them when it checked the activation code), calls navigator.credentials.create()
+   or .get() with them, writes credential.toJSON() into the hidden "credential" field and
+   submits the form, which the server checks. A "get" form marked data-passkey-conditional
+   also asks, as soon as the page loads, for a passkey through the browser's autofill
+   (mediation "conditional", on the input with autocomplete="username webauthn") where the
+   browser offers it; the button cancels that request and opens the browser's passkey
+   window. Without WebAuthn or on an error it says so in the element data-passkey-status
    (role="alert") and leaves the form alone. */
 (function () {
   "use strict";
@@ -75,22 +80,49 @@
     if (el) el.textContent = text;
   }
 
-  function ceremony(form) {
-    var mode = form.getAttribute("data-passkey");
+  function options(form) {
+    var inline = form.getAttribute("data-options-json");
+    if (inline) return Promise.resolve(JSON.parse(inline));
     return fetch(form.getAttribute("data-options"), {
       method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }
     }).then(function (r) {
       if (!r.ok) throw new Error("options: HTTP " + r.status);
       return r.json();
-    }).then(function (json) {
+    });
+  }
+
+  function send(form, cred) {
+    form.querySelector('input[name="credential"]').value = JSON.stringify(credentialJSON(cred));
+    form.submit();
+  }
+
+  var pending = null; /* the conditional request's AbortController */
+
+  function ceremony(form) {
+    var mode = form.getAttribute("data-passkey");
+    if (pending) { pending.abort(); pending = null; }
+    return options(form).then(function (json) {
       var pk = json.publicKey || json;
       return mode === "create"
         ? navigator.credentials.create({ publicKey: creationOptions(pk) })
         : navigator.credentials.get({ publicKey: requestOptions(pk) });
+    }).then(function (cred) { send(form, cred); });
+  }
+
+  /* Autofill: the browser lists passkeys in the username field; picking one signs in. */
+  function conditional(form) {
+    if (!window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable ||
+        !window.AbortController) return;
+    PublicKeyCredential.isConditionalMediationAvailable().then(function (ok) {
+      if (!ok) return null;
+      return options(form).then(function (json) {
+        pending = new AbortController();
+        return navigator.credentials.get({ mediation: "conditional", signal: pending.signal,
+                                           publicKey: requestOptions(json.publicKey || json) });
+      });
     }).then(function (cred) {
-      form.querySelector('input[name="credential"]').value = JSON.stringify(credentialJSON(cred));
-      form.submit();
-    });
+      if (cred) { pending = null; send(form, cred); }
+    }).catch(function () { /* cancelled, or the button took over: nothing to say */ });
   }
 
   document.addEventListener("submit", function (ev) {
@@ -106,4 +138,11 @@
       say(form, (form.getAttribute("data-passkey-failed") || "The passkey step did not complete.") + " (" + err.name + ")");
     });
   });
+
+  function start() {
+    var forms = document.querySelectorAll("form[data-passkey-conditional]");
+    for (var i = 0; i < forms.length; i++) conditional(forms[i]);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
