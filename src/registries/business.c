@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "registries/persons.h"
+#include "registries/records.h"
 #include "store/store.h"
 #include "tlog/access.h"
 
@@ -118,6 +119,8 @@ enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor 
     }
     e = ps_tlog_record_change(tx, actor, "sole-proprietor.register", rnokpp,
                                   resource_of(id, res, sizeof res), reason, diag);
+    if (e == PS_OK)
+        e = ps_records_changed(tx, actor, rnokpp, reason, diag);
     if (e == PS_OK && id_out)
         memcpy(id_out, id, sizeof id);
     return e;
@@ -195,6 +198,8 @@ enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor
     }
     e = ps_tlog_record_change(tx, actor, "sole-proprietor.terminate", rnokpp,
                               resource_of(id, res, sizeof res), reason, diag);
+    if (e == PS_OK)
+        e = ps_records_changed(tx, actor, rnokpp, reason, diag);
     if (e == PS_OK && id_out)
         memcpy(id_out, id, sizeof id);
     return e;
