@@ -141,7 +141,7 @@ Test(doctype, located_errors)
         "t.yaml:13:6: claims[1]: claim \"plate\" is defined twice");
     bad(edit("    label", "    label: {uk: Номер}\n"), "t.yaml:12:5: claims[0]: label needs \"en\"");
     bad(edit("    label", "    label: {uk: \"a\\tb\", en: x}\n"),
-        "t.yaml:12:17: claims[0]: uk contains a control character");
+        "t.yaml:12:18: claims[0]: uk contains a control character");
 }
 
 Test(doctype, photo_layout_and_aliases)
