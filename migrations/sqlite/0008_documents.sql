@@ -56,9 +56,11 @@ CREATE TABLE documents (
     changed_at_ms BIGINT,         -- the last status change
     change_reason TEXT,
     superseded_by TEXT,           -- revoked because reissued: the new document
+    revocation    TEXT CHECK (revocation IN ('issuer', 'reissued', 'ended')), -- why revoked
     holder_key    BLOB,           -- the device's P-256 key (x || y), bound as cnf
     CHECK (expires_at_ms > issued_at_ms),
     CHECK (status = 'valid' OR changed_at_ms IS NOT NULL),
+    CHECK ((status = 'revoked') = (revocation IS NOT NULL)),
     CHECK (holder_key IS NULL OR length(holder_key) = 64)
 );
 -- One document in force per type, holder and record.
@@ -66,6 +68,8 @@ CREATE UNIQUE INDEX documents_one_in_force ON documents (type, holder, record_id
     WHERE status IN ('valid', 'suspended');
 CREATE UNIQUE INDEX documents_by_status_slot ON documents (status_list, status_idx);
 CREATE INDEX documents_by_holder ON documents (holder, issued_at_ms);
+-- Documents an issuer revoked stay revoked until their record changes: sync reads them.
+CREATE INDEX documents_withdrawn ON documents (holder) WHERE revocation = 'issuer';
 -- What a status list token shows: the documents that are not valid.
 CREATE INDEX documents_not_valid ON documents (status_list) WHERE status <> 'valid';
 

@@ -95,21 +95,22 @@ static enum ps_err insert_row(struct ps_tx *tx, const unsigned char hash[HASH_LE
     return e;
 }
 
-enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
-                            struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
-                            struct ps_diag *diag)
+/* A new code for resource, owned by the citizen actor (checked by the caller). */
+static enum ps_err create_code(struct ps_tx *tx, const struct ps_actor *actor,
+                               struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
+                               struct ps_diag *diag)
 {
-    enum ps_err e = check_sharer(actor, resource, diag);
-    if (e != PS_OK)
-        return e;
     if (ttl_ms < 0 || ttl_ms > PS_SHARE_TTL_MAX_MS)
         return ps_diag_set(diag, PS_ERR_INVALID,
                            "a share code lives from 1 ms to %d minutes, not %lld ms",
                            PS_SHARE_TTL_MAX_MS / 60000, (long long)ttl_ms);
-    /* check_sharer made the actor the subject: their own status read is not recorded, so a
-     * refusal has nothing that must commit and is returned as an error (rolled back). */
+    if (resource.len > PS_ACCESS_RESOURCE_MAX)
+        return ps_diag_set(diag, PS_ERR_INVALID, "a shared resource is at most %d bytes",
+                           PS_ACCESS_RESOURCE_MAX);
+    /* the actor is the subject: their own status read is not recorded, so a refusal has
+     * nothing that must commit and is returned as an error (rolled back). */
     struct ps_diag refused;
-    e = ps_person_check_alive(tx, actor, actor->id, PS_STR_NULL, &refused, diag);
+    enum ps_err e = ps_person_check_alive(tx, actor, actor->id, PS_STR_NULL, &refused, diag);
     if (e != PS_OK)
         return e;
     PS_ASSERT(ps_actor_is_subject(actor, actor->id));
@@ -135,6 +136,26 @@ enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
         *out = c;
     sodium_memzero(&c, sizeof c);
     return e;
+}
+
+enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
+                            struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
+                            struct ps_diag *diag)
+{
+    enum ps_err e = check_sharer(actor, resource, diag);
+    return e == PS_OK ? create_code(tx, actor, resource, ttl_ms, out, diag) : e;
+}
+
+enum ps_err ps_share_create_document(struct ps_tx *tx, const struct ps_actor *actor,
+                                     struct ps_str resource, int64_t ttl_ms,
+                                     struct ps_share_code *out, struct ps_diag *diag)
+{
+    if (!actor || actor->kind != PS_ACTOR_CITIZEN)
+        return ps_diag_set(diag, PS_ERR_DENIED, "only a citizen can create a share code");
+    if (!ps_str_starts_with(resource, PS_STR("documents/")))
+        return ps_diag_set(diag, PS_ERR_INVALID, "not a document: %.*s",
+                           (int)(resource.len > 64 ? 64 : resource.len), resource.p);
+    return create_code(tx, actor, resource, ttl_ms, out, diag);
 }
 
 /* ---- redemption ---- */
@@ -204,9 +225,9 @@ static enum ps_err use_code(struct ps_tx *tx, const unsigned char hash[HASH_LEN]
     return e;
 }
 
-enum ps_err ps_share_redeem(struct ps_tx *tx, const struct ps_actor *verifier, struct ps_str code,
-                            struct ps_str purpose, struct ps_share_grant *out,
-                            struct ps_diag *diag)
+enum ps_err ps_share_take(struct ps_tx *tx, const struct ps_actor *verifier, struct ps_str code,
+                          struct ps_str purpose, struct ps_share_grant *out,
+                          struct ps_diag *diag)
 {
     if (!verifier || ps_actor_kind_name(verifier->kind)[0] == '\0' || verifier->id.len == 0)
         return ps_diag_set(diag, PS_ERR_DENIED, "redeeming a share code needs a verifier");
@@ -223,9 +244,17 @@ enum ps_err ps_share_redeem(struct ps_tx *tx, const struct ps_actor *verifier, s
     if (e == PS_OK && !used)
         e = explain(tx, hash, now, diag);
     if (e == PS_OK)
-        e = ps_tlog_record_change(tx, verifier, "share.redeem", ps_str_from_cstr(g.subject),
-                                  ps_str_from_cstr(g.resource), purpose, diag);
-    if (e == PS_OK)
         *out = g;
+    return e;
+}
+
+enum ps_err ps_share_redeem(struct ps_tx *tx, const struct ps_actor *verifier, struct ps_str code,
+                            struct ps_str purpose, struct ps_share_grant *out,
+                            struct ps_diag *diag)
+{
+    enum ps_err e = ps_share_take(tx, verifier, code, purpose, out, diag);
+    if (e == PS_OK)
+        e = ps_tlog_record_change(tx, verifier, "share.redeem", ps_str_from_cstr(out->subject),
+                                  ps_str_from_cstr(out->resource), purpose, diag);
     return e;
 }
