@@ -54,6 +54,16 @@ struct ps_docs_opts {
 enum ps_err ps_docs_start(struct ps_store *store, const struct ps_master_key *m,
                           const struct ps_docs_opts *opts, struct ps_docs **out,
                           struct ps_diag *diag) PS_WUR;
+/* Rotates agency's signing key (issuer.h ps_issuer_rotate) for the CLI: the types it issues
+ * (built in, and doctypes_dir's), the platform root opened under m, alg -7 (ES256) or -8
+ * (EdDSA), the new key signing overlap_ms from now. *kid (8 bytes) gets the new key's kid.
+ * Recorded by actor with reason. Errors: PS_ERR_INVALID (no type is issued by agency),
+ * those of ps_issuer_rotate and the store. Blocks (ps_store_write). */
+enum ps_err ps_docs_issuer_rotate(struct ps_store *store, const struct ps_master_key *m,
+                                  const char *doctypes_dir, const struct ps_actor *actor,
+                                  const char *agency, int alg, int64_t overlap_ms,
+                                  struct ps_str reason, struct ps_diag *diag) PS_WUR;
+
 /* Uninstalls the hook and frees. NULL is a no-op. No request may use it any more. */
 void ps_docs_stop(struct ps_docs *d);
 const struct ps_doctypes *ps_docs_types(const struct ps_docs *d);
@@ -173,14 +183,18 @@ enum ps_err ps_docs_share_create(struct ps_tx *tx, const struct ps_docs *d,
  * of them its type discloses by default. The redemption and the read are one access record
  * ("document.share.redeem", subject the holder, resource the code's, purpose as given; the
  * public page's "public verification"): the holder sees who redeemed it and when in "who used
- * my data". Errors: those of ps_share_redeem (PS_ERR_NOTFOUND unknown, PS_ERR_EXISTS used,
- * PS_ERR_LIMIT expired, PS_ERR_INVALID malformed or no purpose), PS_ERR_NOTFOUND for a code
- * that is not a document's, store and recording errors. */
+ * my data".
+ * A code that cannot be redeemed is PS_OK with refused set, nothing written: PS_ERR_NOTFOUND
+ * (unknown), PS_ERR_EXISTS (used), PS_ERR_LIMIT (expired), PS_ERR_INVALID (malformed; no
+ * purpose). refused (OUT) is required and is not diag (aborts otherwise). Errors (roll back,
+ * the code stays unused): PS_ERR_NOTFOUND for a code that is not a document's or a document
+ * that is gone, PS_ERR_INVALID for a document whose records ended, store and recording
+ * errors. */
 enum ps_err ps_docs_share_redeem(struct ps_tx *tx, const struct ps_docs *d,
                                  const struct ps_actor *verifier, struct ps_str code,
                                  struct ps_str purpose, bool public, struct ps_arena *arena,
                                  struct ps_doc_view *out, ps_claim_mask *mask,
-                                 struct ps_diag *diag) PS_WUR;
+                                 struct ps_diag *refused, struct ps_diag *diag) PS_WUR;
 
 /* ---- signed forms (no transaction; the service's keys) ---- */
 

@@ -423,3 +423,50 @@ enum ps_err ps_docs_root_jwk(const struct ps_docs *d, struct ps_buf *out)
 {
     return ps_doc_soft_key_jwk(d->root, out);
 }
+
+/* ---- rotation from the command line ---- */
+
+struct rotate {
+    const struct ps_master_key *m;
+    const struct ps_doc_soft_key *root;
+    const struct ps_actor *actor;
+    const char *agency, *types;
+    int alg;
+    int64_t overlap;
+    struct ps_str reason;
+    struct ps_diag diag;
+};
+
+static enum ps_err rotate_tx(struct ps_tx *tx, void *ctx)
+{
+    struct rotate *r = ctx;
+    ps_diag_clear(&r->diag);
+    return ps_issuer_rotate(tx, r->m, r->root, r->actor, r->agency, r->alg, r->types,
+                            r->overlap, r->reason, NULL, &r->diag);
+}
+
+enum ps_err ps_docs_issuer_rotate(struct ps_store *store, const struct ps_master_key *m,
+                                  const char *doctypes_dir, const struct ps_actor *actor,
+                                  const char *agency, int alg, int64_t overlap_ms,
+                                  struct ps_str reason, struct ps_diag *diag)
+{
+    struct ps_docs d = {.store = store, .master = m};
+    char types[PS_ISSUER_TYPES_MAX + 1];
+    struct ps_diag sd = {0};
+    enum ps_err e = ps_doctypes_load(doctypes_dir, &d.types, diag);
+    if (e == PS_OK) {
+        types_of(d.types, agency, types, sizeof types);
+        if (!types[0])
+            e = ps_diag_set(diag, PS_ERR_INVALID, "no document type is issued by \"%s\"",
+                            agency);
+    }
+    if (e == PS_OK)
+        e = open_root(&d, diag);
+    struct rotate r = {m, d.root, actor, agency, types, alg, overlap_ms, reason, {0}};
+    if (e == PS_OK && ps_store_write(store, rotate_tx, &r, &sd) != PS_OK)
+        e = ps_diag_set(diag, r.diag.code ? r.diag.code : sd.code, "%s",
+                        r.diag.code ? r.diag.message : sd.message);
+    ps_doc_soft_key_free(d.root);
+    ps_doctypes_free(d.types);
+    return e;
+}

@@ -72,18 +72,33 @@ static enum ps_err parse_resource(const struct ps_docs *d, const char *res, stru
     return PS_OK;
 }
 
+/* Refusals of ps_share_take: said before anything is written. */
+static bool refusal(enum ps_err e)
+{
+    return e == PS_ERR_NOTFOUND || e == PS_ERR_EXISTS || e == PS_ERR_LIMIT ||
+           e == PS_ERR_INVALID || e == PS_ERR_DENIED;
+}
+
 enum ps_err ps_docs_share_redeem(struct ps_tx *tx, const struct ps_docs *d,
                                  const struct ps_actor *verifier, struct ps_str code,
                                  struct ps_str purpose, bool public, struct ps_arena *arena,
                                  struct ps_doc_view *out, ps_claim_mask *mask,
-                                 struct ps_diag *diag)
+                                 struct ps_diag *refused, struct ps_diag *diag)
 {
+    PS_ASSERT(refused != NULL && refused != diag);
+    ps_diag_clear(refused);
     struct ps_share_grant g;
     struct ps_str id, claims;
     struct ps_document doc;
-    enum ps_err e = ps_share_take(tx, verifier, code, purpose, &g, diag);
-    if (e == PS_OK)
-        e = parse_resource(d, g.resource, &id, &claims, diag);
+    enum ps_err e = ps_share_take(tx, verifier, code, purpose, &g, refused);
+    if (e != PS_OK && refusal(e))
+        return PS_OK; /* nothing was written: the refusal is the answer */
+    if (e != PS_OK) {
+        *diag = *refused;
+        ps_diag_clear(refused);
+        return e;
+    }
+    e = parse_resource(d, g.resource, &id, &claims, diag);
     if (e == PS_OK)
         e = ps_docs_find(tx, d, id, arena, &doc, diag);
     if (e == PS_OK)

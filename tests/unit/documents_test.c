@@ -528,7 +528,7 @@ struct share {
     bool public;
     struct ps_doc_view view;
     ps_claim_mask seen;
-    struct ps_diag diag;
+    struct ps_diag refused, diag;
 };
 
 static enum ps_err share_tx(struct ps_tx *tx, void *ctx)
@@ -545,14 +545,20 @@ static enum ps_err redeem_tx(struct ps_tx *tx, void *ctx)
     static const struct ps_actor page = {.kind = PS_ACTOR_SYSTEM, .id = {"public-verify", 13}};
     return ps_docs_share_redeem(tx, docs, s->public ? &page : &bank, S(s->text),
                                 S(s->public ? "public verification" : "account opening"),
-                                s->public, arena, &s->view, &s->seen, &s->diag);
+                                s->public, arena, &s->view, &s->seen, &s->refused, &s->diag);
 }
 
+/* PS_OK, or the refusal's code (its message in s->diag). */
 static enum ps_err redeem(struct share *s)
 {
     struct ps_diag d = {0};
     memset(&s->diag, 0, sizeof s->diag);
-    return ps_store_write(store, redeem_tx, s, &d);
+    enum ps_err e = ps_store_write(store, redeem_tx, s, &d);
+    if (e == PS_OK && s->refused.code != PS_OK) {
+        s->diag = s->refused;
+        return s->refused.code;
+    }
+    return e;
 }
 
 Test(documents, share_once_with_chosen_claims)
