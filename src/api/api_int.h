@@ -46,6 +46,11 @@ void ps_api_role_delete(struct ps_req *req);
 void ps_api_clients_get(struct ps_req *req);
 void ps_api_client_post(struct ps_req *req);
 void ps_api_client_delete(struct ps_req *req);
+void ps_api_enrol_options(struct ps_req *req);
+void ps_api_enrol(struct ps_req *req);
+void ps_api_signin_options(struct ps_req *req);
+void ps_api_signin(struct ps_req *req);
+void ps_api_demo_signin(struct ps_req *req);
 /* documents (documents_api.c, docs_public_api.c) */
 void ps_api_my_documents(struct ps_req *req);
 void ps_api_my_document(struct ps_req *req);
@@ -85,6 +90,20 @@ const struct ps_session *ps_api_session(struct ps_req *req);
 /* Sets the session cookie to token for max_age_s seconds (HttpOnly, SameSite=Strict, Path=/;
  * __Host- and Secure when public_url is https), or clears it when token is NULL. */
 void ps_api_session_cookie(struct ps_req *req, const char *token, int64_t max_age_s);
+
+/* Takes a token of r's bucket for key (kind names it: "address", "account", "client"):
+ * false when there was one (or r is NULL: no limit); true after answering 429 with
+ * Retry-After. */
+bool ps_api_limited(struct ps_req *req, struct ps_ratelimit *r, const char *kind,
+                    struct ps_str key);
+
+/* An agency system's signed request (signed.c): NONE without Signature-Input/Signature, OK
+ * with *who (kind system, id, scopes, agency) and the nonce to use, BAD with why (a
+ * PS_ID_HS_* or PS_ID_DG_* code: its name is the problem type). */
+enum ps_api_signed { PS_API_SIGNED_NONE, PS_API_SIGNED_OK, PS_API_SIGNED_BAD };
+struct ps_id_diag;
+enum ps_api_signed ps_api_auth_signed(struct ps_req *req, struct ps_actor *who,
+                                      struct ps_str *nonce, struct ps_id_diag *why);
 
 /* ---- running domain operations (run.c) ---- */
 

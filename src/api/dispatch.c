@@ -16,6 +16,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "crypto/keys.h"
+#include "identity/client.h"
+#include "identity/idcode.h"
 #include "policy/policy.h"
 #include "registries/persons.h"
 #include "tlog/access.h"
@@ -29,6 +31,7 @@ struct auth {
     const char *type;  /* AUTH_BAD: the problem type */
     bool by_cookie;    /* a session from the cookie: state changes need a matching origin */
     struct ps_session *session;
+    struct ps_str nonce; /* a signed request's: used (stored) before the handler runs */
 };
 
 /* Everything one dispatch carries across its suspensions (the denial's record, the session's
@@ -115,6 +118,19 @@ static void by_session(struct ps_req *req, struct ps_str token, struct ps_actor 
     who->nroles = s.out->nroles;
 }
 
+static void by_signature(struct ps_req *req, struct ps_actor *who, struct auth *a)
+{
+    struct ps_id_diag why = {0};
+    enum ps_api_signed r = ps_api_auth_signed(req, who, &a->nonce, &why);
+    if (r == PS_API_SIGNED_NONE)
+        return;
+    a->result = r == PS_API_SIGNED_OK ? AUTH_OK : AUTH_BAD;
+    if (r == PS_API_SIGNED_BAD) {
+        a->type = ps_id_code_name(why.code);
+        a->why = ps_arena_strndup(req->arena, why.d.message, strlen(why.d.message));
+    }
+}
+
 static struct auth authenticate(struct ps_req *req, unsigned creds, struct ps_actor *who)
 {
     struct ps_app *app = req->app;
@@ -139,7 +155,10 @@ static struct auth authenticate(struct ps_req *req, unsigned creds, struct ps_ac
     if (c.p) {
         a.by_cookie = true;
         by_session(req, c, who, &a);
+        return a;
     }
+    if (creds & PS_CRED_SIGNED)
+        by_signature(req, who, &a);
     return a;
 }
 
@@ -170,15 +189,16 @@ static bool origin_ok(struct ps_req *req)
     return ps_str_eq_cstr(ps_req_header(req, "Sec-Fetch-Site"), "same-origin");
 }
 
-static bool limited(struct ps_req *req, struct ps_ratelimit *r, const char *kind,
+bool ps_api_limited(struct ps_req *req, struct ps_ratelimit *r, const char *kind,
                     struct ps_str key)
 {
     unsigned retry = 0;
     char k[160];
     int n = snprintf(k, sizeof k, "%s:%.*s", kind, PS_STR_FMT(key));
-    if (!r || n < 0 || ps_ratelimit_take(r, (struct ps_str){k, (size_t)n < sizeof k ? (size_t)n
-                                                                                     : sizeof k - 1},
-                                         ps_clock_mono_ns() / 1000000, &retry))
+    if (!r || n < 0)
+        return false;
+    struct ps_str bucket = {k, (size_t)n < sizeof k ? (size_t)n : sizeof k - 1};
+    if (ps_ratelimit_take(r, bucket, ps_clock_mono_ns() / 1000000, &retry))
         return false;
     char after[16];
     snprintf(after, sizeof after, "%u", retry);
@@ -193,16 +213,16 @@ static bool limited_before(struct ps_req *req)
 {
     struct ps_app *app = req->app;
     bool auth_action = strncmp(req->route->action, "auth.", 5) == 0;
-    return auth_action && limited(req, app->id.auth_per_ip, "address", req->client_ip);
+    return auth_action && ps_api_limited(req, app->id.auth_per_ip, "address", req->client_ip);
 }
 
 static bool limited_after(struct ps_req *req, const struct ps_actor *who)
 {
     struct ps_app *app = req->app;
     if (who->kind == PS_ACTOR_CITIZEN)
-        return limited(req, app->id.api_per_account, "account", who->id);
+        return ps_api_limited(req, app->id.api_per_account, "account", who->id);
     if (who->kind == PS_ACTOR_SYSTEM)
-        return limited(req, app->id.api_per_client, "client", who->id);
+        return ps_api_limited(req, app->id.api_per_client, "client", who->id);
     return false;
 }
 
@@ -308,6 +328,36 @@ static void touch_if_due(struct ps_req *req, const struct ps_session *s)
         ps_free(t);
 }
 
+/* ---- a signed request's nonce, used before anything else happens ---- */
+
+static void decide_and_run(struct ps_req *req, struct dispatch *d);
+
+static enum ps_err nonce_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
+{
+    struct dispatch *d = ctx;
+    struct ps_diag replay = {0};
+    enum ps_err e = ps_client_nonce_use(tx, d->who.id, d->auth.nonce, &replay);
+    if (e == PS_ERR_DENIED) {
+        d->auth.result = AUTH_BAD; /* nothing was written: the job commits as a no-op */
+        d->auth.type = "httpsig-replayed";
+        d->auth.why = "the nonce was used already: a replayed request";
+        return PS_OK;
+    }
+    if (e != PS_OK)
+        *diag = replay;
+    return e;
+}
+
+static void nonce_used(struct ps_req *req, void *ctx)
+{
+    struct dispatch *d = ctx;
+    if (d->auth.result != AUTH_OK) {
+        unauthorized(req, &d->auth);
+        return;
+    }
+    decide_and_run(req, d);
+}
+
 void ps_api_dispatch(struct ps_req *req)
 {
     const struct ps_route *route = req->route;
@@ -329,7 +379,17 @@ void ps_api_dispatch(struct ps_req *req)
         if (limited_after(req, &d->who))
             return;
         touch_if_due(req, d->auth.session);
+        if (d->auth.nonce.p) {
+            ps_api_write(req, nonce_op, d, nonce_used);
+            return;
+        }
     }
+    decide_and_run(req, d);
+}
+
+static void decide_and_run(struct ps_req *req, struct dispatch *d)
+{
+    const struct ps_route *route = req->route;
     /* the resource as the path names it */
     d->resource.owner = ps_req_param(req, "rnokpp");
     d->resource.agency = ps_req_param(req, "agency");

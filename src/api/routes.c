@@ -20,6 +20,12 @@ static const struct ps_route routes[] = {
      PS_CRED_ADMIN | PS_CRED_SESSION, ps_api_person_access_log, 0},
     {"POST", "/api/v1/registry/persons/{rnokpp}/activation-codes", "activation-code.issue",
      PS_CRED_ADMIN | PS_CRED_SESSION, ps_api_activation_post, 4096},
+    /* passkeys: enrolment with an activation code, sign-in */
+    {"POST", "/api/v1/auth/enrol/options", "auth.enrol", 0, ps_api_enrol_options, 4096},
+    {"POST", "/api/v1/auth/enrol", "auth.enrol", 0, ps_api_enrol, 64u << 10},
+    {"POST", "/api/v1/auth/signin/options", "auth.signin", 0, ps_api_signin_options, 1024},
+    {"POST", "/api/v1/auth/signin", "auth.signin", 0, ps_api_signin, 64u << 10},
+    {"POST", "/api/v1/auth/demo", "auth.signin", 0, ps_api_demo_signin, 1024},
     /* a person's own account */
     {"GET", "/api/v1/me", "me.read", PS_CRED_SESSION, ps_api_me_get, 0},
     {"GET", "/api/v1/me/access-log", "me.read", PS_CRED_SESSION, ps_api_me_access_log, 0},

@@ -13,6 +13,7 @@
 #include "crypto/keys.h"
 #include "api/api.h"
 #include "identity/activation.h"
+#include "identity/demo.h"
 #include "identity/official.h"
 #include "registries/persons.h"
 #include "registries/population.h"
@@ -155,6 +156,8 @@ static enum ps_err prepare_person_tx(struct ps_tx *tx, void *arg)
                                         &act, &p->refused, &p->diag);
     if (e == PS_OK && p->refused.code == PS_OK)
         memcpy(dp->code, act.code, sizeof dp->code);
+    if (e == PS_OK && p->refused.code == PS_OK) /* the portal's one-click demo sign-in */
+        e = ps_demo_passkey_ensure(tx, rnokpp, &p->diag);
     if (e != PS_OK || p->i != 1)
         return e;
     struct ps_role role = {PS_STR(DEMO_ROLE), PS_STR(DEMO_AGENCY), PS_STR("")};

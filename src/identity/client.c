@@ -35,7 +35,8 @@ static const struct ps_sql sql_list = {
 };
 static const struct ps_sql sql_nonce = {
     "clients.nonce",
-    "INSERT INTO client_nonces (client_id, nonce, seen_at_ms) VALUES ($1, $2, $3)",
+    "INSERT INTO client_nonces (client_id, nonce, seen_at_ms) VALUES ($1, $2, $3) "
+    "ON CONFLICT (client_id, nonce) DO NOTHING",
 };
 static const struct ps_sql sql_nonce_prune = {
     "clients.nonce_prune",
@@ -275,9 +276,10 @@ enum ps_err ps_client_nonce_use(struct ps_tx *tx, struct ps_str id, struct ps_st
     ps_query_text(&q, nonce);
     ps_query_i64(&q, now);
     e = ps_query_exec(&q);
-    if (e == PS_ERR_EXISTS)
-        return ps_diag_set(diag, PS_ERR_DENIED, "the nonce was used already: a replayed request");
     if (e != PS_OK)
-        ps_diag_set(diag, e, "storing a nonce: %s", ps_tx_errmsg(tx));
-    return e;
+        return ps_diag_set(diag, e, "storing a nonce: %s", ps_tx_errmsg(tx));
+    /* a conflict does nothing rather than fail, so the transaction stays usable */
+    if (q.changes == 0)
+        return ps_diag_set(diag, PS_ERR_DENIED, "the nonce was used already: a replayed request");
+    return PS_OK;
 }

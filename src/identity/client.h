@@ -59,7 +59,7 @@ enum ps_err ps_clients_list(struct ps_tx *tx, struct ps_arena *arena, struct ps_
                             size_t cap, size_t *n, struct ps_diag *diag) PS_WUR;
 
 /* Uses nonce for client id (a write): PS_ERR_DENIED "replayed" when it was used within the
- * window; otherwise stores it. Nonces older than two windows are deleted on the way (a few
+ * window (the transaction stays usable: nothing failed in it); otherwise stores it. Nonces older than two windows are deleted on the way (a few
  * at a time). */
 enum ps_err ps_client_nonce_use(struct ps_tx *tx, struct ps_str id, struct ps_str nonce,
                                 struct ps_diag *diag) PS_WUR;

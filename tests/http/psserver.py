@@ -91,10 +91,12 @@ class Server:
     `serve --data D --listen 127.0.0.1:PORT`. mode "demo": `demo --data D --citizens N
     --listen ...` (initialises, loads, serves)."""
 
-    def __init__(self, name, mode="serve", limits=None, citizens=200, extra_args=()):
+    def __init__(self, name, mode="serve", limits=None, citizens=200, extra_args=(),
+                 config=None):
         self.name = name
         self.mode = mode
         self.limits = limits or {}
+        self.config = config or {}  # other top-level keys of config.json (serve mode)
         self.citizens = citizens
         self.extra_args = list(extra_args)
         self.proc = None
@@ -114,7 +116,7 @@ class Server:
             if r.returncode != 0:
                 raise RuntimeError("pocketstate init failed (%d): %s%s"
                                    % (r.returncode, r.stdout, r.stderr))
-            if self.limits:
+            if self.limits or self.config:
                 self._merge_limits()
         logdir = LOGDIR or self.data
         os.makedirs(logdir, exist_ok=True)
@@ -136,6 +138,11 @@ class Server:
         with open(path, encoding="utf-8") as f:
             cfg = json.load(f)
         cfg.setdefault("limits", {}).update(self.limits)
+        for key, value in self.config.items():
+            if isinstance(value, dict):
+                cfg.setdefault(key, {}).update(value)
+            else:
+                cfg[key] = value
         with open(path, "w", encoding="utf-8") as f:
             json.dump(cfg, f, indent=2)
 

@@ -374,3 +374,138 @@ Test(problems, store_errors_never_leak_and_unknown_outcome_is_not_retryable)
     cr_assert_str_eq(a.type, "store-unavailable");
     cr_assert(a.retry_after);
 }
+
+/* ---- every route x every kind of caller: exactly the allowed set (issue 9) ---- */
+
+enum who {
+    W_ANON,      /* nobody signed in */
+    W_SELF,      /* a citizen, about their own data */
+    W_OTHER,     /* a citizen, about someone else's */
+    W_OFF_IN,    /* an official whose role and oblast fit */
+    W_OFF_OUT,   /* the same role in another oblast */
+    W_CLIENT,    /* an agency system with the scope */
+    W_CLIENT_NO, /* one without it */
+    W_ADMIN,     /* the local admin */
+    NWHO
+};
+#define ALL ((1u << NWHO) - 1)
+#define B(w) (1u << (w))
+
+/* Who may perform each action, written down independently of src/policy/policy.c. A route
+ * whose action is missing here fails: a new route states who may call it, in this table. The
+ * official's role is the one the action names (see role_for). */
+static const struct {
+    const char *action;
+    unsigned allowed;
+} expected[] = {
+    {"system.read", ALL},
+    {"log.read", ALL},
+    {"log.cosign", ALL},
+    {"agency.list", ALL},
+    {"auth.enrol", ALL},
+    {"auth.signin", ALL},
+    {"person.read", B(W_SELF) | B(W_OFF_IN) | B(W_CLIENT) | B(W_ADMIN)},
+    {"person.register", B(W_OFF_IN) | B(W_ADMIN)},
+    {"access-log.read", B(W_SELF) | B(W_OFF_IN) | B(W_ADMIN)},
+    {"activation-code.issue", B(W_OFF_IN) | B(W_ADMIN)},
+    {"me.read", B(W_SELF) | B(W_OTHER) | B(W_OFF_IN) | B(W_OFF_OUT)},
+    {"me.write", B(W_SELF) | B(W_OTHER) | B(W_OFF_IN) | B(W_OFF_OUT)},
+    {"role.list", B(W_OFF_IN) | B(W_OFF_OUT) | B(W_ADMIN)},
+    {"role.grant", B(W_OFF_IN) | B(W_OFF_OUT) | B(W_ADMIN)},
+    {"role.revoke", B(W_OFF_IN) | B(W_OFF_OUT) | B(W_ADMIN)},
+    {"client.list", B(W_ADMIN)},
+    {"client.add", B(W_ADMIN)},
+    {"client.remove", B(W_ADMIN)},
+    {"document.own.read", B(W_SELF) | B(W_OTHER) | B(W_OFF_IN) | B(W_OFF_OUT)},
+    {"document.own.write", B(W_SELF) | B(W_OTHER) | B(W_OFF_IN) | B(W_OFF_OUT)},
+    {"document.list", B(W_SELF) | B(W_OFF_IN) | B(W_CLIENT) | B(W_ADMIN)},
+    /* W_CLIENT_NO holds documents:verify (and not registry:read) */
+    {"document.share.redeem", B(W_OFF_IN) | B(W_CLIENT_NO) | B(W_ADMIN)},
+    {"document.share.redeem-public", ALL},
+    {"document.status.change", B(W_OFF_IN) | B(W_ADMIN)},
+    {"document.public", ALL},
+};
+
+/* The role an official needs for the action (agency pfu, oblast Lviv). */
+static const char *role_for(const char *action)
+{
+    if (strncmp(action, "role.", 5) == 0)
+        return "agency-admin"; /* oblast-scoped, but roles are the agency's, not a person's */
+    if (strcmp(action, "access-log.read") == 0)
+        return "auditor";
+    if (strcmp(action, "person.register") == 0 || strcmp(action, "document.status.change") == 0)
+        return "registrar";
+    return "clerk";
+}
+
+static bool allowed(enum who w, const char *action)
+{
+    static const struct ps_str self = PS_STR("3443818003"), other = PS_STR("3168918013");
+    struct ps_role role = {ps_str_from_cstr(role_for(action)), PS_STR("pfu"),
+                           PS_STR("Львівська область")};
+    struct ps_actor a = {.kind = PS_ACTOR_CITIZEN, .id = self};
+    struct ps_resource res = {.owner = other, .oblast = PS_STR("Львівська область"),
+                              .agency = PS_STR("pfu")};
+    switch (w) {
+    case W_ANON:
+        a.kind = PS_ACTOR_ANONYMOUS;
+        break;
+    case W_SELF:
+        res.owner = self;
+        break;
+    case W_OTHER:
+        break;
+    case W_OFF_IN:
+    case W_OFF_OUT:
+        a.id = PS_STR("2930818006");
+        a.roles = &role;
+        a.nroles = 1;
+        if (w == W_OFF_OUT)
+            res.oblast = PS_STR("м. Київ");
+        break;
+    case W_CLIENT:
+    case W_CLIENT_NO:
+        a.kind = PS_ACTOR_SYSTEM;
+        a.id = PS_STR("bank-1");
+        a.scopes = w == W_CLIENT ? PS_SCOPE_REGISTRY_READ : PS_SCOPE_DOCUMENTS_VERIFY;
+        break;
+    case W_ADMIN:
+        a.kind = PS_ACTOR_ADMIN;
+        a.id = PS_STR("local-admin");
+        break;
+    case NWHO:
+        break;
+    }
+    if (strncmp(action, "role.", 5) == 0 && (w == W_OFF_IN || w == W_OFF_OUT))
+        res.oblast = PS_STR_NULL; /* a role listing names an agency, not a person */
+    struct ps_decision d;
+    ps_policy_decide(&a, action, &res, &d);
+    return d.allow;
+}
+
+Test(routes, every_route_times_every_caller_is_exactly_the_allowed_set)
+{
+    static const char *const names[NWHO] = {"anonymous", "citizen self", "citizen other",
+                                           "official in scope", "official out of scope",
+                                           "client with scope", "client without",
+                                           "admin"};
+    size_t n;
+    const struct ps_route *routes = ps_api_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < sizeof expected / sizeof expected[0] &&
+               strcmp(expected[k].action, routes[i].action) != 0)
+            k++;
+        cr_expect_lt(k, sizeof expected / sizeof expected[0],
+                     "%s %s: action %s has no expected set in this test", routes[i].method,
+                     routes[i].pattern, routes[i].action);
+        if (k == sizeof expected / sizeof expected[0])
+            continue;
+        for (enum who w = 0; w < NWHO; w++) {
+            bool want = (expected[k].allowed >> w) & 1;
+            cr_expect_eq(allowed(w, routes[i].action), want, "%s %s (%s): %s should be %s",
+                         routes[i].method, routes[i].pattern, routes[i].action, names[w],
+                         want ? "allowed" : "denied");
+        }
+    }
+}
