@@ -153,16 +153,17 @@ struct redeem {
     struct ps_str code, purpose;
     bool public;
     struct ps_arena *arena;
-    struct ps_doc_view view;
+    struct ps_doc_source src;
     ps_claim_mask mask;
     struct ps_diag refused;
+    struct ps_doc_view view;
 };
 
 static enum ps_err redeem_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
 {
     struct redeem *r = ctx;
     return ps_docs_share_redeem(tx, r->docs, r->verifier, r->code, r->purpose, r->public,
-                                r->arena, &r->view, &r->mask, &r->refused, diag);
+                                r->arena, &r->src, &r->mask, &r->refused, diag);
 }
 
 static void redeem_failed(struct ps_req *req, const struct ps_diag *d);
@@ -170,13 +171,20 @@ static void redeem_failed(struct ps_req *req, const struct ps_diag *d);
 static void redeem_render(struct ps_req *req, void *ctx)
 {
     struct redeem *r = ctx;
+    struct ps_diag d = {0};
+    int64_t now = ps_clock_now_ms();
     if (r->refused.code != PS_OK) {
         redeem_failed(req, &r->refused);
         return;
     }
+    /* the claims, computed here on the server thread: the committer only read and wrote */
+    if (ps_docs_view_build(r->docs, &r->src, r->mask, now, r->arena, &r->view, &d) != PS_OK) {
+        ps_api_fail(req, &d);
+        return;
+    }
     struct ps_jw w;
     ps_api_json_begin(req, &w);
-    ps_api_document_json(&w, r->docs, &r->view, r->mask, ps_clock_now_ms());
+    ps_api_document_json(&w, r->docs, &r->view, r->mask, now);
     ps_resp_header(req, "Cache-Control", "no-store");
     ps_api_json_end(req, &w, 200);
 }

@@ -153,7 +153,7 @@ static enum ps_doc_value value_type(enum ps_claim_type t)
 
 enum ps_err ps_doc_claims_build(const struct ps_doctype *t, const struct ps_record *person,
                                 const struct ps_record *record, const struct ps_doc_meta *meta,
-                                int64_t now_ms, struct ps_arena *arena,
+                                uint64_t mask, int64_t now_ms, struct ps_arena *arena,
                                 struct ps_doc_claim *out, struct ps_diag *diag)
 {
     for (size_t i = 0; i < t->nclaims; i++) {
@@ -163,6 +163,11 @@ enum ps_err ps_doc_claims_build(const struct ps_doctype *t, const struct ps_reco
         memset(o, 0, sizeof *o);
         o->name = c->name;
         o->type = value_type(c->type);
+        if (!(mask & ((uint64_t)1 << i))) {
+            if (o->type == PS_DOC_TEXT)
+                o->text = "";
+            continue;
+        }
         if (c->from == PS_FROM_PERSON || c->from == PS_FROM_RECORD)
             e = from_registry(c, (c->from == PS_FROM_PERSON ? person : record)->v[c->field],
                               arena, o, diag);
@@ -204,7 +209,7 @@ enum ps_err ps_doc_content_hash(const struct ps_doctype *t, const struct ps_reco
         if (!hashed(c))
             continue;
         e = ps_doc_claims_build(&(struct ps_doctype){.nclaims = 1, .claims = c}, person, record,
-                                &none, 0, a, &v, &d);
+                                &none, 1, 0, a, &v, &d);
         if (e == PS_OK)
             e = ps_cbor_cstr(&b, c->name);
         if (e == PS_OK)

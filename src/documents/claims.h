@@ -17,14 +17,15 @@ struct ps_doc_meta {
     int64_t issued_at_ms, expires_at_ms;
 };
 
-/* The values of t's claims, in t's order, into out (t->nclaims entries; strings owned by
- * arena), for the holder's population record person, the type's source record (the same as
- * person for source "person"), the document meta and the time now_ms (for age claims).
+/* The values of t's claims in mask (bit i: claim i; the others get their name and type only),
+ * in t's order, into out (t->nclaims entries; strings owned by arena), for the holder's
+ * population record person, the type's source record (the same as person for source
+ * "person"), the document meta and the time now_ms (for age claims).
  * Errors: PS_ERR_INVALID when a registry value does not fit the declared type (a date that
  * is not YYYY-MM-DD, an int that is not a number: diag names the claim), PS_ERR_NOMEM. */
 enum ps_err ps_doc_claims_build(const struct ps_doctype *t, const struct ps_record *person,
                                 const struct ps_record *record, const struct ps_doc_meta *meta,
-                                int64_t now_ms, struct ps_arena *arena,
+                                uint64_t mask, int64_t now_ms, struct ps_arena *arena,
                                 struct ps_doc_claim *out, struct ps_diag *diag) PS_WUR;
 
 /* SHA-256 over the type's id and version and the values of its claims that come from the

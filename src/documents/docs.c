@@ -170,25 +170,23 @@ static enum ps_err person_of(struct ps_tx *tx, struct ps_str rnokpp, struct ps_a
     return e;
 }
 
-enum ps_err ps_docs_view_of(struct ps_tx *tx, const struct ps_docs *d,
-                            const struct ps_document *doc, int64_t now_ms,
-                            struct ps_arena *arena, struct ps_doc_view *out,
-                            struct ps_diag *diag)
+enum ps_err ps_docs_source_of(struct ps_tx *tx, const struct ps_docs *d,
+                              const struct ps_document *doc, struct ps_arena *arena,
+                              struct ps_doc_source *src, struct ps_diag *diag)
 {
     const struct ps_doctype *t = doc->type;
-    struct ps_record person, recs[PS_RECORDS_MAX];
+    struct ps_record recs[PS_RECORDS_MAX];
     const struct ps_record *rec = NULL;
     bool found = false;
     size_t n = 0;
     (void)d;
-    out->doc = *doc;
-    out->n = 0;
+    src->doc = *doc;
     if (!t)
         return ps_diag_set(diag, PS_ERR_INVALID, "document type %.*s is no longer issued",
                            PS_STR_FMT(doc->type_id));
-    enum ps_err e = person_of(tx, doc->holder, arena, &person, &found, diag);
+    enum ps_err e = person_of(tx, doc->holder, arena, &src->person, &found, diag);
     if (e == PS_OK && found && t->source == person_source())
-        rec = &person;
+        rec = &src->person;
     else if (e == PS_OK && found)
         e = ps_records_of(tx, t->source, doc->holder, arena, recs, PS_RECORDS_MAX, &n, diag);
     for (size_t i = 0; e == PS_OK && i < n && !rec; i++) {
@@ -200,10 +198,38 @@ enum ps_err ps_docs_view_of(struct ps_tx *tx, const struct ps_docs *d,
     if (!rec)
         return ps_diag_set(diag, PS_ERR_INVALID,
                            "the records of document %s are no longer in force", doc->id);
-    struct ps_doc_meta meta = {doc->id, doc->issued_at_ms, doc->expires_at_ms};
-    e = ps_doc_claims_build(t, &person, rec, &meta, now_ms, arena, out->claims, diag);
+    src->record = *rec;
+    return PS_OK;
+}
+
+enum ps_err ps_docs_view_build(const struct ps_docs *d, const struct ps_doc_source *src,
+                               uint64_t mask, int64_t now_ms, struct ps_arena *arena,
+                               struct ps_doc_view *out, struct ps_diag *diag)
+{
+    const struct ps_doctype *t = src->doc.type;
+    struct ps_doc_meta meta = {src->doc.id, src->doc.issued_at_ms, src->doc.expires_at_ms};
+    (void)d;
+    out->doc = src->doc;
+    out->n = 0;
+    if (!t)
+        return ps_diag_set(diag, PS_ERR_INVALID, "document type %.*s is no longer issued",
+                           PS_STR_FMT(src->doc.type_id));
+    enum ps_err e = ps_doc_claims_build(t, &src->person, &src->record, &meta, mask, now_ms,
+                                        arena, out->claims, diag);
     if (e == PS_OK)
         out->n = t->nclaims;
+    return e;
+}
+
+enum ps_err ps_docs_view_of(struct ps_tx *tx, const struct ps_docs *d,
+                            const struct ps_document *doc, int64_t now_ms,
+                            struct ps_arena *arena, struct ps_doc_view *out,
+                            struct ps_diag *diag)
+{
+    struct ps_doc_source src;
+    enum ps_err e = ps_docs_source_of(tx, d, doc, arena, &src, diag);
+    if (e == PS_OK)
+        e = ps_docs_view_build(d, &src, ~(uint64_t)0, now_ms, arena, out, diag);
     return e;
 }
 

@@ -27,6 +27,7 @@
 #include "core/str.h"
 #include "documents/doctype.h"
 #include "documents/ps1_encode.h"
+#include "registries/records.h"
 #include "registries/share.h"
 
 struct ps_tx;
@@ -94,6 +95,21 @@ struct ps_doc_view {
     struct ps_doc_claim claims[PS_DOCTYPE_CLAIMS_MAX];
     size_t n;
 };
+
+/* A document and the registry records its claims come from, as read in a transaction: the
+ * claims themselves are computed afterwards (ps_docs_view_build), out of the transaction, so
+ * the store's committer does only the reads and writes. Strings in the reader's arena. */
+struct ps_doc_source {
+    struct ps_document doc;
+    struct ps_record person, record; /* record: the source's (the person again for "person") */
+};
+
+/* The claims of src in mask (the others keep their name and type, no value) at now_ms, into
+ * *out. Pure. Errors: PS_ERR_INVALID (a registry value that does not fit its type; a type no
+ * longer configured), PS_ERR_NOMEM. */
+enum ps_err ps_docs_view_build(const struct ps_docs *d, const struct ps_doc_source *src,
+                               uint64_t mask, int64_t now_ms, struct ps_arena *arena,
+                               struct ps_doc_view *out, struct ps_diag *diag) PS_WUR;
 
 #define PS_DOCS_PER_PERSON_MAX 32
 #define PS_DOC_REASON_MAX 200
@@ -178,7 +194,7 @@ enum ps_err ps_docs_share_create(struct ps_tx *tx, const struct ps_docs *d,
                                  struct ps_diag *diag) PS_WUR;
 
 /* Redeems code once for verifier (registries/share.h: one conditional UPDATE) and returns the
- * shared document with its claims; *mask gets the claims the verifier may see: those shared,
+ * shared document and its records (build its claims with ps_docs_view_build); *mask gets the claims the verifier may see: those shared,
  * and with public (the anonymous verify page, acting as the system "public-verify") only those
  * of them its type discloses by default. The redemption and the read are one access record
  * ("document.share.redeem", subject the holder, resource the code's, purpose as given; the
@@ -193,7 +209,7 @@ enum ps_err ps_docs_share_create(struct ps_tx *tx, const struct ps_docs *d,
 enum ps_err ps_docs_share_redeem(struct ps_tx *tx, const struct ps_docs *d,
                                  const struct ps_actor *verifier, struct ps_str code,
                                  struct ps_str purpose, bool public, struct ps_arena *arena,
-                                 struct ps_doc_view *out, ps_claim_mask *mask,
+                                 struct ps_doc_source *out, ps_claim_mask *mask,
                                  struct ps_diag *refused, struct ps_diag *diag) PS_WUR;
 
 /* ---- signed forms (no transaction; the service's keys) ---- */

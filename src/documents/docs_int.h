@@ -53,6 +53,11 @@ enum ps_err ps_docs_read_row(const struct ps_docs *d, struct ps_stmt *st,
 enum ps_err ps_docs_find(struct ps_tx *tx, const struct ps_docs *d, struct ps_str id,
                          struct ps_arena *arena, struct ps_document *out,
                          struct ps_diag *diag) PS_WUR;
+/* The records of doc into src (doc copied). PS_ERR_INVALID when its records ended or its
+ * type is no longer configured. */
+enum ps_err ps_docs_source_of(struct ps_tx *tx, const struct ps_docs *d,
+                              const struct ps_document *doc, struct ps_arena *arena,
+                              struct ps_doc_source *src, struct ps_diag *diag) PS_WUR;
 /* The claims of doc from its records at now_ms. PS_ERR_INVALID when its records ended. */
 enum ps_err ps_docs_view_of(struct ps_tx *tx, const struct ps_docs *d,
                             const struct ps_document *doc, int64_t now_ms,

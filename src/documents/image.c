@@ -3,6 +3,8 @@
 #include "documents/image.h"
 
 #include <png.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <qrencode.h>
 #include <sodium.h>
 #include <string.h>
@@ -103,14 +105,52 @@ enum ps_err ps_doc_photo_png(struct ps_str rnokpp, struct ps_buf *out)
     return png_indexed(PS_PHOTO_SIZE, PS_PHOTO_SIZE, pal, 4, 2, rows, out);
 }
 
+/* The photo claim is asked for every time a document with a photo is shown or shared (the
+ * drawing and its compression cost ~40 us): the hashes of recent holders are kept, as a
+ * photo registry would keep them next to the pictures. Direct-mapped by the RNOKPP's hash;
+ * the same input always gives the same bytes, so a stale entry cannot exist. */
+#define PHOTO_CACHE 4096
+static struct {
+    char key[16];
+    uint8_t hash[32];
+} photo_cache[PHOTO_CACHE];
+static pthread_mutex_t photo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t photo_slot(struct ps_str rnokpp)
+{
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < rnokpp.len; i++)
+        h = (h ^ (unsigned char)rnokpp.p[i]) * 1099511628211u;
+    return (size_t)(h % PHOTO_CACHE);
+}
+
 enum ps_err ps_doc_photo_sha256(struct ps_str rnokpp, uint8_t out[32])
 {
+    size_t slot = photo_slot(rnokpp);
+    bool cacheable = rnokpp.len > 0 && rnokpp.len < sizeof photo_cache[0].key;
+    bool hit = false;
+    pthread_mutex_lock(&photo_lock);
+    if (cacheable && strlen(photo_cache[slot].key) == rnokpp.len &&
+        memcmp(photo_cache[slot].key, rnokpp.p, rnokpp.len) == 0) {
+        memcpy(out, photo_cache[slot].hash, 32);
+        hit = true;
+    }
+    pthread_mutex_unlock(&photo_lock);
+    if (hit)
+        return PS_OK;
     struct ps_buf b;
     ps_buf_init(&b, 64u << 10);
     enum ps_err e = ps_doc_photo_png(rnokpp, &b);
     if (e == PS_OK)
         crypto_hash_sha256(out, (const unsigned char *)b.p, b.len);
     ps_buf_reset(&b);
+    if (e == PS_OK && cacheable) {
+        pthread_mutex_lock(&photo_lock);
+        memset(photo_cache[slot].key, 0, sizeof photo_cache[slot].key);
+        memcpy(photo_cache[slot].key, rnokpp.p, rnokpp.len);
+        memcpy(photo_cache[slot].hash, out, 32);
+        pthread_mutex_unlock(&photo_lock);
+    }
     return e;
 }
 

@@ -82,7 +82,7 @@ static bool refusal(enum ps_err e)
 enum ps_err ps_docs_share_redeem(struct ps_tx *tx, const struct ps_docs *d,
                                  const struct ps_actor *verifier, struct ps_str code,
                                  struct ps_str purpose, bool public, struct ps_arena *arena,
-                                 struct ps_doc_view *out, ps_claim_mask *mask,
+                                 struct ps_doc_source *out, ps_claim_mask *mask,
                                  struct ps_diag *refused, struct ps_diag *diag)
 {
     PS_ASSERT(refused != NULL && refused != diag);
@@ -102,7 +102,7 @@ enum ps_err ps_docs_share_redeem(struct ps_tx *tx, const struct ps_docs *d,
     if (e == PS_OK)
         e = ps_docs_find(tx, d, id, arena, &doc, diag);
     if (e == PS_OK)
-        e = ps_docs_view_of(tx, d, &doc, ps_clock_now_ms(), arena, out, diag);
+        e = ps_docs_source_of(tx, d, &doc, arena, out, diag);
     if (e == PS_OK)
         e = ps_docs_parse_claims(doc.type, claims, mask, diag);
     if (e == PS_OK && public)

@@ -526,6 +526,7 @@ struct share {
     struct ps_share_code code;
     const char *text;
     bool public;
+    struct ps_doc_source src;
     struct ps_doc_view view;
     ps_claim_mask seen;
     struct ps_diag refused, diag;
@@ -545,7 +546,7 @@ static enum ps_err redeem_tx(struct ps_tx *tx, void *ctx)
     static const struct ps_actor page = {.kind = PS_ACTOR_SYSTEM, .id = {"public-verify", 13}};
     return ps_docs_share_redeem(tx, docs, s->public ? &page : &bank, S(s->text),
                                 S(s->public ? "public verification" : "account opening"),
-                                s->public, arena, &s->view, &s->seen, &s->refused, &s->diag);
+                                s->public, arena, &s->src, &s->seen, &s->refused, &s->diag);
 }
 
 /* PS_OK, or the refusal's code (its message in s->diag). */
@@ -575,8 +576,12 @@ Test(documents, share_once_with_chosen_claims)
     cr_assert_eq(strlen(s.code.text), PS_SHARE_CODE_TEXT_LEN);
     s.text = s.code.text;
     cr_assert_eq(redeem(&s), PS_OK, "%s", s.diag.message);
-    cr_assert_str_eq(s.view.doc.id, id->doc.id);
+    cr_assert_str_eq(s.src.doc.id, id->doc.id);
     cr_assert_eq(s.seen, s.mask);
+    cr_assert_eq(ps_docs_view_build(docs, &s.src, s.seen, ps_clock_now_ms(), arena, &s.view, &d),
+                 PS_OK, "%s", d.message);
+    cr_assert_str_eq(claim(&s.view, "family_name")->text, claim(id, "family_name")->text);
+    cr_assert_str_eq(claim(&s.view, "given_name")->text, "", "not shared, not computed");
     cr_assert_eq(redeem(&s), PS_ERR_EXISTS);
     cr_assert_str_eq(s.diag.message, "this share code has already been used");
     /* who used my data: the bank, with its purpose */
