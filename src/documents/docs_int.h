@@ -72,8 +72,21 @@ enum ps_err ps_docs_slot(struct ps_tx *tx, const char *issuer, int bits, int64_t
                          int64_t *idx, struct ps_diag *diag) PS_WUR;
 enum ps_err ps_docs_slot_changed(struct ps_tx *tx, int64_t list, struct ps_diag *diag) PS_WUR;
 
-/* The keyring's signer for agency/type now, under ring_lock held shared by the caller. */
-enum ps_err ps_docs_refresh_keys(struct ps_docs *d, struct ps_diag *diag) PS_WUR;
+/* A status list's issuer, bits, capacity and revision and, when values is non-NULL
+ * (capacity bytes), every document's status in it, in a read (statuslist.c). */
+struct ps_status_read {
+    int64_t id;
+    char issuer[40];
+    int bits;
+    int64_t capacity, revision;
+    uint8_t *values;
+    struct ps_diag diag;
+};
+enum ps_err ps_docs_status_read(struct ps_store *store, struct ps_status_read *t) PS_WUR;
+
+/* Reloads the keyring when the keys' version moved (force: now; else at most every
+ * PS_DOCS_RING_CHECK_MS) (service.c). */
+enum ps_err ps_docs_reload(struct ps_docs *d, bool force, struct ps_diag *diag) PS_WUR;
 
 /* The records hook (docs.c): ps_docs_sync for the person. */
 enum ps_err ps_docs_hook(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str rnokpp,

@@ -219,7 +219,7 @@ const char *ps_docs_public_url(const struct ps_docs *d)
 
 /* ---- the keyring, kept current ---- */
 
-static enum ps_err reload(struct ps_docs *d, bool force, struct ps_diag *diag)
+enum ps_err ps_docs_reload(struct ps_docs *d, bool force, struct ps_diag *diag)
 {
     struct ring_read r = {.m = d->master};
     struct ps_diag sd = {0};
@@ -246,14 +246,9 @@ static enum ps_err reload(struct ps_docs *d, bool force, struct ps_diag *diag)
     return e;
 }
 
-enum ps_err ps_docs_refresh_keys(struct ps_docs *d, struct ps_diag *diag)
-{
-    return reload(d, false, diag);
-}
-
 enum ps_err ps_docs_reload_keys(struct ps_docs *d, struct ps_diag *diag)
 {
-    return reload(d, true, diag);
+    return ps_docs_reload(d, true, diag);
 }
 
 /* ---- presentations and credentials ---- */
@@ -303,7 +298,7 @@ static enum ps_err with_signer(struct ps_docs *d, const struct ps_doc_view *v, i
 {
     char agency[40];
     struct ps_doc_signer s;
-    enum ps_err e = reload(d, false, diag);
+    enum ps_err e = ps_docs_reload(d, false, diag);
     if (e == PS_OK && ps_str_copy(agency, sizeof agency, v->doc.issuer) != PS_OK)
         e = PS_ERR_INTERNAL;
     if (e != PS_OK)
@@ -379,44 +374,6 @@ enum ps_err ps_docs_credential(struct ps_docs *d, const struct ps_doc_view *v, i
     p.hd.h.iat = now;
     p.hd.h.exp = v->doc.expires_at_ms / 1000;
     return with_signer(d, v, now, credential_fn, &p, diag);
-}
-
-/* ---- the trust list ---- */
-
-enum ps_err ps_docs_trust_list(struct ps_docs *d, struct ps_buf *out, char etag[67],
-                               struct ps_diag *diag)
-{
-    enum ps_err e = reload(d, true, diag);
-    int64_t now = ps_clock_now_ms() / 1000;
-    if (e != PS_OK)
-        return e;
-    pthread_mutex_lock(&d->cache_lock);
-    pthread_rwlock_rdlock(&d->ring_lock);
-    int64_t version = ps_keyring_version(d->ring);
-    if (d->trust.len == 0 || d->trust_version != version ||
-        now - d->trust_built_s > PS_TRUST_LIST_LIFETIME_S / 2) {
-        d->trust.len = 0;
-        e = ps_keyring_trust_list(d->ring, d->root, now, &d->trust);
-        if (e == PS_OK) {
-            uint8_t h[32];
-            char hex[65];
-            crypto_hash_sha256(h, (const unsigned char *)d->trust.p, d->trust.len);
-            sodium_bin2hex(hex, sizeof hex, h, 32);
-            snprintf(d->trust_etag, sizeof d->trust_etag, "\"%.64s\"", hex);
-            d->trust_version = version;
-            d->trust_built_s = now;
-        } else {
-            d->trust.len = 0;
-            ps_diag_set(diag, e, "signing the trust list: %s", ps_err_name(e));
-        }
-    }
-    pthread_rwlock_unlock(&d->ring_lock);
-    if (e == PS_OK)
-        e = ps_buf_append(out, d->trust.p, d->trust.len);
-    if (e == PS_OK)
-        memcpy(etag, d->trust_etag, sizeof d->trust_etag);
-    pthread_mutex_unlock(&d->cache_lock);
-    return e;
 }
 
 enum ps_err ps_docs_root_jwk(const struct ps_docs *d, struct ps_buf *out)

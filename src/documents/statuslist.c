@@ -1,14 +1,13 @@
 /* Status lists in the store: slots handed out to new documents, a revision bumped by every
- * status change, and the token (draft-ietf-oauth-status-list, CWT form) built from the
- * documents that are not valid, signed by the issuer's current key. The documents table is
- * the one record of statuses: a token is derived from it, never stored. */
+ * status change, and the read of a list's statuses from the documents that are not valid
+ * (the documents table is the one record of statuses: a token is derived from it, never
+ * stored; signed_lists.c signs it). */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "documents/docs_int.h"
-#include "documents/statuslist_encode.h"
 #include "store/store.h"
 
 static const struct ps_sql open_list = {
@@ -123,20 +122,11 @@ enum ps_err ps_docs_slot_changed(struct ps_tx *tx, int64_t list, struct ps_diag 
     return e == PS_OK ? PS_OK : store_err(tx, e, diag);
 }
 
-/* ---- tokens ---- */
+/* ---- reading a list for its token ---- */
 
-struct token_read {
-    int64_t id;
-    char issuer[40];
-    int bits;
-    int64_t capacity, revision;
-    uint8_t *values; /* capacity entries, when read */
-    struct ps_diag diag;
-};
-
-static enum ps_err meta_tx(struct ps_tx *tx, void *ctx)
+static enum ps_err status_tx(struct ps_tx *tx, void *ctx)
 {
-    struct token_read *t = ctx;
+    struct ps_status_read *t = ctx;
     struct ps_query q;
     bool found = false;
     ps_query_start(&q, tx, &list_meta);
@@ -168,94 +158,11 @@ static enum ps_err meta_tx(struct ps_tx *tx, void *ctx)
     return ps_query_end(&q);
 }
 
-static struct status_cache *cached(struct ps_docs *d, int64_t id)
+enum ps_err ps_docs_status_read(struct ps_store *store, struct ps_status_read *t)
 {
-    for (size_t i = 0; i < d->nlists; i++) {
-        if (d->lists[i].id == id)
-            return &d->lists[i];
-    }
-    return NULL;
-}
-
-/* The cache entry for id (a free one, or the oldest reused). Under cache_lock. */
-static struct status_cache *slot_for(struct ps_docs *d, int64_t id)
-{
-    struct status_cache *c = cached(d, id);
-    if (c)
-        return c;
-    if (d->nlists < PS_DOCS_LIST_CACHE) {
-        c = &d->lists[d->nlists++];
-        ps_buf_init(&c->token, 1u << 20);
-    } else {
-        c = &d->lists[0];
-        for (size_t i = 1; i < d->nlists; i++) {
-            if (d->lists[i].built_s < c->built_s)
-                c = &d->lists[i];
-        }
-    }
-    c->id = id;
-    c->revision = -1;
-    return c;
-}
-
-static enum ps_err build(struct ps_docs *d, struct token_read *t, struct status_cache *c,
-                         struct ps_diag *diag)
-{
-    char uri[400], iss[48];
-    int64_t now = ps_clock_now_ms() / 1000;
-    struct ps_doc_signer signer;
-    int n = snprintf(uri, sizeof uri, "%s/api/v1/status-lists/%lld", d->public_url,
-                     (long long)t->id);
-    enum ps_err e = n > 0 && (size_t)n < sizeof uri ? ps_issuer_iss(t->issuer, iss, sizeof iss)
-                                                     : PS_ERR_LIMIT;
-    if (e != PS_OK)
-        return ps_diag_set(diag, e, "status list URI too long");
-    struct ps_doc_status_list sl = {iss, uri, now, now + PS_STATUS_LIST_LIFETIME_S,
-                                    PS_STATUS_LIST_TTL_S, (unsigned)t->bits, t->values,
-                                    (size_t)t->capacity};
-    pthread_rwlock_rdlock(&d->ring_lock);
-    e = ps_keyring_signer(d->ring, t->issuer, NULL, now * 1000, &signer);
-    c->token.len = 0;
-    if (e == PS_OK)
-        e = ps_doc_status_list_encode(&sl, &signer, &c->token);
-    pthread_rwlock_unlock(&d->ring_lock);
-    if (e != PS_OK)
-        return ps_diag_set(diag, e, "signing status list %lld: %s", (long long)t->id,
-                           ps_err_name(e));
-    c->revision = t->revision;
-    c->built_s = now;
-    snprintf(c->etag, sizeof c->etag, "\"sl-%lld-%lld-%lld\"", (long long)t->id,
-             (long long)t->revision, (long long)now);
-    return PS_OK;
-}
-
-enum ps_err ps_docs_status_list(struct ps_docs *d, int64_t id, struct ps_buf *out,
-                                char etag[67], struct ps_diag *diag)
-{
-    struct token_read t = {.id = id};
     struct ps_diag sd = {0};
-    enum ps_err e = ps_store_read(d->store, meta_tx, &t, &sd);
-    if (e != PS_OK)
-        return ps_diag_set(diag, e, "%s", t.diag.code ? t.diag.message : sd.message);
-    e = ps_docs_refresh_keys(d, diag);
-    if (e != PS_OK)
-        return e;
-    int64_t now = ps_clock_now_ms() / 1000;
-    pthread_mutex_lock(&d->cache_lock);
-    struct status_cache *c = slot_for(d, id);
-    if (c->revision != t.revision || now - c->built_s > PS_STATUS_LIST_LIFETIME_S / 2) {
-        t.values = ps_malloc((size_t)t.capacity);
-        e = t.values ? ps_store_read(d->store, meta_tx, &t, &sd) : PS_ERR_NOMEM;
-        if (e == PS_OK)
-            e = build(d, &t, c, diag);
-        else
-            ps_diag_set(diag, e, "reading status list %lld: %s", (long long)id, sd.message);
-        ps_free(t.values);
-    }
-    if (e == PS_OK)
-        e = ps_buf_append(out, c->token.p, c->token.len);
-    if (e == PS_OK)
-        memcpy(etag, c->etag, sizeof c->etag);
-    pthread_mutex_unlock(&d->cache_lock);
+    enum ps_err e = ps_store_read(store, status_tx, t, &sd);
+    if (e != PS_OK && t->diag.code == PS_OK)
+        ps_diag_set(&t->diag, e, "reading status list %lld: %s", (long long)t->id, sd.message);
     return e;
 }
