@@ -25,12 +25,17 @@ static const struct ps_sql insert_code = {
     "INSERT INTO share_codes (code_hash, id, subject, resource, created_at_ms, expires_at_ms, "
     "used_at_ms, used_by_kind, used_by_id) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL)",
 };
-/* THE redemption: one statement, so that two racing redeemers cannot both match. */
+/* THE redemption: one statement, so that two racing redeemers cannot both match. Without
+ * RETURNING: SQLite's RETURNING costs ~20 us here (measured: an UPDATE by key 3 us, a SELECT
+ * 1.5 us), and the grant is read after, in the same transaction, from the row this UPDATE
+ * just made ours. */
 static const struct ps_sql redeem_code = {
     "share_codes.redeem",
     "UPDATE share_codes SET used_at_ms = $2, used_by_kind = $3, used_by_id = $4 "
-    "WHERE code_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2 "
-    "RETURNING id, subject, resource",
+    "WHERE code_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2",
+};
+static const struct ps_sql grant_of = {
+    "share_codes.grant", "SELECT id, subject, resource FROM share_codes WHERE code_hash = $1",
 };
 /* Only to explain a redemption that did not match. */
 static const struct ps_sql why_not = {
@@ -197,31 +202,30 @@ static enum ps_err copy_grant(struct ps_stmt *st, struct ps_share_grant *g)
     return PS_OK;
 }
 
-/* The conditional UPDATE; *used true when this call used the code. */
+/* The conditional UPDATE; *used true when this call used the code, then its grant. */
 static enum ps_err use_code(struct ps_tx *tx, const unsigned char hash[HASH_LEN],
                             const struct ps_actor *verifier, int64_t now,
                             struct ps_share_grant *g, bool *used, struct ps_diag *diag)
 {
-    struct ps_stmt *st = NULL;
-    bool more = false;
-    enum ps_err e = ps_tx_prepare(tx, &redeem_code, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_blob(st, 1, hash, HASH_LEN);
-    if (e == PS_OK)
-        e = ps_stmt_bind_i64(st, 2, now);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 3, ps_str_from_cstr(ps_actor_kind_name(verifier->kind)));
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 4, verifier->id);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, used);
-    if (e == PS_OK && *used)
-        e = copy_grant(st, g);
-    if (e == PS_OK && *used)
-        e = ps_stmt_step(st, &more); /* completes the statement; code_hash is the key */
+    struct ps_query q;
+    ps_query_start(&q, tx, &redeem_code);
+    ps_query_blob(&q, hash, HASH_LEN);
+    ps_query_i64(&q, now);
+    ps_query_text(&q, ps_str_from_cstr(ps_actor_kind_name(verifier->kind)));
+    ps_query_text(&q, verifier->id);
+    enum ps_err e = ps_query_exec(&q);
+    *used = e == PS_OK && q.changes == 1; /* code_hash is the key: 0 or 1 row */
+    if (e == PS_OK && *used) {
+        ps_query_start(&q, tx, &grant_of);
+        ps_query_blob(&q, hash, HASH_LEN);
+        if (!ps_query_row(&q) && q.err == PS_OK)
+            q.err = PS_ERR_INTERNAL; /* the row we just updated */
+        if (q.err == PS_OK)
+            q.err = copy_grant(q.st, g);
+        e = ps_query_end(&q);
+    }
     if (e != PS_OK)
         ps_diag_set(diag, e, "redeeming a share code: %s", ps_tx_errmsg(tx));
-    ps_stmt_done(st);
     return e;
 }
 
