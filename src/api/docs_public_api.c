@@ -8,6 +8,7 @@
 #include "api/docs_render.h"
 #include "api/render.h"
 #include "core/clock.h"
+#include "registries/rnokpp.h"
 #include "tlog/access.h"
 
 #define TRUST_MAX_AGE "public, max-age=3600"
@@ -258,16 +259,14 @@ struct theirs {
 };
 
 /* The documents the registries say the person has (issued now if need be, the official's
- * act recorded with them), then the list, whose read is recorded. */
+ * act recorded with them), then the list, whose read is recorded: one transaction, so a
+ * refusal of the read (no purpose, no such person) rolls the issuance back with it. */
 static enum ps_err theirs_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
 {
     struct theirs *t = ctx;
-    enum ps_err e = ps_docs_list(tx, t->docs, t->actor, t->rnokpp, t->purpose, t->arena,
-                                 t->views, 0, &t->n, diag); /* checks and records the read */
+    enum ps_err e = ps_docs_sync(tx, t->docs, t->actor, t->rnokpp,
+                                 ps_access_purpose(t->actor, t->purpose), false, NULL, diag);
     if (e == PS_OK)
-        e = ps_docs_sync(tx, t->docs, t->actor, t->rnokpp, ps_access_purpose(t->actor, t->purpose),
-                         false, NULL, diag);
-    if (e == PS_OK) /* read again, now in step (recorded once more: one row per read) */
         e = ps_docs_list(tx, t->docs, t->actor, t->rnokpp, t->purpose, t->arena, t->views,
                          PS_DOCS_PER_PERSON_MAX, &t->n, diag);
     return e;
@@ -297,10 +296,15 @@ void ps_api_person_documents(struct ps_req *req)
     struct theirs *t = docs ? ps_api_alloc(req, sizeof *t) : NULL;
     if (!t || !ps_api_purpose(req, &t->purpose))
         return;
+    struct ps_diag d = {0};
     t->docs = docs;
     t->actor = ps_api_actor(req);
     t->rnokpp = ps_req_param(req, "rnokpp");
     t->arena = req->arena;
+    if (ps_rnokpp_validate(t->rnokpp, NULL, &d) != PS_OK) { /* before it costs a transaction */
+        ps_api_fail(req, &d);
+        return;
+    }
     /* the read of someone's documents is recorded: a write, durable before they leave */
     ps_api_write(req, theirs_op, t, theirs_render);
 }

@@ -17,7 +17,7 @@ struct ps_stmt;
 #define PS_STATUS_LIST_TTL_S 300
 #define PS_STATUS_LIST_LIFETIME_S (24 * 3600)
 #define PS_DOCS_LIST_CACHE 32
-#define PS_DOCS_RING_CHECK_MS 5000
+#define PS_DOCS_RING_CHECK_MS PS_ISSUER_RELOAD_MS
 
 struct status_cache {
     int64_t id, revision, built_s;

@@ -498,7 +498,7 @@ enum ps_err ps_keyring_trust_list(const struct ps_keyring *kr, const struct ps_d
             .cert = rk->cert, .cert_len = rk->cert_len, .types = rk->types,
             .ntypes = rk->ntypes, .uses = PS_DOC_USE_DOCUMENTS | PS_DOC_USE_STATUS,
             .nbf = rk->pub.nbf_ms / 1000,
-            .exp = rk->pub.naf_ms ? (rk->pub.naf_ms + 999) / 1000 : 0,
+            .exp = rk->pub.naf_ms ? (rk->pub.naf_ms + PS_ISSUER_RELOAD_MS + 999) / 1000 : 0,
         };
     }
     struct ps_doc_tl tl = {now_s, now_s + PS_TRUST_LIST_LIFETIME_S, keys, kr->n};

@@ -34,6 +34,11 @@ struct ps_doc_soft_key;
 /* How long a trust list may be cached by verifiers (its exp - iat). */
 #define PS_TRUST_LIST_LIFETIME_S (24 * 3600)
 #define PS_ISSUER_KEYS_MAX 256
+/* How long after a key's window closes a server may still sign with it: the time a running
+ * server takes to notice a rotation made elsewhere (it checks the keys' version at most this
+ * often). The trust list publishes every closed window this much longer, so what was signed
+ * in that time verifies. */
+#define PS_ISSUER_RELOAD_MS 5000
 
 /* The iss of what an agency signs: "ua.<agency>". */
 enum ps_err ps_issuer_iss(const char *agency, char *out, size_t cap) PS_WUR;
