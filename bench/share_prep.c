@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "documents/docs.h"
 #include "store/store.h"
 
@@ -101,7 +102,7 @@ int main(int argc, char **argv)
     struct ps_docs_opts dopts = {argv[2], NULL, false};
     if (p.n == 0 || p.n > PERSONS_MAX || p.per == 0 || p.per > 10000 ||
         ps_store_open(&o, &store, &d) != PS_OK ||
-        ps_keys_load_master(key, getenv(PS_MASTER_KEY_ENV), false, &m, NULL, NULL, &d) != PS_OK ||
+        ps_keystore_load_master(key, getenv(PS_MASTER_KEY_ENV), false, &m, NULL, NULL, &d) != PS_OK ||
         ps_docs_start(store, m, &dopts, &p.docs, &d) != PS_OK) {
         fprintf(stderr, "share_prep: %s\n", d.message[0] ? d.message : "bad arguments");
         return 1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the hand-made seed corpora into fuzz/corpus/<target>/ (idempotent: a seed is
 named by its role, so rerunning rewrites the same files). Inputs libFuzzer finds later are
-added beside them under their hash names. Run: python3 fuzz/make_seeds.py"""
+added beside them under their hash names. Run: python3 fuzz/make_seeds.py [TARGET...]"""
 import datetime
 import os
 
@@ -204,17 +204,264 @@ def uuid_seeds():
     }
 
 
-def main():
+def conformance_exprs(limit):
+    """Expressions of the cel-spec conformance files (tests/cel/testdata), every few kept."""
+    import glob
+    import re
+    import warnings
+    warnings.simplefilter("ignore", DeprecationWarning)  # "\?" in unicode_escape
+    out = []
+    pat = re.compile(r'^\s*expr:\s*(["\'])(.*)\1\s*$')
+    files = sorted(glob.glob(os.path.join(HERE, "..", "tests", "cel", "testdata", "*.textproto")))
+    for path in files:
+        for line in open(path, encoding="utf-8"):
+            m = pat.match(line)
+            if not m:
+                continue
+            raw = m.group(2)
+            try:  # the textproto string escapes, as the runner's reader decodes them
+                text = raw.encode("utf-8").decode("unicode_escape").encode("latin-1")
+                text.decode("utf-8")
+                out.append(text)
+            except (UnicodeDecodeError, UnicodeEncodeError):
+                out.append(raw.encode())
+    return out[::max(1, len(out) // limit)]
+
+
+def cel_bad_inputs():
+    return {
+        "deep_parens": b"(" * 300 + b"1" + b")" * 300,
+        "deep_lists": b"[" * 300 + b"]" * 300,
+        "long_chain": b"+".join([b"1"] * 2000),
+        "deep_unary": b"-" * 5000 + b"1",
+        "deep_calls": b"size(" * 200 + b"'a'" + b")" * 200,
+        "huge_int": b"9" * 400,
+        "huge_double": b"1e99999",
+        "huge_string": b"'" + b"x" * 50000 + b"'",
+        "bad_utf8": b"'\\xff' + '\xff\xfe'",
+        "overlong_utf8": b"'\xc0\xaf'",
+        "surrogate_escape": b"'\\ud800'",
+        "unterminated": b"'abc",
+        "unterminated_triple": b"'" * 3 + b"abc" + b"'" * 2,
+        "bad_escape": b"'\\q'",
+        "nul_byte": b"'a\x00b' + \x00",
+        "unknown_function": b"nope(1) + x.nope()",
+        "wrong_types": b"1 + 'a' == [1] && {1: 2}.x",
+        "regex_backref": b"'aa'.matches('(a)\\\\1')",
+        "regex_lookahead": b"'ab'.matches('a(?=b)')",
+        "regex_bomb": b"'" + b"a" * 60 + b"!'.matches('^(a|aa)+$')",
+        "macro_bomb": b"[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, "
+                      b"[1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, "
+                      b"[1,2,3,4,5,6,7,8,9,10].all(e, a+b+c+d+e > 0)))))",
+        "string_growth": b"cel.bind(s, 'abcdefghij', cel.bind(t, s+s+s+s+s+s+s+s+s+s, "
+                         b"[1,2,3,4,5,6,7,8,9,10].map(i, [1,2,3,4,5,6,7,8,9,10].map(j, "
+                         b"t+t+t+t+t+t+t+t+t+t))))",
+        "list_growth": b"[1,2,3,4,5,6,7,8,9,10].map(a, [1,2,3,4,5,6,7,8,9,10].map(b, "
+                       b"[1,2,3,4,5,6,7,8,9,10].map(c, [a,b,c,a,b,c])))",
+        "struct": b"google.protobuf.Int64Value{value: 1}",
+        "reserved": b"package.if",
+        "empty": b"",
+    }
+
+
+def cel_parse_seeds():
+    seeds = {"conf_%03d" % i: e for i, e in enumerate(conformance_exprs(200))}
+    seeds.update(cel_bad_inputs())
+    seeds.update({
+        "vars": b"x.a.b[0] + m['k'][1] in [1, 2u, 3.0]",
+        "literals": b"[0x1Fu, .5e-3, r'\\d', b'\\377', " + b"'" * 3 + b"a\nb" + b"'" * 3 +
+                    b", null, -9223372036854775808]",
+        "optional": b"{?'a': m.?k.optMap(l, l.size())}[?'a'].orValue(0)",
+    })
+    return seeds
+
+
+def cel_eval_seeds():
+    seeds = {"conf_%03d" % i: b"\x00" + e for i, e in enumerate(conformance_exprs(200))}
+    for name, e in cel_bad_inputs().items():
+        seeds[name] = b"\x00" + e
+        seeds[name + "_unchecked_tiny"] = b"\x07" + e
+    seeds.update({
+        "vars": b"\x00i + int(u) + int(f) + size(s) + size(b) + l[2] + m.a.size() + "
+                b"t.getHours('+02:00')",
+        "vars_unchecked": b"\x01dyn(m).b.all(x, x > 0) && s.matches('[0-9]+') && "
+                          b"l.exists(x, x < 0)",
+        "format": b"\x00'%s %d %.3f %x'.format([l, i, f, b])",
+        "time": b"\x00t + duration('1h') > timestamp('2024-01-01T00:00:00Z')",
+    })
+    return seeds
+
+
+def cel_tzif_seeds():
+    seeds = {}
+    for zone in ("UTC", "Europe/Kyiv", "Asia/Kathmandu", "America/St_Johns", "Australia/Sydney"):
+        path = os.path.join("/usr/share/zoneinfo", zone)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                seeds["zone_" + zone.replace("/", "_")] = f.read()
+    kyiv = seeds.get("zone_Europe_Kyiv", b"TZif2" + b"\x00" * 39)
+    seeds.update({
+        "empty": b"",
+        "magic_only": b"TZif",
+        "truncated": kyiv[:60],
+        "v1_header_only": b"TZif" + b"\x00" * 40,
+        "huge_counts": b"TZif2" + b"\x00" * 15 + b"\xff" * 24,
+        "bad_footer": kyiv[: kyiv.rfind(b"\n", 0, len(kyiv) - 1) + 1] + b"XYZ-99:99,M13.9.9\n",
+    })
+    return seeds
+
+
+def cel_textproto_seeds():
+    path = os.path.join(HERE, "..", "tests", "cel", "testdata", "basic.textproto")
+    with open(path, "rb") as f:
+        seeds = {"basic": f.read()[:4000]}
+    seeds.update({
+        "nested": b"a { b { c: 1 } } d: [1, 2, 'x']",
+        "strings": b"s: 'a' \"b\" '\\x41\\101\\u0418\\U0001F431' t: \"\\n\"",
+        "any": b"v { object_value { [type.googleapis.com/google.protobuf.Duration] "
+               b"{ seconds: 1 } } }",
+        "deep": b"a {" * 80 + b"}" * 80,
+        "unterminated": b"a: 'abc",
+        "bad_escape": b"a: '\\q'",
+        "missing_colon": b"a 1",
+        "comment": b"# c\na: 1 # d\n",
+        "angle": b"a < b: 1 >",
+    })
+    return seeds
+
+
+def http_head_seeds():
+    """First byte: size limit (low 6 bits, x16 + 16) and arrival step (high 2 bits)."""
+    big = b"\x3f"  # limit 1024, one byte at a time
+    chunky = b"\xff"  # limit 1024, 22 bytes at a time
+    heads = {
+        "get": b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n",
+        "get10": b"GET /healthz HTTP/1.0\r\n\r\n",
+        "post_cl": b"POST /api/v1/x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        "chunked": b"PUT /a HTTP/1.1\r\nHost: [::1]:80\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"3\r\nabc\r\n0\r\n\r\n",
+        "leading_crlf": b"\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "pipelined": b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "ws_colon": b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n"
+                    b"Content-Length: 3\r\n\r\n",
+        "obs_fold": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n",
+        "no_host": b"GET / HTTP/1.1\r\n\r\n",
+        "two_hosts": b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "two_auth": b"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n",
+        "te_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n",
+        "bad_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n",
+        "huge_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        "http2": b"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+        "bare_lf": b"GET / HTTP/1.1\nHost: x\n\n",
+        "bare_cr": b"GET / HTTP/1.1\r\nHost: x\rX: 1\r\n\r\n",
+        "nul": b"\x00\x01\x02\r\n\r\n",
+        "tls": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        "ctl_value": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n",
+        "obs_text": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: \xc3\xa9\r\n\r\n",
+        "long_target": b"GET /" + b"a" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        "many_fields": b"GET / HTTP/1.1\r\nHost: x\r\n" +
+                       b"".join(b"A%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+    }
+    out = {}
+    for name, h in heads.items():
+        out[name] = big + h
+        out[name + "_chunky"] = chunky + h
+    out["small_limit"] = b"\x00" + heads["get"]
+    return out
+
+
+def main(only=None):
     for target, seeds in (("json", json_seeds()), ("router", router_seeds()),
                           ("rnokpp", rnokpp_seeds()), ("unzr", unzr_seeds()),
-                          ("uuid", uuid_seeds())):
-        d = os.path.join(HERE, "corpus", target)
-        os.makedirs(d, exist_ok=True)
-        for name, data in seeds.items():
-            with open(os.path.join(d, "seed_" + name), "wb") as f:
-                f.write(data)
-        print("%s: %d seeds" % (target, len(seeds)))
+                          ("uuid", uuid_seeds()), ("http_head", http_head_seeds()),
+                          ("cel_parse", cel_parse_seeds()), ("cel_eval", cel_eval_seeds()),
+                          ("cel_tzif", cel_tzif_seeds()),
+                          ("cel_textproto", cel_textproto_seeds()),
+                          ("translit", translit_seeds()), ("http_pct", http_pct_seeds()),
+                          ("config", config_seeds())):
+        if only and target not in only:
+            continue
+
+
+def translit_seeds():
+    return {
+        "empty": b"",
+        "ascii": b"Hello, World 123",
+        "shevchenko": "Шевченко Тарас Григорович".encode(),
+        "word_start_ye": "Єнакієве Їжакевич Йосипівка Юрій Яготин".encode(),
+        "inside_ie": "Гаєвич Кадиївка Мар'їне Мацьків".encode(),
+        "zgh": "Згорани Розгон".encode(),
+        "apostrophes": "Знам'янка Знам\u02bcянка Знам\u2019янка".encode(),
+        "soft_sign": "Львів Стрий Усть".encode(),
+        "all_caps": "ЩАСЛИВИЙ ЖИТОМИР ЧЕРКАСИ".encode(),
+        "mixed_case": "ЩедрийЩ щУКА".encode(),
+        "all_letters": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯ".encode(),
+        "russian_letter": "Объём".encode(),
+        "latin_extended": "Łódź".encode(),
+        "bad_utf8": b"\xd0\xd0\xff",
+        "truncated_utf8": "Ки".encode()[:3],
+        "overlong": b"\xc0\xaf",
+        "nul": b"a\x00b",
+        "controls": b"\t\n\r",
+        "long": ("Щ" * 2048).encode(),
+    }
+
+
+def http_pct_seeds():
+    # first byte: 1 = '+' is a space, 2 = a decoded '/' is refused
+    return {
+        "empty": b"\x00",
+        "plain": b"\x01purpose=pension-review",
+        "plus": b"\x01a+b+c",
+        "plus_kept": b"\x00a+b",
+        "escaped": b"\x01%D0%9A%D0%B8%D1%97%D0%B2",
+        "lower_hex": b"\x01%d0%9a",
+        "slash_refused": b"\x03a%2Fb",
+        "slash_allowed": b"\x01a%2Fb",
+        "literal_slash": b"\x03a/b",
+        "nul": b"\x01a%00b",
+        "bad_hex": b"\x01%G1",
+        "truncated": b"\x01abc%4",
+        "percent_end": b"\x01abc%",
+        "double": b"\x01%2525",
+        "raw_utf8": b"\x01\xd0\x9a%20",
+        "only_plus": b"\x01+",
+    }
+
+
+def config_seeds():
+    full = (b'{"listen": "127.0.0.1:8080", "db": "sqlite:pocketstate.db", "threads": 4, '
+            b'"log_file": "", "log_level": "info", "limits": {"max_header_bytes": 8192, '
+            b'"max_body_bytes": 1048576, "idle_timeout_s": 30, "request_timeout_s": 30, '
+            b'"max_connections": 1000, "max_per_ip": 100, "shutdown_grace_ms": 10000, '
+            b'"arena_bytes": 1048576}}')
+    return {
+        "empty_object": b"{}",
+        "empty": b"",
+        "full": full,
+        "ipv6": b'{"listen": "[::1]:0"}',
+        "postgres": b'{"db": "postgresql://user@127.0.0.1:5432/db"}',
+        "log": b'{"log_file": "logs/p.log", "log_level": "debug"}',
+        "unknown_key": b'{"listn": "127.0.0.1:1"}',
+        "wrong_type": b'{"threads": "4"}',
+        "negative": b'{"threads": -1}',
+        "huge": b'{"limits": {"max_body_bytes": 18446744073709551616}}',
+        "bad_level": b'{"log_level": "loud"}',
+        "bad_listen": b'{"listen": "localhost:80"}',
+        "bad_port": b'{"listen": "127.0.0.1:65536"}',
+        "bad_db": b'{"db": "mysql://x"}',
+        "control_char": b'{"log_file": "a\\u0001b"}',
+        "not_object": b"[]",
+        "dup_key": b'{"threads": 1, "threads": 2}',
+        "deep": b'{"limits": ' + b"[" * 64 + b"]" * 64 + b"}",
+        "trailing": b"{} {}",
+        "bad_utf8": b'{"log_file": "\xff"}',
+        "too_large": b'{"log_file": "' + b"a" * (64 * 1024) + b'"}',
+    }
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1:])  # target names, or all

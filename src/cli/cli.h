@@ -57,6 +57,7 @@ extern const struct ps_cli_cmd ps_cli_cmd_client;
 extern const struct ps_cli_cmd ps_cli_cmd_issuer;
 extern const struct ps_cli_cmd ps_cli_cmd_doctype;
 extern const struct ps_cli_cmd ps_cli_cmd_verify;
+extern const struct ps_cli_cmd ps_cli_cmd_expr;
 
 /* Prints the command's help to stdout. */
 void ps_cli_print_help(const struct ps_cli_cmd *cmd);

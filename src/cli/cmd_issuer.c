@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/clock.h"
 #include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "documents/docs.h"
 #include "documents/issuer.h"
 #include "registries/records.h"
@@ -53,7 +54,7 @@ static int run_rotate(const struct ps_cli_cmd *cmd, const char *const *vals)
     int rc = ps_cli_open_local(cmd->name, dir, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
-    enum ps_err e = ps_keys_load_master(key_path, getenv(PS_MASTER_KEY_ENV), false, &m, NULL,
+    enum ps_err e = ps_keystore_load_master(key_path, getenv(PS_MASTER_KEY_ENV), false, &m, NULL,
                                         NULL, &d);
     if (e == PS_OK)
         e = ps_docs_issuer_rotate(store, m, types_dir, &admin, vals[NR], alg,

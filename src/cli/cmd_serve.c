@@ -18,8 +18,8 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "crypto/keys.h"
 #include "documents/docs.h"
+#include "keystore/keystore.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "tlog/integrator.h"
@@ -245,6 +245,7 @@ static void http_config(const struct ps_config *cfg, struct ps_app *app, struct 
     hc->limits.max_body_bytes = (size_t)cfg->limits.max_body_bytes;
     hc->limits.idle_timeout_s = (unsigned)cfg->limits.idle_timeout_s;
     hc->limits.request_timeout_s = (unsigned)cfg->limits.request_timeout_s;
+    hc->limits.header_timeout_s = (unsigned)cfg->limits.header_timeout_s;
     hc->limits.max_connections = (unsigned)cfg->limits.max_connections;
     hc->limits.max_per_ip = (unsigned)cfg->limits.max_per_ip;
     hc->limits.shutdown_grace_ms = (unsigned)cfg->limits.shutdown_grace_ms;
@@ -263,7 +264,7 @@ static enum ps_err load_master(const char *data_dir, struct ps_master_key **m,
     char path[PS_CONFIG_PATH_MAX];
     if (ps_cli_path(path, sizeof path, data_dir, "master.key") != PS_OK)
         return ps_diag_set(d, PS_ERR_LIMIT, "%s: path too long", data_dir);
-    return ps_keys_load_master(path, getenv(PS_MASTER_KEY_ENV), false, m, NULL, NULL, d);
+    return ps_keystore_load_master(path, getenv(PS_MASTER_KEY_ENV), false, m, NULL, NULL, d);
 }
 
 /* The relying party: public_url, or http://localhost:PORT (browsers treat localhost as a
@@ -345,7 +346,7 @@ static int prepare(const char *cmd, const char *data_dir, const struct ps_config
 {
     struct ps_master_key *m = NULL;
     struct ps_diag d = {0};
-    enum ps_err e = ps_admin_token_load_hash(app->store, app->admin_token_hash, &d);
+    enum ps_err e = ps_keystore_admin_token_get(app->store, app->admin_token_hash, &d);
     if (e == PS_OK)
         e = load_master(data_dir, &m, &d);
     *master = m;
@@ -384,7 +385,8 @@ int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }
-    app.server = server;
+    /* published after the pool threads started: /metrics (src/api/system.c) reads it */
+    __atomic_store_n(&app.server, server, __ATOMIC_RELEASE);
     if (ps_config_url(cfg->listen_addr, ps_http_port(server), url, sizeof url) != PS_OK) {
         rc = ps_cli_failf(cmd, "listen address too long");
         goto out;

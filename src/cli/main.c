@@ -18,6 +18,7 @@ static const struct ps_cli_cmd *const commands[] = {
     &ps_cli_cmd_issuer,
     &ps_cli_cmd_doctype,
     &ps_cli_cmd_verify,
+    &ps_cli_cmd_expr,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "documents/docs_int.h"
 #include "documents/soft_key.h"
 #include "policy/actor.h"
@@ -102,7 +103,7 @@ static enum ps_err ensure_tx(struct ps_tx *tx, void *ctx)
 static enum ps_err open_root(struct ps_docs *d, struct ps_diag *diag)
 {
     struct ps_key *k = NULL;
-    enum ps_err e = ps_keys_open(d->store, d->master, PS_KEY_DOCUMENTS, &k, diag);
+    enum ps_err e = ps_keystore_open(d->store, d->master, PS_KEY_DOCUMENTS, &k, diag);
     const unsigned char *sk = e == PS_OK ? ps_key_ed25519_sk(k) : NULL;
     if (e == PS_OK && !sk)
         e = ps_diag_set(diag, PS_ERR_CRYPTO, "the document-signing key is not Ed25519");

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "documents/docs.h"
 #include "documents/image.h"
 #include "documents/issuer.h"
@@ -55,7 +56,7 @@ static void setup(void)
     cr_assert_eq(ps_store_open(&o, &store, &d), PS_OK, "%s", d.message);
     cr_assert_eq(ps_population_load(store, 400, 11, &d), PS_OK, "%s", d.message);
     cr_assert_eq(ps_keys_master_from_hex(S(HEX), &master, &d), PS_OK);
-    cr_assert_eq(ps_keys_generate_all(store, master, NULL, NULL, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_generate_all(store, master, NULL, NULL, &d), PS_OK, "%s", d.message);
     struct ps_docs_opts opts = {"https://ps.example/", NULL, true};
     cr_assert_eq(ps_docs_start(store, master, &opts, &docs, &d), PS_OK, "%s", d.message);
     arena = ps_arena_new(8u << 20);
