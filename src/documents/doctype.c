@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <libfyaml.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -522,6 +523,58 @@ static enum ps_err doctype(struct walk *w, struct at root, struct ps_doctype *t)
     return e;
 }
 
+/* One code point of UTF-8 at p (n bytes left): its length, or 0 when malformed (overlong,
+ * surrogate, past U+10FFFF, truncated). */
+static size_t utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
+                 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    uint32_t c = len == 1 ? p[0] : (uint32_t)(p[0] & (0x7F >> len));
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        c = c << 6 | (p[i] & 0x3F);
+    }
+    if (c < min[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* YAML 1.2's c-printable: tab, line breaks, the printable ranges (no other C0 or C1
+ * controls, no DEL, no non-characters FFFE/FFFF). */
+static bool printable(uint32_t c)
+{
+    return c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
+           (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+           (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+/* The whole text is printable UTF-8 (what YAML allows, and all that libfyaml is given: a
+ * malformed byte in some places made it loop, found by the fuzz target). */
+static enum ps_err check_text(struct walk *w, const char *text, size_t len)
+{
+    struct fy_mark m = {0, 0, 0};
+    for (size_t i = 0; i < len;) {
+        uint32_t c = 0;
+        size_t k = utf8_len((const unsigned char *)text + i, len - i, &c);
+        if (k == 0 || !printable(c))
+            return fail(w, m, k == 0 ? "not UTF-8 text" : "character U+%04X is not allowed",
+                        (unsigned)c);
+        if (c == '\n') {
+            m.line++;
+            m.column = 0;
+        } else {
+            m.column++;
+        }
+        i += k;
+    }
+    return PS_OK;
+}
+
 /* A syntax error from libfyaml's collected diagnostics (1-based positions there). */
 static enum ps_err syntax_error(struct walk *w, struct fy_diag *d)
 {
@@ -542,6 +595,9 @@ enum ps_err ps_doctype_parse(const char *file, const char *text, size_t len,
     if (len > PS_DOCTYPE_FILE_MAX)
         return ps_diag_set(diag, PS_ERR_LIMIT, "%s: longer than %u bytes", w.file,
                            PS_DOCTYPE_FILE_MAX);
+    enum ps_err te = check_text(&w, text, len);
+    if (te != PS_OK)
+        return te;
     struct fy_diag_cfg dc;
     fy_diag_cfg_default(&dc);
     dc.fp = NULL;

@@ -140,6 +140,10 @@ Test(doctype, located_errors)
     bad(edit("  - {name: adult", "  - {name: plate, type: bool, from: derived.over_18,\n"),
         "t.yaml:13:6: claims[1]: claim \"plate\" is defined twice");
     bad(edit("    label", "    label: {uk: Номер}\n"), "t.yaml:12:5: claims[0]: label needs \"en\"");
+    bad("id: x\n  \x01", "t.yaml:2:3: character U+0001 is not allowed");
+    bad("id: \xcd\n", "t.yaml:1:5: not UTF-8 text");
+    bad("%\xcdl\xb6", "t.yaml:1:2: not UTF-8 text"); /* made libfyaml loop (fuzz) */
+    bad("id: \xed\xa0\x80\n", "t.yaml:1:5: not UTF-8 text"); /* a surrogate */
     bad(edit("    label", "    label: {uk: \"a\\tb\", en: x}\n"),
         "t.yaml:12:18: claims[0]: uk contains a control character");
 }
