@@ -258,6 +258,11 @@ class DocumentsTest(ServerTestCase, unittest.TestCase):
         assert_problem(self, self.post("/api/v1/shares/redeem", {"code": "0000-0000-0000-0000"},
                                        headers=self.bearer(self.server.token)), 400)
         assert_problem(self, self.post("/api/v1/shares/redeem", redeem), 401)
+        assert_problem(self, self.post("/api/v1/shares/redeem",
+                                       {"code": s["code"], "purpose": "x" * 201},
+                                       headers=self.bearer(self.server.token)), 400)
+        assert_problem(self, self.post("/api/v1/shares/redeem", {"code": "A" * 65, "purpose": "p"},
+                                       headers=self.bearer(self.server.token)), 400)
         assert_problem(self, self.share(card["id"], {"ttl_s": 600}), 400)
         assert_problem(self, self.share(card["id"], {"claims": ["wings"]}), 400)
 

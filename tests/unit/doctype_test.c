@@ -144,6 +144,7 @@ Test(doctype, located_errors)
     bad("id: \xcd\n", "t.yaml:1:5: not UTF-8 text");
     bad("%\xcdl\xb6", "t.yaml:1:2: not UTF-8 text"); /* made libfyaml loop (fuzz) */
     bad("id: \xed\xa0\x80\n", "t.yaml:1:5: not UTF-8 text"); /* a surrogate */
+    bad("? id:\t ?$-", "t.yaml:1:6: tabs are not allowed: indent with spaces"); /* crashed it */
     bad(edit("    label", "    label: {uk: \"a\\tb\", en: x}\n"),
         "t.yaml:12:18: claims[0]: uk contains a control character");
 }
