@@ -372,6 +372,58 @@ def http_head_seeds():
     return out
 
 
+def portal_escape_seeds():
+    """First byte: the context (0 text, 1 attribute, 2 whole URL, 3 URL part)."""
+    values = {
+        "script": b"<script>alert(1)</script>",
+        "attr_break": b"\"><img src=x onerror=alert(1)>",
+        "single_quote": b"' onmouseover='x",
+        "js_url": b"javascript:alert(1)",
+        "js_url_mixed": b" JaVa\tScRiPt:alert(1)",
+        "https_url": b"https://example.org/a?b=1&c=2#d",
+        "relative": b"/about?lang=en&x=%41%zz%",
+        "ukrainian": "Привіт, світе ’«»".encode(),
+        "bad_utf8": b"\xc0\xbc\xed\xa0\x80\xff\x80",
+        "controls": b"a\x00b\x01c\x7fd\xc2\x85e\t\n\r",
+        "entities": b"&lt;&amp;&#39;&quot;",
+        "empty": b"",
+    }
+    return {"%s_%d" % (name, ctx): bytes([ctx]) + v for name, v in values.items()
+            for ctx in range(4)}
+
+
+def portal_form_seeds():
+    return {
+        "simple": b"a=1&b=2",
+        "encoded": b"a=%D0%84+x&b=%41%42",
+        "empty_pairs": b"&&a&=&b=",
+        "bad_escape": b"a=%4",
+        "bad_hex": b"a=%zz",
+        "nul": b"a=%00",
+        "not_utf8": b"a=%FF%FE",
+        "long": b"a=" + b"x" * 20,
+        "many": b"a=1&" * 70,
+        "trim": b"a=+%20x%09+",
+        "repeated": b"a=1&a=2&b=3&b=4",
+        "empty": b"",
+    }
+
+
+def portal_lang_seeds():
+    return {
+        "chrome_uk": b"uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7",
+        "en": b"en-GB,en;q=0.9",
+        "star": b"*",
+        "q_zero": b"en;q=0, uk;q=0.000",
+        "bad_q": b"en;q=1.5,uk;q=abc,;q=,",
+        "cookie": b"a=b; lang=en; c=d",
+        "cookie_bad": b"lang=; lang=xx; xlang=en",
+        "placeholders": b"{n} {name} {} {unknown} {{n}} {",
+        "many_items": b"fr," * 50 + b"en",
+        "empty": b"",
+    }
+
+
 def main(only=None):
     for target, seeds in (("json", json_seeds()), ("router", router_seeds()),
                           ("rnokpp", rnokpp_seeds()), ("unzr", unzr_seeds()),
@@ -380,7 +432,10 @@ def main(only=None):
                           ("cel_tzif", cel_tzif_seeds()),
                           ("cel_textproto", cel_textproto_seeds()),
                           ("translit", translit_seeds()), ("http_pct", http_pct_seeds()),
-                          ("config", config_seeds())):
+                          ("config", config_seeds()),
+                          ("portal_escape", portal_escape_seeds()),
+                          ("portal_form", portal_form_seeds()),
+                          ("portal_lang", portal_lang_seeds())):
         if only and target not in only:
             continue
 

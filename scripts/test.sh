@@ -9,11 +9,11 @@
 # run counts as one failed case).
 #
 # Once per run (with the first build): the layer checker (scripts/check_layers.py: module
-# includes against src/layers.txt, files that depend on each other) and the OpenAPI linter
-# (scripts/lint-openapi.sh).
+# includes against src/layers.txt, files that depend on each other), the OpenAPI linter
+# (scripts/lint-openapi.sh) and the portal in a real browser (scripts/browser-test.sh).
 #
 # Usage: scripts/test.sh [-b normal|asan|tsan]...
-#                        [-s unit|http|fuzz|cel|checks|pg|layers|openapi]... [-k PATTERN]
+#                        [-s unit|http|fuzz|cel|checks|pg|layers|openapi|browser]... [-k PATTERN]
 #   -b  builds to use (default: all three)  -s  suites to run (default: all)
 #   -k  only HTTP tests whose name contains PATTERN (unittest -k)
 # The tsan build runs the unit and HTTP suites only (its unit tests use the Criterion
@@ -31,11 +31,11 @@ while getopts "b:s:k:h" opt; do
     b) builds+=("$OPTARG") ;;
     s) suites+=("$OPTARG") ;;
     k) http_filter+=(-k "$OPTARG") ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 [ ${#builds[@]} -eq 0 ] && builds=(normal asan tsan)
-[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel checks pg layers openapi)
+[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel checks pg layers openapi browser)
 JOBS=${PS_TEST_JOBS:-2}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
@@ -49,6 +49,9 @@ TOTAL_PASS=0
 TOTAL_FAIL=0
 T0=$(date +%s)
 
+# the seconds each suite takes are printed after its line (started by timed)
+timed() { SUITE_T0=$(date +%s); "$@"; }
+
 want_suite() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 # record LABEL PASSED FAILED [NOTE]
@@ -57,7 +60,9 @@ record() {
   TOTAL_FAIL=$((TOTAL_FAIL + $3))
   local status=ok
   [ "$3" -gt 0 ] && status=FAIL
-  printf '%-22s %-4s %5d passed, %d failed%s\n' "$1" "$status" "$2" "$3" "${4:+  ($4)}"
+  local secs=$(( $(date +%s) - ${SUITE_T0:-$T0} ))
+  printf '%-22s %-4s %5d passed, %d failed%s  [%d s]\n' "$1" "$status" "$2" "$3" "${4:+  ($4)}" \
+    "$secs"
 }
 
 # broken LABEL LOGFILE MESSAGE: a suite that could not run counts as one failed case.
@@ -283,19 +288,21 @@ for b in "${builds[@]}"; do
     continue
   fi
   echo "build[$b]: $dir ready ($(( $(date +%s) - t )) s)"
-  want_suite unit && suite_unit "$dir" "$b"
-  want_suite http && suite_http "$dir" "$b"
-  [ "$b" != tsan ] && want_suite fuzz && suite_fuzz "$dir" "$b"
-  [ "$b" != tsan ] && want_suite cel && suite_cel "$dir" "$b"
-  [ "$b" != tsan ] && want_suite checks && suite_checks "$dir" "$b"
+  want_suite unit && timed suite_unit "$dir" "$b"
+  want_suite http && timed suite_http "$dir" "$b"
+  [ "$b" != tsan ] && want_suite fuzz && timed suite_fuzz "$dir" "$b"
+  [ "$b" != tsan ] && want_suite cel && timed suite_cel "$dir" "$b"
+  [ "$b" != tsan ] && want_suite checks && timed suite_checks "$dir" "$b"
   if want_suite pg && [ "$b" = "${builds[0]}" ] && [ "$b" != tsan ]; then
-    suite_pg "$dir" "$b"
+    timed suite_pg "$dir" "$b"
   fi
   if [ "$b" = "${builds[0]}" ]; then
-    want_suite layers && suite_script "layers" "$dir/test-logs/layers.log" \
+    want_suite layers && timed suite_script "layers" "$dir/test-logs/layers.log" \
       python3 scripts/check_layers.py --build "$dir"
-    want_suite openapi && suite_script "openapi-lint" "$dir/test-logs/openapi.log" \
+    want_suite openapi && timed suite_script "openapi-lint" "$dir/test-logs/openapi.log" \
       scripts/lint-openapi.sh
+    want_suite browser && timed suite_script "browser" "$dir/test-logs/browser.log" \
+      scripts/browser-test.sh "$dir"
   fi
 done
 

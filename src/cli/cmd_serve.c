@@ -21,6 +21,7 @@
 #include "documents/docs.h"
 #include "keystore/keystore.h"
 #include "http/http.h"
+#include "portal/portal.h"
 #include "store/store.h"
 #include "tlog/integrator.h"
 
@@ -251,7 +252,7 @@ static void http_config(const struct ps_config *cfg, struct ps_app *app, struct 
     hc->limits.shutdown_grace_ms = (unsigned)cfg->limits.shutdown_grace_ms;
     hc->limits.arena_bytes = (size_t)cfg->limits.arena_bytes;
     hc->limits.threads = (unsigned)cfg->threads;
-    hc->routes = ps_api_routes(&hc->nroutes);
+    hc->routes = ps_portal_site_routes(&hc->nroutes);
     hc->app = app;
     hc->dispatch = ps_api_dispatch;
     hc->log_requests = true;
@@ -356,6 +357,8 @@ static int prepare(const char *cmd, const char *data_dir, const struct ps_config
         e = identity_setup(cfg, m, &app->id, &d);
     if (e == PS_OK)
         e = documents_setup(data_dir, m, app, &d);
+    if (e == PS_OK)
+        e = ps_portal_new(&(struct ps_portal_opts){.version = PS_VERSION}, &app->portal, &d);
     if (e != PS_OK)
         return ps_cli_fail(cmd, &d);
     app->log_key = ps_tlog_service_vkey(*tlog);
@@ -410,6 +413,7 @@ out:
     if (server)
         ps_http_stop(server);
     ps_tlog_service_stop(tlog); /* a last round, before the store goes */
+    ps_portal_free(app.portal);
     ps_store_free(store);      /* its committers done: no more hook calls */
     ps_docs_stop(app.docs);
     ps_keys_master_free(master);
@@ -452,8 +456,8 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
 const struct ps_cli_cmd ps_cli_cmd_serve = {
     .name = "serve",
     .summary = "run the HTTP server",
-    .help = "Serves the API until SIGTERM or SIGINT (graceful: in-flight requests finish within\n"
-            "limits.shutdown_grace_ms). SIGHUP reopens the log file. Settings come from, in\n"
+    .help = "Serves the API and the portal until SIGTERM or SIGINT (graceful: in-flight\n"
+            "requests finish within limits.shutdown_grace_ms). SIGHUP reopens the log file. Settings come from, in\n"
             "rising order: defaults, the config file, POCKETSTATE_DB and POCKETSTATE_LISTEN,\n"
             "then these flags. While the database is unreachable the server retries with\n"
             "exponential backoff (at most 30 s apart) until stopped. See docs/configuration.md.",

@@ -1,7 +1,7 @@
 /* Digital documents: issued from registry records, shown, shared, revoked
  * (docs/internals/documents.md).
  *
- * A document row (migration 0008) holds no claim values: whenever a document is shown its
+ * A document row (migration 0009) holds no claim values: whenever a document is shown its
  * claims are computed from the records it is drawn from (claims.h), and the row holds the
  * SHA-256 of what they said at issuance. ps_docs_sync keeps a person's documents in step with
  * their records: a record without a document in force gets one, a document whose record
