@@ -4,7 +4,9 @@
 #
 # Each scenario is a function scenario_<name> that measures ours and the peer with `measure`
 # and records a row with `row`; add one and list it in BENCH_SCENARIOS.
-#   BENCH_SCENARIOS="health person"   scenarios to run (in order)
+#   BENCH_SCENARIOS="health person share"   scenarios to run (in order)
+#   BENCH_SHARE_PERSONS=2000 BENCH_SHARE_CODES=150   share codes made for scenario share
+#     (persons x codes: enough that no code is used twice at the rate measured)
 #   BENCH_CITIZENS=1000000            demo population size
 #   BENCH_DURATION=10s BENCH_CONNS=64 BENCH_THREADS=2   wrk settings
 #   BENCH_LOAD_TIMEOUT=600            seconds to wait for /readyz after starting the demo
@@ -14,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SCENARIOS=${BENCH_SCENARIOS:-health person}
+SCENARIOS=${BENCH_SCENARIOS:-health person share}
 CITIZENS=${BENCH_CITIZENS:-1000000}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNS:-64}
@@ -60,7 +62,8 @@ build() {
   else
     meson configure "$BUILD" --buildtype=release -Dtests=false -Dwerror=false >/dev/null
   fi
-  ninja -C "$BUILD" pocketstate >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log"; exit 1; }
+  ninja -C "$BUILD" pocketstate bench/share_prep >"$WORK/build.log" 2>&1 ||
+    { tail -n 30 "$WORK/build.log"; exit 1; }
 }
 
 start_pocketstate() {
@@ -97,6 +100,9 @@ http {
   server {
     listen 127.0.0.1:$NGINX_PORT;
     location / { root $WORK/nginx/www; default_type application/json; }
+    # POST answered with a static file (the peer of a POST route): 405 turned into the file
+    location /post/ { root $WORK/nginx/www; default_type application/json;
+                      error_page 405 =200 \$uri; }
   }
 }
 CONF
@@ -114,11 +120,13 @@ peer_file() {
 
 # ---- measuring ------------------------------------------------------------------------------
 
-# measure LABEL URL [LUA_ARGS...]: runs wrk, sets RPS, P99_MS, NON2XX.
+# measure LABEL URL [LUA_ARGS...]: runs wrk, sets RPS, P99_MS, NON2XX. The script is
+# bench/paths.lua, or $MEASURE_LUA when set.
 measure() {
   local label=$1 url=$2; shift 2
   local cmd=(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency)
-  [ $# -gt 0 ] && cmd+=(-s "$ROOT/bench/paths.lua" "$url" -- "$@") || cmd+=("$url")
+  local lua=${MEASURE_LUA:-$ROOT/bench/paths.lua}
+  [ $# -gt 0 ] && cmd+=(-s "$lua" "$url" -- "$@") || cmd+=("$url")
   COMMANDS+=("$label: ${cmd[*]//$ROOT//}")
   "${cmd[@]}" >"$WORK/wrk-$label.txt" 2>&1 || { cat "$WORK/wrk-$label.txt"; exit 1; }
   read -r RPS P99_MS NON2XX < <(python3 - "$WORK/wrk-$label.txt" <<'PY'
@@ -190,6 +198,47 @@ PY
   row "GET person by RNOKPP" 0.6 "$r" "$p" "$n" "$RPS" "$P99_MS" "$bytes"
 }
 
+# Waits until the transparency log's tree stops growing (the integrator has sequenced what a
+# preparation wrote), at most 120 s.
+log_settled() {
+  local last=-1 size i=0
+  while [ $i -lt 240 ]; do
+    size=$(curl -s "$PS_URL/checkpoint" | sed -n 2p)
+    [ -n "$size" ] && [ "$size" = "$last" ] && return 0
+    last=${size:--1}; sleep 0.5; i=$((i + 1))
+  done
+}
+
+scenario_share() {
+  echo "scenario share: POST /api/v1/shares/redeem, each single-use code once (admin token),"
+  echo "  vs nginx answering a POST with a static file of the same bytes"
+  local persons=${BENCH_SHARE_PERSONS:-2000} per=${BENCH_SHARE_CODES:-150} t0
+  t0=$(date +%s)
+  "$BUILD/bench/share_prep" "$WORK/data" "$PS_URL" "$persons" "$per" "$WORK/codes.txt" ||
+    { echo "bench: share_prep failed"; exit 1; }
+  echo "bench: $(wc -l <"$WORK/codes.txt") codes in $(( $(date +%s) - t0 ))s"
+  log_settled
+  # the last code gives the peer its bytes (and is used up)
+  local sample; sample=$(tail -n 1 "$WORK/codes.txt")
+  sed -i '$d' "$WORK/codes.txt"
+  curl -s -X POST -H "Authorization: Bearer $BENCH_TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"code\":\"$sample\",\"purpose\":\"bench: checking an ID card\"}" \
+    "$PS_URL/api/v1/shares/redeem" -o "$WORK/redeem.json"
+  mkdir -p "$WORK/nginx/www/post" && chmod 755 "$WORK/nginx/www/post"
+  peer_file post/redeem.json "$WORK/redeem.json"
+  local bytes; bytes=$(wc -c <"$WORK/redeem.json")
+  MEASURE_LUA="$ROOT/bench/redeem.lua" measure share-pocketstate "$PS_URL" \
+    "$WORK/codes.txt" /api/v1/shares/redeem "$THREADS"
+  local r=$RPS p=$P99_MS n=$NON2XX
+  MEASURE_LUA="$ROOT/bench/redeem.lua" measure share-nginx "$NGINX_URL" - /post/redeem.json 1
+  row "POST share redemption" 0.15 "$r" "$p" "$n" "$RPS" "$P99_MS" "$bytes"
+  local verdict="meets"
+  python3 -c "import sys; sys.exit(0 if $r >= 15000 and $p < 10 else 1)" || verdict="below"
+  ROWS+=("| share redemption, absolute target | | $r | $p | | | | >= 15000 req/s and p99 < 10 ms: $verdict |")
+  printf '  => share redemption: %s req/s, p99 %s ms (target >= 15000 req/s, p99 < 10 ms: %s)\n' \
+    "$r" "$p" "$verdict"
+}
+
 # ---- report --------------------------------------------------------------------------------
 
 write_results() {
@@ -204,7 +253,7 @@ write_results() {
     echo "- pocketstate: $ver, $BUILD (buildtype=release), demo with $CITIZENS citizens (SQLite), ready in ${LOAD_S}s"
     echo "- peer: $nver, worker_processes auto, access_log off, static file with the same bytes"
     echo "- load: wrk -t$THREADS -c$CONNS -d$DURATION --latency, same machine, loopback"
-    echo "- targets: health >= 1.0x nginx, person lookup >= 0.6x nginx, p99 < 5 ms at $CONNS connections"
+    echo "- targets: health >= 1.0x nginx, person lookup >= 0.6x nginx, p99 < 5 ms at $CONNS connections; share redemption >= 15000 req/s with p99 < 10 ms (each request a durable single-use redemption and its access record)"
     echo
     echo "| scenario | body bytes | pocketstate req/s | p99 ms | nginx req/s | nginx p99 ms | ratio | target |"
     echo "|---|---|---|---|---|---|---|---|"

@@ -51,6 +51,28 @@ void ps_api_enrol(struct ps_req *req);
 void ps_api_signin_options(struct ps_req *req);
 void ps_api_signin(struct ps_req *req);
 void ps_api_demo_signin(struct ps_req *req);
+/* documents (documents_api.c, docs_public_api.c) */
+void ps_api_my_documents(struct ps_req *req);
+void ps_api_my_document(struct ps_req *req);
+void ps_api_my_presentation(struct ps_req *req);
+void ps_api_my_pdf(struct ps_req *req);
+void ps_api_my_photo(struct ps_req *req);
+void ps_api_my_holder_key(struct ps_req *req);
+void ps_api_my_share(struct ps_req *req);
+void ps_api_trust_list(struct ps_req *req);
+void ps_api_root_key(struct ps_req *req);
+void ps_api_status_list(struct ps_req *req);
+void ps_api_document_status(struct ps_req *req);
+void ps_api_doctypes(struct ps_req *req);
+void ps_api_share_redeem(struct ps_req *req);
+void ps_api_share_redeem_public(struct ps_req *req);
+void ps_api_person_documents(struct ps_req *req);
+void ps_api_document_set_status(struct ps_req *req);
+/* The documents service, or NULL after answering 503 "documents-unavailable". */
+struct ps_docs *ps_api_docs(struct ps_req *req);
+/* 409 "document-not-in-force" naming why (revoked, suspended, expired). */
+struct ps_document;
+void ps_api_not_in_force(struct ps_req *req, const struct ps_document *doc);
 /* Appends the integrator's Prometheus metrics (nothing when app->tlog is NULL). */
 enum ps_err ps_api_log_metrics(struct ps_app *app, struct ps_buf *b) PS_WUR;
 

@@ -54,6 +54,8 @@ extern const struct ps_cli_cmd ps_cli_cmd_backup;
 extern const struct ps_cli_cmd ps_cli_cmd_routes;
 extern const struct ps_cli_cmd ps_cli_cmd_log;
 extern const struct ps_cli_cmd ps_cli_cmd_client;
+extern const struct ps_cli_cmd ps_cli_cmd_issuer;
+extern const struct ps_cli_cmd ps_cli_cmd_doctype;
 extern const struct ps_cli_cmd ps_cli_cmd_verify;
 extern const struct ps_cli_cmd ps_cli_cmd_expr;
 

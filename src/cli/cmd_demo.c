@@ -241,8 +241,12 @@ static void on_ready(void *ctx, const char *url)
                p->role[0] ? "  (official: " : "", p->role, p->role[0] ? ")" : "");
     }
     printf("\nTry the API:\n");
-    printf("  curl -H \"Authorization: Bearer %s\" %s/api/v1/registry/persons/%s\n\n",
+    printf("  curl -H \"Authorization: Bearer %s\" %s/api/v1/registry/persons/%s\n",
            token[0] ? token : "<token>", url, dm->rnokpp[0] ? dm->rnokpp : "<RNOKPP>");
+    printf("  curl -H \"Authorization: Bearer %s\" '%s/api/v1/registry/persons/%s/documents"
+           "?purpose=demo'\n",
+           token[0] ? token : "<token>", url, dm->rnokpp[0] ? dm->rnokpp : "<RNOKPP>");
+    printf("  curl %s/.well-known/pocketstate/trust-list   (what verifiers cache)\n\n", url);
     printf("Stop with Ctrl-C.\n");
     fflush(stdout);
     sodium_memzero(token, sizeof token);

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "documents/docs.h"
 #include "keystore/keystore.h"
 #include "http/http.h"
 #include "portal/portal.h"
@@ -328,25 +329,40 @@ static void identity_free(struct ps_app_identity *id)
     ps_ratelimit_free(id->api_per_client);
 }
 
+/* The documents service: its types (built in, and DIR/doctypes/NAME.yaml), keys and lists,
+ * and the registries' hook. m must outlive it. */
+static enum ps_err documents_setup(const char *data_dir, const struct ps_master_key *m,
+                                   struct ps_app *app, struct ps_diag *d)
+{
+    char dir[PS_CONFIG_PATH_MAX];
+    if (ps_cli_path(dir, sizeof dir, data_dir, "doctypes") != PS_OK)
+        return ps_diag_set(d, PS_ERR_LIMIT, "%s: path too long", data_dir);
+    struct ps_docs_opts o = {app->id.rp.url, dir, true};
+    return ps_docs_start(app->store, m, &o, &app->docs, d);
+}
+
 /* Everything before listening: the admin token's hash, the master key's children (the log's
- * integrator, the identity keys), then the command's own preparation. */
+ * integrator, the identity keys, the documents' keys), then the command's own preparation.
+ * *master stays open for the documents service (keys rotated elsewhere are reloaded). */
 static int prepare(const char *cmd, const char *data_dir, const struct ps_config *cfg,
                    struct ps_app *app, struct ps_tlog_service **tlog,
-                   const struct ps_cli_serve_hooks *hooks)
+                   struct ps_master_key **master, const struct ps_cli_serve_hooks *hooks)
 {
     struct ps_master_key *m = NULL;
     struct ps_diag d = {0};
     enum ps_err e = ps_keystore_admin_token_get(app->store, app->admin_token_hash, &d);
     if (e == PS_OK)
         e = load_master(data_dir, &m, &d);
+    *master = m;
     if (e == PS_OK)
         e = ps_tlog_service_start(app->store, m, NULL, tlog, &d);
     if (e == PS_OK)
         e = identity_setup(cfg, m, &app->id, &d);
     if (e == PS_OK)
+        e = documents_setup(data_dir, m, app, &d);
+    if (e == PS_OK)
         e = ps_portal_new(&(struct ps_portal_opts){.version = PS_VERSION}, &app->portal, &d);
     app->pages = ps_portal_pages();
-    ps_keys_master_free(m);
     if (e != PS_OK)
         return ps_cli_fail(cmd, &d);
     app->log_key = ps_tlog_service_vkey(*tlog);
@@ -362,11 +378,12 @@ int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *
 {
     struct ps_app app = {.store = store, .version = PS_VERSION};
     struct ps_tlog_service *tlog = NULL;
+    struct ps_master_key *master = NULL;
     struct ps_http_config hc;
     struct ps_http_server *server = NULL;
     struct ps_diag d = {0};
     char url[PS_CONFIG_ADDR_MAX + 32];
-    int rc = prepare(cmd, data_dir, cfg, &app, &tlog, hooks);
+    int rc = prepare(cmd, data_dir, cfg, &app, &tlog, &master, hooks);
     if (rc != PS_CLI_CONTINUE)
         goto out;
     rc = PS_EXIT_FAIL;
@@ -401,7 +418,9 @@ out:
         ps_http_stop(server);
     ps_tlog_service_stop(tlog); /* a last round, before the store goes */
     ps_portal_free(app.portal);
-    ps_store_free(store);
+    ps_store_free(store);      /* its committers done: no more hook calls */
+    ps_docs_stop(app.docs);
+    ps_keys_master_free(master);
     sodium_memzero(app.admin_token_hash, sizeof app.admin_token_hash);
     identity_free(&app.id);
     if (rc == PS_EXIT_OK)

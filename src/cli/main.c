@@ -15,6 +15,8 @@ static const struct ps_cli_cmd *const commands[] = {
     &ps_cli_cmd_routes,
     &ps_cli_cmd_log,
     &ps_cli_cmd_client,
+    &ps_cli_cmd_issuer,
+    &ps_cli_cmd_doctype,
     &ps_cli_cmd_verify,
     &ps_cli_cmd_expr,
 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "documents/soft_key.h"
 #include "documents/trustlist_encode.h"
 
@@ -153,29 +154,113 @@ enum ps_err ps_doc_soft_key_jwk(const struct ps_doc_soft_key *k, struct ps_buf *
     return ps_buf_append_cstr(out, "\"}");
 }
 
-enum ps_err ps_doc_soft_key_cert(const struct ps_doc_soft_key *k, const char *cn, int64_t nbf,
-                                 int64_t exp, struct ps_buf *der)
+static enum ps_err make_cert(const struct ps_doc_soft_key *k, const char *cn, int64_t nbf,
+                             int64_t exp, const struct ps_doc_soft_key *by, const char *by_cn,
+                             struct ps_buf *der)
 {
     X509 *x = X509_new();
-    X509_NAME *name = X509_NAME_new();
-    unsigned char *out = NULL;
+    X509_NAME *name = X509_NAME_new(), *issuer = X509_NAME_new();
+    unsigned char *out = NULL, serial[8];
+    BIGNUM *bn = NULL;
     enum ps_err e = PS_ERR_CRYPTO;
-    if (!x || !name || X509_set_version(x, 2) != 1 ||
-        ASN1_INTEGER_set(X509_get_serialNumber(x), 1) != 1 ||
+    ps_random_bytes(serial, sizeof serial);
+    serial[0] &= 0x7f; /* positive */
+    bn = BN_bin2bn(serial, sizeof serial, NULL);
+    if (!x || !name || !issuer || !bn || X509_set_version(x, 2) != 1 ||
+        !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) ||
         !ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nbf) ||
         !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)exp) ||
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
                                    0) != 1 ||
-        X509_set_subject_name(x, name) != 1 || X509_set_issuer_name(x, name) != 1 ||
+        X509_NAME_add_entry_by_txt(issuer, "CN", MBSTRING_UTF8, (const unsigned char *)by_cn,
+                                   -1, -1, 0) != 1 ||
+        X509_set_subject_name(x, name) != 1 || X509_set_issuer_name(x, issuer) != 1 ||
         X509_set_pubkey(x, k->pkey) != 1 ||
-        X509_sign(x, k->pkey, k->alg == -8 ? NULL : EVP_sha256()) <= 0)
+        X509_sign(x, by->pkey, by->alg == -8 ? NULL : EVP_sha256()) <= 0)
         goto out;
     int n = i2d_X509(x, &out);
     if (n > 0)
         e = ps_buf_append(der, out, (size_t)n);
 out:
+    BN_free(bn);
     OPENSSL_free(out);
+    X509_NAME_free(issuer);
     X509_NAME_free(name);
     X509_free(x);
     return e;
+}
+
+enum ps_err ps_doc_soft_key_cert(const struct ps_doc_soft_key *k, const char *cn, int64_t nbf,
+                                 int64_t exp, struct ps_buf *der)
+{
+    return make_cert(k, cn, nbf, exp, k, cn, der);
+}
+
+enum ps_err ps_doc_soft_key_cert_by(const struct ps_doc_soft_key *k, const char *cn, int64_t nbf,
+                                    int64_t exp, const struct ps_doc_soft_key *by,
+                                    const char *by_cn, struct ps_buf *der)
+{
+    return make_cert(k, cn, nbf, exp, by, by_cn, der);
+}
+
+static struct ps_doc_soft_key *wrap(int alg, EVP_PKEY *pkey)
+{
+    struct ps_doc_soft_key *k = pkey ? malloc(sizeof *k) : NULL;
+    if (!k) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    k->alg = alg;
+    k->pkey = pkey;
+    return k;
+}
+
+struct ps_doc_soft_key *ps_doc_soft_key_from_der(int alg, const uint8_t *der, size_t len)
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
+    bool fits = pkey && ((alg == -7 && EVP_PKEY_is_a(pkey, "EC") &&
+                          EVP_PKEY_get_bits(pkey) == 256) ||
+                         (alg == -8 && EVP_PKEY_is_a(pkey, "ED25519")));
+    if (!fits) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    return wrap(alg, pkey);
+}
+
+struct ps_doc_soft_key *ps_doc_soft_key_from_seed(const uint8_t seed[32])
+{
+    return wrap(-8, EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32));
+}
+
+enum ps_err ps_doc_soft_key_private_der(const struct ps_doc_soft_key *k, struct ps_buf *out)
+{
+    unsigned char *der = NULL;
+    int n = i2d_PrivateKey(k->pkey, &der);
+    enum ps_err e = n > 0 ? ps_buf_append(out, der, (size_t)n) : PS_ERR_CRYPTO;
+    if (der)
+        OPENSSL_clear_free(der, n > 0 ? (size_t)n : 0);
+    return e;
+}
+
+enum ps_err ps_doc_soft_key_public_raw(const struct ps_doc_soft_key *k, uint8_t out[65],
+                                       size_t *len)
+{
+    if (k->alg == -8) {
+        *len = 32;
+        return EVP_PKEY_get_raw_public_key(k->pkey, out, len) == 1 && *len == 32
+                   ? PS_OK : PS_ERR_CRYPTO;
+    }
+    size_t n = 0;
+    if (k->alg != -7 || EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, out,
+                                                        65, &n) != 1 || n != 65)
+        return PS_ERR_CRYPTO;
+    *len = 65;
+    return PS_OK;
+}
+
+int ps_doc_soft_key_alg(const struct ps_doc_soft_key *k)
+{
+    return k->alg;
 }

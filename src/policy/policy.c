@@ -49,6 +49,19 @@ static const struct rule rules[] = {
     {"role.list", ADMIN, "agency-admin auditor", 0},
     {"role.grant", ADMIN, "agency-admin", 0},
     {"role.revoke", ADMIN, "agency-admin", 0},
+    /* documents: one's own (list, show, present, print, bind a device, share) */
+    {"document.own.read", PERSON, NULL, 0},
+    {"document.own.write", PERSON, NULL, 0},
+    /* a person's documents as officials see them (recorded) */
+    {"document.list", ADMIN | SELF, "clerk registrar inspector", PS_SCOPE_REGISTRY_READ},
+    /* redeeming a share code: a verifier system, an official, the operator; the public verify
+     * page redeems too, and sees only what a document discloses by default */
+    {"document.share.redeem", ADMIN, "clerk registrar inspector", PS_SCOPE_DOCUMENTS_VERIFY},
+    {"document.share.redeem-public", ANYONE, NULL, 0},
+    /* revoking, suspending, reinstating: the issuing agency's registrars and inspectors */
+    {"document.status.change", ADMIN, "registrar inspector", 0},
+    /* what verifiers fetch: trust list, root key, status lists, document status and types */
+    {"document.public", ANYONE, NULL, 0},
     /* agency systems are the operator's */
     {"client.list", ADMIN, NULL, 0},
     {"client.add", ADMIN, NULL, 0},

@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "registries/act.h"
 #include "registries/persons.h"
+#include "registries/records.h"
 #include "store/store.h"
 #include "tlog/access.h"
 
@@ -114,6 +115,8 @@ enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor 
                              PS_STR_FMT(rnokpp));
     e = ps_tlog_record_change(tx, actor, "sole-proprietor.register", rnokpp,
                               resource_of(id, res, sizeof res), reason, diag);
+    if (e == PS_OK)
+        e = ps_records_changed(tx, actor, rnokpp, reason, diag);
     return ps_act_done(e, id, id_out);
 }
 
@@ -185,5 +188,7 @@ enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor
                              PS_STR_FMT(rnokpp));
     e = ps_tlog_record_change(tx, actor, "sole-proprietor.terminate", rnokpp,
                               resource_of(id, res, sizeof res), reason, diag);
+    if (e == PS_OK)
+        e = ps_records_changed(tx, actor, rnokpp, reason, diag);
     return ps_act_done(e, id, id_out);
 }

@@ -21,6 +21,7 @@
 #include "core/ids.h"
 #include "registries/act.h"
 #include "registries/persons.h"
+#include "registries/records.h"
 #include "registries/rnokpp.h"
 #include "store/store.h"
 #include "tlog/access.h"
@@ -177,6 +178,10 @@ static enum ps_err insert_rows(struct ps_tx *tx, const struct ps_actor *actor, c
         e = insert_party_row(tx, id, hi, diag);
     if (e == PS_OK)
         e = record_both(tx, actor, "marriage.register", id, lo, hi, reason, diag);
+    if (e == PS_OK)
+        e = ps_records_changed(tx, actor, lo, reason, diag);
+    if (e == PS_OK)
+        e = ps_records_changed(tx, actor, hi, reason, diag);
     return e;
 }
 
@@ -317,5 +322,7 @@ enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor,
         e = record_both(tx, actor, "marriage.dissolve", canon,
                         ps_str_from_cstr(spouse[first]), ps_str_from_cstr(spouse[1 - first]),
                         reason, diag);
+    for (int i = 0; i < 2 && e == PS_OK; i++)
+        e = ps_records_changed(tx, actor, ps_str_from_cstr(spouse[i]), reason, diag);
     return e;
 }

@@ -12,6 +12,8 @@
 #include "core/alloc.h"
 
 #include "registries/population.h"
+#include "registries/population_records.h"
+#include "registries/records.h"
 #include "registries/translit.h"
 #include "registries/unzr.h"
 #include "store/store.h"
@@ -28,6 +30,20 @@ static const struct ps_sql insert_person = {
     "persons.insert",
     "INSERT INTO persons (" PERSON_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
     "$10, $11, $12, $13, $14, $15, $16, $17)",
+};
+static const struct ps_sql update_person = {
+    "persons.update",
+    "UPDATE persons SET unzr = $2, id_card = $3, surname = $4, given_name = $5, "
+    "patronymic = $6, surname_latin = $7, given_name_latin = $8, patronymic_latin = $9, "
+    "birth_date = $10, sex = $11, oblast = $12, hromada = $13, settlement = $14, street = $15, "
+    "building = $16, status = $17 WHERE rnokpp = $1",
+};
+/* The spouse of an active marriage: their records show this person's name. */
+static const struct ps_sql select_spouse = {
+    "persons.spouse",
+    "SELECT o.rnokpp FROM marriage_parties me JOIN marriage_parties o "
+    "ON o.marriage_id = me.marriage_id AND o.rnokpp <> me.rnokpp "
+    "WHERE me.rnokpp = $1 AND me.status = 'active'",
 };
 static const struct ps_sql select_person = {
     "persons.select",
@@ -222,19 +238,32 @@ static enum ps_err fill_latin(struct ps_str uk, struct ps_str *lat, char *buf, s
     return e;
 }
 
-enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *in,
-                              struct ps_diag *diag)
+/* A validated copy of in with empty Latin names filled (into the caller's latin buffers). */
+struct latin_bufs {
+    char b[3][PS_TRANSLIT_CAP(PS_PERSON_NAME_MAX)];
+};
+
+static enum ps_err complete_copy(const struct ps_person *in, struct ps_person *p,
+                                 struct latin_bufs *lb, struct ps_diag *diag)
 {
     enum ps_err e = ps_person_validate(in, diag);
     if (e != PS_OK)
         return e;
-    struct ps_person p = *in;
-    char b1[PS_TRANSLIT_CAP(PS_PERSON_NAME_MAX)], b2[sizeof b1], b3[sizeof b1];
-    e = fill_latin(p.surname, &p.surname_latin, b1, sizeof b1, diag);
+    *p = *in;
+    e = fill_latin(p->surname, &p->surname_latin, lb->b[0], sizeof lb->b[0], diag);
     if (e == PS_OK)
-        e = fill_latin(p.given_name, &p.given_name_latin, b2, sizeof b2, diag);
+        e = fill_latin(p->given_name, &p->given_name_latin, lb->b[1], sizeof lb->b[1], diag);
     if (e == PS_OK)
-        e = fill_latin(p.patronymic, &p.patronymic_latin, b3, sizeof b3, diag);
+        e = fill_latin(p->patronymic, &p->patronymic_latin, lb->b[2], sizeof lb->b[2], diag);
+    return e;
+}
+
+enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *in,
+                              struct ps_diag *diag)
+{
+    struct ps_person p;
+    struct latin_bufs lb;
+    enum ps_err e = complete_copy(in, &p, &lb, diag);
     if (e != PS_OK)
         return e;
     struct ps_stmt *st = NULL;
@@ -244,6 +273,59 @@ enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *in,
     e = step_insert(tx, st, &p, diag);
     ps_stmt_done(st);
     return e;
+}
+
+/* The person and their spouse, if married: whose records a change of p shows in. */
+static enum ps_err records_changed(struct ps_tx *tx, const struct ps_actor *actor,
+                                   struct ps_str rnokpp, struct ps_str reason,
+                                   struct ps_diag *diag)
+{
+    char spouse[PS_RNOKPP_LEN + 1] = "";
+    struct ps_query q;
+    ps_query_start(&q, tx, &select_spouse);
+    ps_query_text(&q, rnokpp);
+    if (ps_query_row(&q) && ps_str_copy(spouse, sizeof spouse, ps_stmt_text(q.st, 0)) != PS_OK)
+        q.err = PS_ERR_STORE;
+    enum ps_err e = ps_query_end(&q);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "reading a spouse: %s", ps_tx_errmsg(tx));
+    e = ps_records_changed(tx, actor, rnokpp, reason, diag);
+    if (e == PS_OK && spouse[0])
+        e = ps_records_changed(tx, actor, ps_str_from_cstr(spouse), reason, diag);
+    return e;
+}
+
+enum ps_err ps_person_update(struct ps_tx *tx, const struct ps_actor *actor,
+                             const struct ps_person *in, struct ps_str reason,
+                             struct ps_diag *diag)
+{
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "updating a person needs an actor");
+    if (!reason.p || reason.len == 0)
+        return ps_diag_set(diag, PS_ERR_INVALID, "a reason is required to change a record");
+    struct ps_person p;
+    struct latin_bufs lb;
+    enum ps_err e = complete_copy(in, &p, &lb, diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_query q;
+    ps_query_start(&q, tx, &update_person);
+    if (q.err == PS_OK)
+        q.err = bind_person(q.st, &p);
+    e = ps_query_exec(&q);
+    if (e == PS_ERR_EXISTS)
+        return ps_diag_set(diag, e, "another person has this UNZR or ID-card number");
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "updating a person: %s", ps_tx_errmsg(tx));
+    if (q.changes == 0)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no person with RNOKPP %.*s",
+                           PS_STR_FMT(p.rnokpp));
+    char resource[32];
+    int n = snprintf(resource, sizeof resource, "persons/%.*s", PS_STR_FMT(p.rnokpp));
+    PS_ASSERT(n > 0 && (size_t)n < sizeof resource);
+    e = ps_tlog_record_change(tx, actor, "person.update", p.rnokpp,
+                              (struct ps_str){resource, (size_t)n}, reason, diag);
+    return e == PS_OK ? records_changed(tx, actor, p.rnokpp, reason, diag) : e;
 }
 
 enum ps_err ps_person_register(struct ps_tx *tx, const struct ps_actor *actor,
@@ -557,6 +639,8 @@ enum ps_err ps_persons_get(struct ps_store *store, const struct ps_actor *actor,
 struct loaded {
     struct ps_person p;
     char rnokpp[PS_RNOKPP_LEN + 1], unzr[PS_UNZR_LEN + 1], id_card[10], building[32];
+    uint64_t index;                             /* in the stream: the records' key */
+    char plates[PS_POP_VEHICLES_MAX][9];        /* handed out in the stream's order */
 };
 
 struct load_ctx {
@@ -573,12 +657,24 @@ static int by_rnokpp(const void *a, const void *b)
     return memcmp(x->rnokpp, y->rnokpp, PS_RNOKPP_LEN);
 }
 
-/* Takes the next person and copies what the generator overwrites on its next call. */
-static enum ps_err take(struct ps_population *pop, struct loaded *l)
+/* Takes the next person, copies what the generator overwrites on its next call, and gives
+ * their vehicles plates (in the stream's order; the rest of their records is drawn again, from
+ * the index alone, when they are inserted). */
+static enum ps_err take(struct ps_population *pop, struct ps_pop_records_gen *gen,
+                        struct loaded *l)
 {
+    l->index = ps_population_count(pop);
     enum ps_err e = ps_population_next(pop, &l->p);
     if (e != PS_OK)
         return e;
+    struct ps_pop_records r;
+    e = ps_pop_records_draw(gen, l->index, &l->p, &r);
+    if (e == PS_OK)
+        e = ps_pop_records_plates(gen, &l->p, &r);
+    if (e != PS_OK)
+        return e;
+    for (unsigned i = 0; i < PS_POP_VEHICLES_MAX; i++)
+        memcpy(l->plates[i], r.veh[i].plate, sizeof l->plates[i]);
     struct {
         struct ps_str *s;
         char *dst;
@@ -598,13 +694,27 @@ static enum ps_err take(struct ps_population *pop, struct loaded *l)
     return PS_OK;
 }
 
+/* The person's other records (population_records.h), inserted after them. */
+static enum ps_err insert_records(struct ps_tx *tx, struct ps_pop_records_gen *gen,
+                                  const struct loaded *l, struct ps_diag *diag)
+{
+    struct ps_pop_records r;
+    enum ps_err e = ps_pop_records_draw(gen, l->index, &l->p, &r);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "no records for person %llu",
+                           (unsigned long long)l->index);
+    for (unsigned i = 0; i < PS_POP_VEHICLES_MAX; i++)
+        memcpy(r.veh[i].plate, l->plates[i], sizeof r.veh[i].plate);
+    return ps_pop_records_insert(tx, l->p.rnokpp, &r, diag);
+}
+
 static enum ps_err load_chunk(struct ps_tx *tx, struct ps_stmt *st, struct ps_population *pop,
-                              struct loaded *chunk, struct loaded **order, size_t n,
-                              struct ps_diag *diag)
+                              struct ps_pop_records_gen *gen, struct loaded *chunk,
+                              struct loaded **order, size_t n, struct ps_diag *diag)
 {
     enum ps_err e = PS_OK;
     for (size_t i = 0; i < n && e == PS_OK; i++) {
-        e = take(pop, &chunk[i]);
+        e = take(pop, gen, &chunk[i]);
         if (e != PS_OK)
             return ps_diag_set(diag, e, "population generator stopped after %llu persons",
                                (unsigned long long)ps_population_count(pop));
@@ -618,6 +728,8 @@ static enum ps_err load_chunk(struct ps_tx *tx, struct ps_stmt *st, struct ps_po
         e = step_insert(tx, st, &order[i]->p, diag);
         ps_stmt_reset(st);
     }
+    for (size_t i = 0; i < n && e == PS_OK; i++)
+        e = insert_records(tx, gen, order[i], diag);
     return e;
 }
 
@@ -625,6 +737,7 @@ static enum ps_err load_tx(struct ps_tx *tx, void *ctx)
 {
     struct load_ctx *l = ctx;
     struct ps_population *pop = NULL;
+    struct ps_pop_records_gen *gen = NULL;
     struct ps_stmt *st = NULL;
     size_t cap = l->n < LOAD_CHUNK ? l->n : LOAD_CHUNK;
     struct loaded *chunk = ps_alloc_array(cap ? cap : 1, sizeof *chunk);
@@ -634,6 +747,8 @@ static enum ps_err load_tx(struct ps_tx *tx, void *ctx)
         e = ps_diag_set(&l->diag, PS_ERR_NOMEM, "out of memory");
     if (e == PS_OK)
         e = ps_population_new(l->seed, &pop, &l->diag);
+    if (e == PS_OK)
+        e = ps_pop_records_gen_new(l->seed, &gen, &l->diag);
     if (e != PS_OK)
         goto out;
     e = ps_tx_prepare(tx, &insert_person, &st);
@@ -643,7 +758,7 @@ static enum ps_err load_tx(struct ps_tx *tx, void *ctx)
     }
     for (size_t done = 0; done < l->n && e == PS_OK; done += cap) {
         size_t k = l->n - done < cap ? l->n - done : cap;
-        e = load_chunk(tx, st, pop, chunk, order, k, &l->diag);
+        e = load_chunk(tx, st, pop, gen, chunk, order, k, &l->diag);
     }
     if (e == PS_OK) {
         /* rule 4: the load is one state change with one log entry, in the same transaction */
@@ -657,6 +772,7 @@ static enum ps_err load_tx(struct ps_tx *tx, void *ctx)
     }
 out:
     ps_stmt_done(st);
+    ps_pop_records_gen_free(gen);
     ps_population_free(pop);
     ps_free(order);
     ps_free(chunk);

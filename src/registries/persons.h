@@ -63,6 +63,18 @@ enum ps_err ps_person_validate(const struct ps_person *p, struct ps_diag *diag) 
 enum ps_err ps_persons_insert(struct ps_tx *tx, const struct ps_person *p,
                               struct ps_diag *diag) PS_WUR;
 
+/* Replaces the record of the person p->rnokpp (the RNOKPP itself never changes) with p,
+ * validated and completed as ps_persons_insert does, in tx, records the change
+ * "person.update" (subject the RNOKPP, resource "persons/<rnokpp>", reason), then tells the
+ * records hook (records.h) about the person and their spouse, if married (their marriage
+ * records show this person): documents drawn from them are reissued in the same
+ * transaction. A death is an update with status "deceased". Errors: PS_ERR_DENIED (no
+ * actor), PS_ERR_INVALID (the record, or no reason), PS_ERR_NOTFOUND (no such person),
+ * PS_ERR_EXISTS (another person's UNZR or ID-card number), the hook's, store errors. */
+enum ps_err ps_person_update(struct ps_tx *tx, const struct ps_actor *actor,
+                             const struct ps_person *p, struct ps_str reason,
+                             struct ps_diag *diag) PS_WUR;
+
 /* Completes a person record given by a registrar before it is registered: fills empty Latin
  * names by the official transliteration (resolution 55 of 2010; strings owned by arena), then
  * checks it all (ps_person_validate). Pure: no store. Errors: PS_ERR_INVALID (the first

@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "registries/names.h"
+#include "registries/prng.h"
 #include "registries/translit.h"
 #include "registries/unzr.h"
 
@@ -30,7 +31,7 @@ struct names_latin {
 };
 
 struct ps_population {
-    uint64_t s[4]; /* xoshiro256** state */
+    struct ps_prng rng;
     uint64_t count;
     struct ps_arena *arena;
     struct cum ages, oblasts, surnames;
@@ -47,37 +48,14 @@ struct ps_population {
     char rnokpp[PS_RNOKPP_LEN + 1], unzr[PS_UNZR_LEN + 1], id_card[10], building[32];
 };
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 static uint64_t next_u64(struct ps_population *p)
 {
-    uint64_t *s = p->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return ps_prng_next(&p->rng);
 }
 
-/* Uniform in [0, n) by multiply-shift (bias below 2^-32 for the sizes used here). */
 static uint32_t below(struct ps_population *p, uint32_t n)
 {
-    return (uint32_t)(((unsigned __int128)next_u64(p) * n) >> 64);
+    return ps_prng_below(&p->rng, n);
 }
 
 static size_t pick(struct ps_population *p, const struct cum *c)
@@ -208,9 +186,7 @@ static enum ps_err tables_init(struct ps_population *p)
 
 static void seed_init(struct ps_population *p, uint64_t seed)
 {
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++)
-        p->s[i] = splitmix64(&x);
+    ps_prng_seed(&p->rng, seed);
     /* ID cards: i -> BASE + (mul*i + add) mod SPAN, a bijection when mul is coprime to
      * SPAN = 2^8 * 3^2 * 5^8 */
     uint64_t mul;

@@ -25,12 +25,17 @@ static const struct ps_sql insert_code = {
     "INSERT INTO share_codes (code_hash, id, subject, resource, created_at_ms, expires_at_ms, "
     "used_at_ms, used_by_kind, used_by_id) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL)",
 };
-/* THE redemption: one statement, so that two racing redeemers cannot both match. */
+/* THE redemption: one statement, so that two racing redeemers cannot both match. Without
+ * RETURNING: SQLite's RETURNING costs ~20 us here (measured: an UPDATE by key 3 us, a SELECT
+ * 1.5 us), and the grant is read after, in the same transaction, from the row this UPDATE
+ * just made ours. */
 static const struct ps_sql redeem_code = {
     "share_codes.redeem",
     "UPDATE share_codes SET used_at_ms = $2, used_by_kind = $3, used_by_id = $4 "
-    "WHERE code_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2 "
-    "RETURNING id, subject, resource",
+    "WHERE code_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2",
+};
+static const struct ps_sql grant_of = {
+    "share_codes.grant", "SELECT id, subject, resource FROM share_codes WHERE code_hash = $1",
 };
 /* Only to explain a redemption that did not match. */
 static const struct ps_sql why_not = {
@@ -95,21 +100,22 @@ static enum ps_err insert_row(struct ps_tx *tx, const unsigned char hash[HASH_LE
     return e;
 }
 
-enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
-                            struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
-                            struct ps_diag *diag)
+/* A new code for resource, owned by the citizen actor (checked by the caller). */
+static enum ps_err create_code(struct ps_tx *tx, const struct ps_actor *actor,
+                               struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
+                               struct ps_diag *diag)
 {
-    enum ps_err e = check_sharer(actor, resource, diag);
-    if (e != PS_OK)
-        return e;
     if (ttl_ms < 0 || ttl_ms > PS_SHARE_TTL_MAX_MS)
         return ps_diag_set(diag, PS_ERR_INVALID,
                            "a share code lives from 1 ms to %d minutes, not %lld ms",
                            PS_SHARE_TTL_MAX_MS / 60000, (long long)ttl_ms);
-    /* check_sharer made the actor the subject: their own status read is not recorded, so a
-     * refusal has nothing that must commit and is returned as an error (rolled back). */
+    if (resource.len > PS_ACCESS_RESOURCE_MAX)
+        return ps_diag_set(diag, PS_ERR_INVALID, "a shared resource is at most %d bytes",
+                           PS_ACCESS_RESOURCE_MAX);
+    /* the actor is the subject: their own status read is not recorded, so a refusal has
+     * nothing that must commit and is returned as an error (rolled back). */
     struct ps_diag refused;
-    e = ps_person_check_alive(tx, actor, actor->id, PS_STR_NULL, &refused, diag);
+    enum ps_err e = ps_person_check_alive(tx, actor, actor->id, PS_STR_NULL, &refused, diag);
     if (e != PS_OK)
         return e;
     PS_ASSERT(ps_actor_is_subject(actor, actor->id));
@@ -135,6 +141,26 @@ enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
         *out = c;
     sodium_memzero(&c, sizeof c);
     return e;
+}
+
+enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
+                            struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
+                            struct ps_diag *diag)
+{
+    enum ps_err e = check_sharer(actor, resource, diag);
+    return e == PS_OK ? create_code(tx, actor, resource, ttl_ms, out, diag) : e;
+}
+
+enum ps_err ps_share_create_document(struct ps_tx *tx, const struct ps_actor *actor,
+                                     struct ps_str resource, int64_t ttl_ms,
+                                     struct ps_share_code *out, struct ps_diag *diag)
+{
+    if (!actor || actor->kind != PS_ACTOR_CITIZEN)
+        return ps_diag_set(diag, PS_ERR_DENIED, "only a citizen can create a share code");
+    if (!ps_str_starts_with(resource, PS_STR("documents/")))
+        return ps_diag_set(diag, PS_ERR_INVALID, "not a document: %.*s",
+                           (int)(resource.len > 64 ? 64 : resource.len), resource.p);
+    return create_code(tx, actor, resource, ttl_ms, out, diag);
 }
 
 /* ---- redemption ---- */
@@ -176,37 +202,36 @@ static enum ps_err copy_grant(struct ps_stmt *st, struct ps_share_grant *g)
     return PS_OK;
 }
 
-/* The conditional UPDATE; *used true when this call used the code. */
+/* The conditional UPDATE; *used true when this call used the code, then its grant. */
 static enum ps_err use_code(struct ps_tx *tx, const unsigned char hash[HASH_LEN],
                             const struct ps_actor *verifier, int64_t now,
                             struct ps_share_grant *g, bool *used, struct ps_diag *diag)
 {
-    struct ps_stmt *st = NULL;
-    bool more = false;
-    enum ps_err e = ps_tx_prepare(tx, &redeem_code, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_blob(st, 1, hash, HASH_LEN);
-    if (e == PS_OK)
-        e = ps_stmt_bind_i64(st, 2, now);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 3, ps_str_from_cstr(ps_actor_kind_name(verifier->kind)));
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 4, verifier->id);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, used);
-    if (e == PS_OK && *used)
-        e = copy_grant(st, g);
-    if (e == PS_OK && *used)
-        e = ps_stmt_step(st, &more); /* completes the statement; code_hash is the key */
+    struct ps_query q;
+    ps_query_start(&q, tx, &redeem_code);
+    ps_query_blob(&q, hash, HASH_LEN);
+    ps_query_i64(&q, now);
+    ps_query_text(&q, ps_str_from_cstr(ps_actor_kind_name(verifier->kind)));
+    ps_query_text(&q, verifier->id);
+    enum ps_err e = ps_query_exec(&q);
+    *used = e == PS_OK && q.changes == 1; /* code_hash is the key: 0 or 1 row */
+    if (e == PS_OK && *used) {
+        ps_query_start(&q, tx, &grant_of);
+        ps_query_blob(&q, hash, HASH_LEN);
+        if (!ps_query_row(&q) && q.err == PS_OK)
+            q.err = PS_ERR_INTERNAL; /* the row we just updated */
+        if (q.err == PS_OK)
+            q.err = copy_grant(q.st, g);
+        e = ps_query_end(&q);
+    }
     if (e != PS_OK)
         ps_diag_set(diag, e, "redeeming a share code: %s", ps_tx_errmsg(tx));
-    ps_stmt_done(st);
     return e;
 }
 
-enum ps_err ps_share_redeem(struct ps_tx *tx, const struct ps_actor *verifier, struct ps_str code,
-                            struct ps_str purpose, struct ps_share_grant *out,
-                            struct ps_diag *diag)
+enum ps_err ps_share_take(struct ps_tx *tx, const struct ps_actor *verifier, struct ps_str code,
+                          struct ps_str purpose, struct ps_share_grant *out,
+                          struct ps_diag *diag)
 {
     if (!verifier || ps_actor_kind_name(verifier->kind)[0] == '\0' || verifier->id.len == 0)
         return ps_diag_set(diag, PS_ERR_DENIED, "redeeming a share code needs a verifier");
@@ -223,9 +248,17 @@ enum ps_err ps_share_redeem(struct ps_tx *tx, const struct ps_actor *verifier, s
     if (e == PS_OK && !used)
         e = explain(tx, hash, now, diag);
     if (e == PS_OK)
-        e = ps_tlog_record_change(tx, verifier, "share.redeem", ps_str_from_cstr(g.subject),
-                                  ps_str_from_cstr(g.resource), purpose, diag);
-    if (e == PS_OK)
         *out = g;
+    return e;
+}
+
+enum ps_err ps_share_redeem(struct ps_tx *tx, const struct ps_actor *verifier, struct ps_str code,
+                            struct ps_str purpose, struct ps_share_grant *out,
+                            struct ps_diag *diag)
+{
+    enum ps_err e = ps_share_take(tx, verifier, code, purpose, out, diag);
+    if (e == PS_OK)
+        e = ps_tlog_record_change(tx, verifier, "share.redeem", ps_str_from_cstr(out->subject),
+                                  ps_str_from_cstr(out->resource), purpose, diag);
     return e;
 }

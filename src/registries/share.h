@@ -58,6 +58,20 @@ enum ps_err ps_share_create(struct ps_tx *tx, const struct ps_actor *actor,
                             struct ps_str resource, int64_t ttl_ms, struct ps_share_code *out,
                             struct ps_diag *diag) PS_WUR;
 
+/* ps_share_create for a document of the citizen actor: resource "documents/<id>..." (at most
+ * PS_ACCESS_RESOURCE_MAX bytes), whose holder the caller (src/documents) has checked is the
+ * actor. Otherwise as ps_share_create. */
+enum ps_err ps_share_create_document(struct ps_tx *tx, const struct ps_actor *actor,
+                                     struct ps_str resource, int64_t ttl_ms,
+                                     struct ps_share_code *out, struct ps_diag *diag) PS_WUR;
+
+/* ps_share_redeem without its change record, for a caller that records the redemption
+ * together with the read it allows, as one entry (documents: "document.share.redeem", an
+ * access record, in the same transaction). Same checks, errors and single use. */
+enum ps_err ps_share_take(struct ps_tx *tx, const struct ps_actor *verifier, struct ps_str code,
+                          struct ps_str purpose, struct ps_share_grant *out,
+                          struct ps_diag *diag) PS_WUR;
+
 /* Redeems code for verifier with one statement: UPDATE ... SET used_at_ms = now WHERE
  * code_hash = SHA-256(code) AND used_at_ms IS NULL AND expires_at_ms > now. When it matched,
  * records the change "share.redeem" (actor the verifier, subject and resource of the code,

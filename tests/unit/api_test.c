@@ -416,6 +416,14 @@ static const struct {
     {"client.list", B(W_ADMIN)},
     {"client.add", B(W_ADMIN)},
     {"client.remove", B(W_ADMIN)},
+    {"document.own.read", B(W_SELF) | B(W_OTHER) | B(W_OFF_IN) | B(W_OFF_OUT)},
+    {"document.own.write", B(W_SELF) | B(W_OTHER) | B(W_OFF_IN) | B(W_OFF_OUT)},
+    {"document.list", B(W_SELF) | B(W_OFF_IN) | B(W_CLIENT) | B(W_ADMIN)},
+    /* W_CLIENT_NO holds documents:verify (and not registry:read) */
+    {"document.share.redeem", B(W_OFF_IN) | B(W_CLIENT_NO) | B(W_ADMIN)},
+    {"document.share.redeem-public", ALL},
+    {"document.status.change", B(W_OFF_IN) | B(W_ADMIN)},
+    {"document.public", ALL},
 };
 
 /* The role an official needs for the action (agency pfu, oblast Lviv). */
@@ -425,7 +433,7 @@ static const char *role_for(const char *action)
         return "agency-admin"; /* oblast-scoped, but roles are the agency's, not a person's */
     if (strcmp(action, "access-log.read") == 0)
         return "auditor";
-    if (strcmp(action, "person.register") == 0)
+    if (strcmp(action, "person.register") == 0 || strcmp(action, "document.status.change") == 0)
         return "registrar";
     return "clerk";
 }
