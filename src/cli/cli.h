@@ -56,6 +56,7 @@ extern const struct ps_cli_cmd ps_cli_cmd_log;
 extern const struct ps_cli_cmd ps_cli_cmd_client;
 extern const struct ps_cli_cmd ps_cli_cmd_verify;
 extern const struct ps_cli_cmd ps_cli_cmd_expr;
+extern const struct ps_cli_cmd ps_cli_cmd_service;
 
 /* Prints the command's help to stdout. */
 void ps_cli_print_help(const struct ps_cli_cmd *cmd);
