@@ -277,3 +277,20 @@ enum ps_err ps_sole_proprietor_set_details(struct ps_tx *tx, const struct ps_act
     return ps_tlog_record_change(tx, actor, "sole-proprietor.details", rnokpp,
                                  resource_of(idz, res, sizeof res), reason, diag);
 }
+
+static const struct ps_sql active_registration = {
+    "sole_proprietors.active",
+    "SELECT 1 FROM sole_proprietors WHERE rnokpp = $1 AND status = 'active'",
+};
+
+enum ps_err ps_sole_proprietor_active(struct ps_tx *tx, struct ps_str rnokpp, bool *out,
+                                      struct ps_diag *diag)
+{
+    struct ps_query q;
+    ps_query_start(&q, tx, &active_registration);
+    ps_query_text(&q, rnokpp);
+    *out = ps_query_row(&q);
+    enum ps_err e = ps_query_end(&q);
+    return e == PS_OK ? PS_OK : ps_diag_set(diag, e, "reading registrations: %s",
+                                            ps_tx_errmsg(tx));
+}

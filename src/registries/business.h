@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "core/str.h"
 
@@ -100,5 +102,10 @@ enum ps_err ps_sole_proprietor_set_details(struct ps_tx *tx, const struct ps_act
                                            struct ps_str id, struct ps_str rnokpp,
                                            const struct ps_sole_proprietor_details *d,
                                            struct ps_str reason, struct ps_diag *diag) PS_WUR;
+
+/* *out true when rnokpp has an active registration. Reads only; records nothing: callers that
+ * show the answer to someone other than the person record it. */
+enum ps_err ps_sole_proprietor_active(struct ps_tx *tx, struct ps_str rnokpp, bool *out,
+                                      struct ps_diag *diag) PS_WUR;
 
 #endif

@@ -372,3 +372,19 @@ enum ps_err ps_marriage_set_surname(struct ps_tx *tx, const struct ps_actor *act
     return ps_tlog_record_change(tx, actor, "marriage.surname", rnokpp,
                                  (struct ps_str){res, (size_t)n}, reason, diag);
 }
+
+static const struct ps_sql active_party = {
+    "marriage_parties.active",
+    "SELECT 1 FROM marriage_parties WHERE rnokpp = $1 AND status = 'active'",
+};
+
+enum ps_err ps_marriage_active(struct ps_tx *tx, struct ps_str rnokpp, bool *out,
+                               struct ps_diag *diag)
+{
+    struct ps_query q;
+    ps_query_start(&q, tx, &active_party);
+    ps_query_text(&q, rnokpp);
+    *out = ps_query_row(&q);
+    enum ps_err e = ps_query_end(&q);
+    return e == PS_OK ? PS_OK : ps_diag_set(diag, e, "reading marriages: %s", ps_tx_errmsg(tx));
+}

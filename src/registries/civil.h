@@ -10,6 +10,8 @@
 #ifndef PS_REGISTRIES_CIVIL_H
 #define PS_REGISTRIES_CIVIL_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "core/str.h"
 
@@ -80,5 +82,10 @@ enum ps_err ps_marriage_set_surname(struct ps_tx *tx, const struct ps_actor *act
                                     struct ps_str id, struct ps_str rnokpp,
                                     struct ps_str surname, struct ps_str reason,
                                     struct ps_diag *diag) PS_WUR;
+
+/* *out true when rnokpp is a party of an active marriage. Reads only; records nothing:
+ * callers that show the answer to someone other than the person record it. */
+enum ps_err ps_marriage_active(struct ps_tx *tx, struct ps_str rnokpp, bool *out,
+                               struct ps_diag *diag) PS_WUR;
 
 #endif
