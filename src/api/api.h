@@ -17,6 +17,7 @@
 struct ps_store;
 struct ps_http_server;
 struct ps_tlog_integrator;
+struct ps_engine;
 
 /* A person `pocketstate demo` prepared: a fresh activation code, and a role if an official. */
 struct ps_demo_person {
@@ -46,6 +47,7 @@ struct ps_app {
     const char *log_key; /* the log's note verifier key "<origin>+<id>+<base64>"; NULL: 503 */
     struct ps_tlog_integrator *tlog; /* for /metrics; NULL: no log metrics */
     struct ps_app_identity id;
+    struct ps_engine *engine; /* the service engine (catalogue, definitions) */
     /* `pocketstate demo` only (NULL otherwise): the people it prepared, and the one-click
      * demo sign-in is allowed */
     const struct ps_demo_person *demo;

@@ -51,6 +51,22 @@ void ps_api_enrol(struct ps_req *req);
 void ps_api_signin_options(struct ps_req *req);
 void ps_api_signin(struct ps_req *req);
 void ps_api_demo_signin(struct ps_req *req);
+/* the service engine (services_api.c, applications_api.c) */
+void ps_api_services_list(struct ps_req *req);
+void ps_api_service_get(struct ps_req *req);
+void ps_api_service_slots(struct ps_req *req);
+void ps_api_app_create(struct ps_req *req);
+void ps_api_apps_mine(struct ps_req *req);
+void ps_api_app_get(struct ps_req *req);
+void ps_api_app_save(struct ps_req *req);
+void ps_api_app_submit(struct ps_req *req);
+void ps_api_app_consent(struct ps_req *req);
+void ps_api_queue(struct ps_req *req);
+void ps_api_task_claim(struct ps_req *req);
+void ps_api_task_decide(struct ps_req *req);
+void ps_api_slot_add(struct ps_req *req);
+void ps_api_inbox(struct ps_req *req);
+void ps_api_inbox_read(struct ps_req *req);
 /* Appends the integrator's Prometheus metrics (nothing when app->tlog is NULL). */
 enum ps_err ps_api_log_metrics(struct ps_app *app, struct ps_buf *b) PS_WUR;
 

@@ -515,3 +515,38 @@ enum ps_err ps_app_person(const struct ps_app_ctx *c, struct ps_str rnokpp,
     *out = person_json(&p, married, fop, idp);
     return *out ? PS_OK : ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
 }
+
+/* ---- the catalogue's versions, stored ---- */
+
+struct sync {
+    const struct ps_svc *svcs[PS_ENGINE_MAX_SERVICES];
+    size_t n;
+    struct ps_engine_report *report;
+};
+
+static enum ps_err sync_tx(struct ps_tx *tx, void *ctx)
+{
+    struct sync *s = ctx;
+    for (size_t i = 0; i < s->n; i++) {
+        struct ps_diag d = {0};
+        enum ps_err e = ps_app_store_version(tx, s->svcs[i], &d);
+        if (e == PS_ERR_EXISTS) {
+            if (s->report->refused < PS_ENGINE_REPORT_MAX)
+                snprintf(s->report->refusals[s->report->refused],
+                         sizeof s->report->refusals[0], "%s", d.message);
+            s->report->refused++;
+        } else if (e != PS_OK) {
+            return e;
+        }
+    }
+    return PS_OK;
+}
+
+enum ps_err ps_engine_sync(struct ps_engine *e, struct ps_store *store,
+                           struct ps_engine_report *report, struct ps_diag *diag)
+{
+    struct sync s = {.report = report};
+    memset(report, 0, sizeof *report);
+    s.n = ps_engine_catalogue(e, s.svcs, PS_ENGINE_MAX_SERVICES);
+    return ps_store_write(store, sync_tx, &s, diag);
+}
