@@ -1,6 +1,6 @@
 # Thin wrapper over meson/ninja and the scripts; see docs/testing.md.
 #   make run     build (debugoptimized) and run the demo on http://127.0.0.1:8080
-#   make test    every suite, normal and ASan builds (scripts/test.sh); ends "N passed, N failed"
+#   make test    every suite, normal, ASan and TSan builds (scripts/test.sh); ends "N passed, N failed"
 #   make bench   release build, pocketstate vs nginx with wrk (bench/run.sh), then the other
 #                bench/*.sh scripts; all write bench/results.md
 #   make fuzz    libFuzzer targets with clang, each run FUZZ_SECONDS (scripts/fuzz.sh);
@@ -39,4 +39,4 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 clean:
-	rm -rf build build-asan build-fuzz build-bench build-pgbench
+	rm -rf build build-asan build-tsan build-fuzz build-bench build-pgbench

@@ -29,7 +29,7 @@
 #include "tlog/merkle.h"
 #include "tlog/note.h"
 #include "tlog/tiles.h"
-#include "tlog/verify.h"
+#include "tlog/verify_store.h"
 
 static uint64_t env_u64(const char *name, uint64_t def)
 {

@@ -330,20 +330,191 @@ def cel_textproto_seeds():
     return seeds
 
 
+def http_head_seeds():
+    """First byte: size limit (low 6 bits, x16 + 16) and arrival step (high 2 bits)."""
+    big = b"\x3f"  # limit 1024, one byte at a time
+    chunky = b"\xff"  # limit 1024, 22 bytes at a time
+    heads = {
+        "get": b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n",
+        "get10": b"GET /healthz HTTP/1.0\r\n\r\n",
+        "post_cl": b"POST /api/v1/x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        "chunked": b"PUT /a HTTP/1.1\r\nHost: [::1]:80\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"3\r\nabc\r\n0\r\n\r\n",
+        "leading_crlf": b"\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "pipelined": b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "ws_colon": b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n"
+                    b"Content-Length: 3\r\n\r\n",
+        "obs_fold": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n",
+        "no_host": b"GET / HTTP/1.1\r\n\r\n",
+        "two_hosts": b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "two_auth": b"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n",
+        "te_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n",
+        "bad_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n",
+        "huge_cl": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        "http2": b"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+        "bare_lf": b"GET / HTTP/1.1\nHost: x\n\n",
+        "bare_cr": b"GET / HTTP/1.1\r\nHost: x\rX: 1\r\n\r\n",
+        "nul": b"\x00\x01\x02\r\n\r\n",
+        "tls": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        "ctl_value": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n",
+        "obs_text": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: \xc3\xa9\r\n\r\n",
+        "long_target": b"GET /" + b"a" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        "many_fields": b"GET / HTTP/1.1\r\nHost: x\r\n" +
+                       b"".join(b"A%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+    }
+    out = {}
+    for name, h in heads.items():
+        out[name] = big + h
+        out[name + "_chunky"] = chunky + h
+    out["small_limit"] = b"\x00" + heads["get"]
+    return out
+
+
+def portal_escape_seeds():
+    """First byte: the context (0 text, 1 attribute, 2 whole URL, 3 URL part)."""
+    values = {
+        "script": b"<script>alert(1)</script>",
+        "attr_break": b"\"><img src=x onerror=alert(1)>",
+        "single_quote": b"' onmouseover='x",
+        "js_url": b"javascript:alert(1)",
+        "js_url_mixed": b" JaVa\tScRiPt:alert(1)",
+        "https_url": b"https://example.org/a?b=1&c=2#d",
+        "relative": b"/about?lang=en&x=%41%zz%",
+        "ukrainian": "Привіт, світе ’«»".encode(),
+        "bad_utf8": b"\xc0\xbc\xed\xa0\x80\xff\x80",
+        "controls": b"a\x00b\x01c\x7fd\xc2\x85e\t\n\r",
+        "entities": b"&lt;&amp;&#39;&quot;",
+        "empty": b"",
+    }
+    return {"%s_%d" % (name, ctx): bytes([ctx]) + v for name, v in values.items()
+            for ctx in range(4)}
+
+
+def portal_form_seeds():
+    return {
+        "simple": b"a=1&b=2",
+        "encoded": b"a=%D0%84+x&b=%41%42",
+        "empty_pairs": b"&&a&=&b=",
+        "bad_escape": b"a=%4",
+        "bad_hex": b"a=%zz",
+        "nul": b"a=%00",
+        "not_utf8": b"a=%FF%FE",
+        "long": b"a=" + b"x" * 20,
+        "many": b"a=1&" * 70,
+        "trim": b"a=+%20x%09+",
+        "repeated": b"a=1&a=2&b=3&b=4",
+        "empty": b"",
+    }
+
+
+def portal_lang_seeds():
+    return {
+        "chrome_uk": b"uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7",
+        "en": b"en-GB,en;q=0.9",
+        "star": b"*",
+        "q_zero": b"en;q=0, uk;q=0.000",
+        "bad_q": b"en;q=1.5,uk;q=abc,;q=,",
+        "cookie": b"a=b; lang=en; c=d",
+        "cookie_bad": b"lang=; lang=xx; xlang=en",
+        "placeholders": b"{n} {name} {} {unknown} {{n}} {",
+        "many_items": b"fr," * 50 + b"en",
+        "empty": b"",
+    }
+
+
 def main(only=None):
     for target, seeds in (("json", json_seeds()), ("router", router_seeds()),
                           ("rnokpp", rnokpp_seeds()), ("unzr", unzr_seeds()),
-                          ("uuid", uuid_seeds()), ("cel_parse", cel_parse_seeds()),
-                          ("cel_eval", cel_eval_seeds()), ("cel_tzif", cel_tzif_seeds()),
-                          ("cel_textproto", cel_textproto_seeds())):
+                          ("uuid", uuid_seeds()), ("http_head", http_head_seeds()),
+                          ("cel_parse", cel_parse_seeds()), ("cel_eval", cel_eval_seeds()),
+                          ("cel_tzif", cel_tzif_seeds()),
+                          ("cel_textproto", cel_textproto_seeds()),
+                          ("translit", translit_seeds()), ("http_pct", http_pct_seeds()),
+                          ("config", config_seeds()),
+                          ("portal_escape", portal_escape_seeds()),
+                          ("portal_form", portal_form_seeds()),
+                          ("portal_lang", portal_lang_seeds())):
         if only and target not in only:
             continue
-        d = os.path.join(HERE, "corpus", target)
-        os.makedirs(d, exist_ok=True)
-        for name, data in seeds.items():
-            with open(os.path.join(d, "seed_" + name), "wb") as f:
-                f.write(data)
-        print("%s: %d seeds" % (target, len(seeds)))
+
+
+def translit_seeds():
+    return {
+        "empty": b"",
+        "ascii": b"Hello, World 123",
+        "shevchenko": "Шевченко Тарас Григорович".encode(),
+        "word_start_ye": "Єнакієве Їжакевич Йосипівка Юрій Яготин".encode(),
+        "inside_ie": "Гаєвич Кадиївка Мар'їне Мацьків".encode(),
+        "zgh": "Згорани Розгон".encode(),
+        "apostrophes": "Знам'янка Знам\u02bcянка Знам\u2019янка".encode(),
+        "soft_sign": "Львів Стрий Усть".encode(),
+        "all_caps": "ЩАСЛИВИЙ ЖИТОМИР ЧЕРКАСИ".encode(),
+        "mixed_case": "ЩедрийЩ щУКА".encode(),
+        "all_letters": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯ".encode(),
+        "russian_letter": "Объём".encode(),
+        "latin_extended": "Łódź".encode(),
+        "bad_utf8": b"\xd0\xd0\xff",
+        "truncated_utf8": "Ки".encode()[:3],
+        "overlong": b"\xc0\xaf",
+        "nul": b"a\x00b",
+        "controls": b"\t\n\r",
+        "long": ("Щ" * 2048).encode(),
+    }
+
+
+def http_pct_seeds():
+    # first byte: 1 = '+' is a space, 2 = a decoded '/' is refused
+    return {
+        "empty": b"\x00",
+        "plain": b"\x01purpose=pension-review",
+        "plus": b"\x01a+b+c",
+        "plus_kept": b"\x00a+b",
+        "escaped": b"\x01%D0%9A%D0%B8%D1%97%D0%B2",
+        "lower_hex": b"\x01%d0%9a",
+        "slash_refused": b"\x03a%2Fb",
+        "slash_allowed": b"\x01a%2Fb",
+        "literal_slash": b"\x03a/b",
+        "nul": b"\x01a%00b",
+        "bad_hex": b"\x01%G1",
+        "truncated": b"\x01abc%4",
+        "percent_end": b"\x01abc%",
+        "double": b"\x01%2525",
+        "raw_utf8": b"\x01\xd0\x9a%20",
+        "only_plus": b"\x01+",
+    }
+
+
+def config_seeds():
+    full = (b'{"listen": "127.0.0.1:8080", "db": "sqlite:pocketstate.db", "threads": 4, '
+            b'"log_file": "", "log_level": "info", "limits": {"max_header_bytes": 8192, '
+            b'"max_body_bytes": 1048576, "idle_timeout_s": 30, "request_timeout_s": 30, '
+            b'"max_connections": 1000, "max_per_ip": 100, "shutdown_grace_ms": 10000, '
+            b'"arena_bytes": 1048576}}')
+    return {
+        "empty_object": b"{}",
+        "empty": b"",
+        "full": full,
+        "ipv6": b'{"listen": "[::1]:0"}',
+        "postgres": b'{"db": "postgresql://user@127.0.0.1:5432/db"}',
+        "log": b'{"log_file": "logs/p.log", "log_level": "debug"}',
+        "unknown_key": b'{"listn": "127.0.0.1:1"}',
+        "wrong_type": b'{"threads": "4"}',
+        "negative": b'{"threads": -1}',
+        "huge": b'{"limits": {"max_body_bytes": 18446744073709551616}}',
+        "bad_level": b'{"log_level": "loud"}',
+        "bad_listen": b'{"listen": "localhost:80"}',
+        "bad_port": b'{"listen": "127.0.0.1:65536"}',
+        "bad_db": b'{"db": "mysql://x"}',
+        "control_char": b'{"log_file": "a\\u0001b"}',
+        "not_object": b"[]",
+        "dup_key": b'{"threads": 1, "threads": 2}',
+        "deep": b'{"limits": ' + b"[" * 64 + b"]" * 64 + b"}",
+        "trailing": b"{} {}",
+        "bad_utf8": b'{"log_file": "\xff"}',
+        "too_large": b'{"log_file": "' + b"a" * (64 * 1024) + b'"}',
+    }
 
 
 if __name__ == "__main__":

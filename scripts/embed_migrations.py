@@ -4,8 +4,11 @@
 Writes one table per dialect (ps_migrations_sqlite, ps_migrations_postgres; see
 src/store/store_int.h) and a Ninja depfile naming every file read and both directories, so
 that editing, adding or removing a migration regenerates OUT.c without reconfiguring meson.
-Fails the build when a name is malformed, a version repeats, or the two dialects do not carry
-the same version numbers and names. A gap in the numbers is allowed (a branch may land 0003
+Fails the build when a name is malformed, a version repeats, the two dialects do not carry
+the same version numbers and names, or a name does not say the module that owns its tables:
+NNNN_<module>[_<what>].sql, <module> a module of src/layers.txt. Databases record migrations
+by version (schema_migrations keeps the name it had when applied), so a file may be renamed,
+never renumbered. A gap in the numbers is allowed (a branch may land 0003
 before 0002): the store applies every known version the database lacks, in order.
 Generated output: do not edit it."""
 import os
@@ -14,6 +17,22 @@ import sys
 
 DIALECTS = ('sqlite', 'postgres')
 NAME_RE = re.compile(r'^([0-9]{4})_([a-z0-9_]+)\.sql$')
+
+
+def modules(root):
+    """The module names of src/layers.txt (one line per module: NAME DIR : DEPS)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(root)), 'src', 'layers.txt')
+    names = set()
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith('#'):
+                names.add(line.split()[0])
+    return names
+
+
+def owner_ok(name, mods):
+    return any(name == m or name.startswith(m + '_') for m in mods)
 
 
 def fail(msg):
@@ -64,6 +83,11 @@ def main():
         deps.append(d)
         deps.extend(os.path.join(d, found[v][1]) for v in sorted(found))
     a, b = tables['sqlite'], tables['postgres']
+    mods = modules(root)
+    for v in sorted(a):
+        if not owner_ok(a[v][0], mods):
+            fail('%04d_%s: name it by the module that owns its tables, NNNN_<module>[_<what>] '
+                 '(modules: src/layers.txt)' % (v, a[v][0]))
     for v in sorted(set(a) | set(b)):
         if v not in a or v not in b:
             fail('migration %04d exists for %s only: each dialect needs the same numbers'

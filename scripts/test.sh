@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# The whole test run: builds `build` (normal) and `build-asan` (AddressSanitizer + UBSan) and,
-# in each, runs the Criterion unit tests, the HTTP tests against the real binary and the fuzz
-# corpus replay; then the PostgreSQL suite if scripts/pg-suite.sh exists. Prints one line per
-# suite, details (logs) only on failure, and closes with exactly one line "N passed, N failed"
-# counting individual test cases over every suite. Exits non-zero when anything failed or a
-# suite could not run (a suite that could not run counts as one failed case).
+# The whole test run: builds `build` (normal), `build-asan` (AddressSanitizer + UBSan) and
+# `build-tsan` (ThreadSanitizer) and, in each, runs the Criterion unit tests, the HTTP tests
+# against the real binary and (normal, asan) the fuzz corpus replay, the CEL conformance files
+# and the checks of what was built (scripts/check_binary.py); then the PostgreSQL suite if
+# scripts/pg-suite.sh exists. Prints one line per suite, details (logs) only on failure, and
+# closes with exactly one line "N passed, N failed" counting individual test cases over every
+# suite. Exits non-zero when anything failed or a suite could not run (a suite that could not
+# run counts as one failed case).
 #
 # Once per run (with the first build): the layer checker (scripts/check_layers.py: module
-# includes against src/layers.txt, files that depend on each other) and the OpenAPI linter
-# (scripts/lint-openapi.sh).
+# includes against src/layers.txt, files that depend on each other), the OpenAPI linter
+# (scripts/lint-openapi.sh) and the portal in a real browser (scripts/browser-test.sh).
 #
-# Usage: scripts/test.sh [-b normal|asan]... [-s unit|http|fuzz|cel|pg|layers|openapi]... [-k PATTERN]
-#   -b  builds to use (default: both)      -s  suites to run (default: all)
+# Usage: scripts/test.sh [-b normal|asan|tsan]...
+#                        [-s unit|http|fuzz|cel|checks|pg|layers|openapi|browser]... [-k PATTERN]
+#   -b  builds to use (default: all three)  -s  suites to run (default: all)
 #   -k  only HTTP tests whose name contains PATTERN (unittest -k)
-# Environment: PS_TEST_JOBS (parallel unit test processes, default 2); PS_BUILD_NORMAL and
-# PS_BUILD_ASAN (build directories, default build and build-asan).
+# The tsan build runs the unit and HTTP suites only (its unit tests use the Criterion
+# stand-in of tests/unit/tsan: Criterion cannot start under TSan).
+# Environment: PS_TEST_JOBS (parallel unit test processes, default 2); PS_BUILD_NORMAL,
+# PS_BUILD_ASAN and PS_BUILD_TSAN (build directories, default build, build-asan, build-tsan).
 # See docs/testing.md.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -26,16 +31,19 @@ while getopts "b:s:k:h" opt; do
     b) builds+=("$OPTARG") ;;
     s) suites+=("$OPTARG") ;;
     k) http_filter+=(-k "$OPTARG") ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
-[ ${#builds[@]} -eq 0 ] && builds=(normal asan)
-[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel pg layers openapi)
+[ ${#builds[@]} -eq 0 ] && builds=(normal asan tsan)
+[ ${#suites[@]} -eq 0 ] && suites=(unit http fuzz cel checks pg layers openapi browser)
 JOBS=${PS_TEST_JOBS:-2}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0}
+# A data race ends the process at once (a unit test fails, an HTTP test's server dies);
+# scripts/tsan.supp lists the reports inside libraries, each with its reason.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/scripts/tsan.supp:print_suppressions=0}
 
 TOTAL_PASS=0
 TOTAL_FAIL=0
@@ -81,7 +89,8 @@ build_dir() {
   local log="$ROOT/$dir/test-logs/build.log"
   : >"$log"
   if [ -f "$dir/build.ninja" ]; then
-    meson configure "$dir" "$@" >>"$log" 2>&1 || return 1
+    meson configure "$dir" "$@" >>"$log" 2>&1 ||
+      meson setup --reconfigure "$dir" "$@" >>"$log" 2>&1 || return 1
   else
     meson setup "$dir" "$@" >>"$log" 2>&1 || return 1
   fi
@@ -94,7 +103,10 @@ build_dir() {
 suite_unit() {
   local dir=$1 label="unit[$2]" log="$ROOT/$1/test-logs/unit.log"
   rm -f "$dir/meson-logs/testlog.json"  # never count a previous run's results
-  meson test -C "$dir" --no-rebuild --num-processes "$JOBS" --print-errorlogs >"$log" 2>&1
+  local mult=1
+  [ "$2" = tsan ] && mult=3 # ThreadSanitizer runs several times slower
+  meson test -C "$dir" --no-rebuild --num-processes "$JOBS" --timeout-multiplier "$mult" \
+    --print-errorlogs >"$log" 2>&1
   local rc=$?
   local json="$dir/meson-logs/testlog.json"
   if grep -q "No tests defined" "$log"; then
@@ -211,6 +223,13 @@ suite_cel() {
   fi
 }
 
+# The checks of the built program (scripts/check_binary.py): test-only code is not in
+# pocketstate, core keeps no undocumented state. One case per check.
+suite_checks() {
+  suite_script "checks[$2]" "$ROOT/$1/test-logs/checks.log" \
+    python3 "$ROOT/scripts/check_binary.py" --build "$1"
+}
+
 # ---- PostgreSQL hook ---------------------------------------------------------------------
 # Skipped unless scripts/pg-suite.sh exists. Contract for that script: called once as
 #   scripts/pg-suite.sh BUILD_DIR
@@ -252,9 +271,10 @@ suite_script() {
 
 for b in "${builds[@]}"; do
   case $b in
-    normal) dir=${PS_BUILD_NORMAL:-build}; opts=(-Dsanitize=false -Dtests=true) ;;
-    asan) dir=${PS_BUILD_ASAN:-build-asan}; opts=(-Dsanitize=true -Dtests=true) ;;
-    *) echo "unknown build $b (normal|asan)" >&2; exit 2 ;;
+    normal) dir=${PS_BUILD_NORMAL:-build}; opts=(-Dsanitize=false -Dtsan=false -Dtests=true) ;;
+    asan) dir=${PS_BUILD_ASAN:-build-asan}; opts=(-Dsanitize=true -Dtsan=false -Dtests=true) ;;
+    tsan) dir=${PS_BUILD_TSAN:-build-tsan}; opts=(-Dsanitize=false -Dtsan=true -Dtests=true) ;;
+    *) echo "unknown build $b (normal|asan|tsan)" >&2; exit 2 ;;
   esac
   t=$(date +%s)
   if ! build_dir "$dir" "${opts[@]}"; then
@@ -265,9 +285,10 @@ for b in "${builds[@]}"; do
   echo "build[$b]: $dir ready ($(( $(date +%s) - t )) s)"
   want_suite unit && suite_unit "$dir" "$b"
   want_suite http && suite_http "$dir" "$b"
-  want_suite fuzz && suite_fuzz "$dir" "$b"
-  want_suite cel && suite_cel "$dir" "$b"
-  if want_suite pg && [ "$b" = "${builds[0]}" ]; then
+  [ "$b" != tsan ] && want_suite fuzz && suite_fuzz "$dir" "$b"
+  [ "$b" != tsan ] && want_suite cel && suite_cel "$dir" "$b"
+  [ "$b" != tsan ] && want_suite checks && suite_checks "$dir" "$b"
+  if want_suite pg && [ "$b" = "${builds[0]}" ] && [ "$b" != tsan ]; then
     suite_pg "$dir" "$b"
   fi
   if [ "$b" = "${builds[0]}" ]; then
@@ -275,6 +296,8 @@ for b in "${builds[@]}"; do
       python3 scripts/check_layers.py --build "$dir"
     want_suite openapi && suite_script "openapi-lint" "$dir/test-logs/openapi.log" \
       scripts/lint-openapi.sh
+    want_suite browser && suite_script "browser" "$dir/test-logs/browser.log" \
+      scripts/browser-test.sh "$dir"
   fi
 done
 

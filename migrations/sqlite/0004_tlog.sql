@@ -5,6 +5,34 @@
 -- hashes of tile levels 0, 8, 16, ..., and a signed checkpoint per round.
 -- Keep in step with postgres/0004_tlog.sql: same tables, columns and constraints.
 
+-- The access log's table as the first version made it (until the files were renamed,
+-- 0003_registry created it). IF NOT EXISTS: a database that recorded version 3 under its old
+-- name has it already, with its index and triggers; a new one gets them here, and the columns
+-- below are added to both alike.
+-- Who read whose data, why and when (ARCHITECTURE.md rule 3). Append-only.
+CREATE TABLE IF NOT EXISTS access_log (
+    id         TEXT NOT NULL PRIMARY KEY,
+    at_ms      BIGINT NOT NULL,
+    actor_kind TEXT NOT NULL CHECK (actor_kind IN ('citizen', 'official', 'system', 'admin')),
+    actor_id   TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    resource   TEXT NOT NULL,
+    purpose    TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS access_log_by_subject ON access_log (subject, at_ms);
+
+CREATE TRIGGER IF NOT EXISTS access_log_no_update BEFORE UPDATE ON access_log
+BEGIN
+    SELECT RAISE(ABORT, 'access_log is append-only');
+END;
+
+CREATE TRIGGER IF NOT EXISTS access_log_no_delete BEFORE DELETE ON access_log
+BEGIN
+    SELECT RAISE(ABORT, 'access_log is append-only');
+END;
+
 ALTER TABLE access_log ADD COLUMN salt BLOB; -- 32 random bytes per row (NULL: recorded before 0004)
 ALTER TABLE access_log ADD COLUMN kind TEXT NOT NULL DEFAULT 'access'
     CHECK (kind IN ('access', 'change'));

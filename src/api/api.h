@@ -18,6 +18,7 @@ struct ps_store;
 struct ps_http_server;
 struct ps_tlog_integrator;
 struct ps_engine;
+struct ps_portal;
 
 /* A person `pocketstate demo` prepared: a fresh activation code, and a role if an official. */
 struct ps_demo_person {
@@ -52,6 +53,7 @@ struct ps_app {
      * demo sign-in is allowed */
     const struct ps_demo_person *demo;
     size_t ndemo;
+    struct ps_portal *portal;        /* the portal's settings (src/portal); NULL: defaults */
 };
 
 /* Credentials a route accepts (ps_route.creds). 0: none needed, a public route. */

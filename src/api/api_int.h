@@ -117,6 +117,16 @@ void ps_api_write(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render ren
 /* Runs op in a read transaction on this thread (ps_store_read), then render or the failure
  * as above. For reads that record nothing. */
 void ps_api_read(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render render);
+/* How a failed operation is answered when the caller does not want problem+json (the
+ * portal's HTML pages): domain is the operation's diagnostic, store the store's, result the
+ * transaction's error, as ps_api_fail_job takes them. */
+typedef void (*ps_api_failure)(struct ps_req *req, void *ctx, const struct ps_diag *domain,
+                               const struct ps_diag *store, enum ps_err result);
+/* ps_api_write and ps_api_read with fail answering failures (NULL: ps_api_fail_job). */
+void ps_api_write_or(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render render,
+                     ps_api_failure fail);
+void ps_api_read_or(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render render,
+                    ps_api_failure fail);
 /* Allocates n zeroed bytes in req's arena; NULL after answering 500. */
 void *ps_api_alloc(struct ps_req *req, size_t n);
 

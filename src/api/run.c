@@ -10,6 +10,7 @@ struct api_job {
     struct ps_store_job job;
     ps_api_op op;
     ps_api_render render;
+    ps_api_failure fail; /* NULL: problem+json (ps_api_fail_job) */
     void *ctx;
     struct ps_diag diag; /* the domain's reason, kept apart from the store's summary */
 };
@@ -40,17 +41,26 @@ static bool job_withdraw(struct ps_req *req, void *job)
     return ps_store_cancel(app->store, job);
 }
 
+static void failed(struct ps_req *req, struct api_job *j, const struct ps_diag *store,
+                   enum ps_err result)
+{
+    if (j->fail)
+        j->fail(req, j->ctx, &j->diag, store, result);
+    else
+        ps_api_fail_job(req, &j->diag, store, result);
+}
+
 static void job_then(struct ps_req *req)
 {
     struct api_job *j = req->then_ctx;
     if (j->job.result != PS_OK)
-        ps_api_fail_job(req, &j->diag, &j->job.diag, j->job.result);
+        failed(req, j, &j->job.diag, j->job.result);
     else
         j->render(req, j->ctx);
 }
 
 static struct api_job *job_new(struct ps_req *req, ps_api_op op, void *ctx,
-                               ps_api_render render)
+                               ps_api_render render, ps_api_failure fail)
 {
     struct api_job *j = ps_api_alloc(req, sizeof *j);
     if (j) {
@@ -58,14 +68,26 @@ static struct api_job *job_new(struct ps_req *req, ps_api_op op, void *ctx,
         j->op = op;
         j->ctx = ctx;
         j->render = render;
+        j->fail = fail;
     }
     return j;
 }
 
 void ps_api_write(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render render)
 {
+    ps_api_write_or(req, op, ctx, render, NULL);
+}
+
+void ps_api_read(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render render)
+{
+    ps_api_read_or(req, op, ctx, render, NULL);
+}
+
+void ps_api_write_or(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render render,
+                     ps_api_failure fail)
+{
     struct ps_app *app = req->app;
-    struct api_job *j = job_new(req, op, ctx, render);
+    struct api_job *j = job_new(req, op, ctx, render, fail);
     if (!j)
         return;
     j->job.fn = job_tx;
@@ -82,16 +104,17 @@ void ps_api_write(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render ren
     }
 }
 
-void ps_api_read(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render render)
+void ps_api_read_or(struct ps_req *req, ps_api_op op, void *ctx, ps_api_render render,
+                    ps_api_failure fail)
 {
     struct ps_app *app = req->app;
-    struct api_job *j = job_new(req, op, ctx, render);
+    struct api_job *j = job_new(req, op, ctx, render, fail);
     if (!j)
         return;
     struct ps_diag store = {0};
     enum ps_err e = ps_store_read(app->store, job_tx, j, &store);
     if (e != PS_OK)
-        ps_api_fail_job(req, &j->diag, &store, e);
+        failed(req, j, &store, e);
     else
         render(req, ctx);
 }

@@ -75,9 +75,10 @@ void ps_api_metrics(struct ps_req *req)
 {
     struct ps_app *app = req->app;
     struct ps_buf *b = ps_resp_body(req);
-    /* the server pointer is set just after the listener starts; a scrape in that instant
-     * gets the store's figures alone */
-    enum ps_err e = app->server ? ps_http_metrics(app->server, b) : PS_OK;
+    /* the server pointer is published (atomically) just after the listener starts; a scrape
+     * in that instant gets the store's figures alone */
+    struct ps_http_server *srv = __atomic_load_n(&app->server, __ATOMIC_ACQUIRE);
+    enum ps_err e = srv ? ps_http_metrics(srv, b) : PS_OK;
     if (e == PS_OK)
         e = store_metrics(app->store, b);
     if (e == PS_OK)

@@ -37,11 +37,12 @@ static void first_rnokpp(uint64_t seed, char out[11])
     ps_population_free(pop);
 }
 
-enum { F_DATA, F_LISTEN, F_CITIZENS, F_SEED, F_PUBLIC_URL, NFLAGS };
+enum { F_DATA, F_LISTEN, F_DB, F_CITIZENS, F_SEED, F_PUBLIC_URL, NFLAGS };
 
 static const struct ps_cli_flag flags[NFLAGS] = {
     [F_DATA] = {"--data", "DIR", "data directory (default " PS_DEFAULT_DATA_DIR ")"},
     [F_LISTEN] = {"--listen", "ADDR:PORT", "address to listen on (default " PS_DEFAULT_LISTEN ")"},
+    [F_DB] = {"--db", "URL", "database: sqlite:PATH or postgresql://... (as init and serve)"},
     [F_CITIZENS] = {"--citizens", "N", "persons in the registry, 1 to 10000000 (default 10000)"},
     [F_SEED] = {"--seed", "S", "seed of the synthetic population (default 1)"},
     [F_PUBLIC_URL] = {"--public-url", "URL", "the URL people open (default http://localhost:PORT)"},
@@ -264,6 +265,10 @@ static int parse_flags(const char *cmd, const char *const *vals, struct demo *dm
     if (vals[F_LISTEN] &&
         ps_config_parse_listen(ps_str_from_cstr(vals[F_LISTEN]), addr, &port, &d) != PS_OK)
         return ps_cli_usage(cmd, "--listen: %s", d.message);
+    struct ps_config scratch;
+    if (vals[F_DB] && (ps_config_init(&scratch, dm->dir, &d) != PS_OK ||
+                       ps_config_set_db(&scratch, ps_str_from_cstr(vals[F_DB]), "--db", &d) != PS_OK))
+        return ps_cli_usage(cmd, "%s", d.message);
     return PS_CLI_CONTINUE;
 }
 
@@ -278,10 +283,10 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
     if (rc != PS_CLI_CONTINUE)
         return rc;
     ps_cli_block_signals(&sigs); /* before init starts the store's threads */
-    rc = ps_cli_init_data(cmd->name, dm.dir, NULL, false);
+    rc = ps_cli_init_data(cmd->name, dm.dir, vals[F_DB], false);
     if (rc != PS_EXIT_OK)
         return rc;
-    rc = ps_cli_config(cmd->name, dm.dir, NULL, vals[F_LISTEN], NULL, &cfg);
+    rc = ps_cli_config(cmd->name, dm.dir, NULL, vals[F_LISTEN], vals[F_DB], &cfg);
     if (rc == PS_CLI_CONTINUE)
         rc = ps_cli_public_url(cmd->name, vals[F_PUBLIC_URL], &cfg);
     if (rc == PS_CLI_CONTINUE) /* a taken port is said now, not after a long load */
@@ -317,7 +322,8 @@ const struct ps_cli_cmd ps_cli_cmd_demo = {
             "seed S when the registry holds fewer, gives three demo people fresh activation\n"
             "codes (the second one a registrar of the Pension Fund), prints the URL, those\n"
             "people, the admin token from DIR/admin.token and a ready curl example, then\n"
-            "serves as serve does.",
+            "serves as serve does. --db names the database as for init (recorded in a new\n"
+            "DIR/config.json) and serve (it wins over the config file and POCKETSTATE_DB).",
     .flags = flags,
     .nflags = NFLAGS,
     .run = run,

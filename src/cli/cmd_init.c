@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "store/store.h"
 #include "tlog/access.h"
+#include "tlog/integrator.h"
 
 enum { F_DATA, F_DB, NFLAGS };
 
@@ -44,7 +45,7 @@ static enum ps_err check_keys(struct ps_store *store, const struct ps_master_key
 {
     for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
         struct ps_key *k = NULL;
-        enum ps_err e = ps_keys_open(store, m, (enum ps_key_purpose)i, &k, d);
+        enum ps_err e = ps_keystore_open(store, m, (enum ps_key_purpose)i, &k, d);
         ps_key_free(k);
         if (e != PS_OK)
             return e;
@@ -63,13 +64,13 @@ static enum ps_err record_key_change(struct ps_tx *tx, const char *action, struc
                                  PS_STR("platform initialisation"), diag);
 }
 
-static const struct ps_keys_recorder key_recorder = {record_key_change, NULL};
+static const struct ps_keystore_recorder key_recorder = {record_key_change, NULL};
 
 static enum ps_err ensure_token(struct ps_store *store, const char *token_path,
                                 struct init_report *r, struct ps_diag *d)
 {
     unsigned char hash[32];
-    enum ps_err e = ps_admin_token_load_hash(store, hash, d);
+    enum ps_err e = ps_keystore_admin_token_get(store, hash, d);
     if (e == PS_OK) {
         r->token_file_missing = !ps_cli_exists(token_path);
         return PS_OK;
@@ -85,7 +86,7 @@ static enum ps_err ensure_token(struct ps_store *store, const char *token_path,
     e = ps_cli_write_secret_file(token_path, (struct ps_str){token, len + 1}, d);
     sodium_memzero(token, sizeof token);
     if (e == PS_OK)
-        e = ps_admin_token_store(store, hash, &key_recorder, d);
+        e = ps_keystore_admin_token_put(store, hash, &key_recorder, d);
     if (e == PS_OK)
         r->token = true;
     return e;
@@ -156,7 +157,7 @@ int ps_cli_init_data(const char *cmd, const char *data_dir, const char *db_flag,
         return ps_cli_failf(cmd, "%s: path too long", data_dir);
     if (ps_cli_mkdir(data_dir, &r.dir, &d) != PS_OK)
         return ps_cli_fail(cmd, &d);
-    if (ps_keys_load_master(key_path, getenv(PS_MASTER_KEY_ENV), true, &m, &r.master_env,
+    if (ps_keystore_load_master(key_path, getenv(PS_MASTER_KEY_ENV), true, &m, &r.master_env,
                             &r.master_file, &d) != PS_OK)
         return ps_cli_fail(cmd, &d);
     rc = ensure_config(cmd, data_dir, cfg_path, db_flag, &r);
@@ -167,8 +168,9 @@ int ps_cli_init_data(const char *cmd, const char *data_dir, const char *db_flag,
         goto out;
     rc = PS_EXIT_FAIL;
     if (open_for_init(&cfg, &store, &d) != PS_OK ||
-        ps_keys_generate_all(store, m, &key_recorder, &r.keys, &d) != PS_OK ||
-        check_keys(store, m, &d) != PS_OK || ensure_token(store, token_path, &r, &d) != PS_OK) {
+        ps_keystore_generate_all(store, m, &key_recorder, &r.keys, &d) != PS_OK ||
+        check_keys(store, m, &d) != PS_OK || ensure_token(store, token_path, &r, &d) != PS_OK ||
+        ps_tlog_sequence_pending(store, NULL, &d) != PS_OK) { /* the key and token records */
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }

@@ -14,13 +14,13 @@
 #include "store/store.h"
 #include "tlog/access.h"
 #include "tlog/checkpoint.h"
+#include "tlog/integrator.h"
 #include "tlog/log.h"
 #include "tlog/merkle.h"
 #include "tlog/note.h"
 #include "tlog/tiles.h"
-#include "tlog/verify.h"
+#include "tlog/verify_store.h"
 
-#define MAX_LOG_KEYS 16
 #define NOTE_CAP (PS_NOTE_MAX_BYTES + 1)
 /* Response caps for the remote log: a whole signed note, a full hash tile, a full bundle. */
 #define CAP_KEY 1024
@@ -45,89 +45,22 @@ static void copy_message(struct ps_tlog_report *rep, const struct ps_diag *d)
 
 /* ---- the local database ---- */
 
-/* Opens the store of data directory `dir` without migrating or creating anything. */
-/* The origin (= log key name) of the latest checkpoint. */
-static enum ps_err latest_origin(struct ps_tx *tx, char *note, uint64_t *size,
-                                 char origin[PS_CHECKPOINT_MAX_ORIGIN + 1], struct ps_diag *d)
-{
-    struct ps_note *n = NULL;
-    struct ps_checkpoint c;
-    enum ps_err err = ps_tlog_store_latest_checkpoint(tx, note, NOTE_CAP, size, d);
-    if (err)
-        return err;
-    n = ps_malloc(sizeof *n);
-    if (!n)
-        return ps_diag_set(d, PS_ERR_NOMEM, "out of memory");
-    err = ps_note_parse(ps_str_from_cstr(note), n, d);
-    if (!err)
-        err = ps_checkpoint_parse(n->text, &c, d);
-    if (!err)
-        err = ps_str_copy(origin, PS_CHECKPOINT_MAX_ORIGIN + 1, c.origin);
-    if (err) {
-        char why[sizeof d->message];
-        memcpy(why, d->message, sizeof why); /* the message may not format from itself */
-        err = ps_diag_set(d, PS_ERR_INVALID, "latest checkpoint (size %" PRIu64 "): %s", *size,
-                          why[0] ? why : "unreadable origin");
-    }
-    ps_free(n);
-    return err;
-}
 
 struct local_verify {
-    const char *key; /* --key or NULL */
+    const char *key;   /* --key or NULL */
+    int64_t window_ms; /* --window, or -1 */
     struct ps_tlog_report rep;
     enum ps_err result;
-    char *note;
 };
 
 static enum ps_err local_verify_tx(struct ps_tx *tx, void *arg)
 {
     struct local_verify *lv = arg;
-    struct ps_note_verifier keys[MAX_LOG_KEYS];
-    size_t nkeys = 0;
     struct ps_diag d = {0};
-    struct ps_tlog_store_source ss;
-    struct ps_tlog_source src;
-    enum ps_err err;
-    if (lv->key) {
-        err = ps_note_verifier_parse(ps_str_from_cstr(lv->key), &keys[0], &d);
-        nkeys = 1;
-    } else {
-        char origin[PS_CHECKPOINT_MAX_ORIGIN + 1];
-        uint64_t size = 0;
-        err = latest_origin(tx, lv->note, &size, origin, &d);
-        if (err == PS_ERR_NOTFOUND) /* no checkpoint yet: the default name */
-            err = ps_str_copy(origin, sizeof origin, PS_STR(PS_TLOG_DEFAULT_ORIGIN));
-        if (!err)
-            err = ps_tlog_store_log_keys(tx, ps_str_from_cstr(origin), keys, MAX_LOG_KEYS, &nkeys,
-                                         &d);
-    }
-    if (err) { /* not a verdict on the log: it could not be read */
-        lv->result = err;
-        copy_message(&lv->rep, &d);
-        return PS_OK;
-    }
-    ps_tlog_store_source_init(&ss, tx, &src);
-    struct ps_tlog_verify_opts o = {.keys = keys, .nkeys = nkeys};
-    lv->result = ps_tlog_verify(&src, &o, &lv->rep, &d);
-    if (lv->result != PS_OK && lv->result != PS_ERR_CRYPTO)
-        copy_message(&lv->rep, &d);
-    if (lv->result == PS_OK) {
-        /* every recorded access must be in the log, not only the log be sound in itself */
-        uint64_t missing = 0;
-        char first[37];
-        lv->result = ps_tlog_missing_records(tx, &missing, first, &d);
-        if (lv->result != PS_OK) {
-            copy_message(&lv->rep, &d);
-        } else if (missing > 0) {
-            lv->result = PS_ERR_CRYPTO; /* a verdict on the log, like a bad entry */
-            ps_diag_set(&d, PS_ERR_CRYPTO,
-                        "record %s is not in the log (%" PRIu64 " recorded records missing)",
-                        first, missing);
-            copy_message(&lv->rep, &d);
-        }
-    }
-    return PS_OK;
+    struct ps_tlog_local_opts o = {.key = lv->key ? ps_str_from_cstr(lv->key) : PS_STR_NULL,
+                                   .window_ms = lv->window_ms};
+    lv->result = ps_tlog_verify_local(tx, &o, &lv->rep, &d);
+    return PS_OK; /* the verdict is in lv; the read itself went well */
 }
 
 static int report(const char *cmd, enum ps_err result, const struct ps_tlog_report *rep)
@@ -143,19 +76,14 @@ static int report(const char *cmd, enum ps_err result, const struct ps_tlog_repo
     return PS_EXIT_OK;
 }
 
-static int verify_local(const char *cmd, const char *dir, const char *key)
+static int verify_local(const char *cmd, const char *dir, const char *key, int64_t window_ms)
 {
     struct ps_store *store = NULL;
     struct ps_diag d = {0};
-    struct local_verify lv = {.key = key, .result = PS_OK};
+    struct local_verify lv = {.key = key, .window_ms = window_ms, .result = PS_OK};
     int rc = ps_cli_open_local(cmd, dir, &store);
     if (rc != PS_CLI_CONTINUE)
         return rc;
-    lv.note = ps_malloc(NOTE_CAP);
-    if (!lv.note) {
-        rc = ps_cli_failf(cmd, "out of memory");
-        goto out;
-    }
     enum ps_err err = ps_store_read(store, local_verify_tx, &lv, &d);
     if (err) {
         rc = ps_cli_failf(cmd, "could not verify: %s", d.message);
@@ -163,7 +91,6 @@ static int verify_local(const char *cmd, const char *dir, const char *key)
     }
     rc = report(cmd, lv.result, &lv.rep);
 out:
-    ps_free(lv.note);
     ps_store_free(store);
     return rc;
 }
@@ -390,7 +317,11 @@ static int verify_remote(const char *cmd, const char *url, const char *keyflag)
         rc = ps_cli_failf(cmd, "could not verify: %s", d.message);
         goto out;
     }
-    struct ps_tlog_source src = {r_size, r_checkpoints, r_entries, r_hashes, &r};
+    struct ps_tlog_source src = {.size = r_size,
+                                 .checkpoints = r_checkpoints,
+                                 .entries = r_entries,
+                                 .hashes = r_hashes,
+                                 .ctx = &r};
     struct ps_tlog_verify_opts o = {.keys = &key, .nkeys = 1};
     err = ps_tlog_verify(&src, &o, &rep, &d);
     if (err != PS_OK && err != PS_ERR_CRYPTO)
@@ -406,7 +337,7 @@ out:
 
 /* ---- log verify ---- */
 
-enum { V_DATA, V_URL, V_KEY, NV };
+enum { V_DATA, V_URL, V_KEY, V_WINDOW, NV };
 static const struct ps_cli_flag verify_flags[NV] = {
     [V_DATA] = {"--data", "DIR",
                 "verify the database of this data directory (default " PS_DEFAULT_DATA_DIR ")"},
@@ -414,6 +345,10 @@ static const struct ps_cli_flag verify_flags[NV] = {
     [V_KEY] = {"--key", "VKEY",
                "the log's note verifier key (default: from the keys table, "
                "or the log's /.well-known/pocketstate/log-key)"},
+    [V_WINDOW] = {"--window", "SECONDS",
+                  "with --data: records older than this before the newest one must be in the log "
+                  "(default 80, what a running integrator guarantees; 0: every record, for a "
+                  "log at rest)"},
 };
 
 static int run_verify(const struct ps_cli_cmd *cmd, const char *const *vals)
@@ -428,9 +363,18 @@ static int run_verify(const struct ps_cli_cmd *cmd, const char *const *vals)
         if (k.type != PS_NOTE_ED25519)
             return ps_cli_usage(cmd->name, "--key: not an Ed25519 (0x01) note key");
     }
+    uint64_t window_s = PS_TLOG_VERIFY_WINDOW_MS / 1000;
+    if (vals[V_WINDOW] && vals[V_URL])
+        return ps_cli_usage(cmd->name, "--window goes with --data");
+    if (vals[V_WINDOW]) {
+        int rc = ps_cli_u64(cmd->name, "--window", vals[V_WINDOW], 0, 86400 * 366, &window_s);
+        if (rc != PS_CLI_CONTINUE)
+            return rc;
+    }
     if (vals[V_URL])
         return verify_remote(cmd->name, vals[V_URL], vals[V_KEY]);
-    return verify_local(cmd->name, vals[V_DATA] ? vals[V_DATA] : PS_DEFAULT_DATA_DIR, vals[V_KEY]);
+    return verify_local(cmd->name, vals[V_DATA] ? vals[V_DATA] : PS_DEFAULT_DATA_DIR, vals[V_KEY],
+                        (int64_t)window_s * 1000);
 }
 
 static const struct ps_cli_cmd cmd_verify = {
@@ -440,8 +384,12 @@ static const struct ps_cli_cmd cmd_verify = {
             "hashes and the Merkle tree, and checks: indexes contiguous from 0, entries in\n"
             "canonical JSON, every stored tile hash, every checkpoint's signature (the log\n"
             "key), origin, size and root, and an RFC 9162 consistency proof between successive\n"
-            "checkpoints. --data reads one snapshot of the local database (it may be serving);\n"
-            "--url fetches the latest /checkpoint and every tile of a remote log. Prints\n"
+            "checkpoints. --data reads one snapshot of the local database (it may be serving)\n"
+            "and also checks that every checkpoint names the one signed before it, that every\n"
+            "stored witness cosignature has its checkpoint (and verifies, for a configured\n"
+            "witness), that every entry matches the access record it was made from, and that\n"
+            "every record older than --window before the newest is in the log. --url fetches\n"
+            "the latest /checkpoint and every tile of a remote log. Prints\n"
             "\"log verified: N entries, K checkpoints, root B64\" and exits 0, or names the\n"
             "first bad entry, hash or checkpoint and exits 1.",
     .flags = verify_flags,
@@ -569,8 +517,7 @@ static const struct ps_cli_flag key_flags[NK] = {
 };
 
 struct key_job {
-    char *note;
-    struct ps_note_verifier keys[MAX_LOG_KEYS];
+    struct ps_note_verifier keys[PS_TLOG_MAX_LOG_KEYS];
     size_t nkeys;
     struct ps_diag d;
 };
@@ -578,15 +525,7 @@ struct key_job {
 static enum ps_err key_tx(struct ps_tx *tx, void *arg)
 {
     struct key_job *kj = arg;
-    char origin[PS_CHECKPOINT_MAX_ORIGIN + 1];
-    uint64_t size = 0;
-    enum ps_err err = latest_origin(tx, kj->note, &size, origin, &kj->d);
-    if (err == PS_ERR_NOTFOUND) /* no checkpoint yet: the name the integrator will use */
-        err = ps_str_copy(origin, sizeof origin, PS_STR(PS_TLOG_DEFAULT_ORIGIN));
-    if (!err)
-        err = ps_tlog_store_log_keys(tx, ps_str_from_cstr(origin), kj->keys, MAX_LOG_KEYS,
-                                     &kj->nkeys, &kj->d);
-    return err;
+    return ps_tlog_store_current_keys(tx, kj->keys, PS_TLOG_MAX_LOG_KEYS, &kj->nkeys, &kj->d);
 }
 
 static int run_key(const struct ps_cli_cmd *cmd, const char *const *vals)
@@ -599,11 +538,6 @@ static int run_key(const struct ps_cli_cmd *cmd, const char *const *vals)
     if (rc != PS_CLI_CONTINUE)
         return rc;
     ps_buf_init(&out, 1024);
-    kj.note = ps_malloc(NOTE_CAP);
-    if (!kj.note) {
-        rc = ps_cli_failf(cmd->name, "out of memory");
-        goto out;
-    }
     if (ps_store_read(store, key_tx, &kj, &d) != PS_OK) {
         rc = ps_cli_fail(cmd->name, kj.d.message[0] ? &kj.d : &d);
         goto out;
@@ -616,7 +550,6 @@ static int run_key(const struct ps_cli_cmd *cmd, const char *const *vals)
     rc = PS_EXIT_OK;
 out:
     ps_buf_reset(&out);
-    ps_free(kj.note);
     ps_store_free(store);
     return rc;
 }
@@ -711,6 +644,10 @@ static int run_witnesses(const struct ps_cli_cmd *cmd, const char *const *vals)
         rc = ps_cli_fail(cmd->name, wj->d.message[0] ? &wj->d : &d);
         goto out;
     }
+    /* the change record into the log now: no integrator may be running */
+    if (edit && ps_tlog_sequence_pending(store, NULL, &d) != PS_OK)
+        fprintf(stderr, "pocketstate: %s: the change is made; its record waits for the next "
+                        "serve to enter the log (%s)\n", cmd->name, d.message);
     if (edit)
         wj->n = 1;
     rc = witness_print(cmd->name, wj, !edit ? "" : wj->add ? "added witness " : "removed witness ");

@@ -20,9 +20,10 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "crypto/keys.h"
 #include "engine/engine.h"
+#include "keystore/keystore.h"
 #include "http/http.h"
+#include "portal/portal.h"
 #include "store/store.h"
 #include "tlog/integrator.h"
 
@@ -247,12 +248,13 @@ static void http_config(const struct ps_config *cfg, struct ps_app *app, struct 
     hc->limits.max_body_bytes = (size_t)cfg->limits.max_body_bytes;
     hc->limits.idle_timeout_s = (unsigned)cfg->limits.idle_timeout_s;
     hc->limits.request_timeout_s = (unsigned)cfg->limits.request_timeout_s;
+    hc->limits.header_timeout_s = (unsigned)cfg->limits.header_timeout_s;
     hc->limits.max_connections = (unsigned)cfg->limits.max_connections;
     hc->limits.max_per_ip = (unsigned)cfg->limits.max_per_ip;
     hc->limits.shutdown_grace_ms = (unsigned)cfg->limits.shutdown_grace_ms;
     hc->limits.arena_bytes = (size_t)cfg->limits.arena_bytes;
     hc->limits.threads = (unsigned)cfg->threads;
-    hc->routes = ps_api_routes(&hc->nroutes);
+    hc->routes = ps_portal_site_routes(&hc->nroutes);
     hc->app = app;
     hc->dispatch = ps_api_dispatch;
     hc->log_requests = true;
@@ -265,7 +267,7 @@ static enum ps_err load_master(const char *data_dir, struct ps_master_key **m,
     char path[PS_CONFIG_PATH_MAX];
     if (ps_cli_path(path, sizeof path, data_dir, "master.key") != PS_OK)
         return ps_diag_set(d, PS_ERR_LIMIT, "%s: path too long", data_dir);
-    return ps_keys_load_master(path, getenv(PS_MASTER_KEY_ENV), false, m, NULL, NULL, d);
+    return ps_keystore_load_master(path, getenv(PS_MASTER_KEY_ENV), false, m, NULL, NULL, d);
 }
 
 /* The relying party: public_url, or http://localhost:PORT (browsers treat localhost as a
@@ -373,7 +375,7 @@ static int prepare(const char *cmd, const char *data_dir, const struct ps_config
 {
     struct ps_master_key *m = NULL;
     struct ps_diag d = {0};
-    enum ps_err e = ps_admin_token_load_hash(app->store, app->admin_token_hash, &d);
+    enum ps_err e = ps_keystore_admin_token_get(app->store, app->admin_token_hash, &d);
     if (e == PS_OK)
         e = load_master(data_dir, &m, &d);
     if (e == PS_OK)
@@ -382,6 +384,8 @@ static int prepare(const char *cmd, const char *data_dir, const struct ps_config
         e = identity_setup(cfg, m, &app->id, &d);
     if (e == PS_OK)
         e = engine_setup(cfg, app, &d);
+    if (e == PS_OK)
+        e = ps_portal_new(&(struct ps_portal_opts){.version = PS_VERSION}, &app->portal, &d);
     ps_keys_master_free(m);
     if (e != PS_OK)
         return ps_cli_fail(cmd, &d);
@@ -411,7 +415,8 @@ int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *
         rc = ps_cli_fail(cmd, &d);
         goto out;
     }
-    app.server = server;
+    /* published after the pool threads started: /metrics (src/api/system.c) reads it */
+    __atomic_store_n(&app.server, server, __ATOMIC_RELEASE);
     if (ps_config_url(cfg->listen_addr, ps_http_port(server), url, sizeof url) != PS_OK) {
         rc = ps_cli_failf(cmd, "listen address too long");
         goto out;
@@ -436,6 +441,7 @@ out:
     if (server)
         ps_http_stop(server);
     ps_tlog_service_stop(tlog); /* a last round, before the store goes */
+    ps_portal_free(app.portal);
     ps_store_free(store);
     sodium_memzero(app.admin_token_hash, sizeof app.admin_token_hash);
     identity_free(&app.id);
@@ -477,9 +483,9 @@ static int run(const struct ps_cli_cmd *cmd, const char *const *vals)
 const struct ps_cli_cmd ps_cli_cmd_serve = {
     .name = "serve",
     .summary = "run the HTTP server",
-    .help = "Serves the API until SIGTERM or SIGINT (graceful: in-flight requests finish within\n"
-            "limits.shutdown_grace_ms). SIGHUP reopens the log file and reloads the service\n"
-            "definitions (services_dir). Settings come from, in\n"
+    .help = "Serves the API and the portal until SIGTERM or SIGINT (graceful: in-flight\n"
+            "requests finish within limits.shutdown_grace_ms). SIGHUP reopens the log file\n"
+            "and reloads the service definitions (services_dir). Settings come from, in\n"
             "rising order: defaults, the config file, POCKETSTATE_DB and POCKETSTATE_LISTEN,\n"
             "then these flags. While the database is unreachable the server retries with\n"
             "exponential backoff (at most 30 s apart) until stopped. See docs/configuration.md.",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/file.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/json.h"
@@ -37,6 +38,7 @@ static const struct limit_key limit_keys[] = {
     LIMIT(max_body_bytes, 1 * KIB, 1 * (uint64_t)GIB, 1 * MIB),
     LIMIT(idle_timeout_s, 1, 3600, 30),
     LIMIT(request_timeout_s, 1, 3600, 30),
+    LIMIT(header_timeout_s, 1, 3600, 5), /* the effective one is at most request_timeout_s */
     LIMIT(max_connections, 1, 1000000, 1024),
     LIMIT(max_per_ip, 0, 1000000, 256), /* 0: no per-address limit */
     LIMIT(shutdown_grace_ms, 0, 600000, 10000),
@@ -649,23 +651,15 @@ enum ps_err ps_config_write_file(const struct ps_config *c, const char *path,
                         strerror(errno));
         goto out;
     }
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    if (off < len || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+    if (ps_file_write_all(fd, text, strlen(text)) != PS_OK ||
+        ps_file_write_all(fd, "\n", 1) != PS_OK || fsync(fd) != 0) {
         e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", path, strerror(errno));
         unlink(path);
     }
 out:
     if (fd >= 0)
         close(fd);
-    free(text); /* allocated by jansson */
+    ps_free(text); /* jansson allocates through ps_malloc (core/alloc.h) */
     json_decref(root);
     return e;
 }

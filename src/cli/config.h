@@ -28,6 +28,7 @@ struct ps_config_limits {
     uint64_t max_body_bytes;
     uint64_t idle_timeout_s;
     uint64_t request_timeout_s;
+    uint64_t header_timeout_s;
     uint64_t max_connections;
     uint64_t max_per_ip;
     uint64_t shutdown_grace_ms;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
 
 enum ps_err ps_cli_path(char *out, size_t cap, const char *dir, const char *name)
 {
@@ -42,22 +43,6 @@ enum ps_err ps_cli_mkdir(const char *dir, bool *created, struct ps_diag *diag)
     return PS_OK;
 }
 
-static void sync_dir_of(const char *path)
-{
-    char dir[PS_CONFIG_PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    struct ps_str d = slash ? (struct ps_str){path, (size_t)(slash - path)} : PS_STR(".");
-    if (slash == path)
-        d = PS_STR("/");
-    if (ps_str_copy(dir, sizeof dir, d) != PS_OK)
-        return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
 enum ps_err ps_cli_write_secret_file(const char *path, struct ps_str data, struct ps_diag *diag)
 {
     char tmp[PS_CONFIG_PATH_MAX];
@@ -69,16 +54,7 @@ enum ps_err ps_cli_write_secret_file(const char *path, struct ps_str data, struc
     if (fd < 0)
         return ps_diag_set(diag, PS_ERR_IO, "%s: %s", tmp, strerror(errno));
     enum ps_err e = PS_OK;
-    size_t off = 0;
-    while (off < data.len) {
-        ssize_t w = write(fd, data.p + off, data.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    if (off < data.len || fsync(fd) != 0)
+    if (ps_file_write_all(fd, data.p, data.len) != PS_OK || fsync(fd) != 0)
         e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", tmp, strerror(errno));
     if (close(fd) != 0 && e == PS_OK)
         e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", tmp, strerror(errno));
@@ -88,48 +64,20 @@ enum ps_err ps_cli_write_secret_file(const char *path, struct ps_str data, struc
         (void)unlink(tmp);
         return e;
     }
-    sync_dir_of(path);
+    ps_file_sync_dir_of(path);
     return PS_OK;
 }
 
 enum ps_err ps_cli_read_secret_file(const char *path, char *out, size_t cap, size_t *len,
                                     struct ps_diag *diag)
 {
-    enum ps_err e = PS_OK;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return ps_diag_set(diag, errno == ENOENT ? PS_ERR_NOTFOUND : PS_ERR_IO, "%s: %s", path,
-                           strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-        e = ps_diag_set(diag, PS_ERR_DENIED,
-                        "%s: must be a regular file only its owner can access (chmod 600)", path);
-        goto out;
-    }
     size_t got = 0;
-    for (;;) {
-        if (got == cap - 1) {
-            e = ps_diag_set(diag, PS_ERR_LIMIT, "%s: larger than %zu bytes", path, cap - 1);
-            goto out;
-        }
-        ssize_t r = read(fd, out + got, cap - 1 - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
+    if (cap < 2)
+        return ps_diag_set(diag, PS_ERR_LIMIT, "%s: no room", path);
+    enum ps_err e = ps_file_read_private(path, out, cap - 1, &got, diag);
+    if (e != PS_OK)
+        return e;
     out[got] = '\0';
     *len = got;
-out:
-    close(fd);
-    return e;
+    return PS_OK;
 }

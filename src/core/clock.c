@@ -1,4 +1,6 @@
-/* System clock with a test override, and randomness from libsodium. */
+/* The wall clock through the installed source (the system's by default, or the built-in
+ * fixed one), monotonic time, and randomness from libsodium. The source pointer and the fixed
+ * source's time are core's only clock state (docs/internals/core.md). */
 #include "core/clock.h"
 
 #include <sodium.h>
@@ -7,16 +9,32 @@
 #include <stdlib.h>
 #include <time.h>
 
-static atomic_llong fixed_ms = -1;
+/* The installed source; NULL: the system clock. */
+static _Atomic(const struct ps_clock_source *) source;
+/* The built-in fixed source's time (ps_clock_set_fixed). */
+static atomic_llong fixed_ms;
+
+static int64_t fixed_now_ns(void *ctx)
+{
+    (void)ctx;
+    return (int64_t)atomic_load_explicit(&fixed_ms, memory_order_relaxed) * 1000000;
+}
+
+static const struct ps_clock_source fixed_source = {fixed_now_ns, NULL};
 
 int64_t ps_clock_now_ns(void)
 {
-    long long f = atomic_load_explicit(&fixed_ms, memory_order_relaxed);
-    if (f >= 0)
-        return (int64_t)f * 1000000;
+    const struct ps_clock_source *s = atomic_load_explicit(&source, memory_order_acquire);
+    if (s)
+        return s->now_ns(s->ctx);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+const struct ps_clock_source *ps_clock_set_source(const struct ps_clock_source *src)
+{
+    return atomic_exchange(&source, src);
 }
 
 int64_t ps_clock_now_ms(void)
@@ -33,7 +51,12 @@ int64_t ps_clock_mono_ns(void)
 
 void ps_clock_set_fixed(int64_t ms)
 {
-    atomic_store(&fixed_ms, ms < 0 ? -1 : (long long)ms);
+    if (ms < 0) {
+        (void)ps_clock_set_source(NULL);
+        return;
+    }
+    atomic_store(&fixed_ms, (long long)ms);
+    (void)ps_clock_set_source(&fixed_source);
 }
 
 void ps_clock_fmt_rfc3339(int64_t ms, char out[25])

@@ -30,18 +30,24 @@ const char *ps_err_name(enum ps_err err)
     return names[err];
 }
 
-enum ps_err ps_diag_set(struct ps_diag *diag, enum ps_err code, const char *fmt, ...)
+enum ps_err ps_diag_vset(struct ps_diag *diag, enum ps_err code, const char *fmt, va_list ap)
 {
     if (!diag)
         return code;
     diag->code = code;
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(diag->message, sizeof diag->message, fmt, ap);
-    va_end(ap);
     if (n < 0)
         diag->message[0] = '\0';
     /* a longer message is truncated on purpose: diagnostics are bounded */
+    return code;
+}
+
+enum ps_err ps_diag_set(struct ps_diag *diag, enum ps_err code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ps_diag_vset(diag, code, fmt, ap);
+    va_end(ap);
     return code;
 }
 

@@ -45,6 +45,10 @@ const char *ps_err_name(enum ps_err err);
 enum ps_err ps_diag_set(struct ps_diag *diag, enum ps_err code, const char *fmt, ...)
     PS_PRINTF(3, 4);
 
+/* The same with a va_list (for functions that take a format of their own). */
+enum ps_err ps_diag_vset(struct ps_diag *diag, enum ps_err code, const char *fmt, va_list ap)
+    PS_PRINTF(3, 0);
+
 /* Clears diag to PS_OK with an empty message. diag may be NULL. */
 void ps_diag_clear(struct ps_diag *diag);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 size_t ps_json_depth(struct ps_str text, size_t limit)
 {
     size_t depth = 0, max = 0;
@@ -72,7 +74,7 @@ char *ps_json_dump(struct ps_arena *arena, const json_t *v)
     if (!s)
         return NULL;
     char *copy = ps_arena_strndup(arena, s, strlen(s));
-    free(s);
+    ps_free(s); /* jansson allocates through ps_malloc once routed (core/alloc.h) */
     return copy;
 }
 

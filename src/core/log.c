@@ -1,8 +1,11 @@
-/* JSON-lines logger. */
+/* JSON-lines logger: formats a line and hands it to the installed sink; the built-in sink
+ * writes it to a file descriptor (stderr or ps_log_open's file). Its state (level, sink,
+ * descriptor, path) is set only through the functions of log.h (docs/internals/core.md). */
 #include "core/log.h"
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,14 +14,22 @@
 #include "core/buf.h"
 #include "core/clock.h"
 
-static enum ps_log_level min_level = PS_LOG_INFO;
+static atomic_int min_level = PS_LOG_INFO;
+/* The installed sink; NULL: the built-in fd sink below. */
+static _Atomic(const struct ps_log_sink *) sink;
+/* The built-in sink's descriptor and path, under lock. */
 static int log_fd = 2;
 static char log_path[4096];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 void ps_log_set_level(enum ps_log_level level)
 {
-    min_level = level;
+    atomic_store(&min_level, (int)level);
+}
+
+const struct ps_log_sink *ps_log_set_sink(const struct ps_log_sink *s)
+{
+    return atomic_exchange(&sink, s);
 }
 
 static enum ps_err open_path(void)
@@ -59,7 +70,7 @@ enum ps_err ps_log_reopen(void)
     return open_path();
 }
 
-static void write_line(const char *p, size_t n)
+static void fd_write(const char *p, size_t n)
 {
     pthread_mutex_lock(&lock);
     while (n > 0) {
@@ -72,19 +83,28 @@ static void write_line(const char *p, size_t n)
     pthread_mutex_unlock(&lock);
 }
 
+static void write_line(enum ps_log_level level, const char *p, size_t n)
+{
+    const struct ps_log_sink *s = atomic_load(&sink);
+    if (s)
+        s->write(s->ctx, level, p, n);
+    else
+        fd_write(p, n);
+}
+
 void ps_log_json(struct ps_str json_object)
 {
     struct ps_buf b;
     ps_buf_init(&b, json_object.len + 2);
     if (ps_buf_append_str(&b, json_object) == PS_OK && ps_buf_append(&b, "\n", 1) == PS_OK)
-        write_line(b.p, b.len);
+        write_line(PS_LOG_INFO, b.p, b.len);
     ps_buf_reset(&b);
 }
 
 void ps_log(enum ps_log_level level, const char *fmt, ...)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
-    if (level < min_level)
+    if ((int)level < atomic_load_explicit(&min_level, memory_order_relaxed))
         return;
     char msg[1024];
     va_list ap;
@@ -105,6 +125,6 @@ void ps_log(enum ps_log_level level, const char *fmt, ...)
     if (e == PS_OK)
         e = ps_buf_append(&b, "}\n", 2);
     if (e == PS_OK)
-        write_line(b.p, b.len);
+        write_line(level, b.p, b.len);
     ps_buf_reset(&b);
 }

@@ -1,10 +1,9 @@
-/* Master key loading, sealing of private keys with XChaCha20-Poly1305 (libsodium), the platform
- * signing keys (Ed25519 via libsodium, ES256 via OpenSSL 3 EVP) in the `keys` table, and the
- * local admin token whose SHA-256 lives in `meta`. */
+/* Key material without I/O: the master key in secure memory, sealing private keys with
+ * XChaCha20-Poly1305 (libsodium), platform key pairs (Ed25519 via libsodium, ES256 via OpenSSL 3
+ * EVP) made sealed and opened from their sealed form, signatures made and verified, and the
+ * admin token. The keystore module keeps all of it (keystore/keystore.c). */
 #include "crypto/keys.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -12,42 +11,17 @@
 #include <openssl/param_build.h>
 #include <sodium.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/ids.h"
-#include "store/store.h"
 
 #define SEAL_VERSION 0x01
 #define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-#define PRIV_BYTES 32 /* Ed25519 seed or P-256 scalar: what is sealed */
-#define SEALED_MAX (PRIV_BYTES + PS_SEALED_OVERHEAD)
+#define PRIV_BYTES PS_KEY_PRIVATE_BYTES /* Ed25519 seed or P-256 scalar: what is sealed */
 
 struct ps_master_key {
     unsigned char k[PS_MASTER_KEY_BYTES];
-};
-
-/* ---- SQL (domain code holds its SQL; handlers never do) ---- */
-
-static const struct ps_sql sql_key_active = {
-    "keys.active",
-    "SELECT id, algorithm, public_key, sealed_private_key FROM keys "
-    "WHERE purpose = $1 AND status = 'active'",
-};
-static const struct ps_sql sql_key_insert = {
-    "keys.insert",
-    "INSERT INTO keys (id, purpose, algorithm, public_key, sealed_private_key, created_at, "
-    "status) VALUES ($1, $2, $3, $4, $5, $6, 'active')",
-};
-static const struct ps_sql sql_meta_get = {
-    "meta.get",
-    "SELECT value FROM meta WHERE key = $1",
-};
-static const struct ps_sql sql_meta_insert = {
-    "meta.insert",
-    "INSERT INTO meta (key, value) VALUES ($1, $2)",
 };
 
 static const char *const purpose_names[PS_KEY_PURPOSE_COUNT] = {
@@ -135,180 +109,24 @@ enum ps_err ps_keys_master_from_hex(struct ps_str hex, struct ps_master_key **ou
     return PS_OK;
 }
 
-enum ps_err ps_keys_master_read_file(const char *path, struct ps_master_key **out,
-                                     struct ps_diag *diag)
+enum ps_err ps_keys_master_new(struct ps_master_key **out, struct ps_diag *diag)
 {
     *out = NULL;
     enum ps_err e = need_sodium(diag);
     if (e != PS_OK)
         return e;
-    enum { CAP = 2 * PS_MASTER_KEY_BYTES + 2 };
-    char *text = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        e = ps_diag_set(diag, errno == ENOENT ? PS_ERR_NOTFOUND : PS_ERR_IO, "%s: %s", path,
-                        strerror(errno));
-        goto out;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        e = ps_diag_set(diag, PS_ERR_DENIED, "%s: not a regular file", path);
-        goto out;
-    }
-    if (st.st_mode & 077) {
-        e = ps_diag_set(diag, PS_ERR_DENIED,
-                        "%s: mode %04o lets group or others access the master key "
-                        "(chmod 600 it)",
-                        path, (unsigned)(st.st_mode & 07777));
-        goto out;
-    }
-    text = sodium_malloc(CAP);
-    if (!text) {
-        e = ps_diag_set(diag, PS_ERR_NOMEM, "out of secure memory");
-        goto out;
-    }
-    size_t len = 0;
-    for (;;) {
-        ssize_t r = read(fd, text + len, CAP - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-        if (len == CAP) {
-            e = ps_diag_set(diag, PS_ERR_INVALID, "%s: longer than a master key", path);
-            goto out;
-        }
-    }
-    if (len > 0 && text[len - 1] == '\n')
-        len--;
-    e = ps_keys_master_from_hex((struct ps_str){text, len}, out, diag);
-    if (e != PS_OK) {
-        char why[sizeof diag->message];
-        if (diag && ps_str_copy(why, sizeof why, ps_str_from_cstr(diag->message)) == PS_OK)
-            ps_diag_set(diag, e, "%s: %s", path, why);
-    }
-out:
-    if (text)
-        sodium_free(text);
-    if (fd >= 0)
-        close(fd);
-    return e;
-}
-
-/* fsync the directory holding path, so that a new file's name is durable too. */
-static void sync_parent(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    struct ps_str d = slash ? (struct ps_str){path, (size_t)(slash - path)} : PS_STR(".");
-    if (d.len == 0)
-        d = PS_STR("/");
-    if (ps_str_copy(dir, sizeof dir, d) != PS_OK)
-        return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
-static enum ps_err write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return PS_ERR_IO;
-        p += w;
-        n -= (size_t)w;
-    }
+    struct ps_master_key *m = master_alloc();
+    if (!m)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of secure memory");
+    ps_random_bytes(m->k, sizeof m->k);
+    sodium_mprotect_readonly(m);
+    *out = m;
     return PS_OK;
 }
 
-enum ps_err ps_keys_master_create_file(const char *path, struct ps_master_key **out,
-                                       struct ps_diag *diag)
+void ps_keys_master_hex(const struct ps_master_key *m, char hex[2 * PS_MASTER_KEY_BYTES + 1])
 {
-    *out = NULL;
-    enum ps_err e = need_sodium(diag);
-    if (e != PS_OK)
-        return e;
-    enum { HEXLEN = 2 * PS_MASTER_KEY_BYTES };
-    char *hex = NULL;
-    struct ps_master_key *m = NULL;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        e = ps_diag_set(diag, errno == EEXIST ? PS_ERR_EXISTS : PS_ERR_IO, "%s: %s", path,
-                        strerror(errno));
-        goto out;
-    }
-    m = master_alloc();
-    hex = sodium_malloc(HEXLEN + 2);
-    if (!m || !hex) {
-        e = ps_diag_set(diag, PS_ERR_NOMEM, "out of secure memory");
-        goto out;
-    }
-    ps_random_bytes(m->k, sizeof m->k);
-    sodium_bin2hex(hex, HEXLEN + 1, m->k, sizeof m->k);
-    hex[HEXLEN] = '\n';
-    if (fchmod(fd, 0600) != 0 || write_all(fd, hex, HEXLEN + 1) != PS_OK || fsync(fd) != 0) {
-        e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        e = ps_diag_set(diag, PS_ERR_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    sync_parent(path);
-    sodium_mprotect_readonly(m);
-    *out = m;
-    m = NULL;
-out:
-    if (hex)
-        sodium_free(hex);
-    if (fd >= 0) {
-        close(fd);
-        unlink(path); /* a half-written key file must not be found later */
-    }
-    ps_keys_master_free(m);
-    return e;
-}
-
-enum ps_err ps_keys_load_master(const char *path, const char *env_value, bool create,
-                                struct ps_master_key **out, bool *from_env, bool *created,
-                                struct ps_diag *diag)
-{
-    if (from_env)
-        *from_env = env_value != NULL;
-    if (created)
-        *created = false;
-    if (env_value) {
-        enum ps_err e = ps_keys_master_from_hex(ps_str_from_cstr(env_value), out, diag);
-        if (e != PS_OK && diag) {
-            char why[sizeof diag->message];
-            if (ps_str_copy(why, sizeof why, ps_str_from_cstr(diag->message)) == PS_OK)
-                ps_diag_set(diag, e, "%s: %s", PS_MASTER_KEY_ENV, why);
-        }
-        return e;
-    }
-    enum ps_err e = ps_keys_master_read_file(path, out, diag);
-    if (e != PS_ERR_NOTFOUND || !create)
-        return e;
-    e = ps_keys_master_create_file(path, out, diag);
-    if (e == PS_OK && created)
-        *created = true;
-    return e;
+    sodium_bin2hex(hex, 2 * PS_MASTER_KEY_BYTES + 1, m->k, sizeof m->k);
 }
 
 /* ---- sealing ---- */
@@ -522,250 +340,142 @@ out:
     return e;
 }
 
-/* ---- keys table ---- */
+/* ---- verifying ---- */
 
-struct new_key {
-    char id[37];
-    enum ps_key_purpose purpose;
-    unsigned char pub[65];
-    size_t publen;
-    unsigned char sealed[SEALED_MAX];
-    size_t sealedlen;
-};
-
-struct gen_ctx {
-    struct new_key keys[PS_KEY_PURPOSE_COUNT];
-    char created_at[25];
-    int created;
-    const struct ps_keys_recorder *rec;
-    struct ps_diag rec_diag; /* the recorder's own reason */
-};
-
-/* "keys/<purpose>/<id>?alg=<alg>&public=<base64url>": what a verifier needs to know which key
- * signed what, and nothing secret. */
-static enum ps_err record_key(struct ps_tx *tx, struct gen_ctx *g, const struct new_key *k)
+/* An ES256 public key from its uncompressed point (0x04 || X || Y). */
+static EVP_PKEY *es256_public(const unsigned char *pub, size_t publen)
 {
-    if (!g->rec || !g->rec->fn)
-        return PS_OK;
-    char pub[sodium_base64_ENCODED_LEN(sizeof k->pub, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-    sodium_bin2base64(pub, sizeof pub, k->pub, k->publen, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char res[256];
-    int n = snprintf(res, sizeof res, "keys/%s/%s?alg=%s&public=%s",
-                     ps_key_purpose_name(k->purpose), k->id,
-                     ps_key_alg_name(ps_key_purpose_alg(k->purpose)), pub);
-    if (n < 0 || (size_t)n >= sizeof res)
-        return ps_diag_set(&g->rec_diag, PS_ERR_INTERNAL, "key record too long");
-    return g->rec->fn(tx, "key.create", (struct ps_str){res, (size_t)n}, g->rec->ctx,
-                      &g->rec_diag);
+    EVP_PKEY *pkey = NULL;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    if (!bld || !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, publen))
+        goto out;
+    params = OSSL_PARAM_BLD_to_param(bld);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        pkey = NULL;
+out:
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    return pkey;
 }
 
-static enum ps_err tx_has_active(struct ps_tx *tx, const char *purpose, bool *has)
+/* r || s (32 bytes each) as the DER ECDSA-Sig-Value OpenSSL verifies; *der is OpenSSL's. */
+static int es256_der(const unsigned char sig[64], unsigned char **der)
 {
-    struct ps_stmt *st = NULL;
-    enum ps_err e = ps_tx_prepare(tx, &sql_key_active, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(purpose));
-    if (e == PS_OK)
-        e = ps_stmt_step(st, has);
-    ps_stmt_done(st);
-    return e;
-}
-
-static enum ps_err tx_insert_key(struct ps_tx *tx, const struct new_key *k, const char *created)
-{
-    struct ps_stmt *st = NULL;
-    bool row;
-    enum ps_err e = ps_tx_prepare(tx, &sql_key_insert, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(k->id));
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 2, ps_str_from_cstr(ps_key_purpose_name(k->purpose)));
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 3,
-                              ps_str_from_cstr(ps_key_alg_name(ps_key_purpose_alg(k->purpose))));
-    if (e == PS_OK)
-        e = ps_stmt_bind_blob(st, 4, k->pub, k->publen);
-    if (e == PS_OK)
-        e = ps_stmt_bind_blob(st, 5, k->sealed, k->sealedlen);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 6, ps_str_from_cstr(created));
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return e;
-}
-
-static enum ps_err gen_tx(struct ps_tx *tx, void *arg)
-{
-    struct gen_ctx *g = arg;
-    g->created = 0; /* the committer may run us again after a conflict */
-    ps_diag_clear(&g->rec_diag);
-    for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
-        bool has = false;
-        enum ps_err e = tx_has_active(tx, ps_key_purpose_name(g->keys[i].purpose), &has);
-        if (e != PS_OK)
-            return e;
-        if (has)
-            continue;
-        e = tx_insert_key(tx, &g->keys[i], g->created_at);
-        if (e == PS_OK)
-            e = record_key(tx, g, &g->keys[i]);
-        if (e != PS_OK)
-            return e;
-        g->created++;
+    int n = -1;
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig, 32, NULL), *s = BN_bin2bn(sig + 32, 32, NULL);
+    if (es && r && s && ECDSA_SIG_set0(es, r, s) == 1) {
+        r = s = NULL; /* owned by es now */
+        n = i2d_ECDSA_SIG(es, der);
     }
-    return PS_OK;
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(es);
+    return n;
 }
 
-static enum ps_err new_key_make(const struct ps_master_key *m, enum ps_key_purpose p,
-                                struct new_key *k, unsigned char *priv)
+static enum ps_err es256_verify(const unsigned char *pub, size_t publen, const unsigned char *msg,
+                                size_t n, const unsigned char sig[64])
 {
-    struct ps_uuid id = ps_uuid7();
-    ps_uuid_fmt(&id, k->id);
-    k->purpose = p;
-    enum ps_err e = keypair_new(ps_key_purpose_alg(p), priv, k->pub, &k->publen);
-    if (e == PS_OK)
-        e = ps_keys_seal(m, ps_str_from_cstr(k->id), ps_str_from_cstr(ps_key_purpose_name(p)), priv,
-                         PRIV_BYTES, k->sealed, sizeof k->sealed, &k->sealedlen);
-    sodium_memzero(priv, PRIV_BYTES);
+    enum ps_err e = PS_ERR_CRYPTO;
+    unsigned char *der = NULL;
+    EVP_PKEY *pkey = es256_public(pub, publen);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int derlen = es256_der(sig, &der);
+    if (pkey && md && derlen > 0 &&
+        EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, pkey, NULL) == 1 &&
+        EVP_DigestVerify(md, der, (size_t)derlen, msg, n) == 1)
+        e = PS_OK;
+    OPENSSL_free(der);
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(pkey);
     return e;
 }
 
-enum ps_err ps_keys_generate_all(struct ps_store *store, const struct ps_master_key *m,
-                                 const struct ps_keys_recorder *rec, int *created,
-                                 struct ps_diag *diag)
+enum ps_err ps_key_verify(enum ps_key_alg alg, const unsigned char *pub, size_t publen,
+                          const unsigned char *msg, size_t n, const unsigned char *sig,
+                          size_t siglen, struct ps_diag *diag)
 {
-    if (created)
-        *created = 0;
     enum ps_err e = need_sodium(diag);
     if (e != PS_OK)
         return e;
-    struct gen_ctx *g = ps_calloc(1, sizeof *g);
-    unsigned char *priv = sodium_malloc(PRIV_BYTES);
-    if (!g || !priv) {
-        e = ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
-        goto out;
+    if (alg == PS_ALG_ED25519) {
+        if (publen != crypto_sign_PUBLICKEYBYTES || siglen != crypto_sign_BYTES)
+            return ps_diag_set(diag, PS_ERR_CRYPTO, "malformed Ed25519 key or signature");
+        if (crypto_sign_verify_detached(sig, msg, n, pub) != 0)
+            return ps_diag_set(diag, PS_ERR_CRYPTO, "Ed25519 signature does not verify");
+        return PS_OK;
     }
-    /* Key generation is cheap (well under a millisecond each), so every purpose gets a
-     * candidate and the transaction inserts only the missing ones. */
-    for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
-        e = new_key_make(m, (enum ps_key_purpose)i, &g->keys[i], priv);
-        if (e != PS_OK) {
-            ps_diag_set(diag, e, "generating the %s key failed",
-                        ps_key_purpose_name((enum ps_key_purpose)i));
-            goto out;
-        }
-    }
-    ps_clock_fmt_rfc3339(ps_clock_now_ms(), g->created_at);
-    g->rec = rec;
-    e = ps_store_write(store, gen_tx, g, diag);
-    if (e != PS_OK && g->rec_diag.code != PS_OK && diag)
-        *diag = g->rec_diag;
-    if (e == PS_OK && created)
-        *created = g->created;
-out:
-    if (priv)
-        sodium_free(priv);
-    if (g) {
-        sodium_memzero(g, sizeof *g);
-        ps_free(g);
-    }
-    return e;
-}
-
-struct open_ctx {
-    const char *purpose;
-    bool found;
-    char id[37];
-    char alg[16];
-    unsigned char pub[65];
-    size_t publen;
-    unsigned char sealed[SEALED_MAX];
-    size_t sealedlen;
-    bool bad_row;
-};
-
-static enum ps_err copy_col(struct ps_str v, void *dst, size_t cap, size_t *len)
-{
-    if (v.len > cap)
-        return PS_ERR_CRYPTO;
-    if (v.len)
-        memcpy(dst, v.p, v.len);
-    *len = v.len;
+    if (publen != 65 || pub[0] != 0x04 || siglen != 64)
+        return ps_diag_set(diag, PS_ERR_CRYPTO, "malformed ES256 key or signature");
+    if (es256_verify(pub, publen, msg, n, sig) != PS_OK)
+        return ps_diag_set(diag, PS_ERR_CRYPTO, "ES256 signature does not verify");
     return PS_OK;
 }
 
-static enum ps_err open_tx(struct ps_tx *tx, void *arg)
-{
-    struct open_ctx *o = arg;
-    struct ps_stmt *st = NULL;
-    enum ps_err e = ps_tx_prepare(tx, &sql_key_active, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 1, ps_str_from_cstr(o->purpose));
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &o->found);
-    if (e == PS_OK && o->found) {
-        size_t n = 0;
-        o->bad_row = ps_str_copy(o->id, sizeof o->id, ps_stmt_text(st, 0)) != PS_OK ||
-                     ps_str_copy(o->alg, sizeof o->alg, ps_stmt_text(st, 1)) != PS_OK ||
-                     copy_col(ps_stmt_blob(st, 2), o->pub, sizeof o->pub, &o->publen) != PS_OK ||
-                     copy_col(ps_stmt_blob(st, 3), o->sealed, sizeof o->sealed, &n) != PS_OK;
-        o->sealedlen = n;
-    }
-    ps_stmt_done(st);
-    return e;
-}
+/* ---- sealed keys ---- */
 
-enum ps_err ps_keys_open(struct ps_store *store, const struct ps_master_key *m,
-                         enum ps_key_purpose purpose, struct ps_key **out, struct ps_diag *diag)
+enum ps_err ps_keys_create_sealed(const struct ps_master_key *m, enum ps_key_purpose purpose,
+                                  struct ps_sealed_key *out, struct ps_diag *diag)
 {
-    *out = NULL;
     const char *pname = ps_key_purpose_name(purpose);
-    enum ps_key_alg alg = ps_key_purpose_alg(purpose);
-    struct ps_key *k = NULL;
-    unsigned char *priv = NULL;
-    struct open_ctx *o = ps_calloc(1, sizeof *o);
     enum ps_err e = need_sodium(diag);
     if (e != PS_OK)
-        goto out;
-    if (!o) {
-        e = ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    o->purpose = pname;
-    e = ps_store_read(store, open_tx, o, diag);
+        return e;
+    unsigned char *priv = sodium_malloc(PRIV_BYTES);
+    if (!priv)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of secure memory");
+    memset(out, 0, sizeof *out);
+    struct ps_uuid id = ps_uuid7();
+    ps_uuid_fmt(&id, out->id);
+    out->purpose = purpose;
+    e = keypair_new(ps_key_purpose_alg(purpose), priv, out->public_key, &out->public_len);
+    if (e == PS_OK)
+        e = ps_keys_seal(m, ps_str_from_cstr(out->id), ps_str_from_cstr(pname), priv, PRIV_BYTES,
+                         out->sealed, sizeof out->sealed, &out->sealed_len);
+    sodium_free(priv); /* wipes */
     if (e != PS_OK)
-        goto out;
-    if (!o->found) {
-        e = ps_diag_set(diag, PS_ERR_NOTFOUND, "no active %s key", pname);
-        goto out;
-    }
-    if (o->bad_row || strcmp(o->alg, ps_key_alg_name(alg)) != 0) {
-        e = ps_diag_set(diag, PS_ERR_CRYPTO, "the %s key row is malformed", pname);
-        goto out;
-    }
-    k = ps_calloc(1, sizeof *k);
-    priv = sodium_malloc(PRIV_BYTES);
+        return ps_diag_set(diag, e, "generating the %s key failed", pname);
+    return PS_OK;
+}
+
+enum ps_err ps_keys_open_sealed(const struct ps_master_key *m, const struct ps_sealed_key *sk,
+                                struct ps_key **out, struct ps_diag *diag)
+{
+    *out = NULL;
+    const char *pname = ps_key_purpose_name(sk->purpose);
+    enum ps_err e = need_sodium(diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_key *k = ps_calloc(1, sizeof *k);
+    unsigned char *priv = sodium_malloc(PRIV_BYTES);
+    size_t plen = 0;
     if (!k || !priv) {
         e = ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    memcpy(k->id, o->id, sizeof k->id);
-    k->purpose = purpose;
-    k->alg = alg;
-    memcpy(k->public_key, o->pub, sizeof k->public_key);
-    k->public_len = o->publen;
-    size_t plen = 0;
-    e = ps_keys_unseal(m, ps_str_from_cstr(o->id), ps_str_from_cstr(pname), o->sealed, o->sealedlen,
-                       priv, PRIV_BYTES, &plen);
+    memcpy(k->id, sk->id, sizeof k->id);
+    k->id[sizeof k->id - 1] = '\0';
+    k->purpose = sk->purpose;
+    k->alg = ps_key_purpose_alg(sk->purpose);
+    k->public_len = sk->public_len < sizeof k->public_key ? sk->public_len : sizeof k->public_key;
+    memcpy(k->public_key, sk->public_key, k->public_len);
+    e = ps_keys_unseal(m, ps_str_from_cstr(k->id), ps_str_from_cstr(pname), sk->sealed,
+                       sk->sealed_len, priv, PRIV_BYTES, &plen);
     if (e == PS_OK && plen != PRIV_BYTES)
         e = PS_ERR_CRYPTO;
     if (e == PS_OK)
         e = key_from_priv(k, priv);
     if (e != PS_OK) {
-        ps_diag_set(diag, e == PS_ERR_NOMEM ? e : PS_ERR_CRYPTO,
-                    "cannot open the %s key %s: wrong master key or tampered row", pname, o->id);
         e = e == PS_ERR_NOMEM ? e : PS_ERR_CRYPTO;
+        ps_diag_set(diag, e, "cannot open the %s key %s: wrong master key or tampered row",
+                    pname, k->id);
         goto out;
     }
     *out = k;
@@ -774,11 +484,9 @@ out:
     if (priv)
         sodium_free(priv);
     ps_key_free(k);
-    ps_free(o);
     return e;
 }
-
-/* ---- admin token ---- */
+/* ---- the admin token ---- */
 
 void ps_admin_token_hash(struct ps_str token, unsigned char hash[32])
 {
@@ -808,75 +516,3 @@ bool ps_admin_token_check(struct ps_str token, const unsigned char hash[32])
     return ok;
 }
 
-struct meta_ctx {
-    char hex[65];
-    bool found;
-    const struct ps_keys_recorder *rec;
-    struct ps_diag rec_diag;
-};
-
-static enum ps_err meta_put_tx(struct ps_tx *tx, void *arg)
-{
-    struct meta_ctx *c = arg;
-    struct ps_stmt *st = NULL;
-    bool row;
-    enum ps_err e = ps_tx_prepare(tx, &sql_meta_insert, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 1, PS_STR(PS_ADMIN_TOKEN_META_KEY));
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 2, (struct ps_str){c->hex, 64});
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    ps_diag_clear(&c->rec_diag);
-    if (e == PS_OK && c->rec && c->rec->fn)
-        e = c->rec->fn(tx, "admin-token.set", PS_STR("meta/" PS_ADMIN_TOKEN_META_KEY),
-                       c->rec->ctx, &c->rec_diag);
-    return e;
-}
-
-enum ps_err ps_admin_token_store(struct ps_store *store, const unsigned char hash[32],
-                                 const struct ps_keys_recorder *rec, struct ps_diag *diag)
-{
-    struct meta_ctx c = {.found = false, .rec = rec};
-    sodium_bin2hex(c.hex, sizeof c.hex, hash, 32);
-    enum ps_err e = ps_store_write(store, meta_put_tx, &c, diag);
-    if (e == PS_ERR_EXISTS)
-        ps_diag_set(diag, e, "an admin token is already stored");
-    else if (e != PS_OK && c.rec_diag.code != PS_OK && diag)
-        *diag = c.rec_diag;
-    return e;
-}
-
-static enum ps_err meta_get_tx(struct ps_tx *tx, void *arg)
-{
-    struct meta_ctx *c = arg;
-    struct ps_stmt *st = NULL;
-    enum ps_err e = ps_tx_prepare(tx, &sql_meta_get, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_text(st, 1, PS_STR(PS_ADMIN_TOKEN_META_KEY));
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &c->found);
-    if (e == PS_OK && c->found && ps_str_copy(c->hex, sizeof c->hex, ps_stmt_text(st, 0)) != PS_OK)
-        c->hex[0] = '\0'; /* too long: reported as corrupt below */
-    ps_stmt_done(st);
-    return e;
-}
-
-enum ps_err ps_admin_token_load_hash(struct ps_store *store, unsigned char hash[32],
-                                     struct ps_diag *diag)
-{
-    struct meta_ctx c = {.found = false};
-    enum ps_err e = ps_store_read(store, meta_get_tx, &c, diag);
-    if (e != PS_OK)
-        return e;
-    if (!c.found)
-        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no admin token: run `pocketstate init`");
-    struct ps_str hex = ps_str_from_cstr(c.hex);
-    size_t n = 0;
-    if (hex.len != 64 || !is_hex(hex) ||
-        sodium_hex2bin(hash, 32, hex.p, hex.len, NULL, &n, NULL) != 0 || n != 32)
-        return ps_diag_set(diag, PS_ERR_INVALID, "meta.%s is not a SHA-256 hex digest",
-                           PS_ADMIN_TOKEN_META_KEY);
-    return PS_OK;
-}

@@ -1,6 +1,9 @@
-/* The platform's keys: the master key that seals every private key, the platform signing keys
- * (kept sealed in the `keys` table, opened into sodium_malloc memory only when needed) and the
- * local admin token (kept only as a SHA-256 hash in `meta`). */
+/* Key material, pure (no file, no database, no global): the master key that seals every
+ * private key, sealing with XChaCha20-Poly1305 (libsodium), the platform key pairs (Ed25519
+ * via libsodium, ES256 via OpenSSL 3 EVP) made in sealed form and opened from it, signing and
+ * verifying, and the local admin token and its hash. Where keys are kept (the master key
+ * file, the `keys` table, the token hash in `meta`) is the keystore module's
+ * (keystore/keystore.h). Secrets live in sodium_malloc memory and are wiped when freed. */
 #ifndef PS_CRYPTO_KEYS_H
 #define PS_CRYPTO_KEYS_H
 
@@ -11,40 +14,24 @@
 #include "core/err.h"
 #include "core/str.h"
 
-struct ps_store;
-struct ps_tx;
-
 #define PS_MASTER_KEY_BYTES 32
-#define PS_MASTER_KEY_ENV "POCKETSTATE_MASTER_KEY"
 
 /* The master key, in sodium_malloc memory (guard pages, no core dumps, read-only after
- * load). Owned by whoever loaded it; free with ps_keys_master_free. */
+ * load). Owned by whoever made it; free with ps_keys_master_free. */
 struct ps_master_key;
 
 /* Parses 64 hex characters (either case; nothing else, not even a newline) into a new master
  * key. Errors: PS_ERR_INVALID (wrong length or a non-hex character; the message never
- * echoes the value), PS_ERR_NOMEM. */
+ * echoes the value), PS_ERR_NOMEM, PS_ERR_CRYPTO (libsodium would not initialise). */
 enum ps_err ps_keys_master_from_hex(struct ps_str hex, struct ps_master_key **out,
                                     struct ps_diag *diag) PS_WUR;
 
-/* Reads the master key file at path: 64 hex characters and an optional final newline. The
- * file must be a regular file that neither group nor others can access (mode & 077 == 0).
- * Errors: PS_ERR_NOTFOUND (no such file), PS_ERR_DENIED (group/world permissions or not a
- * regular file), PS_ERR_INVALID (bad contents), PS_ERR_IO. */
-enum ps_err ps_keys_master_read_file(const char *path, struct ps_master_key **out,
-                                     struct ps_diag *diag) PS_WUR;
+/* A new random master key. Errors: PS_ERR_NOMEM, PS_ERR_CRYPTO. */
+enum ps_err ps_keys_master_new(struct ps_master_key **out, struct ps_diag *diag) PS_WUR;
 
-/* Creates a new random master key and writes it to path (mode 0600, created exclusively and
- * fsynced, with its directory). Errors: PS_ERR_EXISTS when path exists, PS_ERR_IO. */
-enum ps_err ps_keys_master_create_file(const char *path, struct ps_master_key **out,
-                                       struct ps_diag *diag) PS_WUR;
-
-/* The one policy: when env_value (normally getenv(PS_MASTER_KEY_ENV)) is non-NULL the key
- * comes from it (and *from_env is set); otherwise from the file at path, created first when
- * missing and `create` is true (*created is set then). from_env/created may be NULL. */
-enum ps_err ps_keys_load_master(const char *path, const char *env_value, bool create,
-                                struct ps_master_key **out, bool *from_env, bool *created,
-                                struct ps_diag *diag) PS_WUR;
+/* Writes the 64 lower-case hex characters of m and a NUL into hex, which the caller keeps in
+ * secure memory and wipes. */
+void ps_keys_master_hex(const struct ps_master_key *m, char hex[2 * PS_MASTER_KEY_BYTES + 1]);
 
 /* Wipes and frees. NULL is a no-op. */
 void ps_keys_master_free(struct ps_master_key *m);
@@ -89,6 +76,22 @@ const char *ps_key_purpose_name(enum ps_key_purpose p);
 const char *ps_key_alg_name(enum ps_key_alg a);
 enum ps_key_alg ps_key_purpose_alg(enum ps_key_purpose p);
 
+/* The private key bytes that are sealed: the Ed25519 seed or the P-256 scalar. */
+#define PS_KEY_PRIVATE_BYTES 32
+#define PS_KEY_SEALED_MAX (PS_KEY_PRIVATE_BYTES + PS_SEALED_OVERHEAD)
+
+/* A platform key as it is kept: the public half in clear, the private half sealed under the
+ * master key with "id NUL purpose" as associated data (so a sealed blob cannot be moved to
+ * another id or purpose). Plain data, caller storage; holds no secret in clear. */
+struct ps_sealed_key {
+    char id[37]; /* UUIDv7 text */
+    enum ps_key_purpose purpose;
+    unsigned char public_key[65]; /* Ed25519: 32 raw bytes; ES256: 0x04 || X || Y */
+    size_t public_len;
+    unsigned char sealed[PS_KEY_SEALED_MAX];
+    size_t sealed_len;
+};
+
 /* An opened key. The private part lives in sodium_malloc memory and is wiped by
  * ps_key_free. Public fields are read-only for callers. Not thread-safe to free while in use;
  * signing with one key from several threads is safe. */
@@ -103,33 +106,18 @@ struct ps_key {
     void *pkey_;            /* private: OpenSSL EVP_PKEY for ES256 */
 };
 
-/* How key changes reach the transparency log (ARCHITECTURE rule 4) without this module
- * depending on it: fn runs inside the transaction that makes the change, once per change,
- * with an action ("key.create", "admin-token.set") and a resource naming what changed (never
- * a secret); an error from it rolls the change back. Set by the caller (the CLI records a
- * tlog change entry); NULL records nothing (tests). */
-struct ps_keys_recorder {
-    enum ps_err (*fn)(struct ps_tx *tx, const char *action, struct ps_str resource, void *ctx,
-                      struct ps_diag *diag);
-    void *ctx;
-};
+/* Makes a new key pair for purpose (its algorithm: ps_key_purpose_alg) with a fresh UUIDv7 id
+ * and seals its private key under m into *out; the private key is wiped. Errors:
+ * PS_ERR_CRYPTO, PS_ERR_NOMEM. */
+enum ps_err ps_keys_create_sealed(const struct ps_master_key *m, enum ps_key_purpose purpose,
+                                  struct ps_sealed_key *out, struct ps_diag *diag) PS_WUR;
 
-/* Generates, seals and inserts (through ps_store_write, one transaction) an active key for
- * every purpose that has none, each with its recorder call ("key.create", resource
- * "keys/<purpose>/<id>?alg=<alg>&public=<base64url public key>"). Idempotent: existing keys
- * are never replaced. *created (may be NULL) gets how many keys were made. Errors from the
- * store or the recorder, PS_ERR_CRYPTO, PS_ERR_NOMEM. */
-enum ps_err ps_keys_generate_all(struct ps_store *store, const struct ps_master_key *m,
-                                 const struct ps_keys_recorder *rec, int *created,
-                                 struct ps_diag *diag) PS_WUR;
-
-/* Opens the active key for purpose: reads it (ps_store_read), unseals it, and checks that the
- * private key matches the stored public key. Caller frees with ps_key_free.
- * Errors: PS_ERR_NOTFOUND (no active key), PS_ERR_CRYPTO (wrong master key or tampered row),
- * store errors. */
-enum ps_err ps_keys_open(struct ps_store *store, const struct ps_master_key *m,
-                         enum ps_key_purpose purpose, struct ps_key **out,
-                         struct ps_diag *diag) PS_WUR;
+/* Opens sk under m: unseals the private key and checks that it belongs to sk's public key (a
+ * row whose public key was swapped fails). Caller frees *out with ps_key_free. Errors:
+ * PS_ERR_CRYPTO (wrong master key, tampered blob, other id or purpose, mismatched pair),
+ * PS_ERR_NOMEM. */
+enum ps_err ps_keys_open_sealed(const struct ps_master_key *m, const struct ps_sealed_key *sk,
+                                struct ps_key **out, struct ps_diag *diag) PS_WUR;
 
 /* Wipes and frees. NULL is a no-op. */
 void ps_key_free(struct ps_key *k);
@@ -144,30 +132,25 @@ const unsigned char *ps_key_ed25519_sk(const struct ps_key *k);
 enum ps_err ps_key_sign(const struct ps_key *k, const unsigned char *msg, size_t n,
                         unsigned char sig[64], size_t *sig_len, struct ps_diag *diag) PS_WUR;
 
+/* Verifies sig (the form ps_key_sign writes) over msg with a public key of alg (Ed25519: 32
+ * raw bytes; ES256: 65 bytes 0x04 || X || Y). PS_OK when it verifies; PS_ERR_CRYPTO when it
+ * does not or the key or signature is malformed (diag says which). */
+enum ps_err ps_key_verify(enum ps_key_alg alg, const unsigned char *pub, size_t publen,
+                          const unsigned char *msg, size_t n, const unsigned char *sig,
+                          size_t siglen, struct ps_diag *diag) PS_WUR;
+
 /* ---- the local admin token ---- */
 
 #define PS_ADMIN_TOKEN_PREFIX "ps_admin_"
 /* "ps_admin_" + 43 base64url characters (32 random bytes, no padding) + NUL */
 #define PS_ADMIN_TOKEN_MAX 64
-#define PS_ADMIN_TOKEN_META_KEY "admin_token_sha256"
 
 /* A new token: text into out (NUL-terminated) and the SHA-256 of that text into hash. */
 void ps_admin_token_new(char out[PS_ADMIN_TOKEN_MAX], unsigned char hash[32]);
-/* SHA-256 of the whole token text, prefix included: what `meta` holds (as lower-case hex)
- * and what a bearer token is hashed to before a constant-time comparison. */
+/* SHA-256 of the whole token text, prefix included: what the keystore keeps (as lower-case
+ * hex) and what a bearer token is hashed to before a constant-time comparison. */
 void ps_admin_token_hash(struct ps_str token, unsigned char hash[32]);
 /* True when token hashes to hash (constant-time comparison of the digests). */
 bool ps_admin_token_check(struct ps_str token, const unsigned char hash[32]);
-
-/* Inserts meta('admin_token_sha256', hex(hash)) through ps_store_write, with the recorder's
- * "admin-token.set" (resource "meta/admin_token_sha256") in the same transaction (rec may be
- * NULL). Errors: PS_ERR_EXISTS when a token hash is already stored, store errors. */
-enum ps_err ps_admin_token_store(struct ps_store *store, const unsigned char hash[32],
-                                 const struct ps_keys_recorder *rec,
-                                 struct ps_diag *diag) PS_WUR;
-/* Reads the stored hash. Errors: PS_ERR_NOTFOUND (never initialised), PS_ERR_INVALID
- * (corrupt value), store errors. */
-enum ps_err ps_admin_token_load_hash(struct ps_store *store, unsigned char hash[32],
-                                     struct ps_diag *diag) PS_WUR;
 
 #endif

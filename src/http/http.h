@@ -160,21 +160,26 @@ enum ps_route_match ps_router_match(const struct ps_router *r, struct ps_str met
 
 /* Every limit and what the client sees (docs/internals/http.md has the details). */
 struct ps_http_limits {
-    size_t max_header_bytes;   /* request line + headers; default 8192 -> 431. Above
-                                * 4x this (MHD's per-connection memory) MHD itself answers
-                                * 431 (or 414 for a huge request line) and closes. */
+    size_t max_header_bytes;   /* request line + headers; default 8192 -> 431 (414 while the
+                                * request line is incomplete). A later request on a keep-alive
+                                * connection past 4x this (MHD's per-connection memory) gets
+                                * MHD's own 431 or 414 and a close. */
     size_t max_body_bytes;     /* default 1 MiB -> 413; a route may override. Checked on
                                 * Content-Length before reading, and while a chunked body
                                 * streams (413 + close as soon as it goes past) */
-    unsigned idle_timeout_s;   /* default 30: no bytes for this long -> connection closed
-                                * (a partial request gets a 408 first, see below) */
-    unsigned request_timeout_s;/* whole-request read deadline, from the request's first
-                                * byte (accept, for a connection's first request) to the end
-                                * of its body; default 30 -> 408 + close, whether headers or
-                                * body are still arriving. Handlers and keep-alive pauses do
-                                * not count. Bytes without a request line, then 2 s of
-                                * silence (at most half the smaller timeout): 408 + close. */
-    unsigned max_connections;  /* default 1024 -> 503 + close (MHD's hard limit is higher) */
+    unsigned idle_timeout_s;   /* default 30: no bytes for this long -> connection closed; a
+                                * request head or body that stalls this long -> 408 + close */
+    unsigned request_timeout_s;/* whole-request read deadline, from the request line (accept,
+                                * for a connection's first request) to the end of its body;
+                                * default 30 -> 408 + close. Handlers and keep-alive pauses
+                                * do not count. */
+    unsigned header_timeout_s; /* the request line and headers must arrive within this
+                                * (and within request_timeout_s); default 5 -> 408 + close */
+    unsigned max_connections;  /* default 1024. At the limit a new connection makes room: the
+                                * incomplete request arriving slowest is dropped (408), else
+                                * one MHD is reading a head for (408) or an idle keep-alive
+                                * (closed); with nothing to drop -> 503 + close. Above it by
+                                * max(max/8, 16 x threads): closed at accept. */
     unsigned max_per_ip;       /* default 256 -> 429 + close; 0: no limit */
     unsigned threads;          /* 0: one per core */
     unsigned shutdown_grace_ms;/* default 10000 */
@@ -209,9 +214,12 @@ enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_serve
                           struct ps_diag *diag) PS_WUR;
 /* The bound port (the chosen one when cfg->port was 0). */
 uint16_t ps_http_port(const struct ps_http_server *s);
-/* Stops accepting (MHD_quiesce_daemon), lets in-flight requests (suspended ones too) finish
- * within the grace period while answering with "Connection: close", then stops the daemon
- * and frees. Call from one thread (usually main), once; NULL is a no-op. */
+/* Stops accepting (the listen socket is closed), cuts connections still waiting for a request
+ * head and idle ones, lets requests past their headers (suspended ones too) finish within the
+ * grace period while answering with "Connection: close", then cuts the rest (503 for a
+ * suspended request), stops the daemon and frees. Returns within the grace period plus about
+ * a second, however slow the clients. Call from one thread (usually main), once; NULL is a
+ * no-op. */
 void ps_http_stop(struct ps_http_server *s);
 /* Appends Prometheus text format 0.0.4 for the server's metrics to out:
  * pocketstate_http_requests_total{route,method,status}, pocketstate_http_request_duration_

@@ -1,10 +1,16 @@
 /* Building responses: bodies into the request's reusable output buffer, extra headers into
- * the arena, and RFC 9457 problem+json documents with the stable type slugs of
- * docs/problems.md. */
+ * the arena, RFC 9457 problem+json documents with the stable type slugs of docs/problems.md,
+ * and the one raw HTTP/1.1 answer written on a socket libmicrohttpd does not (or no longer)
+ * answer on. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
+#include "core/clock.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "http/http_int.h"
 
@@ -122,4 +128,60 @@ void ps_resp_header(struct ps_req *req, const char *name, const char *value)
     req->hdr_names[req->nhdrs] = n;
     req->hdr_values[req->nhdrs] = v;
     req->nhdrs++;
+}
+
+/* ---------- answers on a raw socket (gate.c, sweep.c) ---------- */
+
+static void http_date(char out[32])
+{
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = (time_t)(ps_clock_now_ms() / 1000);
+    struct tm tm;
+    out[0] = '\0';
+    if (!gmtime_r(&t, &tm) || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
+        tm.tm_mon > 11)
+        return;
+    int n = snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+                     tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
+    if (n < 0 || n >= 32)
+        out[0] = '\0';
+}
+
+int ps_http_send_raw(int fd, const struct ps_req *req)
+{
+    char date[32], head[512];
+    http_date(date);
+    const char *reason = MHD_get_reason_phrase_for((unsigned)req->status);
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: %s\r\n"
+                     "X-Request-Id: %s\r\nContent-Length: %zu\r\n\r\n",
+                     req->status, reason && reason[0] ? reason : "Unknown", date,
+                     req->content_type ? req->content_type : "application/octet-stream",
+                     req->request_id, req->out.len);
+    int err = 0;
+    if (n > 0 && (size_t)n < sizeof head) {
+        struct iovec iov[2] = {{head, (size_t)n}, {req->out.p, req->out.len}};
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = req->out.len ? 2 : 1};
+        if (sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+            err = errno;
+    } else {
+        err = EMSGSIZE;
+    }
+    shutdown(fd, SHUT_WR);
+    return err;
+}
+
+void ps_http_problem_apart(struct ps_req *req, int status, const char *slug, const char *title,
+                           const char *detail)
+{
+    memset(req, 0, sizeof *req);
+    ps_buf_init(&req->out, 4096);
+    struct ps_uuid u = ps_uuid7();
+    char id[37];
+    ps_uuid_fmt(&u, id);
+    memcpy(req->request_id, id, sizeof id);
+    ps_resp_problem(req, status, slug, title, "%s", detail);
 }

@@ -1,17 +1,13 @@
 /* The server: libmicrohttpd (internal epoll thread pool) driving the per-connection request
- * state machine (headers -> limits and routing -> body -> handler -> maybe suspend/resume ->
- * response), connection limits with an answer (503/429) below MHD's hard limits, the
- * whole-request deadline (a sweep thread), the request log line and graceful shutdown.
- * docs/internals/http.md explains the invariants. */
+ * state machine (request line -> headers: the field rules, limits and routing -> body ->
+ * handler -> maybe suspend/resume -> response), the request's end (metrics, the log line),
+ * and starting and stopping the whole edge. The other rooms: gate.c (accept, the first
+ * request head), conns.c (connections, per-IP counts), sweep.c (deadlines), suspend.c,
+ * reqlog.c. docs/internals/http.md explains the invariants. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received (glibc's lacks it) */
-#include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,56 +18,16 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "http/head.h"
 #include "http/http_int.h"
 
-#define DRAIN_MAX (64u * 1024)       /* body bytes swallowed past the limit before closing */
-#define OUT_KEEP_MAX (256u * 1024)   /* response buffer capacity kept between requests */
+#define DRAIN_MAX (64u * 1024)     /* body bytes swallowed past the limit before closing */
+#define OUT_KEEP_MAX (256u * 1024) /* response buffer capacity kept between requests */
 #define MIN_MEMORY_LIMIT (32u * 1024)
 #define NS_PER_MS 1000000ll
 #define NS_PER_S 1000000000ll
-/* Bytes but no request line, then silence this long: cut (408). Long enough for one TCP
- * retransmission (initial RTO 1 s) of a stalled request line. */
-#define QUIET_MAX_NS (2 * NS_PER_S)
-#define SWEEP_BATCH 64 /* connections the sweep claims per pass over the list */
 
 enum phase { PH_HEADERS, PH_BODY, PH_HANDLER, PH_DONE };
-
-struct ip_slot {
-    uint8_t ip[16];
-    unsigned count; /* 0: empty */
-};
-
-struct ps_http_server {
-    struct MHD_Daemon *d;
-    struct ps_router *router;
-    struct ps_http_metrics *metrics;
-    struct ps_http_limits lim;
-    const struct ps_route *routes;
-    size_t nroutes;
-    void *app;
-    ps_handler_fn dispatch; /* NULL: route->fn directly */
-    bool log_requests;
-    uint16_t port;
-    int stopping;   /* atomic: answer with Connection: close */
-    int abandoning; /* atomic: grace over, never suspend again */
-    struct sockaddr_storage addr;
-    pthread_mutex_t ip_lock;
-    struct ip_slot *ips;
-    size_t ip_cap; /* power of two */
-    pthread_mutex_t susp_lock;
-    struct ps_http_conn *susp_head;
-    /* the deadline sweep: every connection on a list, walked every sweep_ns */
-    pthread_mutex_t conn_lock; /* the list; held while the sweep touches a socket */
-    struct ps_http_conn *conn_head;
-    pthread_mutex_t sweep_lock;
-    pthread_cond_t sweep_cond; /* CLOCK_MONOTONIC */
-    bool sweep_stop, sweep_running;
-    pthread_t sweep_thread;
-    int64_t sweep_ns;   /* period */
-    int64_t request_ns; /* limits.request_timeout_s */
-    int64_t quiet_ns;   /* bytes but no request line, then silence this long: 400 */
-    int64_t idle_ns;
-};
 
 /* ---------- limits, defaults ---------- */
 
@@ -82,6 +38,7 @@ void ps_http_limits_init(struct ps_http_limits *l)
         .max_body_bytes = 1024 * 1024,
         .idle_timeout_s = 30,
         .request_timeout_s = 30,
+        .header_timeout_s = 5,
         .max_connections = 1024,
         .max_per_ip = 256,
         .threads = 0,
@@ -103,6 +60,7 @@ static void limits_fill(struct ps_http_limits *l)
     DEF(max_body_bytes);
     DEF(idle_timeout_s);
     DEF(request_timeout_s);
+    DEF(header_timeout_s);
     DEF(max_connections);
     DEF(shutdown_grace_ms);
     DEF(arena_bytes);
@@ -114,224 +72,14 @@ static void limits_fill(struct ps_http_limits *l)
     }
 }
 
-/* ---------- per-IP connection counts (open addressing, backward-shift delete) ---------- */
-
-static size_t ip_hash(const uint8_t ip[16], size_t cap)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (int i = 0; i < 16; i++)
-        h = (h ^ ip[i]) * 1099511628211ull;
-    return (size_t)h & (cap - 1);
-}
-
-/* Increments and returns the count for ip; 0 when the table is full (counts as allowed). */
-static unsigned ip_acquire(struct ps_http_server *s, const uint8_t ip[16])
-{
-    unsigned n = 0;
-    pthread_mutex_lock(&s->ip_lock);
-    size_t i = ip_hash(ip, s->ip_cap);
-    for (size_t probe = 0; probe < s->ip_cap; probe++, i = (i + 1) & (s->ip_cap - 1)) {
-        struct ip_slot *sl = &s->ips[i];
-        if (sl->count == 0)
-            memcpy(sl->ip, ip, 16);
-        if (sl->count == 0 || memcmp(sl->ip, ip, 16) == 0) {
-            n = ++sl->count;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&s->ip_lock);
-    return n;
-}
-
-static void ip_release(struct ps_http_server *s, const uint8_t ip[16])
-{
-    pthread_mutex_lock(&s->ip_lock);
-    size_t mask = s->ip_cap - 1, i = ip_hash(ip, s->ip_cap);
-    for (size_t probe = 0; probe < s->ip_cap; probe++, i = (i + 1) & mask) {
-        struct ip_slot *sl = &s->ips[i];
-        if (sl->count == 0)
-            break;
-        if (memcmp(sl->ip, ip, 16) != 0)
-            continue;
-        if (--sl->count > 0)
-            break;
-        /* backward-shift: pull later entries of the probe run into the hole */
-        size_t hole = i, j = i;
-        for (;;) {
-            j = (j + 1) & mask;
-            if (s->ips[j].count == 0)
-                break;
-            size_t home = ip_hash(s->ips[j].ip, s->ip_cap);
-            if (((j - home) & mask) >= ((j - hole) & mask)) {
-                s->ips[hole] = s->ips[j];
-                s->ips[j].count = 0;
-                hole = j;
-            }
-        }
-        break;
-    }
-    pthread_mutex_unlock(&s->ip_lock);
-}
-
-/* ---------- suspended requests (for shutdown) ---------- */
-
-static void susp_add(struct ps_http_server *s, struct ps_http_conn *c)
-{
-    pthread_mutex_lock(&s->susp_lock);
-    c->prev_susp = NULL;
-    c->next_susp = s->susp_head;
-    if (s->susp_head)
-        s->susp_head->prev_susp = c;
-    s->susp_head = c;
-    c->suspended_list = true;
-    pthread_mutex_unlock(&s->susp_lock);
-}
-
-static void susp_remove(struct ps_http_server *s, struct ps_http_conn *c)
-{
-    pthread_mutex_lock(&s->susp_lock);
-    if (c->suspended_list) {
-        if (c->prev_susp)
-            c->prev_susp->next_susp = c->next_susp;
-        else
-            s->susp_head = c->next_susp;
-        if (c->next_susp)
-            c->next_susp->prev_susp = c->prev_susp;
-        c->suspended_list = false;
-    }
-    pthread_mutex_unlock(&s->susp_lock);
-}
-
-/* ---------- connections ---------- */
-
-/* The list the sweep walks. MHD calls NOTIFY_CONNECTION closed before it closes the socket,
- * so while conn_lock is held every listed connection's fd is still its own. */
-static void conn_list_add(struct ps_http_server *s, struct ps_http_conn *c)
-{
-    pthread_mutex_lock(&s->conn_lock);
-    c->prev_conn = NULL;
-    c->next_conn = s->conn_head;
-    if (s->conn_head)
-        s->conn_head->prev_conn = c;
-    s->conn_head = c;
-    pthread_mutex_unlock(&s->conn_lock);
-}
-
-static void conn_list_remove(struct ps_http_server *s, struct ps_http_conn *c)
-{
-    pthread_mutex_lock(&s->conn_lock);
-    if (c->prev_conn)
-        c->prev_conn->next_conn = c->next_conn;
-    else
-        s->conn_head = c->next_conn;
-    if (c->next_conn)
-        c->next_conn->prev_conn = c->prev_conn;
-    c->next_conn = c->prev_conn = NULL;
-    pthread_mutex_unlock(&s->conn_lock);
-}
-
-static void conn_address(struct ps_http_conn *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c->mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-    memset(c->ip, 0, sizeof c->ip);
-    c->ip_text[0] = '\0';
-    if (sa && sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-        c->ip[10] = c->ip[11] = 0xff; /* ::ffff:a.b.c.d, as a dual-stack socket reports it */
-        memcpy(c->ip + 12, &in->sin_addr, 4);
-        if (!inet_ntop(AF_INET, &in->sin_addr, c->ip_text, sizeof c->ip_text))
-            c->ip_text[0] = '\0';
-    } else if (sa && sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-        memcpy(c->ip, &in6->sin6_addr, 16);
-        if (!inet_ntop(AF_INET6, &in6->sin6_addr, c->ip_text, sizeof c->ip_text))
-            c->ip_text[0] = '\0';
-    }
-}
-
-static void conn_free(struct ps_http_conn *c)
-{
-    ps_buf_reset(&c->req.out);
-    ps_arena_free(c->arena);
-    ps_free(c);
-}
-
-static void conn_started(struct ps_http_server *s, struct MHD_Connection *mc, void **sock_ctx)
-{
-    *sock_ctx = NULL;
-    ps_http_metrics_conns_add(s->metrics, 1);
-    struct ps_http_conn *c = ps_calloc(1, sizeof *c);
-    if (!c)
-        return;
-    c->arena = ps_arena_new(s->lim.arena_bytes);
-    if (!c->arena) {
-        ps_free(c);
-        return;
-    }
-    c->srv = s;
-    c->mhd = mc;
-    ps_buf_init(&c->req.out, s->lim.max_response_bytes);
-    conn_address(c);
-    const union MHD_ConnectionInfo *fi =
-        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
-    c->fd = fi ? fi->connect_fd : -1;
-    /* the first request's clock starts at accept: clients send at once */
-    c->accepted_ns = ps_clock_mono_ns();
-    c->rx_ = PS_RX_FIRST;
-    c->deadline_ns = c->accepted_ns + s->request_ns;
-    if (ps_http_metrics_conns(s->metrics) > (long)s->lim.max_connections) {
-        c->over = PS_OVER_CONNS;
-    } else if (s->lim.max_per_ip) {
-        c->ip_counted = true;
-        if (ip_acquire(s, c->ip) > s->lim.max_per_ip)
-            c->over = PS_OVER_IP;
-    }
-    *sock_ctx = c;
-    if (c->fd >= 0) /* always, in practice; without it only the idle timeout applies */
-        conn_list_add(s, c);
-}
-
-/* Once stopping, a new connection is closed at accept. (MHD_quiesce_daemon would take the
- * listen socket out of each pool thread's epoll set from this thread; in libmicrohttpd 0.9.75
- * that races with the pool thread doing the same and panics: "Failed to remove listen FD
- * from epoll set", seen once in the HTTP suite.) */
-static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
-{
-    struct ps_http_server *s = cls;
-    return __atomic_load_n(&s->stopping, __ATOMIC_SEQ_CST) ? MHD_NO : MHD_YES;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *mc, void **sock_ctx,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    struct ps_http_server *s = cls;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        conn_started(s, mc, sock_ctx);
-        return;
-    }
-    ps_http_metrics_conns_add(s->metrics, -1);
-    struct ps_http_conn *c = *sock_ctx;
-    if (!c)
-        return;
-    *sock_ctx = NULL;
-    if (c->fd >= 0)
-        conn_list_remove(s, c);
-    if (c->ip_counted)
-        ip_release(s, c->ip);
-    if (!c->zombie)
-        conn_free(c);
-}
-
 /* ---------- rx_ stages moved by the connection's own thread ---------- */
 
 void (*ps_http_test_stage_hook)(int from, int to);
 
-/* Moves rx_ from `from` to `to`. False when the sweep (or answer_now) claimed the connection
- * first: it was answered past MHD, so the caller returns MHD_NO and runs nothing for the
- * request. Every forward move out of a stage the sweep may cut goes through here, so a 408
- * and a handler can never both happen for one request. */
+/* Moves rx_ from `from` to `to`. False when the sweep (or ps_http_answer_now) claimed the
+ * connection first: it was answered past MHD, so the caller returns MHD_NO and runs nothing
+ * for the request. Every forward move out of a stage the sweep may cut goes through here, so
+ * a 408 and a handler can never both happen for one request. */
 static bool advance(struct ps_http_conn *c, int from, int to)
 {
     void (*hook)(int, int) = __atomic_load_n(&ps_http_test_stage_hook, __ATOMIC_ACQUIRE);
@@ -356,6 +104,22 @@ static void split_uri(struct ps_req *req, const char *uri)
     req->query = q ? (struct ps_str){copy + plen + 1, n - plen - 1} : PS_STR_NULL;
 }
 
+/* The read deadlines of a request count from its request line (the first byte is not visible
+ * through MHD): the headers get min(header, request timeout), the whole request the request
+ * timeout. Only this thread writes deadline_ns; the sweep reads it after its acquire load of
+ * rx_. A lost compare-and-swap means the sweep answered already: on_headers gives up. */
+static void start_deadline(struct ps_http_conn *c, int64_t now)
+{
+    struct ps_http_server *s = c->srv;
+    int64_t head = s->header_ns < s->request_ns ? s->header_ns : s->request_ns;
+    int64_t dl = now + head;
+    if (dl < __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
+        __atomic_store_n(&c->deadline_ns, dl, __ATOMIC_RELAXED);
+    int rx = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
+    if (rx == PS_RX_WAIT)
+        (void)advance(c, rx, PS_RX_HEAD);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
     struct ps_http_server *s = cls;
@@ -375,18 +139,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
     req->conn_ = c;
     req->start_ns_ = ps_clock_mono_ns();
     req->client_ip = ps_str_from_cstr(c->ip_text);
-    /* the deadline counts from the request's first byte, which MHD does not report: the
-     * earlier of "request line in + timeout" and the bound set at accept or at the end of
-     * the previous request. Only this thread writes deadline_ns; the sweep reads it after
-     * its acquire load of rx_, and an older (later) deadline only makes it more lenient.
-     * A lost compare-and-swap means the sweep answered already: on_headers gives up. */
-    int64_t dl = req->start_ns_ + s->request_ns;
-    if (dl < __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
-        __atomic_store_n(&c->deadline_ns, dl, __ATOMIC_RELAXED);
-    int rx = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
-    if (rx <= PS_RX_WAIT)
-        (void)advance(c, rx, PS_RX_HEAD);
-    __atomic_store_n(&c->raw_status_, 0, __ATOMIC_RELAXED);
+    start_deadline(c, req->start_ns_);
     c->route_idx = s->nroutes;
     c->sent_status = 0;
     c->must_close = c->pending = false;
@@ -395,7 +148,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
     c->in_request = true;
     __atomic_store_n(&req->state_, PS_RS_READING, __ATOMIC_SEQ_CST);
     c->phase_ = PH_HEADERS;
-    split_uri(req, uri);
+    split_uri(req, uri ? uri : "");
     ps_http_metrics_in_flight_add(s->metrics, 1);
     return c;
 }
@@ -443,333 +196,14 @@ static enum MHD_Result refuse(struct ps_http_conn *c, int status, const char *sl
     return queue(c);
 }
 
-/* ---------- answers past MHD, the deadline sweep ---------- */
+/* ---------- handlers ---------- */
 
-/* MHD 0.9.75 can only queue a response once a request is fully received, and has no hook
- * while a request line or headers arrive. A request that must be cut at those points gets
- * its answer written straight to the socket (plain TCP only: this server never uses TLS),
- * at a moment MHD writes nothing on that connection: no response queued, or between
- * requests. docs/internals/http.md has the protocol. */
-
-static void http_date(char out[32])
+static enum MHD_Result settled(struct ps_http_conn *c, enum ps_settle how)
 {
-    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    time_t t = (time_t)(ps_clock_now_ms() / 1000);
-    struct tm tm;
-    out[0] = '\0';
-    if (!gmtime_r(&t, &tm) || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
-        tm.tm_mon > 11)
-        return;
-    int n = snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
-                     tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec);
-    if (n < 0 || n >= 32)
-        out[0] = '\0';
-}
-
-/* Writes req's response (status, content type, body, request id) with Connection: close to
- * fd and shuts the write side. Non-blocking: a full send buffer loses the answer, not the
- * thread. ip is for the log line only. */
-static void send_past_mhd(int fd, const char *ip, const struct ps_req *req)
-{
-    char date[32], head[512];
-    http_date(date);
-    const char *reason = MHD_get_reason_phrase_for((unsigned)req->status);
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: %s\r\n"
-                     "X-Request-Id: %s\r\nContent-Length: %zu\r\n\r\n",
-                     req->status, reason ? reason : "Unknown", date,
-                     req->content_type ? req->content_type : "application/octet-stream",
-                     req->request_id, req->out.len);
-    if (n > 0 && (size_t)n < sizeof head) {
-        struct iovec iov[2] = {{head, (size_t)n}, {req->out.p, req->out.len}};
-        struct msghdr m = {.msg_iov = iov, .msg_iovlen = req->out.len ? 2 : 1};
-        if (sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-            ps_log(PS_LOG_INFO, "http: answer %d to %s not sent: %s", req->status, ip,
-                   strerror(errno));
-    }
-    shutdown(fd, SHUT_WR);
-}
-
-/* Moves the connection from stage `from` to LINGER: this thread alone answers it now. The
- * sweep shuts the read side one period later, so the client reads the answer before a close
- * with unread input resets the connection. False when another thread got there first. */
-static bool claim(struct ps_http_conn *c, int from)
-{
-    __atomic_store_n(&c->linger_ns, ps_clock_mono_ns() + c->srv->sweep_ns, __ATOMIC_RELAXED);
-    return __atomic_compare_exchange_n(&c->rx_, &from, PS_RX_LINGER, false, __ATOMIC_ACQ_REL,
-                                       __ATOMIC_ACQUIRE);
-}
-
-/* On the connection's thread, mid-body: answer now with a problem, Connection: close. */
-static void answer_now(struct ps_http_conn *c, int status, const char *slug, const char *title,
-                       const char *detail)
-{
-    if (!claim(c, PS_RX_BODY))
-        return;
-    ps_resp_problem(&c->req, status, slug, title, "%s", detail);
-    c->must_close = true;
-    c->phase_ = PH_DONE;
-    send_past_mhd(c->fd, c->ip_text, &c->req);
-    c->sent_status = c->req.status;
-}
-
-/* A connection the sweep claimed (LINGER) under conn_lock, answered once the lock is
- * released: sendmsg and the log line never hold up a thread opening or closing a
- * connection. Once the lock is dropped MHD may close the connection and free it at any
- * moment, so the victim carries its own descriptor (a dup, which keeps the socket open until
- * the sweep closes it) and copies of what the answer and the log need. */
-struct victim {
-    int fd;             /* dup of the connection's socket; -1: dup failed (dup_errno) */
-    int dup_errno;
-    const char *detail; /* static text */
-    char ip[48];
-};
-
-struct sweep_batch {
-    struct victim v[SWEEP_BATCH];
-    size_t n;
-};
-
-/* Under conn_lock: claims c out of `from` for a 408 answered after the lock. */
-static void take(struct sweep_batch *b, struct ps_http_conn *c, int from, const char *detail)
-{
-    if (b->n == SWEEP_BATCH || !claim(c, from))
-        return; /* a full batch: the next pass over the list takes it */
-    struct victim *v = &b->v[b->n++];
-    v->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
-    v->dup_errno = v->fd < 0 ? errno : 0;
-    v->detail = detail;
-    memcpy(v->ip, c->ip_text, sizeof v->ip);
-    if (v->fd < 0) { /* out of descriptors: no answer, close now (the fd is valid here) */
-        shutdown(c->fd, SHUT_RDWR);
-        __atomic_store_n(&c->rx_, PS_RX_DEAD, __ATOMIC_RELEASE);
-        return;
-    }
-    __atomic_store_n(&c->raw_status_, 408, __ATOMIC_RELAXED);
-}
-
-/* On the sweep thread, without conn_lock. The request (if any) belongs to its server thread,
- * so the answer is built apart with its own request id. */
-static void sweep_answer(const struct victim *v)
-{
-    if (v->fd < 0) {
-        ps_log(PS_LOG_WARN, "http: %s: %s: closed without an answer: %s", v->ip, v->detail,
-               strerror(v->dup_errno));
-        return;
-    }
-    struct ps_req r;
-    memset(&r, 0, sizeof r);
-    ps_buf_init(&r.out, 4096);
-    struct ps_uuid u = ps_uuid7();
-    char id[37];
-    ps_uuid_fmt(&u, id);
-    memcpy(r.request_id, id, sizeof id);
-    ps_resp_problem(&r, 408, "request-timeout", "Request Timeout", "%s", v->detail);
-    send_past_mhd(v->fd, v->ip, &r);
-    close(v->fd);
-    ps_buf_reset(&r.out);
-    ps_log(PS_LOG_INFO, "http: %s: %s: answered 408, closing", v->ip, v->detail);
-}
-
-/* What the kernel saw arrive on a connection whose request line MHD has not produced. */
-static bool tcp_received(int fd, int64_t *quiet_ns)
-{
-    struct tcp_info ti;
-    socklen_t len = sizeof ti;
-    memset(&ti, 0, sizeof ti);
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
-        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
-        return false; /* unknown (kernel < 4.1): treated as nothing received */
-    *quiet_ns = (int64_t)ti.tcpi_last_data_recv * NS_PER_MS;
-    return ti.tcpi_bytes_received > 0;
-}
-
-/* Before the first request line. MHD 0.9.75 closes on a request line without a space but
- * takes one that starts with NUL for an empty line and waits; it never tells us either
- * way, so garbage and a request line that stopped half-way look the same from here: bytes
- * arrived, then silence. Both get a 408 once quiet for quiet_ns (before MHD's idle timeout
- * would close silently), as does a request line still trickling at the deadline. A client
- * that sent nothing at all is closed silently at the deadline, as the idle timeout would. */
-static void sweep_first(struct ps_http_server *s, struct ps_http_conn *c, int64_t now,
-                        struct sweep_batch *b)
-{
-    int64_t quiet = 0;
-    bool got = tcp_received(c->fd, &quiet);
-    bool late = now > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED);
-    if (got && (late || quiet >= s->quiet_ns)) {
-        take(b, c, PS_RX_FIRST, "no complete request line arrived in time");
-        return;
-    }
-    int exp = PS_RX_FIRST;
-    if (!got && late &&
-        __atomic_compare_exchange_n(&c->rx_, &exp, PS_RX_DEAD, false, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE))
-        shutdown(c->fd, SHUT_RDWR);
-}
-
-/* Under conn_lock: only non-blocking socket calls on c->fd (valid while the lock is held);
- * answers wait in b. */
-static void sweep_conn(struct ps_http_server *s, struct ps_http_conn *c, int64_t now,
-                       struct sweep_batch *b)
-{
-    int st = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
-    if (st == PS_RX_LINGER) {
-        int exp = PS_RX_LINGER;
-        if (now >= __atomic_load_n(&c->linger_ns, __ATOMIC_RELAXED) &&
-            __atomic_compare_exchange_n(&c->rx_, &exp, PS_RX_DEAD, false, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE))
-            shutdown(c->fd, SHUT_RDWR); /* MHD sees the end of input and closes */
-        return;
-    }
-    if (st == PS_RX_FIRST) {
-        if (now - c->accepted_ns >= s->quiet_ns ||
-            now > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
-            sweep_first(s, c, now, b);
-        return;
-    }
-    if (st > PS_RX_BODY || now <= __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
-        return;
-    take(b, c, st, "the request took too long to arrive");
-}
-
-/* One pass over every connection: claims under conn_lock, answers after it, in batches. */
-static void sweep_pass(struct ps_http_server *s, int64_t now)
-{
-    struct sweep_batch b;
-    do {
-        b.n = 0;
-        pthread_mutex_lock(&s->conn_lock);
-        for (struct ps_http_conn *c = s->conn_head; c; c = c->next_conn)
-            sweep_conn(s, c, now, &b);
-        pthread_mutex_unlock(&s->conn_lock);
-        for (size_t i = 0; i < b.n; i++)
-            sweep_answer(&b.v[i]);
-    } while (b.n == SWEEP_BATCH);
-}
-
-static void *sweep_main(void *arg)
-{
-    struct ps_http_server *s = arg;
-    pthread_mutex_lock(&s->sweep_lock);
-    while (!s->sweep_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t t = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec + s->sweep_ns;
-        ts.tv_sec = (time_t)(t / NS_PER_S);
-        ts.tv_nsec = (long)(t % NS_PER_S);
-        pthread_cond_timedwait(&s->sweep_cond, &s->sweep_lock, &ts);
-        if (s->sweep_stop)
-            break;
-        pthread_mutex_unlock(&s->sweep_lock);
-        sweep_pass(s, ps_clock_mono_ns());
-        pthread_mutex_lock(&s->sweep_lock);
-    }
-    pthread_mutex_unlock(&s->sweep_lock);
-    return NULL;
-}
-
-/* ---------- handlers, suspend and resume ---------- */
-
-void ps_req_suspend(struct ps_req *req, ps_handler_fn then)
-{
-    PS_ASSERT(then && __atomic_load_n(&req->state_, __ATOMIC_SEQ_CST) == PS_RS_RUNNING);
-    req->then_ = then;
-    __atomic_store_n(&req->state_, PS_RS_SUSPENDING, __ATOMIC_SEQ_CST);
-}
-
-void ps_req_resume(struct ps_req *req)
-{
-    int st = __atomic_load_n(&req->state_, __ATOMIC_SEQ_CST);
-    for (;;) {
-        if (st == PS_RS_ABANDONED)
-            return; /* shutdown answered it already; memory is kept alive for us */
-        PS_ASSERT(st == PS_RS_SUSPENDING || st == PS_RS_SUSPENDED);
-        if (__atomic_compare_exchange_n(&req->state_, &st, PS_RS_RESUMED, false,
-                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-            break;
-    }
-    /* SUSPENDING: the server thread has not suspended yet and will see RESUMED itself */
-    if (st == PS_RS_SUSPENDED) {
-        struct ps_http_conn *c = req->conn_;
-        MHD_resume_connection(c->mhd);
-    }
-}
-
-/* Abandoned connections stay reachable from here for the life of the process, so a late
- * ps_req_resume touches live memory (and leak checkers see no leak). */
-static pthread_mutex_t zombie_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ps_http_conn *zombies;
-
-static void make_zombie(struct ps_http_conn *c)
-{
-    pthread_mutex_lock(&zombie_lock);
-    if (!c->zombie) {
-        c->zombie = true;
-        c->next_zombie = zombies;
-        zombies = c;
-    }
-    pthread_mutex_unlock(&zombie_lock);
-}
-
-void ps_req_on_abandon(struct ps_req *req, bool (*withdraw)(struct ps_req *req, void *ctx),
-                       void *ctx)
-{
-    req->withdraw = withdraw;
-    req->withdraw_ctx = ctx;
-}
-
-/* Answers a request the shutdown gave up on, truthfully about its work: withdrawn before it
- * ran, or possibly still completing (a store job a committer has already taken). */
-static enum MHD_Result abandon(struct ps_http_conn *c)
-{
-    make_zombie(c);
-    bool (*withdraw)(struct ps_req *, void *) = c->req.withdraw;
-    c->req.withdraw = NULL;
-    if (withdraw && withdraw(&c->req, c->req.withdraw_ctx))
-        return refuse(c, 503, "overloaded", "Service Unavailable",
-                      "the server is shutting down; nothing was done", true);
-    return refuse(c, 503, "outcome-unknown", "Outcome unknown",
-                  "the server is shutting down before this request finished; its write may "
-                  "still be applied: read the resource before retrying",
-                  true);
-}
-
-static enum MHD_Result after_handler(struct ps_http_conn *c)
-{
-    struct ps_req *req = &c->req;
-    for (;;) {
-        int st = __atomic_load_n(&req->state_, __ATOMIC_SEQ_CST);
-        if (st == PS_RS_RUNNING)
-            break;
-        if (st == PS_RS_RESUMED) { /* resumed before we suspended: continue inline */
-            ps_handler_fn then = req->then_;
-            req->then_ = NULL;
-            req->withdraw = NULL; /* the suspended work is over */
-            __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
-            then(req);
-            continue;
-        }
-        PS_ASSERT(st == PS_RS_SUSPENDING);
-        if (__atomic_load_n(&c->srv->abandoning, __ATOMIC_SEQ_CST)) {
-            int exp = PS_RS_SUSPENDING;
-            if (__atomic_compare_exchange_n(&req->state_, &exp, PS_RS_ABANDONED, false,
-                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-                return abandon(c);
-            continue; /* it was resumed meanwhile */
-        }
-        susp_add(c->srv, c);
-        MHD_suspend_connection(c->mhd);
-        int exp = PS_RS_SUSPENDING;
-        if (!__atomic_compare_exchange_n(&req->state_, &exp, PS_RS_SUSPENDED, false,
-                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-            MHD_resume_connection(c->mhd); /* resumed in between: MHD calls us again */
+    if (how == PS_SETTLE_SUSPENDED)
         return MHD_YES;
-    }
-    if (req->status == 0)
-        ps_resp_problem(req, 500, "internal", "Internal Server Error",
+    if (how == PS_SETTLE_RESPOND && c->req.status == 0)
+        ps_resp_problem(&c->req, 500, "internal", "Internal Server Error",
                         "the handler produced no response");
     return queue(c);
 }
@@ -784,28 +218,10 @@ static enum MHD_Result run_handler(struct ps_http_conn *c)
         c->srv->dispatch(req);
     else
         req->route->fn(req);
-    return after_handler(c);
+    return settled(c, ps_http_settle(c));
 }
 
-static enum MHD_Result on_reentry(struct ps_http_conn *c)
-{
-    struct ps_req *req = &c->req;
-    int st = __atomic_load_n(&req->state_, __ATOMIC_SEQ_CST);
-    if (st == PS_RS_RESUMED) {
-        susp_remove(c->srv, c);
-        ps_handler_fn then = req->then_;
-        req->then_ = NULL;
-        req->withdraw = NULL; /* the suspended work is over */
-        __atomic_store_n(&req->state_, PS_RS_RUNNING, __ATOMIC_SEQ_CST);
-        then(req);
-        return after_handler(c);
-    }
-    if (st == PS_RS_ABANDONED)
-        return abandon(c);
-    return MHD_YES; /* spurious call while suspending */
-}
-
-/* ---------- request id, routing and body limits ---------- */
+/* ---------- request id, field rules, routing and body limits ---------- */
 
 static void set_request_id(struct ps_http_conn *c)
 {
@@ -843,45 +259,28 @@ static bool expects_body(struct ps_http_conn *c)
     return ps_http_conn_header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING).p != NULL;
 }
 
-struct framing {
-    unsigned te, cl;
-    bool te_chunked;
-};
-
-static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     size_t key_size, const char *value, size_t value_size)
+static enum MHD_Result add_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size)
 {
-    struct framing *f = cls;
     (void)kind;
-    /* exactly the value MHD compares (it has stripped leading whitespace, not trailing): a
-     * value MHD does not take for chunked must not pass here */
-    struct ps_str k = {key, key_size}, v = {value ? value : "", value ? value_size : 0};
-    if (ps_str_eq_nocase(k, PS_STR(MHD_HTTP_HEADER_TRANSFER_ENCODING))) {
-        f->te++;
-        f->te_chunked = ps_str_eq_nocase(v, PS_STR("chunked"));
-    } else if (ps_str_eq_nocase(k, PS_STR(MHD_HTTP_HEADER_CONTENT_LENGTH))) {
-        f->cl++;
-    }
-    return MHD_YES;
+    return ps_http_fields_add(cls, (struct ps_str){key ? key : "", key ? key_size : 0},
+                              (struct ps_str){value ? value : "", value ? value_size : 0})
+               ? MHD_YES
+               : MHD_NO;
 }
 
-/* RFC 9112 6.1 and 6.3: NULL when the body's framing is unambiguous, else why not. MHD
- * 0.9.75 reads a chunked body and ignores a Content-Length beside it, and reads any other
- * coding until the client closes; a proxy in front may frame the same bytes differently
- * (request smuggling), so such a request is refused and its connection closed. */
-static const char *framing_error(struct ps_http_conn *c, const char *version)
+/* The field rules of head.h over the fields MHD parsed (the gate ran them, with the line
+ * rules, on the raw bytes of a connection's first request; this covers the later ones).
+ * MHD keeps whitespace before a colon in the name, so that is seen here too. NULL when the
+ * fields are acceptable. */
+static const struct ps_http_head_error *fields_error(struct ps_http_conn *c, const char *version,
+                                                     struct ps_http_head_error *err)
 {
-    struct framing f = {0, 0, false};
-    MHD_get_connection_values_n(c->mhd, MHD_HEADER_KIND, count_framing, &f);
-    if (f.te && f.cl)
-        return "both Transfer-Encoding and Content-Length are present";
-    if (f.te > 1 || (f.te && !f.te_chunked))
-        return "the only Transfer-Encoding accepted is chunked";
-    if (f.te && version && strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
-        return "Transfer-Encoding in a request older than HTTP/1.1";
-    if (f.cl > 1)
-        return "more than one Content-Length";
-    return NULL;
+    struct ps_http_fields f;
+    ps_http_fields_init(&f);
+    MHD_get_connection_values_n(c->mhd, MHD_HEADER_KIND, add_field, &f);
+    int minor = version && strcmp(version, MHD_HTTP_VERSION_1_0) == 0 ? 0 : 1;
+    return ps_http_fields_end(&f, minor, err) ? NULL : err;
 }
 
 /* Routes; on a miss prepares the 404/405 (sent by the caller) and returns false. */
@@ -931,18 +330,38 @@ static bool body_reserve(struct ps_http_conn *c, size_t cap)
     return true;
 }
 
+/* While a body arrives MHD's idle timeout is lifted past the request deadline, so that a body
+ * that stalls gets the sweep's 408 (after idle_timeout_s without a byte, or at the request
+ * deadline) instead of MHD's silent close; NOTIFY_COMPLETED puts it back. */
+static void lift_idle_timeout(struct ps_http_conn *c)
+{
+    struct ps_http_server *s = c->srv;
+    unsigned t = s->lim.idle_timeout_s + s->lim.request_timeout_s + 1;
+    if (MHD_set_connection_option(c->mhd, MHD_CONNECTION_OPTION_TIMEOUT, t) == MHD_YES)
+        c->long_timeout = true;
+}
+
+/* A body byte arrived at now: the body may stall for idle_timeout_s, and must end by the
+ * request deadline. */
+static void body_deadline(struct ps_http_conn *c, int64_t now)
+{
+    struct ps_http_server *s = c->srv;
+    int64_t dl = c->req.start_ns_ + s->request_ns;
+    if (now + s->idle_ns < dl)
+        dl = now + s->idle_ns;
+    __atomic_store_n(&c->deadline_ns, dl, __ATOMIC_RELAXED);
+}
+
 /* Checks Content-Length against the route's limit and reserves the body. MHD_YES to go
- * on reading; otherwise the refusal was queued. */
+ * on reading; otherwise the refusal was queued. The field rules passed: a Content-Length is
+ * digits, at most 19 of them. */
 static enum MHD_Result body_start(struct ps_http_conn *c)
 {
     struct ps_req *req = &c->req;
     c->body_limit = req->route->max_body ? req->route->max_body : c->srv->lim.max_body_bytes;
     struct ps_str cl = ps_http_conn_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!cl.p)
-        return MHD_YES; /* chunked, no body, or another coding (MHD 0.9.75 then reads
-                         * until the client closes: the deadline ends it with a 408) */
     uint64_t n = 0;
-    if (ps_str_to_u64(cl, &n) != PS_OK)
+    if (cl.p && ps_str_to_u64(cl, &n) != PS_OK)
         return refuse(c, 400, "bad-request", "Bad Request", "invalid Content-Length", true);
     if (n > c->body_limit)
         return refuse(c, 413, "payload-too-large", "Payload Too Large",
@@ -950,6 +369,34 @@ static enum MHD_Result body_start(struct ps_http_conn *c)
     if (n > 0 && !body_reserve(c, (size_t)n))
         return refuse(c, 500, "internal", "Internal Server Error",
                       "no memory for the request body", true);
+    if (expects_body(c)) {
+        lift_idle_timeout(c);
+        body_deadline(c, ps_clock_mono_ns());
+    }
+    return MHD_YES;
+}
+
+/* What ends the request at its first call: the headers are too large, too late, or break a
+ * field rule. */
+static enum MHD_Result refuse_head(struct ps_http_conn *c, const char *version, bool *refused)
+{
+    struct ps_http_server *s = c->srv;
+    *refused = true;
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(c->mhd, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (hs && hs->header_size > s->lim.max_header_bytes)
+        return refuse(c, 431, "headers-too-large", "Request Header Fields Too Large",
+                      "the request line and headers are too large", true);
+    if (ps_clock_mono_ns() > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
+        return refuse(c, 408, "request-timeout", "Request Timeout",
+                      "the request head took too long to arrive", true);
+    struct ps_http_head_error e;
+    if (fields_error(c, version, &e))
+        return refuse(c, e.status, e.slug, e.title, e.detail, true);
+    if (!c->req.path.p)
+        return refuse(c, 500, "internal", "Internal Server Error", "out of request memory",
+                      true);
+    *refused = false;
     return MHD_YES;
 }
 
@@ -960,7 +407,6 @@ static enum MHD_Result body_start(struct ps_http_conn *c)
 static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method,
                                   const char *version)
 {
-    struct ps_http_server *s = c->srv;
     struct ps_req *req = &c->req;
     /* copied: the log line and metrics read it after MHD may have moved on */
     req->method = ps_arena_str(req->arena, ps_str_from_cstr(method));
@@ -972,26 +418,10 @@ static enum MHD_Result on_headers(struct ps_http_conn *c, const char *method,
      * BODY -> NONE by compare-and-swap, so the sweep and this thread never both answer */
     if (!advance(c, PS_RX_HEAD, PS_RX_BODY))
         return MHD_NO; /* the sweep answered it already */
-    if (c->over == PS_OVER_CONNS)
-        return refuse(c, 503, "overloaded", "Service Unavailable",
-                      "too many connections; retry later", true);
-    if (c->over == PS_OVER_IP)
-        return refuse(c, 429, "too-many-requests", "Too Many Requests",
-                      "too many connections from this address", true);
-    const union MHD_ConnectionInfo *hs =
-        MHD_get_connection_info(c->mhd, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-    if (hs && hs->header_size > s->lim.max_header_bytes)
-        return refuse(c, 431, "headers-too-large", "Request Header Fields Too Large",
-                      "the request line and headers are too large", true);
-    if (ps_clock_mono_ns() > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
-        return refuse(c, 408, "request-timeout", "Request Timeout",
-                      "the request took too long to arrive", true);
-    const char *bad = framing_error(c, version);
-    if (bad)
-        return refuse(c, 400, "bad-request", "Bad Request", bad, true);
-    if (!req->path.p)
-        return refuse(c, 500, "internal", "Internal Server Error", "out of request memory",
-                      true);
+    bool refused;
+    enum MHD_Result r = refuse_head(c, version, &refused);
+    if (refused)
+        return r;
     if (!route(c)) {
         c->pending = true; /* 404/405 prepared */
         if (expects_body(c)) {
@@ -1031,17 +461,20 @@ static enum MHD_Result on_body(struct ps_http_conn *c, const char *data, size_t 
     size_t n = *size, need = 0;
     *size = 0;
     if (__atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE) == PS_RX_BODY) {
-        if (ps_clock_mono_ns() > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
-            answer_now(c, 408, "request-timeout", "Request Timeout",
-                       "the request took too long to arrive");
+        int64_t now = ps_clock_mono_ns();
+        if (now > __atomic_load_n(&c->deadline_ns, __ATOMIC_RELAXED))
+            ps_http_answer_now(c, 408, "request-timeout", "Request Timeout",
+                               "the request body took too long to arrive");
         else if (!ps_size_add(c->body_len, n, &need) || need > c->body_limit)
-            answer_now(c, 413, "payload-too-large", "Payload Too Large",
-                       "the request body is larger than this resource accepts");
-        else if (body_append(c, data, n, need))
+            ps_http_answer_now(c, 413, "payload-too-large", "Payload Too Large",
+                               "the request body is larger than this resource accepts");
+        else if (body_append(c, data, n, need)) {
+            body_deadline(c, now);
             return MHD_YES;
-        else
-            answer_now(c, 500, "internal", "Internal Server Error",
-                       "no memory for the request body");
+        } else
+            ps_http_answer_now(c, 500, "internal", "Internal Server Error",
+                               "no memory for the request body");
+        c->phase_ = PH_DONE;
     }
     if (!ps_size_add(c->drained, n, &c->drained) || c->drained > DRAIN_MAX)
         return MHD_NO;
@@ -1068,7 +501,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mc, const cha
             return queue(c);
         return run_handler(c);
     case PH_HANDLER:
-        return on_reentry(c);
+        return settled(c, ps_http_reentry(c));
     default:
         return MHD_YES;
     }
@@ -1076,71 +509,44 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mc, const cha
 
 /* ---------- request end: metrics and the log line ---------- */
 
-struct jw { /* a tiny JSON writer on the stack for the log line */
-    char b[1024];
-    size_t n;
-    bool bad;
-};
-
-static void jw_raw(struct jw *w, const char *s, size_t n)
-{
-    if (w->bad || n > sizeof w->b - w->n) {
-        w->bad = true;
-        return;
-    }
-    memcpy(w->b + w->n, s, n);
-    w->n += n;
-}
-
-static void jw_str(struct jw *w, const char *key, struct ps_str v)
-{
-    jw_raw(w, ",\"", 2);
-    jw_raw(w, key, strlen(key));
-    jw_raw(w, "\":\"", 3);
-    for (size_t i = 0; i < v.len; i++) {
-        unsigned char ch = (unsigned char)v.p[i];
-        if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x7f)
-            jw_raw(w, "?", 1); /* log fields here are ASCII tokens; never trust them */
-        else
-            jw_raw(w, v.p + i, 1);
-    }
-    jw_raw(w, "\"", 1);
-}
-
-static void jw_fmt(struct jw *w, const char *fmt, ...) PS_PRINTF(2, 3);
-static void jw_fmt(struct jw *w, const char *fmt, ...)
-{
-    if (w->bad)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(w->b + w->n, sizeof w->b - w->n, fmt, ap);
-    va_end(ap);
-    if (k < 0 || (size_t)k >= sizeof w->b - w->n)
-        w->bad = true;
-    else
-        w->n += (size_t)k;
-}
-
 static void log_request(struct ps_http_conn *c, int status, int64_t dur_ns,
                         enum MHD_RequestTerminationCode t)
 {
     struct ps_req *req = &c->req;
-    struct jw w = {.n = 0, .bad = false};
-    char when[25];
-    ps_clock_fmt_rfc3339(ps_clock_now_ms(), when);
-    jw_fmt(&w, "{\"time\":\"%s\",\"level\":\"info\",\"msg\":\"request\"", when);
-    jw_str(&w, "requestId", ps_str_from_cstr(req->request_id));
-    jw_str(&w, "method", req->method);
-    jw_str(&w, "route", ps_str_from_cstr(req->route ? req->route->pattern : "unmatched"));
-    jw_fmt(&w, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu", status,
-           (double)dur_ns / 1e6, c->sent_status ? req->out.len : (size_t)0);
-    jw_str(&w, "remote", req->client_ip);
-    if (t != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        jw_fmt(&w, ",\"aborted\":%d", (int)t);
-    jw_raw(&w, "}", 1);
-    if (!w.bad)
-        ps_log_json((struct ps_str){w.b, w.n});
+    struct ps_http_logline l = {
+        .request_id = req->request_id,
+        .method = req->method,
+        .route = req->route ? req->route->pattern : "unmatched",
+        .status = status,
+        .duration_ns = dur_ns,
+        .bytes = c->sent_status ? req->out.len : (size_t)0,
+        .remote = req->client_ip,
+        .aborted = t == MHD_REQUEST_TERMINATED_COMPLETED_OK ? -1 : (int)t,
+    };
+    ps_http_log_request(&l);
+}
+
+/* Keep-alive: the next request's first byte comes within the idle timeout, and then it has
+ * its own deadlines; a lost race (aborted mid-body) leaves the sweep's LINGER. */
+static void keep_alive(struct ps_http_conn *c, int64_t now)
+{
+    struct ps_http_server *s = c->srv;
+    int rx = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
+    if (rx < PS_RX_LINGER) {
+        __atomic_store_n(&c->deadline_ns, now + s->idle_ns + s->header_ns, __ATOMIC_RELAXED);
+        (void)__atomic_compare_exchange_n(&c->rx_, &rx, PS_RX_WAIT, false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE);
+    }
+    __atomic_store_n(&c->served_, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->raw_status_, 0, __ATOMIC_RELAXED);
+    if (c->long_timeout &&
+        MHD_set_connection_option(c->mhd, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  s->lim.idle_timeout_s) == MHD_YES)
+        c->long_timeout = false;
+    __atomic_store_n(&c->req.state_, PS_RS_IDLE, __ATOMIC_SEQ_CST);
+    c->phase_ = PH_HEADERS;
+    if (c->req.out.cap > OUT_KEEP_MAX)
+        ps_buf_reset(&c->req.out);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
@@ -1153,7 +559,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
     *con_cls = NULL;
     c->in_request = false;
     if (c->suspended_list)
-        susp_remove(s, c);
+        ps_http_susp_remove(s, c);
     int64_t now = ps_clock_mono_ns(), dur = now - c->req.start_ns_;
     int status = c->sent_status ? c->sent_status
                                 : __atomic_load_n(&c->raw_status_, __ATOMIC_RELAXED);
@@ -1161,21 +567,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
         ps_http_metrics_observe(s->metrics, c->route_idx, c->req.method, status, dur);
     if (s->log_requests)
         log_request(c, status, dur, toe);
-    if (!c->zombie) {
-        /* keep-alive: the next request's first byte comes within the idle timeout, and
-         * then it has the request timeout */
-        int rx = __atomic_load_n(&c->rx_, __ATOMIC_ACQUIRE);
-        if (rx < PS_RX_LINGER) { /* a lost race (aborted mid-body) leaves the sweep's LINGER */
-            __atomic_store_n(&c->deadline_ns, now + s->idle_ns + s->request_ns,
-                             __ATOMIC_RELAXED);
-            (void)__atomic_compare_exchange_n(&c->rx_, &rx, PS_RX_WAIT, false,
-                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-        }
-        __atomic_store_n(&c->req.state_, PS_RS_IDLE, __ATOMIC_SEQ_CST);
-        c->phase_ = PH_HEADERS;
-        if (c->req.out.cap > OUT_KEEP_MAX)
-            ps_buf_reset(&c->req.out);
-    }
+    if (!c->zombie)
+        keep_alive(c, now);
     ps_http_metrics_in_flight_add(s->metrics, -1);
 }
 
@@ -1193,27 +586,61 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---------- start / stop ---------- */
 
-static enum ps_err parse_addr(struct ps_http_server *s, const char *text, uint16_t port,
-                              unsigned *flags, struct ps_diag *diag)
+static enum ps_err parse_addr(struct sockaddr_storage *ss, socklen_t *len, const char *text,
+                              uint16_t port, struct ps_diag *diag)
 {
-    memset(&s->addr, 0, sizeof s->addr);
-    struct sockaddr_in *in = (struct sockaddr_in *)(void *)&s->addr;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&s->addr;
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
     if (!text)
         text = "127.0.0.1";
     if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
         in->sin_family = AF_INET;
         in->sin_port = htons(port);
+        *len = sizeof *in;
         return PS_OK;
     }
     if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons(port);
-        /* "::" means every address, IPv4 included */
-        *flags |= IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+        *len = sizeof *in6;
         return PS_OK;
     }
     return ps_diag_set(diag, PS_ERR_INVALID, "listen address %s is not an IP address", text);
+}
+
+/* The listen socket is the server's own (the gate accepts on it). "::" means every address,
+ * IPv4 included; another IPv6 address only itself. */
+static enum ps_err open_listener(struct ps_http_server *s, const struct ps_http_config *cfg,
+                                 const char *where, struct ps_diag *diag)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    enum ps_err e = parse_addr(&ss, &len, cfg->listen_addr, cfg->port, diag);
+    if (e != PS_OK)
+        return e;
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0;
+    if (ok && ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&ss;
+        int only = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ? 0 : 1;
+        ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only, sizeof only) == 0;
+    }
+    ok = ok && bind(fd, (struct sockaddr *)&ss, len) == 0 && listen(fd, SOMAXCONN) == 0;
+    socklen_t blen = sizeof ss;
+    ok = ok && getsockname(fd, (struct sockaddr *)&ss, &blen) == 0;
+    if (!ok) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return ps_diag_set(diag, PS_ERR_IO, "cannot listen on %s: %s (choose another address "
+                           "with --listen)", where, strerror(err));
+    }
+    s->listen_fd = fd;
+    s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
+                                             : ((struct sockaddr_in *)(void *)&ss)->sin_port);
+    return PS_OK;
 }
 
 static unsigned hard_limit(unsigned soft, unsigned threads)
@@ -1224,8 +651,9 @@ static unsigned hard_limit(unsigned soft, unsigned threads)
     return soft > UINT32_MAX - slack ? UINT32_MAX : soft + slack;
 }
 
-static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, uint16_t port,
-                                const char *where, struct ps_diag *diag)
+/* MHD never listens: the gate hands it each connection (MHD_add_connection) once the head of
+ * its first request has arrived. */
+static enum ps_err start_daemon(struct ps_http_server *s, struct ps_diag *diag)
 {
     size_t mem = s->lim.max_header_bytes * 4;
     if (mem < MIN_MEMORY_LIMIT)
@@ -1233,28 +661,23 @@ static enum ps_err start_daemon(struct ps_http_server *s, unsigned flags, uint16
     unsigned per_ip = s->lim.max_per_ip ? hard_limit(s->lim.max_per_ip, 1) : 0;
     struct MHD_OptionItem ops[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, s}, /* first, as MHD asks */
-        {MHD_OPTION_SOCK_ADDR, 0, &s->addr},
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)hard_limit(s->lim.max_connections,
-                                                           s->lim.threads), NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->hard_conns, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_ip, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->lim.idle_timeout_s, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)mem, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
-        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)ps_http_on_connection, s},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
         {s->lim.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
          (intptr_t)s->lim.threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    /* the address comes from MHD_OPTION_SOCK_ADDR; the port only names it in MHD's messages */
-    s->d = MHD_start_daemon(flags, port, on_accept, s, on_access, s, MHD_OPTION_ARRAY, ops,
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_ARRAY, ops,
                             MHD_OPTION_END);
     if (!s->d)
-        return ps_diag_set(diag, PS_ERR_IO, "cannot listen on %s: %s (choose another address "
-                           "with --listen)", where, strerror(errno));
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : 0;
+        return ps_diag_set(diag, PS_ERR_IO, "cannot start libmicrohttpd: %s", strerror(errno));
     return PS_OK;
 }
 
@@ -1281,60 +704,31 @@ static enum ps_err check_body_limits(const struct ps_http_server *s, struct ps_d
     return PS_OK;
 }
 
-/* Periods from the limits: the sweep must act on a quiet garbage sender before MHD's idle
- * timeout closes it silently, hence quiet = QUIET_MAX_NS or half the smaller timeout, and a
- * period of a quarter of that (50 ms .. 1 s). */
+/* Periods from the limits: deadlines are whole seconds, so a sweep every eighth of the
+ * shortest (50 .. 500 ms) keeps every cut within a small part of its limit. */
 static void sweep_timing(struct ps_http_server *s)
 {
     s->request_ns = (int64_t)s->lim.request_timeout_s * NS_PER_S;
+    s->header_ns = (int64_t)s->lim.header_timeout_s * NS_PER_S;
     s->idle_ns = (int64_t)s->lim.idle_timeout_s * NS_PER_S;
-    s->quiet_ns = (s->request_ns < s->idle_ns ? s->request_ns : s->idle_ns) / 2;
-    if (s->quiet_ns > QUIET_MAX_NS)
-        s->quiet_ns = QUIET_MAX_NS;
-    s->sweep_ns = s->quiet_ns / 4;
+    int64_t shortest = s->request_ns < s->idle_ns ? s->request_ns : s->idle_ns;
+    if (s->header_ns < shortest)
+        shortest = s->header_ns;
+    s->sweep_ns = shortest / 8;
     if (s->sweep_ns < 50 * NS_PER_MS)
         s->sweep_ns = 50 * NS_PER_MS;
-    if (s->sweep_ns > NS_PER_S)
-        s->sweep_ns = NS_PER_S;
-}
-
-static enum ps_err start_sweep(struct ps_http_server *s, struct ps_diag *diag)
-{
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) != 0)
-        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
-    int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(&s->sweep_cond, &ca);
-    pthread_condattr_destroy(&ca);
-    if (rc != 0)
-        return ps_diag_set(diag, PS_ERR_NOMEM, "cannot create a condition variable");
-    rc = pthread_create(&s->sweep_thread, NULL, sweep_main, s);
-    if (rc != 0) {
-        pthread_cond_destroy(&s->sweep_cond);
-        return ps_diag_set(diag, PS_ERR_NOMEM, "cannot start the deadline thread: %s",
-                           strerror(rc));
-    }
-    s->sweep_running = true;
-    return PS_OK;
-}
-
-static void stop_sweep(struct ps_http_server *s)
-{
-    if (!s->sweep_running)
-        return;
-    pthread_mutex_lock(&s->sweep_lock);
-    s->sweep_stop = true;
-    pthread_cond_signal(&s->sweep_cond);
-    pthread_mutex_unlock(&s->sweep_lock);
-    pthread_join(s->sweep_thread, NULL);
-    pthread_cond_destroy(&s->sweep_cond);
-    s->sweep_running = false;
+    if (s->sweep_ns > 500 * NS_PER_MS)
+        s->sweep_ns = 500 * NS_PER_MS;
 }
 
 static void server_free(struct ps_http_server *s)
 {
-    stop_sweep(s);
+    ps_http_gate_stop(s);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    ps_http_sweep_stop(s);
+    if (s->d)
+        MHD_stop_daemon(s->d);
     ps_router_free(s->router);
     ps_http_metrics_free(s->metrics);
     ps_free(s->ips);
@@ -1345,17 +739,16 @@ static void server_free(struct ps_http_server *s)
     ps_free(s);
 }
 
-enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_server **out,
-                          struct ps_diag *diag)
+static struct ps_http_server *server_new(const struct ps_http_config *cfg)
 {
-    *out = NULL;
     struct ps_http_server *s = ps_calloc(1, sizeof *s);
     if (!s)
-        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+        return NULL;
     pthread_mutex_init(&s->ip_lock, NULL);
     pthread_mutex_init(&s->susp_lock, NULL);
     pthread_mutex_init(&s->conn_lock, NULL);
     pthread_mutex_init(&s->sweep_lock, NULL);
+    s->listen_fd = -1;
     s->lim = cfg->limits;
     limits_fill(&s->lim);
     sweep_timing(s);
@@ -1364,32 +757,45 @@ enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_serve
     s->app = cfg->app;
     s->dispatch = cfg->dispatch;
     s->log_requests = cfg->log_requests;
-    unsigned flags = 0;
+    return s;
+}
+
+/* The address as the user wrote it, for the bind error (an IPv6 one in brackets). */
+static void where_text(const struct ps_http_config *cfg, char where[80])
+{
+    const char *host = cfg->listen_addr ? cfg->listen_addr : "";
+    int n = snprintf(where, 80, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+                     (unsigned)cfg->port);
+    if (n < 0 || n >= 80)
+        memcpy(where, "the listen address", sizeof "the listen address");
+}
+
+enum ps_err ps_http_start(const struct ps_http_config *cfg, struct ps_http_server **out,
+                          struct ps_diag *diag)
+{
+    *out = NULL;
+    struct ps_http_server *s = server_new(cfg);
+    if (!s)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    char where[80];
+    where_text(cfg, where);
     enum ps_err e = ps_router_new(cfg->routes, cfg->nroutes, &s->router, diag);
     if (e == PS_OK)
         e = check_body_limits(s, diag);
-    if (e == PS_OK)
-        e = parse_addr(s, cfg->listen_addr, cfg->port, &flags, diag);
     if (e == PS_OK) {
         s->metrics = ps_http_metrics_new(cfg->routes, cfg->nroutes);
-        s->ip_cap = 64;
-        while (s->ip_cap < 2 * (size_t)hard_limit(s->lim.max_connections, s->lim.threads))
-            s->ip_cap *= 2;
-        s->ips = ps_calloc(s->ip_cap, sizeof *s->ips);
-        if (!s->metrics || !s->ips)
+        if (!s->metrics || ps_http_conns_init(s, hard_limit(s->lim.max_connections,
+                                                            s->lim.threads)) != PS_OK)
             e = ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
     }
     if (e == PS_OK)
-        e = start_sweep(s, diag);
-    /* the address as the user wrote it, for the bind error (an IPv6 one in brackets) */
-    char where[80];
-    const char *host = cfg->listen_addr ? cfg->listen_addr : "";
-    int n = snprintf(where, sizeof where, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
-                     (unsigned)cfg->port);
-    if (n < 0 || (size_t)n >= sizeof where)
-        memcpy(where, "the listen address", sizeof "the listen address");
+        e = open_listener(s, cfg, where, diag);
     if (e == PS_OK)
-        e = start_daemon(s, flags, cfg->port, where, diag);
+        e = ps_http_sweep_start(s, diag);
+    if (e == PS_OK)
+        e = start_daemon(s, diag);
+    if (e == PS_OK)
+        e = ps_http_gate_start(s, diag);
     if (e != PS_OK) {
         server_free(s);
         return e;
@@ -1425,56 +831,29 @@ static bool wait_idle(struct ps_http_server *s, int64_t until_ns)
     return true;
 }
 
-/* Grace is over: answer every suspended request 503 and leave its memory to a late
- * ps_req_resume. The lock only guards the list; MHD is called outside it. */
-static void abandon_suspended(struct ps_http_server *s)
-{
-    __atomic_store_n(&s->abandoning, 1, __ATOMIC_SEQ_CST);
-    struct ps_http_conn *todo = NULL;
-    pthread_mutex_lock(&s->susp_lock);
-    struct ps_http_conn *c = s->susp_head;
-    while (c) {
-        struct ps_http_conn *next = c->next_susp;
-        int exp = PS_RS_SUSPENDED;
-        if (__atomic_compare_exchange_n(&c->req.state_, &exp, PS_RS_ABANDONED, false,
-                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-            make_zombie(c);
-            if (c->prev_susp)
-                c->prev_susp->next_susp = next;
-            else
-                s->susp_head = next;
-            if (next)
-                next->prev_susp = c->prev_susp;
-            c->suspended_list = false;
-            c->next_susp = todo;
-            todo = c;
-        }
-        c = next;
-    }
-    pthread_mutex_unlock(&s->susp_lock);
-    while (todo) {
-        struct ps_http_conn *next = todo->next_susp;
-        ps_log(PS_LOG_WARN, "http: request %s still suspended at shutdown: answered 503",
-               todo->req.request_id);
-        MHD_resume_connection(todo->mhd);
-        todo = next;
-    }
-}
-
+/* Stopping: no new connections (the gate closes the listen socket and what it holds); the
+ * requests MHD is reading a head for, and idle keep-alive connections, are cut at once (none
+ * of them has reached a handler); requests past their headers get the grace period. Then the
+ * rest is cut, suspended requests answered 503, and MHD stopped: all within the grace plus
+ * about a second. */
 void ps_http_stop(struct ps_http_server *s)
 {
     if (!s)
         return;
-    __atomic_store_n(&s->stopping, 1, __ATOMIC_SEQ_CST); /* on_accept refuses from now on */
-    int64_t until = ps_clock_mono_ns() + (int64_t)s->lim.shutdown_grace_ms * 1000000;
+    __atomic_store_n(&s->stopping, 1, __ATOMIC_SEQ_CST);
+    int64_t until = ps_clock_mono_ns() + (int64_t)s->lim.shutdown_grace_ms * NS_PER_MS;
+    ps_http_gate_stop(s);
+    ps_http_conns_cut(s, PS_RX_HEAD);
     if (!wait_idle(s, until)) {
+        ps_http_conns_cut(s, PS_RX_BODY);
         for (int round = 0; round < 20 && ps_http_metrics_in_flight(s->metrics) > 0; round++) {
-            abandon_suspended(s); /* again: a handler may have been mid-suspend */
-            if (wait_idle(s, ps_clock_mono_ns() + 50 * 1000000))
+            ps_http_abandon_suspended(s); /* again: a handler may have been mid-suspend */
+            if (wait_idle(s, ps_clock_mono_ns() + 50 * NS_PER_MS))
                 break;
         }
     }
-    stop_sweep(s); /* before MHD closes the sockets it may still be cutting */
+    ps_http_sweep_stop(s); /* before MHD closes the sockets it may still be cutting */
     MHD_stop_daemon(s->d);
+    s->d = NULL;
     server_free(s);
 }

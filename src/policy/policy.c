@@ -25,6 +25,8 @@ static const struct rule rules[] = {
     {"log.read", ANYONE, NULL, 0},
     /* witnesses submit cosignatures; the log accepts only those of its configured keys */
     {"log.cosign", ANYONE, NULL, 0},
+    /* the portal's public pages, static files and its answers to unknown paths */
+    {"portal.read", ANYONE, NULL, 0},
     /* a person's registry record */
     {"person.read", ADMIN | SELF, "clerk registrar inspector", PS_SCOPE_REGISTRY_READ},
     {"person.register", ADMIN, "registrar", 0},

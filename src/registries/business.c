@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "registries/act.h"
 #include "registries/persons.h"
 #include "store/store.h"
 #include "tlog/access.h"
@@ -93,10 +94,7 @@ enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor 
                                         struct ps_str reason, char id_out[37],
                                         struct ps_diag *refused, struct ps_diag *diag)
 {
-    PS_ASSERT(refused != NULL && refused != diag);
-    ps_diag_clear(refused);
-    if (id_out)
-        id_out[0] = '\0';
+    ps_act_begin(refused, diag, id_out);
     enum ps_err e = ps_kved_validate(kved, diag);
     if (e == PS_OK)
         e = ps_person_check_alive(tx, actor, rnokpp, reason, refused, diag);
@@ -109,18 +107,14 @@ enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor 
     e = insert_row(tx, id, rnokpp, kved, &inserted, diag);
     if (e != PS_OK)
         return e;
-    if (!inserted) { /* refused by the index: a refusal, so the status read commits */
-        ps_diag_set(refused, PS_ERR_EXISTS,
-                    "the person with RNOKPP %.*s is already registered as a sole proprietor "
-                    "(an active registration exists)",
-                    PS_STR_FMT(rnokpp));
-        return PS_OK;
-    }
+    if (!inserted) /* refused by the index: a refusal, so the status read commits */
+        return ps_act_refuse(refused, PS_ERR_EXISTS,
+                             "the person with RNOKPP %.*s is already registered as a sole "
+                             "proprietor (an active registration exists)",
+                             PS_STR_FMT(rnokpp));
     e = ps_tlog_record_change(tx, actor, "sole-proprietor.register", rnokpp,
-                                  resource_of(id, res, sizeof res), reason, diag);
-    if (e == PS_OK && id_out)
-        memcpy(id_out, id, sizeof id);
-    return e;
+                              resource_of(id, res, sizeof res), reason, diag);
+    return ps_act_done(e, id, id_out);
 }
 
 /* The conditional UPDATE; *found false when no active registration matched. */
@@ -167,10 +161,7 @@ enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor
                                          char id_out[37], struct ps_diag *refused,
                                          struct ps_diag *diag)
 {
-    PS_ASSERT(refused != NULL && refused != diag);
-    ps_diag_clear(refused);
-    if (id_out)
-        id_out[0] = '\0';
+    ps_act_begin(refused, diag, id_out);
     if (!actor)
         return ps_diag_set(diag, PS_ERR_DENIED, "terminating a registration needs an actor");
     enum ps_err e = ps_rnokpp_validate(rnokpp, NULL, diag);
@@ -187,17 +178,14 @@ enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor
         e = record_registration_read(tx, actor, rnokpp, reason, diag);
     if (e != PS_OK)
         return e;
-    if (!found) {
-        ps_diag_set(refused, PS_ERR_NOTFOUND,
-                    "the person with RNOKPP %.*s has no active sole-proprietor registration",
-                    PS_STR_FMT(rnokpp));
-        return PS_OK;
-    }
+    if (!found)
+        return ps_act_refuse(refused, PS_ERR_NOTFOUND,
+                             "the person with RNOKPP %.*s has no active sole-proprietor "
+                             "registration",
+                             PS_STR_FMT(rnokpp));
     e = ps_tlog_record_change(tx, actor, "sole-proprietor.terminate", rnokpp,
                               resource_of(id, res, sizeof res), reason, diag);
-    if (e == PS_OK && id_out)
-        memcpy(id_out, id, sizeof id);
-    return e;
+    return ps_act_done(e, id, id_out);
 }
 
 static const struct ps_sql insert_details = {

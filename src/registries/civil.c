@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "registries/act.h"
 #include "registries/kinship.h"
 #include "registries/persons.h"
 #include "registries/rnokpp.h"
@@ -184,10 +185,7 @@ enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor,
                                  struct ps_str b, struct ps_str reason, char id_out[37],
                                  struct ps_diag *refused, struct ps_diag *diag)
 {
-    PS_ASSERT(refused != NULL && refused != diag);
-    ps_diag_clear(refused);
-    if (id_out)
-        id_out[0] = '\0';
+    ps_act_begin(refused, diag, id_out);
     enum ps_err e = check_pair(a, b, diag);
     if (e == PS_OK)
         e = ps_person_check_alive(tx, actor, a, reason, refused, diag);
@@ -197,25 +195,22 @@ enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor,
     if (e == PS_OK && refused->code == PS_OK)
         e = find_married(tx, a, b, married, diag);
     if (e == PS_OK && married[0])
-        ps_diag_set(refused, PS_ERR_EXISTS, "the person with RNOKPP %s is already married",
-                    married);
+        return ps_act_refuse(refused, PS_ERR_EXISTS,
+                             "the person with RNOKPP %s is already married", married);
     bool kin = false;
     if (e == PS_OK && refused->code == PS_OK)
         e = ps_kinship_close(tx, a, b, &kin, diag);
     if (e == PS_OK && kin)
-        ps_diag_set(refused, PS_ERR_INVALID,
-                    "the persons with RNOKPP %.*s and %.*s are close relatives and may not "
-                    "marry (Family Code, article 26)",
-                    PS_STR_FMT(a), PS_STR_FMT(b));
+        return ps_act_refuse(refused, PS_ERR_INVALID,
+                             "the persons with RNOKPP %.*s and %.*s are close relatives and "
+                             "may not marry (Family Code, article 26)",
+                             PS_STR_FMT(a), PS_STR_FMT(b));
     if (e != PS_OK || refused->code != PS_OK)
         return e; /* a refusal is PS_OK: the recorded status reads must commit */
     char id[37];
     struct ps_uuid u = ps_uuid7();
     ps_uuid_fmt(&u, id);
-    e = insert_rows(tx, actor, id, a, b, reason, diag);
-    if (e == PS_OK && id_out)
-        memcpy(id_out, id, sizeof id);
-    return e;
+    return ps_act_done(insert_rows(tx, actor, id, a, b, reason, diag), id, id_out);
 }
 
 /* Ends the marriage row; *found false when id is not an active marriage. */
@@ -306,8 +301,7 @@ enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor,
                                  struct ps_str reason, struct ps_diag *refused,
                                  struct ps_diag *diag)
 {
-    PS_ASSERT(refused != NULL && refused != diag);
-    ps_diag_clear(refused);
+    ps_act_begin(refused, diag, NULL);
     if (!actor)
         return ps_diag_set(diag, PS_ERR_DENIED, "dissolving a marriage needs an actor");
     struct ps_uuid u;
@@ -324,10 +318,8 @@ enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor,
         e = record_refused_dissolution(tx, actor, canon, reason, diag);
     if (e != PS_OK)
         return e;
-    if (!found) {
-        ps_diag_set(refused, PS_ERR_NOTFOUND, "no active marriage %s", canon);
-        return PS_OK; /* the recorded reads must commit */
-    }
+    if (!found) /* the recorded reads commit */
+        return ps_act_refuse(refused, PS_ERR_NOTFOUND, "no active marriage %s", canon);
     e = end_parties(tx, canon, spouse, diag);
     int first = e == PS_OK && strcmp(spouse[0], spouse[1]) > 0; /* the log in RNOKPP order */
     if (e == PS_OK)

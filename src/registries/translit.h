@@ -18,7 +18,7 @@
  * of a word and ie i i iu ia elsewhere; г after з gives gh (зг -> zgh); the soft sign and
  * apostrophes (' U+02BC U+2019) are dropped; case is kept (a capital giving several Latin
  * letters is written all in capitals when the word around it is in capitals, "Щ" -> "Shch"
- * otherwise). ASCII passes through unchanged.
+ * otherwise). Other ASCII passes through unchanged.
  * Errors: PS_ERR_INVALID for invalid UTF-8 or a character outside ASCII and the Ukrainian
  * alphabet (named in diag); PS_ERR_LIMIT when cap is too small (PS_TRANSLIT_CAP(in.len) is
  * always enough). */

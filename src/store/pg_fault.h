@@ -1,6 +1,8 @@
 /* Test-only fault injection for the PostgreSQL backend's COMMIT: makes the "connection lost
  * while committing" cases of docs/internals/store.md happen on demand against a real server.
- * Only tests include this file; production code never arms a fault. */
+ * Implemented in pg_fault.c, which only test programs link (the `testing` dependency of
+ * meson.build); the first call of any function here plugs it into the backend (pg_int.h).
+ * pocketstate contains none of it (scripts/check_binary.py). */
 #ifndef PS_STORE_PG_FAULT_H
 #define PS_STORE_PG_FAULT_H
 

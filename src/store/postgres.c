@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 
 #include "core/alloc.h"
-#include "store/pg_fault.h"
+#include "store/pg_int.h"
 #include "store/store_int.h"
 
 #define PG_BYTEA_OID 17
@@ -142,14 +142,12 @@ static enum ps_err run(struct pg_conn *c, const char *sql, char *tag, char *errm
     "to_regproc('pg_catalog.pg_xact_status') IS NOT NULL, "                                        \
     "(SELECT system_identifier FROM pg_catalog.pg_control_system())::text || '/' || "              \
     "substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8)"
-/* The test switch's stand-in for the probe: a function no server has. */
-#define PG_PROBE_FAILING ", pg_catalog.pocketstate_test_no_such_function()"
+/* The test-only fault injector (pg_int.h); NULL in production. */
+static _Atomic(const struct ps_pg_faults *) faults;
 
-static atomic_bool probe_fault; /* ps_pg_test_probe_fails; false in production */
-
-void ps_pg_test_probe_fails(bool on)
+void ps_pg_set_faults(const struct ps_pg_faults *f)
 {
-    atomic_store(&probe_fault, on);
+    atomic_store(&faults, f);
 }
 
 /* The session-setup query with probe (extra columns, or "") after the settings. PS_OK: *out
@@ -177,15 +175,18 @@ static enum ps_err setup_query(struct pg_conn *c, const char *probe, PGresult **
  * durability even if the server's default synchronous_commit was turned off (rule 5). The
  * same round trip runs the probe (PG_PROBE_COLUMNS); only if it fails does a second round
  * trip run the settings alone (the failed query's SETs were rolled back with it). fail_probe:
- * the test fault's. */
+ * the fault injector's (pg_int.h). */
 static enum ps_err session_setup(struct pg_conn *c, bool fail_probe, char *errmsg)
 {
     char probe_err[PS_STORE_ERRMSG_CAP] = "";
     PGresult *r = NULL;
+    const struct ps_pg_faults *inj = atomic_load(&faults);
+    const char *probe = PG_PROBE_COLUMNS;
     c->has_xact_status = false;
     c->ident[0] = '\0';
-    fail_probe = fail_probe || atomic_load(&probe_fault);
-    enum ps_err e = setup_query(c, fail_probe ? PG_PROBE_FAILING : PG_PROBE_COLUMNS, &r, probe_err);
+    if (inj && (fail_probe || inj->probe_fails()))
+        probe = inj->failing_probe;
+    enum ps_err e = setup_query(c, probe, &r, probe_err);
     if (e != PS_OK && PQstatus(c->pg) == CONNECTION_OK)
         e = setup_query(c, "", &r, errmsg);
     else if (e != PS_OK)
@@ -300,28 +301,6 @@ static enum ps_err reconnect(struct pg_conn *c, bool fail_probe, char *errmsg)
 
 /* ---- a COMMIT whose reply is lost ---- */
 
-static atomic_int pg_fault; /* enum ps_pg_fault armed by a test; NONE in production */
-
-void ps_pg_test_fault(enum ps_pg_fault f)
-{
-    atomic_store(&pg_fault, (int)f);
-}
-
-enum ps_pg_fault ps_pg_test_fault_pending(void)
-{
-    return (enum ps_pg_fault)atomic_load(&pg_fault);
-}
-
-static pthread_mutex_t barrier_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ps_pg_barrier_stats barrier_stats; /* under barrier_lock */
-
-void ps_pg_test_barrier_stats(struct ps_pg_barrier_stats *out)
-{
-    pthread_mutex_lock(&barrier_lock);
-    *out = barrier_stats;
-    pthread_mutex_unlock(&barrier_lock);
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -369,63 +348,23 @@ static enum xact_state xact_status(PGconn *pg, const char *xid, char *errmsg)
     return st;
 }
 
-/* Test fault: the connection ends as if the network dropped it. The socket is swapped for
- * one whose peer is gone (the TCP connection closes; libpq's next read sees EOF), so a reply
- * already in the kernel's buffer is lost, as it would be. */
-static void drop_connection(struct pg_conn *c)
+bool ps_pg_xact_committed(PGconn *pg, const char *xid)
 {
-    int fd = PQsocket(c->pg), sv[2];
-    if (fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return;
-    close(sv[1]);
-    (void)dup2(sv[0], fd);
-    close(sv[0]);
+    char ignored[PS_STORE_ERRMSG_CAP];
+    return xact_status(pg, xid, ignored) == XACT_COMMITTED;
 }
 
-/* Test fault: whether backend pid's session is idle (its COMMIT has completed), from side. */
-static bool session_idle(PGconn *side, const char *pid)
+/* COMMIT as run() sends it, with the injected fault (if any) applied around the send. */
+static enum ps_err send_commit(struct pg_conn *c, char *tag, char *errmsg, int *f)
 {
-    const char *const vals[] = {pid};
-    PGresult *r = PQexecParams(side, "SELECT state = 'idle' FROM pg_stat_activity WHERE pid = $1",
-                               1, NULL, vals, NULL, NULL, 0);
-    bool idle = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-                !strcmp(PQgetvalue(r, 0, 0), "t");
-    PQclear(r);
-    return idle;
-}
-
-/* Test fault: waits until the server has committed, from a second connection, so that the
- * reply the fault then drops is the reply to a real commit: pg_xact_status says so, or,
- * without a transaction id, the session went idle. */
-static void wait_committed(struct pg_conn *c)
-{
-    char ignored[PS_STORE_ERRMSG_CAP], pid[16];
-    int n = snprintf(pid, sizeof pid, "%d", PQbackendPID(c->pg));
-    if (n < 0 || (size_t)n >= sizeof pid)
-        return;
-    PGconn *side = PQconnectdb(c->target);
-    for (int i = 0; i < 2000 && PQstatus(side) == CONNECTION_OK; i++) {
-        if (c->xid[0] ? xact_status(side, c->xid, ignored) == XACT_COMMITTED
-                      : session_idle(side, pid))
-            break;
-        sleep_ms(5);
-    }
-    PQfinish(side);
-}
-
-/* COMMIT as run() sends it, with the armed test fault (if any) applied around the send. */
-static enum ps_err send_commit(struct pg_conn *c, char *tag, char *errmsg, enum ps_pg_fault *f)
-{
-    *f = c->writing ? (enum ps_pg_fault)atomic_exchange(&pg_fault, PS_PG_FAULT_NONE)
-                    : PS_PG_FAULT_NONE;
-    if (*f == PS_PG_FAULT_LOSE_BEFORE_COMMIT)
-        drop_connection(c);
+    const struct ps_pg_faults *inj = atomic_load(&faults);
+    *f = inj && c->writing ? inj->take_commit() : 0;
+    if (*f)
+        inj->before_commit(*f, c->pg);
     if (!PQsendQuery(c->pg, "COMMIT"))
         return fail(c, NULL, errmsg);
-    if (*f >= PS_PG_FAULT_LOSE_REPLY) {
-        wait_committed(c);
-        drop_connection(c);
-    }
+    if (*f)
+        inj->after_commit_sent(*f, c->pg, c->target, c->xid);
     PGresult *last = NULL;
     for (PGresult *r = PQgetResult(c->pg); r; r = PQgetResult(c->pg)) {
         PQclear(last);
@@ -440,22 +379,13 @@ static enum ps_err send_commit(struct pg_conn *c, char *tag, char *errmsg, enum 
     return e;
 }
 
-/* Test fault: the identity a promoted standby shows, the same system on another timeline. */
-static void other_timeline(char *ident)
-{
-    char buf[PG_IDENT_CAP];
-    const char *slash = strchr(ident, '/');
-    int n = snprintf(buf, sizeof buf, "%.*s/FFFFFFFF", slash ? (int)(slash - ident) : 0, ident);
-    if (n > 0 && (size_t)n < sizeof buf)
-        memcpy(ident, buf, (size_t)n + 1);
-}
-
 /* Reconnects for the outcome check (a few tries, short backoff) and makes sure the new session
  * is on the server and timeline that received COMMIT, as recorded by the old session's setup:
  * a multi-host url, a moved address or a promoted standby may lead elsewhere, where the same
  * transaction id can name another transaction or none. false: no answer can be had (why). */
-static bool reconnect_same_server(struct pg_conn *c, enum ps_pg_fault f, char *why)
+static bool reconnect_same_server(struct pg_conn *c, int f, char *why)
 {
+    const struct ps_pg_faults *inj = f ? atomic_load(&faults) : NULL;
     char sent_to[PG_IDENT_CAP], now[PG_IDENT_CAP];
     memcpy(sent_to, c->ident, sizeof sent_to);
     if (!c->xid[0])
@@ -468,16 +398,14 @@ static bool reconnect_same_server(struct pg_conn *c, enum ps_pg_fault f, char *w
     for (int i = 0; !connected && i < PG_RESOLVE_CONNECTS; i++) {
         if (i > 0)
             sleep_ms(50 * i);
-        if (f == PS_PG_FAULT_LOSE_REPLY_NO_RECONNECT)
-            ps_store_errf(why, "reconnect: refused by the test fault");
-        else
-            connected = reconnect(c, f == PS_PG_FAULT_LOSE_REPLY_NO_IDENTITY, why) == PS_OK;
+        if (!inj || !inj->refuse_reconnect(f, why))
+            connected = reconnect(c, inj && inj->fail_identity(f), why) == PS_OK;
     }
     if (!connected)
         return false;
     memcpy(now, c->ident, sizeof now);
-    if (f == PS_PG_FAULT_LOSE_REPLY_OTHER_SERVER)
-        other_timeline(now);
+    if (inj)
+        inj->alter_identity(f, now, sizeof now);
     if (!now[0]) {
         ps_store_errf(why, "reconnected, but the server's identity could not be read");
         return false;
@@ -492,16 +420,16 @@ static bool reconnect_same_server(struct pg_conn *c, enum ps_pg_fault f, char *w
 
 /* Asks pg_xact_status about the lost COMMIT's transaction, a bounded number of times while it
  * says "in progress" (the old session is still finishing). */
-static enum xact_state poll_status(struct pg_conn *c, enum ps_pg_fault f, char *why)
+static enum xact_state poll_status(struct pg_conn *c, int f, char *why)
 {
+    const struct ps_pg_faults *inj = f ? atomic_load(&faults) : NULL;
     for (int i = 0, delay = 5; i < PG_RESOLVE_POLLS; i++) {
         if (i > 0) {
             sleep_ms(delay);
             delay = delay * 2 < PG_RESOLVE_DELAY_MAX_MS ? delay * 2 : PG_RESOLVE_DELAY_MAX_MS;
         }
-        enum xact_state st = f == PS_PG_FAULT_LOSE_REPLY_IN_PROGRESS
-                                 ? XACT_IN_PROGRESS
-                                 : xact_status(c->pg, c->xid, why);
+        enum xact_state st = inj && inj->in_progress(f) ? XACT_IN_PROGRESS
+                                                        : xact_status(c->pg, c->xid, why);
         if (st != XACT_IN_PROGRESS)
             return st;
         ps_store_errf(why, "still in progress after %d checks", i + 1);
@@ -513,12 +441,7 @@ static enum xact_state poll_status(struct pg_conn *c, enum ps_pg_fault f, char *
  * its commit record commits asynchronously, without flushing or waiting for a synchronous
  * standby (RecordTransactionCommit's wrote_xlog in PostgreSQL's xact.c), so a transactional
  * logical message (harmless: no table, any user may emit one) gives it a WAL record. */
-#define PG_BARRIER_HEAD                                                                            \
-    "BEGIN; SELECT pg_catalog.pg_current_xact_id()::text, "                                        \
-    "pg_catalog.pg_logical_emit_message(true, 'pocketstate', 'durability barrier')::text; "
-static const char barrier_sql[] = PG_BARRIER_HEAD "COMMIT";
-static const char barrier_warn_sql[] =
-    PG_BARRIER_HEAD "DO $$BEGIN RAISE WARNING 'pocketstate test fault'; END$$; COMMIT";
+static const char barrier_sql[] = PS_PG_BARRIER_HEAD "COMMIT";
 
 /* Runs the durability barrier's statements; PS_OK when its COMMIT answered COMMIT. xid and lsn
  * (caps PG_XID_CAP) get the transaction's id and its message's WAL position. */
@@ -559,26 +482,21 @@ static enum ps_err run_barrier(struct pg_conn *c, const char *sql, char *xid, ch
  * as any commit's (flushed; confirmed by synchronous standbys, which confirm WAL in order), and
  * the lost commit's record precedes it. A WARNING means its standby wait was cancelled and
  * the server let it through unconfirmed: that is a failure too. */
-static enum ps_err durability_barrier(struct pg_conn *c, enum ps_pg_fault f, char *errmsg)
+static enum ps_err durability_barrier(struct pg_conn *c, int f, char *errmsg)
 {
     char xid[PG_XID_CAP] = "", lsn[PG_XID_CAP] = "";
-    if (f == PS_PG_FAULT_LOSE_REPLY_BARRIER_FAILS)
-        drop_connection(c);
+    const struct ps_pg_faults *inj = atomic_load(&faults);
+    const char *sql = inj && f ? inj->barrier_sql(f, c->pg) : NULL;
     c->warning[0] = '\0';
-    enum ps_err e =
-        run_barrier(c, f == PS_PG_FAULT_LOSE_REPLY_BARRIER_WARNS ? barrier_warn_sql : barrier_sql,
-                    xid, lsn, errmsg);
+    enum ps_err e = run_barrier(c, sql ? sql : barrier_sql, xid, lsn, errmsg);
     if (e == PS_OK && c->warning[0]) {
         ps_store_errf(errmsg, "the server warned: %s", c->warning);
         e = PS_ERR_STORE;
     }
     if (e != PS_OK)
         return e;
-    pthread_mutex_lock(&barrier_lock);
-    barrier_stats.completed++;
-    memcpy(barrier_stats.xid, xid, sizeof barrier_stats.xid);
-    memcpy(barrier_stats.lsn, lsn, sizeof barrier_stats.lsn);
-    pthread_mutex_unlock(&barrier_lock);
+    if (inj)
+        inj->barrier_done(xid, lsn);
     return PS_OK;
 }
 
@@ -587,7 +505,7 @@ static enum ps_err durability_barrier(struct pg_conn *c, enum ps_pg_fault f, cha
  * learned at BEGIN, and confirms a "committed" with the durability barrier. PS_OK: committed
  * and durable. PS_ERR_UNAVAILABLE: rolled back, like any failed COMMIT.
  * PS_ERR_UNKNOWN_OUTCOME: no answer; the caller must not run the transaction again. */
-static enum ps_err resolve_commit(struct pg_conn *c, enum ps_pg_fault f, char *errmsg)
+static enum ps_err resolve_commit(struct pg_conn *c, int f, char *errmsg)
 {
     char lost[PS_STORE_ERRMSG_CAP];
     char why[PS_STORE_ERRMSG_CAP] = "no transaction id was learned at BEGIN";
@@ -672,7 +590,7 @@ static enum ps_err pg_commit(struct ps_conn *conn, char *errmsg)
         ps_store_errf(errmsg, "commit: the connection was lost before COMMIT was sent");
         e = PS_ERR_UNAVAILABLE; /* the server rolls back a session that ends in a transaction */
     } else {
-        enum ps_pg_fault f;
+        int f;
         c->warning[0] = '\0';
         e = send_commit(c, tag, errmsg, &f);
         if (e != PS_OK && PQstatus(c->pg) != CONNECTION_OK)
@@ -1084,8 +1002,9 @@ static int hexval(char ch)
 }
 
 /* bytea arrives as text in hex format ("\x0a1b..."), the server default since 9.0; the
- * decoded bytes live until the next step. A decoding failure reads as empty. */
-static struct ps_str pg_col_blob(struct ps_stmt *stmt, int col)
+ * decoded bytes live until the next step. A decoding failure reads as empty; a buffer that
+ * cannot be allocated sets *nomem. */
+static struct ps_str pg_col_blob(struct ps_stmt *stmt, int col, bool *nomem)
 {
     struct pg_stmt *st = pgs(stmt);
     struct ps_str raw = raw_text(stmt, col);
@@ -1096,16 +1015,20 @@ static struct ps_str pg_col_blob(struct ps_stmt *stmt, int col)
     if (!st->blobs) {
         int nf = PQnfields(st->res);
         st->blobs = ps_calloc((size_t)nf, sizeof *st->blobs);
-        if (!st->blobs)
+        if (!st->blobs) {
+            *nomem = true;
             return PS_STR("");
+        }
         st->nblobs = nf;
     }
     size_t n = (raw.len - 2) / 2;
     ps_free(st->blobs[col]);
     st->blobs[col] = ps_malloc(n ? n : 1);
     unsigned char *b = st->blobs[col];
-    if (!b)
+    if (!b) {
+        *nomem = true;
         return PS_STR("");
+    }
     for (size_t i = 0; i < n; i++) {
         int hi = hexval(raw.p[2 + 2 * i]), lo = hexval(raw.p[3 + 2 * i]);
         if (hi < 0 || lo < 0)
@@ -1115,10 +1038,10 @@ static struct ps_str pg_col_blob(struct ps_stmt *stmt, int col)
     return (struct ps_str){(const char *)b, n};
 }
 
-static struct ps_str pg_col_text(struct ps_stmt *stmt, int col)
+static struct ps_str pg_col_text(struct ps_stmt *stmt, int col, bool *nomem)
 {
     /* a bytea read as text gives its bytes, as SQLite gives a blob's */
-    return pg_col_blob(stmt, col);
+    return pg_col_blob(stmt, col, nomem);
 }
 
 static int64_t pg_changes(struct ps_conn *c)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -269,11 +270,12 @@ static enum ps_err checkpointer_start(struct sq_conn *c, const char *target,
         rc = sqlite3_exec(k->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK) {
-        ps_diag_set(diag, PS_ERR_STORE, "cannot open the checkpoint connection: %s",
-                    k->db ? sqlite3_errmsg(k->db) : "out of memory");
+        char msg[PS_STORE_ERRMSG_CAP];
+        enum ps_err err = map_rc(k->db, rc, msg);
+        ps_diag_set(diag, err, "cannot open the checkpoint connection: %s", msg);
         sqlite3_close_v2(k->db);
         ps_free(k);
-        return PS_ERR_STORE;
+        return err;
     }
     pthread_mutex_init(&k->lock, NULL);
     pthread_cond_init(&k->wake, NULL);
@@ -308,11 +310,80 @@ static void sq_close(struct ps_conn *pc)
     ps_free(c);
 }
 
+/* ---- SQLite's allocations through ps_malloc ----
+ * SQLite asks its allocator for the size of a block (xSize); the wrapper does not know it, so
+ * each block carries it in an 8-byte header, as SQLite's own mem1.c does without
+ * malloc_usable_size. Blocks stay 8-byte aligned, which is what SQLite requires. */
+
+#define MEM_HEADER 8
+
+static void *mem_malloc(int n)
+{
+    if (n <= 0)
+        return NULL;
+    int64_t *p = ps_malloc((size_t)n + MEM_HEADER);
+    if (!p)
+        return NULL;
+    p[0] = n;
+    return p + 1;
+}
+
+static void mem_free(void *p)
+{
+    if (p)
+        ps_free((int64_t *)p - 1);
+}
+
+static void *mem_realloc(void *p, int n)
+{
+    if (n <= 0)
+        return NULL;
+    int64_t *q = ps_realloc((int64_t *)p - 1, (size_t)n + MEM_HEADER);
+    if (!q)
+        return NULL;
+    q[0] = n;
+    return q + 1;
+}
+
+static int mem_size(void *p)
+{
+    return p ? (int)((int64_t *)p)[-1] : 0;
+}
+
+static int mem_roundup(int n)
+{
+    return n > INT32_MAX - 7 ? n : (n + 7) & ~7;
+}
+
+static int mem_init(void *ctx)
+{
+    (void)ctx;
+    return SQLITE_OK;
+}
+
+static void mem_shutdown(void *ctx)
+{
+    (void)ctx;
+}
+
+static pthread_once_t routed = PTHREAD_ONCE_INIT;
+
+/* Before SQLite's first use: configuring it afterwards fails (SQLITE_MISUSE), and then SQLite
+ * keeps the C library's allocator, which is only a lost test reach, so it is not an error. */
+static void route_allocations(void)
+{
+    static const sqlite3_mem_methods methods = {mem_malloc, mem_free,    mem_realloc, mem_size,
+                                                mem_roundup, mem_init, mem_shutdown, NULL};
+    if (sqlite3_config(SQLITE_CONFIG_MALLOC, &methods) != SQLITE_OK)
+        ps_log(PS_LOG_DEBUG, "SQLite was already in use: its allocations bypass ps_malloc");
+}
+
 static enum ps_err sq_open(struct ps_store *s, const char *target, const struct ps_store_opts *o,
                            bool writer, struct ps_conn **out, struct ps_diag *diag)
 {
     enum ps_err err;
     *out = NULL;
+    pthread_once(&routed, route_allocations);
     if (!sqlite3_threadsafe())
         return ps_diag_set(diag, PS_ERR_INTERNAL, "SQLite was built without thread support");
     struct sq_conn *c = ps_calloc(1, sizeof *c);
@@ -602,13 +673,24 @@ static void check_col(struct sq_stmt *s, int col)
         ps_panic(__FILE__, __LINE__, "ps_stmt column index out of range");
 }
 
-static struct ps_str sq_col_text(struct ps_stmt *pst, int col)
+/* SQLite answers NULL for a value it could not convert for lack of memory, and then says so in
+ * the connection's error code (after the step that made the row it is SQLITE_ROW); NULL for SQL
+ * NULL and a zero-length blob leaves it so. */
+static bool read_nomem(struct sq_stmt *s, int col)
+{
+    (void)col; /* the value's type may read NULL after the failed conversion */
+    return sqlite3_errcode(sqlite3_db_handle(s->st)) == SQLITE_NOMEM;
+}
+
+static struct ps_str sq_col_text(struct ps_stmt *pst, int col, bool *nomem)
 {
     struct sq_stmt *s = sqs(pst);
     check_col(s, col);
     const unsigned char *t = sqlite3_column_text(s->st, col);
-    if (!t)
+    if (!t) {
+        *nomem = read_nomem(s, col);
         return PS_STR("");
+    }
     return (struct ps_str){(const char *)t, (size_t)sqlite3_column_bytes(s->st, col)};
 }
 
@@ -619,13 +701,15 @@ static int64_t sq_col_i64(struct ps_stmt *pst, int col)
     return sqlite3_column_int64(s->st, col);
 }
 
-static struct ps_str sq_col_blob(struct ps_stmt *pst, int col)
+static struct ps_str sq_col_blob(struct ps_stmt *pst, int col, bool *nomem)
 {
     struct sq_stmt *s = sqs(pst);
     check_col(s, col);
     const void *p = sqlite3_column_blob(s->st, col);
-    if (!p)
+    if (!p) {
+        *nomem = read_nomem(s, col);
         return PS_STR("");
+    }
     return (struct ps_str){p, (size_t)sqlite3_column_bytes(s->st, col)};
 }
 

@@ -311,13 +311,30 @@ enum ps_err ps_stmt_bind_null(struct ps_stmt *st, int i)
 enum ps_err ps_stmt_step(struct ps_stmt *st, bool *row)
 {
     check_stmt(st);
+    if (st->tx->read_failed) {
+        *row = false;
+        ps_store_errf(st->tx->errmsg, "%s: out of memory reading a column", st->def->name);
+        return PS_ERR_NOMEM;
+    }
     return stmt_err(st, st->conn->be->step(st, row, st->tx->errmsg));
+}
+
+/* A column read: a value the backend could not produce for lack of memory taints the
+ * transaction (store_int.h, read_failed). */
+static struct ps_str col_read(struct ps_stmt *st, int col,
+                              struct ps_str (*read)(struct ps_stmt *, int, bool *))
+{
+    bool nomem = false;
+    struct ps_str v = read(st, col, &nomem);
+    if (nomem)
+        st->tx->read_failed = true;
+    return v;
 }
 
 struct ps_str ps_stmt_text(struct ps_stmt *st, int col)
 {
     check_stmt(st);
-    return st->conn->be->col_text(st, col);
+    return col_read(st, col, st->conn->be->col_text);
 }
 
 int64_t ps_stmt_i64(struct ps_stmt *st, int col)
@@ -329,7 +346,20 @@ int64_t ps_stmt_i64(struct ps_stmt *st, int col)
 struct ps_str ps_stmt_blob(struct ps_stmt *st, int col)
 {
     check_stmt(st);
-    return st->conn->be->col_blob(st, col);
+    return col_read(st, col, st->conn->be->col_blob);
+}
+
+/* The result of a transaction function, after the column reads it made: one that read ""
+ * for lack of memory fails with PS_ERR_NOMEM, whatever it concluded from that "" (a wrong
+ * length, say). Clears the taint for the next function. */
+static enum ps_err fn_result(struct ps_tx *tx, enum ps_err err)
+{
+    if (tx->read_failed) {
+        ps_store_errf(tx->errmsg, "out of memory reading a column");
+        err = PS_ERR_NOMEM;
+    }
+    tx->read_failed = false;
+    return err;
 }
 
 bool ps_stmt_is_null(struct ps_stmt *st, int col)
@@ -429,7 +459,7 @@ static enum ps_err run_tx(struct ps_store *s, struct ps_tx *tx, ps_tx_fn fn, voi
     int64_t t0 = ps_clock_mono_ns();
     enum ps_err err = tx_begin(tx);
     if (err == PS_OK) {
-        err = fn(tx, ctx);
+        err = fn_result(tx, fn(tx, ctx));
         if (err == PS_OK && !c->be->tx_alive(c)) {
             ps_store_errf(tx->errmsg, "the database ended the transaction by itself");
             err = PS_ERR_STORE;
@@ -494,7 +524,7 @@ static bool run_in_savepoint(struct ps_store *s, struct ps_tx *tx, struct ps_sto
     tx->errmsg[0] = '\0';
     enum ps_err err = c->be->savepoint(c, tx->errmsg);
     if (err == PS_OK) {
-        err = job->fn(tx, job->ctx);
+        err = fn_result(tx, job->fn(tx, job->ctx));
         tx_release_held(tx);
     }
     if (!c->be->tx_alive(c))
@@ -747,7 +777,7 @@ enum ps_err ps_store_read(struct ps_store *s, ps_tx_fn fn, void *ctx, struct ps_
     tx_init(&tx, s, c, PS_TX_READ);
     err = tx_begin(&tx);
     if (err == PS_OK) {
-        err = fn(&tx, ctx);
+        err = fn_result(&tx, fn(&tx, ctx));
         tx_rollback(&tx); /* read-only: ending it discards nothing */
     }
     stat_add(&s->st_reads, 1);

@@ -53,6 +53,10 @@ struct ps_tx {
     enum ps_tx_mode mode;
     struct ps_stmt *held;       /* statements handed out and not yet done */
     char errmsg[256];           /* detail of the last failure ("" if none) */
+    /* A column read ran out of memory and handed back "" instead of the value: the function
+     * running in this transaction may have used it, so its result becomes PS_ERR_NOMEM (and a
+     * write is rolled back) whatever it returns; further steps fail too. */
+    bool read_failed;
 };
 
 /* The backend vtable. Every function returning enum ps_err fills `errmsg` (cap 256) with
@@ -104,9 +108,12 @@ struct ps_backend {
     enum ps_err (*bind_blob)(struct ps_stmt *st, int i, const void *p, size_t n, char *errmsg);
     enum ps_err (*bind_null)(struct ps_stmt *st, int i, char *errmsg);
     enum ps_err (*step)(struct ps_stmt *st, bool *row, char *errmsg);
-    struct ps_str (*col_text)(struct ps_stmt *st, int col);
+    /* Column reads; *nomem is set when the value could not be produced for lack of memory
+     * (a conversion or a decoding buffer): the result is then "" and taints the transaction
+     * (read_failed). */
+    struct ps_str (*col_text)(struct ps_stmt *st, int col, bool *nomem);
     int64_t (*col_i64)(struct ps_stmt *st, int col);
-    struct ps_str (*col_blob)(struct ps_stmt *st, int col);
+    struct ps_str (*col_blob)(struct ps_stmt *st, int col, bool *nomem);
     bool (*col_is_null)(struct ps_stmt *st, int col);
     int64_t (*changes)(struct ps_conn *c);
 

@@ -132,3 +132,57 @@ enum ps_err ps_checkpoint_open(struct ps_str msg, const struct ps_checkpoint_pol
                            policy->quorum);
     return PS_OK;
 }
+
+/* ---- the link to the previous checkpoint ---- */
+
+enum ps_err ps_checkpoint_link_make(uint64_t size, struct ps_str note,
+                                    struct ps_checkpoint_link *out)
+{
+    if (sodium_init() < 0)
+        return PS_ERR_CRYPTO;
+    out->size = size;
+    crypto_hash_sha256(out->note_hash.b, (const unsigned char *)note.p, note.len);
+    return PS_OK;
+}
+
+enum ps_err ps_checkpoint_link_format(const struct ps_checkpoint_link *l, struct ps_buf *out)
+{
+    char hash[sodium_base64_ENCODED_LEN(PS_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(hash, sizeof hash, l->note_hash.b, PS_HASH_LEN,
+                      sodium_base64_VARIANT_ORIGINAL);
+    return ps_buf_printf(out, PS_CHECKPOINT_LINK_WORD " %llu %s\n", (unsigned long long)l->size,
+                         hash);
+}
+
+/* "<size> <base64 hash>" after the word and its space. */
+static bool parse_link(struct ps_str rest, struct ps_checkpoint_link *out)
+{
+    const char *sp = memchr(rest.p, ' ', rest.len);
+    if (!sp)
+        return false;
+    struct ps_str size = {rest.p, (size_t)(sp - rest.p)};
+    struct ps_str hash = {sp + 1, rest.len - size.len - 1};
+    return parse_size(size, &out->size) && parse_root(hash, &out->note_hash);
+}
+
+enum ps_err ps_checkpoint_link_parse(struct ps_str extensions, bool *found,
+                                     struct ps_checkpoint_link *out, struct ps_diag *diag)
+{
+    static const char word[] = PS_CHECKPOINT_LINK_WORD " ";
+    struct ps_str line;
+    size_t at = 0;
+    *found = false;
+    while (next_line(extensions, &at, &line)) {
+        if (line.len < sizeof word - 1 || memcmp(line.p, word, sizeof word - 1) != 0)
+            continue;
+        if (*found)
+            return ps_diag_set(diag, PS_ERR_INVALID, "more than one link to a previous checkpoint");
+        struct ps_str rest = {line.p + sizeof word - 1, line.len - (sizeof word - 1)};
+        if (!parse_link(rest, out))
+            return ps_diag_set(diag, PS_ERR_INVALID,
+                               "malformed link to the previous checkpoint: expected "
+                               "'" PS_CHECKPOINT_LINK_WORD " <size> <base64 SHA-256>'");
+        *found = true;
+    }
+    return PS_OK;
+}

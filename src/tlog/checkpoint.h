@@ -4,6 +4,7 @@
 #ifndef PS_TLOG_CHECKPOINT_H
 #define PS_TLOG_CHECKPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,31 @@ enum ps_err ps_checkpoint_parse(struct ps_str text, struct ps_checkpoint *c,
 /* Appends the note text of c to out. The origin must be a valid key name (it is the log's key
  * name too), extensions "" or non-empty lines ending in '\n'. PS_ERR_INVALID, PS_ERR_LIMIT. */
 enum ps_err ps_checkpoint_format(const struct ps_checkpoint *c, struct ps_buf *out) PS_WUR;
+
+/* ---- the link to the previous checkpoint ----
+ * PocketState's one extension line (tlog-checkpoint allows opaque extension lines, which
+ * clients ignore): every checkpoint the integrator signs after the first names the checkpoint
+ * signed before it,
+ *     "previous <size> <base64 SHA-256 of that checkpoint's signed note, as stored>\n",
+ * so that the whole-log verifier notices a checkpoint deleted from the log's history (the
+ * consistency of the ones left would not show it). */
+#define PS_CHECKPOINT_LINK_WORD "previous"
+
+struct ps_checkpoint_link {
+    uint64_t size;
+    struct ps_hash note_hash; /* SHA-256 of the previous checkpoint's signed note bytes */
+};
+
+/* The link to the checkpoint of `size` whose stored signed note is `note`. */
+enum ps_err ps_checkpoint_link_make(uint64_t size, struct ps_str note,
+                                    struct ps_checkpoint_link *out) PS_WUR;
+/* Appends the link's extension line to out. PS_ERR_LIMIT/NOMEM from out. */
+enum ps_err ps_checkpoint_link_format(const struct ps_checkpoint_link *l, struct ps_buf *out) PS_WUR;
+/* Looks for the link among extension lines (a parsed checkpoint's extensions). PS_OK with
+ * *found false when there is none; PS_ERR_INVALID (reason in diag) for a malformed or repeated
+ * "previous" line. Other extension lines are ignored. */
+enum ps_err ps_checkpoint_link_parse(struct ps_str extensions, bool *found,
+                                     struct ps_checkpoint_link *out, struct ps_diag *diag) PS_WUR;
 
 /* What a client trusts. All borrowed. */
 struct ps_checkpoint_policy {

@@ -13,7 +13,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "tlog/checkpoint.h"
 #include "store/store.h"
 
@@ -44,6 +44,8 @@ struct ps_tlog_integrator {
 #define CHUNK_MAX 4096
 /* run_round's sweep: 0 none, 1 the window, FULL_SWEEP the whole table */
 #define FULL_SWEEP 2
+/* run_round's checkpoint: signed, deferred to a later round, or never (no key) */
+enum sign { SIGN, DEFER, NO_KEY };
 /* Longest an integration defers its checkpoint while records keep coming. */
 #define ROUND_BUDGET_NS (1000000000LL)
 
@@ -63,8 +65,7 @@ static enum ps_err round_fn(struct ps_tx *tx, void *ctx)
 /* One round through the committer. cache (may be NULL) is read and, on success, replaced. */
 static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *signer,
                              const char *origin, size_t max, int sweep, uint64_t sweep_ms,
-                             bool defer,
-                             struct ps_merkle_frontier *cache,
+                             enum sign sign, struct ps_merkle_frontier *cache,
                              bool *have_cache, struct ps_tlog_round_out *out,
                              struct ps_diag *diag)
 {
@@ -78,9 +79,10 @@ static enum ps_err run_round(struct ps_store *store, struct ps_note_signer *sign
     j->in.sweep = sweep != 0;
     j->in.full_sweep = sweep == FULL_SWEEP;
     j->in.sweep_ms = sweep_ms;
-    j->in.defer_checkpoint = defer;
+    j->in.defer_checkpoint = sign == DEFER;
+    j->in.no_checkpoint = sign == NO_KEY;
     enum ps_err e = ps_store_write(store, round_fn, j, diag);
-    if (e != PS_OK && j->diag.code != PS_OK)
+    if (e != PS_OK && j->diag.code == e) /* the round's own reason, unless the store overrode it */
         *diag = j->diag;
     if (e == PS_OK && cache) {
         *cache = j->out.frontier;
@@ -137,7 +139,7 @@ static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep, uint6
     bool full = false;
     enum ps_err e;
     for (;;) {
-        e = run_round(it->store, it->signer, it->origin, chunk, sweep, sweep_ms, true,
+        e = run_round(it->store, it->signer, it->origin, chunk, sweep, sweep_ms, DEFER,
                       &it->cache, &it->have_cache, &o, diag);
         sweep = false;
         stats_add(it, &o, e, e == PS_OK && o.checkpoint);
@@ -153,7 +155,7 @@ static enum ps_err locked_round(struct ps_tlog_integrator *it, bool sweep, uint6
         *behind = full;
     if (e == PS_OK && !o.checkpoint) {
         /* the signing job: finds at most a chunk more, signs whatever the size is then */
-        e = run_round(it->store, it->signer, it->origin, chunk, false, 0, false, &it->cache,
+        e = run_round(it->store, it->signer, it->origin, chunk, false, 0, SIGN, &it->cache,
                       &it->have_cache, &o, diag);
         stats_add(it, &o, e, e == PS_OK && o.checkpoint);
     }
@@ -303,9 +305,10 @@ void ps_tlog_integrator_stop(struct ps_tlog_integrator *it)
     ps_free(it);
 }
 
-enum ps_err ps_tlog_integrate_now(struct ps_store *store, struct ps_note_signer *signer,
-                                  const char *origin, size_t *appended, uint64_t *size,
-                                  struct ps_diag *diag)
+/* Rounds until nothing is left: the first sweeps `first_sweep`, the later ones the window. */
+static enum ps_err rounds(struct ps_store *store, struct ps_note_signer *signer,
+                          const char *origin, int first_sweep, enum sign sign, size_t *appended,
+                          uint64_t *size, struct ps_diag *diag)
 {
     struct ps_merkle_frontier *cache = ps_malloc(sizeof *cache);
     bool have = false;
@@ -314,9 +317,8 @@ enum ps_err ps_tlog_integrate_now(struct ps_store *store, struct ps_note_signer 
     struct ps_tlog_round_out o = {0};
     const char *org = origin ? origin : PS_TLOG_DEFAULT_ORIGIN;
     while (e == PS_OK) {
-        /* the first round of a start looks at the whole table (see log.h, full_sweep) */
-        e = run_round(store, signer, org, PS_TLOG_ROUND_MAX, total == 0 ? FULL_SWEEP : 1, 0,
-                      false, cache, &have, &o, diag);
+        e = run_round(store, signer, org, PS_TLOG_ROUND_MAX, total == 0 ? first_sweep : 1, 0,
+                      sign, cache, &have, &o, diag);
         if (e != PS_OK || o.appended < PS_TLOG_ROUND_MAX)
             break;
         total += o.appended;
@@ -334,6 +336,20 @@ enum ps_err ps_tlog_integrate_now(struct ps_store *store, struct ps_note_signer 
     return e;
 }
 
+enum ps_err ps_tlog_integrate_now(struct ps_store *store, struct ps_note_signer *signer,
+                                  const char *origin, size_t *appended, uint64_t *size,
+                                  struct ps_diag *diag)
+{
+    /* the first round of a start looks at the whole table (see log.h, full_sweep) */
+    return rounds(store, signer, origin, FULL_SWEEP, SIGN, appended, size, diag);
+}
+
+enum ps_err ps_tlog_sequence_pending(struct ps_store *store, size_t *appended,
+                                     struct ps_diag *diag)
+{
+    return rounds(store, NULL, NULL, 1, NO_KEY, appended, NULL, diag);
+}
+
 /* ---- the service ---- */
 
 struct ps_tlog_service {
@@ -349,7 +365,7 @@ static enum ps_err service_signer(struct ps_store *store, const struct ps_master
     struct ps_key *key = NULL;
     struct ps_buf vk;
     ps_buf_init(&vk, sizeof svc->vkey - 1);
-    enum ps_err e = ps_keys_open(store, master, PS_KEY_TLOG, &key, diag);
+    enum ps_err e = ps_keystore_open(store, master, PS_KEY_TLOG, &key, diag);
     if (e == PS_OK)
         e = ps_tlog_signer_from_key(key, ps_str_from_cstr(svc->origin), &svc->signer, diag);
     if (e == PS_OK)

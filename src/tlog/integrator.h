@@ -56,6 +56,14 @@ enum ps_err ps_tlog_integrate_now(struct ps_store *store, struct ps_note_signer 
                                   const char *origin, size_t *appended, uint64_t *size,
                                   struct ps_diag *diag) PS_WUR;
 
+/* Sequences what is pending (the window's late records, then the new ones) without the log
+ * key: entries, hashes and tlog_state, no checkpoint (the next round of a process with the key
+ * signs one). For commands that record a change when no integrator may be running (`init`,
+ * `log witnesses`), so that nothing recorded waits unsequenced for the next `serve`.
+ * *appended (may be NULL) gets the count. Errors: the round's. */
+enum ps_err ps_tlog_sequence_pending(struct ps_store *store, size_t *appended,
+                                     struct ps_diag *diag) PS_WUR;
+
 /* ---- what `serve` needs in one call ---- */
 
 struct ps_master_key;
@@ -64,7 +72,7 @@ struct ps_master_key;
  * key text (for /.well-known/pocketstate/log-key) and the integrator thread. */
 struct ps_tlog_service;
 
-/* Opens the active tlog-signing key under master (crypto/keys.h), makes the signer named
+/* Opens the active tlog-signing key under master (keystore/keystore.h), makes the signer named
  * origin (NULL: PS_TLOG_DEFAULT_ORIGIN), runs one synchronous round (so that a checkpoint
  * exists before the first request) and starts the integrator. store must outlive it.
  * Errors: PS_ERR_NOTFOUND (no log key: run `pocketstate init`), PS_ERR_CRYPTO (wrong master

@@ -285,7 +285,7 @@ static void window_start(const char last[37], uint64_t window_ms, char out[16])
 /* The default reach of a sweeping round (80 s): the window, one sweep interval, and one more
  * because other nodes' rounds may move the last integrated id on between the read that found
  * a late record and the round. ps_tlog_missing_records counts only records older than it. */
-#define SWEEP_ROUND_WINDOW_MS (PS_TLOG_WINDOW_MS + 2 * PS_TLOG_SWEEP_MS)
+#define SWEEP_ROUND_WINDOW_MS PS_TLOG_VERIFY_WINDOW_MS
 
 /* Binds the text arguments and then the limit (if limit > 0). */
 static enum ps_err bind_args(struct ps_stmt *st, const char *a, const char *b, int64_t limit)
@@ -312,15 +312,23 @@ static enum ps_err probe(struct ps_tx *tx, const struct ps_sql *def, const char 
     return e;
 }
 
+static enum ps_err checkpoint_exists(struct ps_tx *tx, uint64_t size, bool *exists);
+
 enum ps_err ps_tlog_pending(struct ps_tx *tx, uint64_t sweep_ms, bool *pending, bool *late)
 {
     uint64_t size;
     char last[37], from[16];
     bool found_late = false;
     *pending = false;
+    bool signed_size = true;
     enum ps_err e = read_state(tx, &size, last);
     if (e == PS_OK)
         e = probe(tx, &sql_pending, last, NULL, pending);
+    /* entries sequenced without a checkpoint (ps_tlog_sequence_pending): a round signs them */
+    if (e == PS_OK && !*pending)
+        e = checkpoint_exists(tx, size, &signed_size);
+    if (!signed_size)
+        *pending = true;
     if (e == PS_OK && sweep_ms > 0 && last[0]) {
         window_start(last, sweep_ms, from);
         e = probe(tx, &sql_late_pending, from, last, &found_late);
@@ -514,17 +522,39 @@ static enum ps_err store_state(struct ps_tx *tx, const struct ps_merkle_frontier
     return e;
 }
 
+/* The extension line naming the latest stored checkpoint (checkpoint.h), into ext; nothing
+ * when there is none yet. */
+static enum ps_err link_previous(struct ps_tx *tx, struct ps_buf *ext)
+{
+    struct ps_stmt *st = NULL;
+    struct ps_checkpoint_link link;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &sql_cp_latest, &st);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_OK && row)
+        e = ps_checkpoint_link_make((uint64_t)ps_stmt_i64(st, 0), ps_stmt_text(st, 1), &link);
+    if (e == PS_OK && row)
+        e = ps_checkpoint_link_format(&link, ext);
+    ps_stmt_done(st);
+    return e;
+}
+
 static enum ps_err sign_and_store(struct ps_tx *tx, const struct ps_tlog_round_in *in,
                                   const struct ps_merkle_frontier *f, const char *last,
                                   struct ps_diag *diag)
 {
-    struct ps_checkpoint cp = {.origin = in->origin, .size = f->size, .extensions = PS_STR("")};
-    struct ps_buf text, note;
+    struct ps_checkpoint cp = {.origin = in->origin, .size = f->size};
+    struct ps_buf text, note, ext;
     ps_buf_init(&text, 4096);
     ps_buf_init(&note, 8192);
+    ps_buf_init(&ext, 256);
     struct ps_stmt *st = NULL;
     bool row = false;
     enum ps_err e = ps_merkle_frontier_root(f, &cp.root);
+    if (e == PS_OK)
+        e = link_previous(tx, &ext);
+    cp.extensions = ext.len ? ps_buf_str(&ext) : PS_STR("");
     if (e == PS_OK)
         e = ps_checkpoint_format(&cp, &text);
     if (e == PS_OK)
@@ -544,6 +574,7 @@ static enum ps_err sign_and_store(struct ps_tx *tx, const struct ps_tlog_round_i
         e = store_state(tx, f, last);
     ps_buf_reset(&text);
     ps_buf_reset(&note);
+    ps_buf_reset(&ext);
     return e;
 }
 
@@ -597,6 +628,8 @@ enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in
     if (e != PS_OK)
         goto out;
     bool have = true;
+    if (r.n == 0 && in->no_checkpoint)
+        goto out;
     if (r.n == 0) {
         e = checkpoint_exists(tx, size, &have);
         if (e != PS_OK || have)
@@ -606,14 +639,15 @@ enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in
     for (size_t i = 0; i < r.n; i++)
         if (strcmp(r.rows[i].id, last) > 0)
             memcpy(last, r.rows[i].id, 37);
-    if (e == PS_OK && in->defer_checkpoint && r.n > 0)
+    bool sign = !in->no_checkpoint && !(in->defer_checkpoint && r.n > 0);
+    if (e == PS_OK && !sign)
         e = store_state(tx, &out->frontier, last);
     else if (e == PS_OK)
         e = sign_and_store(tx, in, &out->frontier, last, diag);
     if (e == PS_OK) {
         out->appended = r.n;
         out->new_size = out->frontier.size;
-        out->checkpoint = !(in->defer_checkpoint && r.n > 0);
+        out->checkpoint = sign;
     }
 out:
     if (e != PS_OK && diag->code == PS_OK)
@@ -1214,19 +1248,47 @@ static const struct ps_sql sql_missing = {
     "SELECT count(*), COALESCE(min(a.id), '') FROM access_log a WHERE a.id < $1 AND NOT EXISTS "
     "(SELECT 1 FROM tlog_entries e WHERE e.record_id = a.id)"};
 
-enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t *count, char first[37],
-                                    struct ps_diag *diag)
+static const struct ps_sql sql_newest = {"tlog.newest_record", "SELECT max(id) FROM access_log"};
+
+/* The newest record id into newest ("" for an empty table), if it is above newest already. */
+static enum ps_err newest_record(struct ps_tx *tx, char newest[37])
 {
-    char size_last[37], from[16];
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &sql_newest, &st);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_OK && row) {
+        struct ps_str id = ps_stmt_text(st, 0);
+        if (id.len == 36 && (!newest[0] || memcmp(id.p, newest, 36) > 0)) {
+            memcpy(newest, id.p, 36);
+            newest[36] = '\0';
+        }
+    }
+    ps_stmt_done(st);
+    return e;
+}
+
+enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t window_ms, uint64_t *count,
+                                    char first[37], struct ps_diag *diag)
+{
+    char newest[37], from[16];
     uint64_t size = 0;
     *count = 0;
     first[0] = '\0';
-    enum ps_err e = read_state(tx, &size, size_last);
+    enum ps_err e = read_state(tx, &size, newest);
+    if (e == PS_OK)
+        e = newest_record(tx, newest);
     if (e != PS_OK)
         return ps_diag_set(diag, e, "reading the log state: %s", ps_tx_errmsg(tx));
-    window_start(size_last, SWEEP_ROUND_WINDOW_MS, from); /* as far as a running sweep looks */
+    if (!newest[0])
+        return PS_OK; /* nothing recorded */
+    if (window_ms == 0)
+        memcpy(from, "~", 2); /* above every id: all of them */
+    else
+        window_start(newest, window_ms, from);
     if (!from[0])
-        return PS_OK; /* nothing sequenced, or all of it inside the window */
+        return PS_OK; /* all of it inside the window */
     struct ps_stmt *st = NULL;
     bool row = false;
     e = ps_tx_prepare(tx, &sql_missing, &st);

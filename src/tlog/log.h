@@ -104,6 +104,9 @@ struct ps_tlog_round_in {
      * window (at start: a record that committed later than the window, e.g. after a clock
      * step, is sequenced at the next start at the latest). O(records) in an index scan. */
     bool full_sweep;
+    /* Sign nothing, ever: store the entries, hashes and tlog_state only (a command that
+     * records without the log key; the next round that has it signs). signer may be NULL. */
+    bool no_checkpoint;
 };
 
 struct ps_tlog_round_out {
@@ -125,8 +128,9 @@ struct ps_tlog_round_out {
 enum ps_err ps_tlog_integrate_tx(struct ps_tx *tx, const struct ps_tlog_round_in *in,
                                  struct ps_tlog_round_out *out, struct ps_diag *diag) PS_WUR;
 
-/* What a round would append: *pending true for an id above the largest integrated one (one
- * index probe); with sweep_ms > 0, *late (may be NULL) true for a late record: a row with an
+/* What a round would do: *pending true for an id above the largest integrated one (one
+ * index probe), or when the tree's size has no checkpoint yet (entries sequenced without the
+ * key, or a new log: one more probe); with sweep_ms > 0, *late (may be NULL) true for a late record: a row with an
  * id from sweep_ms before the largest integrated one up to it and no entry (an anti-join over
  * those rows), which also makes *pending true. The integrator passes the window plus the time
  * since its previous sweep read, so a record that commits within the window of its id's time
@@ -239,12 +243,18 @@ enum ps_err ps_tlog_add_cosignatures(struct ps_tx *tx, struct ps_str note, size_
 enum ps_err ps_tlog_check_cosignatures(struct ps_tx *tx, struct ps_str note,
                                        struct ps_diag *diag) PS_WUR;
 
-/* Records that should be in the log and are not: access_log rows older than the furthest a
- * running integrator's sweep looks back from tlog_state.last_record_id (the window plus two
- * sweep intervals) without a tlog_entries row.
- * *count how many, first the smallest such id ("" when none). Records inside the window may
- * still be sequenced by the running integrator and are not counted. */
-enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t *count, char first[37],
-                                    struct ps_diag *diag) PS_WUR;
+/* Records that should be in the log and are not: access_log rows without a tlog_entries row
+ * whose id is older than window_ms before the newest id there is: the newest record's, or
+ * the last integrated one (tlog_state.last_record_id) if that is newer. Measured from the
+ * newest record rather than from the last integrated id, a log cut back together with its
+ * tlog_state still leaves every record it lost outside the window (what is recorded is
+ * sequenced within about a second by a running integrator, and by every command that records
+ * without one: see ps_tlog_sequence_pending). PS_TLOG_VERIFY_WINDOW_MS is as far as a running
+ * integrator's sweep looks back: records inside it may still be sequenced and are not
+ * counted. window_ms 0: every record must be in the log (a log at rest, no serve running).
+ * *count how many, first the smallest such id ("" when none). */
+#define PS_TLOG_VERIFY_WINDOW_MS (PS_TLOG_WINDOW_MS + 2 * PS_TLOG_SWEEP_MS)
+enum ps_err ps_tlog_missing_records(struct ps_tx *tx, uint64_t window_ms, uint64_t *count,
+                                    char first[37], struct ps_diag *diag) PS_WUR;
 
 #endif

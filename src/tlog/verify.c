@@ -1,7 +1,7 @@
 /* Whole-log verification in one streaming pass: entries are read 256 at a time, hashed and
  * appended to a Merkle frontier whose emitted tile-level hashes are compared with the stored
  * ones; checkpoints, opened beforehand, are checked when the frontier reaches their size.
- * Also the source over the local database (the tlog_* tables of migration 0004). */
+ * Pure: the log comes through a struct ps_tlog_source (the store's is verify_store.c). */
 #include "tlog/verify.h"
 
 #include <inttypes.h>
@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "store/store.h"
 #include "tlog/checkpoint.h"
 #include "tlog/tiles.h"
 
@@ -41,11 +40,15 @@ struct vstate {
     uint64_t total;
     /* checkpoints */
     struct ps_note *note;
+    struct ps_buf cosig_msg; /* a stored note with one cosignature line appended */
     struct cp *cps;
     size_t ncps, capcps;
     bool have_bad_cp;
     uint64_t bad_cp_size;
     char bad_cp_msg[256];
+    /* the checkpoint delivered last (for the next one's link) */
+    bool have_prev;
+    struct ps_checkpoint_link prev;
     /* the chunk being read */
     uint64_t chunk_first, chunk_n, expect;
     bool chunk_bad;
@@ -62,20 +65,28 @@ struct vstate {
 static enum ps_err problem(struct vstate *v, enum ps_tlog_problem kind, uint64_t index,
                            unsigned level, const char *fmt, ...) PS_PRINTF(5, 6);
 
+enum ps_err ps_tlog_report_vset(struct ps_tlog_report *rep, struct ps_diag *diag,
+                                enum ps_tlog_problem kind, uint64_t index, unsigned level,
+                                const char *fmt, va_list ap)
+{
+    int n = vsnprintf(rep->message, sizeof rep->message, fmt, ap);
+    if (n < 0)
+        rep->message[0] = '\0';
+    rep->problem = kind;
+    rep->index = index;
+    rep->level = level;
+    return ps_diag_set(diag, PS_ERR_CRYPTO, "%s", rep->message);
+}
+
 static enum ps_err problem(struct vstate *v, enum ps_tlog_problem kind, uint64_t index,
                            unsigned level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(v->rep->message, sizeof v->rep->message, fmt, ap);
+    enum ps_err err = ps_tlog_report_vset(v->rep, v->diag, kind, index, level, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        v->rep->message[0] = '\0';
-    v->rep->problem = kind;
-    v->rep->index = index;
-    v->rep->level = level;
     v->found = true;
-    return ps_diag_set(v->diag, PS_ERR_CRYPTO, "%s", v->rep->message);
+    return err;
 }
 
 /* ---- entry format ---- */
@@ -110,7 +121,7 @@ enum ps_err ps_tlog_entry_check_json(void *ctx, uint64_t index, struct ps_str en
     if (strlen(again) != entry.len || memcmp(again, entry.p, entry.len) != 0)
         err = ps_diag_set(diag, PS_ERR_INVALID, "entry is not canonical compact JSON");
 out:
-    free(again); /* jansson's allocator */
+    ps_free(again); /* jansson allocates through ps_malloc (core/alloc.h) */
     json_decref(v);
     return err;
 }
@@ -128,7 +139,7 @@ static void bad_cp(struct vstate *v, uint64_t size, const char *fmt, ...) PS_PRI
 
 static void bad_cp(struct vstate *v, uint64_t size, const char *fmt, ...)
 {
-    if (v->have_bad_cp)
+    if (v->have_bad_cp && v->bad_cp_size <= size)
         return; /* the first one in size order is the one reported */
     va_list ap;
     va_start(ap, fmt);
@@ -156,9 +167,45 @@ static enum ps_err push_cp(struct vstate *v, uint64_t size, const struct ps_hash
     return PS_OK;
 }
 
-static enum ps_err on_checkpoint(void *ctx, uint64_t size, struct ps_str msg)
+/* With opts->chain: a checkpoint that links to a previous one must name the checkpoint
+ * delivered just before it (a deleted one in between, or before the first, leaves a link to a
+ * checkpoint the log no longer has). One without a link was signed before links existed. */
+static bool check_link(struct vstate *v, uint64_t size, struct ps_str extensions)
 {
-    struct vstate *v = ctx;
+    struct ps_checkpoint_link link;
+    struct ps_diag d = {0};
+    bool found = false;
+    if (ps_checkpoint_link_parse(extensions, &found, &link, &d) != PS_OK) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": %s", size, d.message);
+        return false;
+    }
+    if (!found || !v->o->chain)
+        return true;
+    if (link.size >= size) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": names checkpoint size %" PRIu64
+               " as the one before it", size, link.size);
+        return false;
+    }
+    if (!v->have_prev || v->prev.size < link.size) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": the checkpoint signed before it, size %" PRIu64
+               ", is missing from the log", size, link.size);
+        return false;
+    }
+    if (v->prev.size != link.size) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": the checkpoint before it is size %" PRIu64
+               ", not the size %" PRIu64 " it names", size, v->prev.size, link.size);
+        return false;
+    }
+    if (!ps_hash_eq(&v->prev.note_hash, &link.note_hash)) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": checkpoint size %" PRIu64
+               " is not the one it was signed after", size, link.size);
+        return false;
+    }
+    return true;
+}
+
+static enum ps_err open_checkpoint(struct vstate *v, uint64_t size, struct ps_str msg)
+{
     struct ps_diag d = {0};
     struct ps_checkpoint c;
     char key[PS_NOTE_MAX_NAME + 16];
@@ -189,8 +236,24 @@ static enum ps_err on_checkpoint(void *ctx, uint64_t size, struct ps_str msg)
         bad_cp(v, size, "checkpoint size %" PRIu64 ": the note states size %" PRIu64, size, c.size);
         return PS_OK;
     }
+    if (!check_link(v, size, c.extensions))
+        return PS_OK;
     if (push_cp(v, size, &c.root) != PS_OK)
         return ps_diag_set(v->diag, PS_ERR_NOMEM, "out of memory collecting checkpoints");
+    return PS_OK;
+}
+
+/* Every checkpoint row, opened (open_checkpoint) and remembered as the predecessor of the
+ * next one, whose link must name it. */
+static enum ps_err on_checkpoint(void *ctx, uint64_t size, struct ps_str msg)
+{
+    struct vstate *v = ctx;
+    enum ps_err err = open_checkpoint(v, size, msg);
+    if (err)
+        return err;
+    if (ps_checkpoint_link_make(size, msg, &v->prev) != PS_OK)
+        return ps_diag_set(v->diag, PS_ERR_CRYPTO, "SHA-256 failed");
+    v->have_prev = true;
     return PS_OK;
 }
 
@@ -440,6 +503,74 @@ static enum ps_err walk(struct vstate *v)
     return err;
 }
 
+/* ---- witness cosignatures ---- */
+
+/* The opened checkpoint of size (cps is in increasing size order); NULL when none opened. */
+static const struct cp *find_cp(const struct vstate *v, uint64_t size)
+{
+    size_t lo = 0, hi = v->ncps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->cps[mid].size < size)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v->ncps && v->cps[lo].size == size ? &v->cps[lo] : NULL;
+}
+
+/* The key name of a signature line "— <name> <base64>" (for messages; "?" when malformed). */
+static struct ps_str line_name(struct ps_str line)
+{
+    static const char prefix[] = PS_NOTE_SIG_PREFIX;
+    if (line.len <= sizeof prefix - 1 || memcmp(line.p, prefix, sizeof prefix - 1) != 0)
+        return PS_STR("?");
+    struct ps_str rest = {line.p + sizeof prefix - 1, line.len - (sizeof prefix - 1)};
+    const char *sp = memchr(rest.p, ' ', rest.len);
+    return sp ? (struct ps_str){rest.p, (size_t)(sp - rest.p)} : PS_STR("?");
+}
+
+/* Whether the configured witness that line belongs to (if any) verifies it over the note's
+ * checkpoint: the note with the line appended is checked as the log serves it. */
+static enum ps_err check_cosig(struct vstate *v, uint64_t size, struct ps_str line,
+                               struct ps_str note, struct ps_str name)
+{
+    struct ps_diag d = {0};
+    struct ps_buf *b = &v->cosig_msg;
+    b->len = 0;
+    if (ps_buf_append_str(b, note) != PS_OK || ps_buf_append_str(b, line) != PS_OK ||
+        ps_buf_append(b, "\n", 1) != PS_OK || ps_note_parse(ps_buf_str(b), v->note, &d) != PS_OK) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 ": malformed cosignature line of %.*s%s%s",
+               size, PS_STR_FMT(name), d.message[0] ? ": " : "", d.message);
+        return PS_OK;
+    }
+    for (size_t i = 0; i < v->o->nwitnesses; i++) {
+        struct ps_note_check r;
+        if (ps_note_check(v->note, &v->o->witnesses[i], 1, &r) != PS_OK)
+            return ps_diag_set(v->diag, PS_ERR_NOMEM, "out of memory checking cosignatures");
+        if (r.result == PS_NOTE_INVALID)
+            bad_cp(v, size, "checkpoint size %" PRIu64 ": the cosignature of witness %s does not "
+                   "verify", size, v->o->witnesses[i].name);
+    }
+    return PS_OK;
+}
+
+/* A stored cosignature is evidence that its checkpoint was published: it must still be in
+ * the log, and verify when it is a configured witness's. */
+static enum ps_err on_cosig(void *ctx, uint64_t size, struct ps_str line, struct ps_str note)
+{
+    struct vstate *v = ctx;
+    struct ps_str name = line_name(line);
+    if (!note.p) {
+        bad_cp(v, size, "checkpoint size %" PRIu64 " is missing from the log, but witness %.*s "
+               "cosigned it", size, PS_STR_FMT(name));
+        return PS_OK;
+    }
+    if (!find_cp(v, size) || v->o->nwitnesses == 0)
+        return PS_OK; /* a checkpoint that did not open is reported at its size */
+    return check_cosig(v, size, line, note, name);
+}
+
 static enum ps_err setup(struct vstate *v)
 {
     uint64_t claimed = 0;
@@ -447,6 +578,8 @@ static enum ps_err setup(struct vstate *v)
     if (err)
         return err;
     err = v->src->checkpoints(v->src->ctx, on_checkpoint, v, v->diag);
+    if (!err && v->src->cosignatures)
+        err = v->src->cosignatures(v->src->ctx, on_cosig, v, v->diag);
     if (err)
         return err;
     v->total = claimed;
@@ -473,6 +606,7 @@ enum ps_err ps_tlog_verify(const struct ps_tlog_source *src, const struct ps_tlo
     v->origin = o->origin.len ? o->origin : (struct ps_str){o->keys[0].name, o->keys[0].name_len};
     v->l0.block = NO_BLOCK;
     ps_merkle_frontier_init(&v->f);
+    ps_buf_init(&v->cosig_msg, PS_NOTE_MAX_BYTES);
     v->note = ps_malloc(sizeof *v->note);
     v->up = ps_calloc(MAX_TILE_LEVELS, sizeof *v->up);
     if (!v->note || !v->up) {
@@ -490,207 +624,10 @@ enum ps_err ps_tlog_verify(const struct ps_tlog_source *src, const struct ps_tlo
     if (!err && ps_merkle_frontier_root(&v->f, &rep->root) != PS_OK)
         err = ps_diag_set(diag, PS_ERR_CRYPTO, "SHA-256 failed");
 out:
+    ps_buf_reset(&v->cosig_msg);
     ps_free(v->up);
     ps_free(v->note);
     ps_free(v->cps);
     ps_free(v);
-    return err;
-}
-
-/* ---- the local database as a source ---- */
-
-static const struct ps_sql q_size = {"tlog_verify.size",
-                                     "SELECT size FROM tlog_state WHERE id = 1"};
-static const struct ps_sql q_checkpoints = {
-    "tlog_verify.checkpoints", "SELECT size, note FROM tlog_checkpoints ORDER BY size"};
-static const struct ps_sql q_latest = {
-    "tlog_verify.latest", "SELECT size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1"};
-static const struct ps_sql q_entries = {
-    "tlog_verify.entries",
-    "SELECT idx, entry FROM tlog_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx"};
-static const struct ps_sql q_hashes = {
-    "tlog_verify.hashes", "SELECT idx, hash FROM tlog_hashes WHERE level = $1 AND idx >= $2 "
-                          "AND idx < $3 ORDER BY idx"};
-static const struct ps_sql q_keys = {
-    "tlog_verify.keys",
-    "SELECT public_key FROM keys WHERE purpose = 'tlog-signing' AND algorithm = 'Ed25519' "
-    "ORDER BY status = 'active' DESC, created_at DESC"};
-
-static enum ps_err store_fail(struct ps_tx *tx, enum ps_err err, struct ps_diag *diag,
-                              const char *what)
-{
-    return ps_diag_set(diag, err, "reading %s: %s", what, ps_tx_errmsg(tx));
-}
-
-static enum ps_err st_size(void *ctx, uint64_t *out, struct ps_diag *diag)
-{
-    struct ps_tlog_store_source *s = ctx;
-    struct ps_stmt *st = NULL;
-    bool row = false;
-    enum ps_err err = ps_tx_prepare(s->tx, &q_size, &st);
-    if (!err)
-        err = ps_stmt_step(st, &row);
-    if (err) {
-        err = store_fail(s->tx, err, diag, "tlog_state");
-        goto out;
-    }
-    *out = row ? (uint64_t)ps_stmt_i64(st, 0) : 0;
-out:
-    ps_stmt_done(st);
-    return err;
-}
-
-/* Steps st to the end, handing (column 0, column 1 as bytes) to row. */
-static enum ps_err each_row(struct ps_tx *tx, struct ps_stmt *st, bool text, ps_tlog_row_fn row,
-                            void *row_ctx, struct ps_diag *diag, const char *what)
-{
-    for (;;) {
-        bool more = false;
-        enum ps_err err = ps_stmt_step(st, &more);
-        if (err)
-            return store_fail(tx, err, diag, what);
-        if (!more)
-            return PS_OK;
-        int64_t idx = ps_stmt_i64(st, 0);
-        if (idx < 0)
-            continue;
-        struct ps_str b = text ? ps_stmt_text(st, 1) : ps_stmt_blob(st, 1);
-        err = row(row_ctx, (uint64_t)idx, b);
-        if (err)
-            return err;
-    }
-}
-
-static enum ps_err st_checkpoints(void *ctx, ps_tlog_row_fn row, void *row_ctx,
-                                  struct ps_diag *diag)
-{
-    struct ps_tlog_store_source *s = ctx;
-    struct ps_stmt *st = NULL;
-    enum ps_err err = ps_tx_prepare(s->tx, &q_checkpoints, &st);
-    if (err)
-        return store_fail(s->tx, err, diag, "tlog_checkpoints");
-    err = each_row(s->tx, st, true, row, row_ctx, diag, "tlog_checkpoints");
-    ps_stmt_done(st);
-    return err;
-}
-
-static enum ps_err bind_range(struct ps_stmt *st, int at, uint64_t first, uint64_t count)
-{
-    uint64_t end = first + count;
-    if (first > INT64_MAX || end > INT64_MAX || end < first)
-        return PS_ERR_INVALID;
-    enum ps_err err = ps_stmt_bind_i64(st, at, (int64_t)first);
-    if (!err)
-        err = ps_stmt_bind_i64(st, at + 1, (int64_t)end);
-    return err;
-}
-
-static enum ps_err st_entries(void *ctx, uint64_t first, uint64_t count, ps_tlog_row_fn row,
-                              void *row_ctx, struct ps_diag *diag)
-{
-    struct ps_tlog_store_source *s = ctx;
-    struct ps_stmt *st = NULL;
-    enum ps_err err = ps_tx_prepare(s->tx, &q_entries, &st);
-    if (!err)
-        err = bind_range(st, 1, first, count);
-    if (err) {
-        err = store_fail(s->tx, err, diag, "tlog_entries");
-        goto out;
-    }
-    err = each_row(s->tx, st, false, row, row_ctx, diag, "tlog_entries");
-out:
-    ps_stmt_done(st);
-    return err;
-}
-
-static enum ps_err st_hashes(void *ctx, unsigned level, uint64_t first, uint64_t count,
-                             ps_tlog_row_fn row, void *row_ctx, struct ps_diag *diag)
-{
-    struct ps_tlog_store_source *s = ctx;
-    struct ps_stmt *st = NULL;
-    enum ps_err err = ps_tx_prepare(s->tx, &q_hashes, &st);
-    if (!err)
-        err = ps_stmt_bind_i64(st, 1, (int64_t)level);
-    if (!err)
-        err = bind_range(st, 2, first, count);
-    if (err) {
-        err = store_fail(s->tx, err, diag, "tlog_hashes");
-        goto out;
-    }
-    err = each_row(s->tx, st, false, row, row_ctx, diag, "tlog_hashes");
-out:
-    ps_stmt_done(st);
-    return err;
-}
-
-void ps_tlog_store_source_init(struct ps_tlog_store_source *s, struct ps_tx *tx,
-                               struct ps_tlog_source *out)
-{
-    s->tx = tx;
-    *out = (struct ps_tlog_source){st_size, st_checkpoints, st_entries, st_hashes, s};
-}
-
-enum ps_err ps_tlog_store_log_keys(struct ps_tx *tx, struct ps_str origin,
-                                   struct ps_note_verifier *keys, size_t cap, size_t *n,
-                                   struct ps_diag *diag)
-{
-    struct ps_stmt *st = NULL;
-    enum ps_err err = ps_tx_prepare(tx, &q_keys, &st);
-    *n = 0;
-    if (err) {
-        err = store_fail(tx, err, diag, "keys");
-        goto out;
-    }
-    for (;;) {
-        bool row = false;
-        err = ps_stmt_step(st, &row);
-        if (err) {
-            err = store_fail(tx, err, diag, "keys");
-            goto out;
-        }
-        if (!row)
-            break;
-        struct ps_str pub = ps_stmt_blob(st, 0);
-        if (pub.len != PS_NOTE_PUBLIC_KEY_LEN)
-            continue;
-        if (*n == cap) {
-            err = ps_diag_set(diag, PS_ERR_LIMIT, "more than %zu log keys", cap);
-            goto out;
-        }
-        err = ps_note_verifier_init(&keys[*n], origin, PS_NOTE_ED25519, (const uint8_t *)pub.p);
-        if (err) {
-            err = ps_diag_set(diag, err, "'%.*s' is not a valid key name", PS_STR_FMT(origin));
-            goto out;
-        }
-        (*n)++;
-    }
-    if (*n == 0)
-        err = ps_diag_set(diag, PS_ERR_NOTFOUND, "no tlog-signing key in the keys table");
-out:
-    ps_stmt_done(st);
-    return err;
-}
-
-enum ps_err ps_tlog_store_latest_checkpoint(struct ps_tx *tx, char *note, size_t cap,
-                                            uint64_t *size, struct ps_diag *diag)
-{
-    struct ps_stmt *st = NULL;
-    bool row = false;
-    enum ps_err err = ps_tx_prepare(tx, &q_latest, &st);
-    if (!err)
-        err = ps_stmt_step(st, &row);
-    if (err) {
-        err = store_fail(tx, err, diag, "tlog_checkpoints");
-        goto out;
-    }
-    if (!row) {
-        err = ps_diag_set(diag, PS_ERR_NOTFOUND, "the log has no checkpoint yet");
-        goto out;
-    }
-    *size = (uint64_t)ps_stmt_i64(st, 0);
-    if (ps_str_copy(note, cap, ps_stmt_text(st, 1)) != PS_OK)
-        err = ps_diag_set(diag, PS_ERR_LIMIT, "checkpoint note longer than %zu bytes", cap);
-out:
-    ps_stmt_done(st);
     return err;
 }

@@ -7,6 +7,8 @@
 #ifndef PS_TLOG_VERIFY_H
 #define PS_TLOG_VERIFY_H
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,12 +17,16 @@
 #include "tlog/merkle.h"
 #include "tlog/note.h"
 
-struct ps_store;
-
 /* One row handed from a source to the verifier: an entry (index, entry bytes), a stored hash
  * (index at its level, 32 bytes) or a checkpoint (tree size, whole signed note). bytes is
  * borrowed for the call. A non-PS_OK return stops the source, which returns that error. */
 typedef enum ps_err (*ps_tlog_row_fn)(void *ctx, uint64_t index, struct ps_str bytes);
+
+/* One stored witness cosignature handed to the verifier: the size of the checkpoint it
+ * cosigns, the signature line ("— <name> <base64>", without its newline) and the signed note
+ * the log stores for that size (p == NULL when the log has none). Borrowed for the call. */
+typedef enum ps_err (*ps_tlog_cosig_fn)(void *ctx, uint64_t size, struct ps_str line,
+                                        struct ps_str note);
 
 /* Where the log comes from. Every callback reports the rows it has, in increasing index
  * order, without inventing missing ones (a missing row is what the verifier must notice);
@@ -40,6 +46,10 @@ struct ps_tlog_source {
     enum ps_err (*hashes)(void *ctx, unsigned level, uint64_t first, uint64_t count,
                           ps_tlog_row_fn row, void *row_ctx, struct ps_diag *diag);
     void *ctx;
+    /* Optional (NULL: none): every witness cosignature the log keeps, in increasing order of
+     * size, each with the log's note of that size. */
+    enum ps_err (*cosignatures)(void *ctx, ps_tlog_cosig_fn row, void *row_ctx,
+                                struct ps_diag *diag);
 };
 
 /* Checks one entry's format. PS_OK when acceptable; otherwise any error with the reason in
@@ -63,6 +73,14 @@ struct ps_tlog_verify_opts {
     /* Called every 2^16 entries and at the end (may be NULL): for a progress line. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* The source delivers every checkpoint the log has signed (a local database, not a
+     * remote log's latest one): a checkpoint's link to the one signed before it
+     * (tlog/checkpoint.h) must name the checkpoint delivered before it, byte for byte. */
+    bool chain;
+    /* The witnesses whose stored cosignatures must verify (type 0x04; may be none). A
+     * cosignature of another key is checked only for having its checkpoint in the log. */
+    const struct ps_note_verifier *witnesses;
+    size_t nwitnesses;
 };
 
 /* The kind of the first problem found. */
@@ -70,7 +88,10 @@ enum ps_tlog_problem {
     PS_TLOG_GOOD = 0,
     PS_TLOG_BAD_ENTRY,      /* missing, out of order, malformed, or its leaf hash differs */
     PS_TLOG_BAD_HASH,       /* a stored higher-level hash is missing or wrong */
-    PS_TLOG_BAD_CHECKPOINT, /* signature, origin, size, root or consistency */
+    PS_TLOG_BAD_CHECKPOINT, /* signature, origin, size, root, consistency, link to the
+                               previous checkpoint, or a witness cosignature */
+    PS_TLOG_BAD_RECORD,     /* (local database) an entry does not match the record it was
+                               made from, or a record older than the window is not in the log */
 };
 
 /* Result of a verification. Caller-owned. */
@@ -84,13 +105,22 @@ struct ps_tlog_report {
     char message[320]; /* "entry 41: leaf hash does not match stored tile hash" ... */
 };
 
+/* Fills rep with a problem (kind, index, level, the formatted message) and diag with the
+ * message; returns PS_ERR_CRYPTO, what a verdict returns. For checks beyond ps_tlog_verify
+ * that report like it (verify_store.c). */
+enum ps_err ps_tlog_report_vset(struct ps_tlog_report *rep, struct ps_diag *diag,
+                                enum ps_tlog_problem kind, uint64_t index, unsigned level,
+                                const char *fmt, va_list ap) PS_PRINTF(6, 0);
+
 /* Verifies the whole log from src. Walks indexes 0 .. max(claimed size, largest checkpoint
- * size) - 1: each entry must be present, in order and accepted by the entry check; its leaf
- * hash must equal the stored level-0 hash; every completed subtree at a tile level must equal
- * its stored hash; every checkpoint must be signed by one of opts->keys, carry the origin,
- * state its own size, have the root recomputed at that size, and be consistent with the
- * previous checkpoint (an RFC 9162 consistency proof generated over the verified stored
- * hashes, checked against both roots). Stops at the first problem, in log order (a
+ * or cosigned size) - 1: each entry must be present, in order and accepted by the entry
+ * check; its leaf hash must equal the stored level-0 hash; every completed subtree at a tile
+ * level must equal its stored hash; every checkpoint must be signed by one of opts->keys,
+ * carry the origin, state its own size, have the root recomputed at that size, be consistent
+ * with the previous checkpoint (an RFC 9162 consistency proof generated over the verified
+ * stored hashes, checked against both roots) and, with opts->chain, name in its link the
+ * checkpoint delivered before it; every stored cosignature must have its checkpoint in the
+ * log, and one of opts->witnesses must verify. Stops at the first problem, in log order (a
  * checkpoint of size s comes after entry s - 1).
  * OUT rep. Returns PS_OK when everything verifies; PS_ERR_CRYPTO when a problem was found
  * (rep->problem, rep->index, rep->message say which, diag repeats the message); any other
@@ -98,29 +128,5 @@ struct ps_tlog_report {
  * Single-threaded; allocates O(checkpoints) memory plus ~80 KiB. */
 enum ps_err ps_tlog_verify(const struct ps_tlog_source *src, const struct ps_tlog_verify_opts *opts,
                            struct ps_tlog_report *rep, struct ps_diag *diag) PS_WUR;
-
-/* ---- the local database as a source ---- */
-
-/* A source that reads tlog_state, tlog_checkpoints, tlog_entries and tlog_hashes through tx
- * (a read transaction held for the whole verification, so it sees one snapshot). Caller
- * storage; tx is borrowed. */
-struct ps_tlog_store_source {
-    struct ps_tx *tx;
-};
-void ps_tlog_store_source_init(struct ps_tlog_store_source *s, struct ps_tx *tx,
-                               struct ps_tlog_source *out);
-
-/* Every checkpoint-signing public key in the keys table (purpose "tlog-signing", any
- * status; the active one first, then newest first), as note verifiers named `origin`. OUT keys (cap
- * entries), *n how many. Errors: PS_ERR_NOTFOUND when there is none, PS_ERR_LIMIT beyond cap, store
- * errors. */
-enum ps_err ps_tlog_store_log_keys(struct ps_tx *tx, struct ps_str origin,
-                                   struct ps_note_verifier *keys, size_t cap, size_t *n,
-                                   struct ps_diag *diag) PS_WUR;
-
-/* The latest checkpoint note (OUT, copied into note with cap bytes, NUL-terminated) and its
- * size. PS_ERR_NOTFOUND when the log has no checkpoint yet, PS_ERR_LIMIT for cap. */
-enum ps_err ps_tlog_store_latest_checkpoint(struct ps_tx *tx, char *note, size_t cap,
-                                            uint64_t *size, struct ps_diag *diag) PS_WUR;
 
 #endif

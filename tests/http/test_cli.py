@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from psserver import HOST, PS_BIN, ServerTestCase, free_port, run_cli
+from psserver import HOST, PS_BIN, Server, ServerTestCase, free_port, run_cli
 
 
 def pg_free_env():
@@ -50,6 +50,30 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("cannot listen on %s:%d: Address already in use" % (HOST, port), r.stderr)
         self.assertNotIn("loading", r.stdout + r.stderr, "the population was not loaded first")
+
+    def test_demo_takes_db_like_init_and_serve(self):
+        """--db names the database: recorded in the new config.json as init does, used as
+        serve does (over POCKETSTATE_DB), and nothing is made at the default place."""
+        other = os.path.join(self.dir, "elsewhere")
+        os.mkdir(other)
+        db = os.path.join(other, "demo.db")
+        s = Server("demo-db", mode="demo", citizens=20, extra_args=("--db", "sqlite:" + db))
+        s.start()
+        try:
+            with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as c:
+                self.assertEqual(c.execute("SELECT count(*) FROM persons").fetchone()[0], 20)
+                rnokpp = c.execute("SELECT rnokpp FROM persons LIMIT 1").fetchone()[0]
+            self.assertFalse(os.path.exists(os.path.join(s.data, "pocketstate.db")))
+            with open(os.path.join(s.data, "config.json")) as f:
+                self.assertIn('"db": "sqlite:%s"' % db, f.read())
+            r = s.get("/api/v1/registry/persons/%s?purpose=demo-db-test" % rnokpp, auth=True)
+            self.assertEqual(r.status, 200, r)
+        finally:
+            self.assertEqual(s.stop(), 0)
+        r = run_cli("demo", "--data", os.path.join(self.dir, "bad"), "--db", "mysql://x")
+        self.assertEqual(r.returncode, 2, r)
+        self.assertIn("--db", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "bad")), "refused before init")
 
     def test_help_command_is_the_command_help(self):
         for args in (["init"], ["serve"], ["demo"], ["backup"], ["routes"], ["log"],

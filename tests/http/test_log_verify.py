@@ -4,7 +4,11 @@ stopped and copies of its database are tampered with through the sqlite3 CLI (ap
 triggers dropped first). Every tampering must make `log verify --data` exit 1 naming the first
 bad entry or checkpoint; the untouched log must verify (exit 0). Also: `log verify --url`
 against the live server, `log proof` checked with an independent RFC 9162 verifier in Python,
-and `log key`. Skipped while the server has no /checkpoint (integrator not built yet).
+and `log key`. The log also carries a witness's cosignature of its latest checkpoint, so that
+the checks only the local database allows are tried too: a log cut back consistently (entries,
+hashes, checkpoints, tlog_state), a changed actor or purpose of an access record, a deleted
+checkpoint, a deleted cosigned checkpoint and a changed cosignature. Skipped while the server
+has no /checkpoint (integrator not built yet).
 Under scripts/pg-suite.sh (PS_TEST_DB) LogVerifyPostgresTest does the same on a PostgreSQL
 store: tampering in place with psql (triggers off for that session), then undoing it.
 Python standard library, the sqlite3 CLI, psql and the openssl CLI (for a foreign Ed25519
@@ -25,6 +29,7 @@ import unittest
 
 from psserver import HOST, Server, run_cli
 from rfc9162 import leaf_hash, mth, verify_inclusion
+from test_tlog import WitnessKey
 
 READS = int(os.environ.get("PS_TEST_LOG_READS", "320"))
 CHECKPOINT_WAIT_S = 30
@@ -51,6 +56,46 @@ def read_people(s, n, tag):
         if r.status != 200:
             raise AssertionError("person read %d: %d" % (i, r.status))
     conn.close()
+
+
+WITNESS = "witness.example/logverify"
+
+
+def add_witness_and_cosign(s, state_size, env=None):
+    """Adds a witness with the CLI (its change record is sequenced by the command), waits for
+    the server to sign a checkpoint that holds it, cosigns that checkpoint and posts it.
+    state_size() reads tlog_state.size. Returns (witness key, cosigned size)."""
+    w = WitnessKey(WITNESS)
+    r = run_cli("log", "witnesses", "--data", s.data, "--add", w.vkey, env=env)
+    if r.returncode != 0:
+        raise AssertionError("log witnesses --add: %s" % r.stderr)
+    want = state_size()
+    deadline = time.monotonic() + CHECKPOINT_WAIT_S
+    while True:
+        r = s.get("/checkpoint")
+        size = int(r.body.decode().split("\n")[1])
+        if size >= want:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError("no checkpoint of size %d" % want)
+        time.sleep(0.2)
+    resp = s.request("POST", "/api/v1/log/cosignatures", body=r.body + w.cosign(r.body))
+    if resp.status != 200 or resp.json() != {"stored": 1}:
+        raise AssertionError("cosignature not stored: %r" % resp)
+    w.close()
+    return size
+
+
+def truncation_sql(n, cosignatures):
+    """Cuts the log back consistently at n entries: entries, the hashes they make, the
+    checkpoints above n (and their cosignatures when asked), tlog_state."""
+    sql = ["DELETE FROM tlog_entries WHERE idx >= %d;" % n]
+    sql += ["DELETE FROM tlog_hashes WHERE level = %d AND idx >= %d;" % (lv, n >> lv)
+            for lv in (0, 8, 16, 24)]
+    sql.append("DELETE FROM tlog_checkpoints WHERE size > %d;" % n)
+    if cosignatures:
+        sql.append("DELETE FROM tlog_cosignatures WHERE size > %d;" % n)
+    return "\n".join(sql)
 
 
 def drop_triggers(db):
@@ -94,6 +139,9 @@ class LogVerifyTest(unittest.TestCase):
         if s.get("/checkpoint").status != 200:
             raise unittest.SkipTest("no GET /checkpoint yet (the log integrator is not built)")
         read_people(s, READS, "tamper-test")
+        db = os.path.join(s.data, "pocketstate.db")
+        cls.cosigned = add_witness_and_cosign(
+            s, lambda: int(sqlite(db, "SELECT size FROM tlog_state;").strip()))
         deadline = time.monotonic() + CHECKPOINT_WAIT_S
         while True:
             note = s.get("/checkpoint").body.decode()
@@ -160,6 +208,18 @@ class LogVerifyTest(unittest.TestCase):
     def set_note(self, db, size, note):
         sqlite(db, "UPDATE tlog_checkpoints SET note = CAST(X'%s' AS TEXT) WHERE size = %d;"
                % (note.encode().hex(), size))
+
+    def record_of(self, db, idx):
+        return sqlite(db, "SELECT record_id FROM tlog_entries WHERE idx = %d;" % idx).strip()
+
+    def truncate(self, db, cosignatures):
+        """Cuts back at the first checkpoint above 0: returns (n, the first lost record)."""
+        n = [x for x in self.checkpoints(db) if x > 0][0]
+        lost = self.record_of(db, n)
+        sqlite(db, truncation_sql(n, cosignatures) +
+               "UPDATE tlog_state SET size = %d, last_record_id = '%s';"
+               % (n, self.record_of(db, n - 1)))
+        return n, lost
 
     # ---- tests ----
     def test_untouched_log_verifies(self):
@@ -308,6 +368,59 @@ class LogVerifyTest(unittest.TestCase):
         self.assert_bad(d, r"checkpoint size %d: root does not match entries 0\.\.%d"
                         % (first, first - 1))
 
+    # ---- what only the local database tells ----
+    def test_truncated_consistently(self):
+        """Entries, hashes, checkpoints, cosignatures and tlog_state cut back together: the log
+        alone is sound; the records it lost are not in it (every record must be, at rest)."""
+        d, db = self.copy()
+        n, lost = self.truncate(db, cosignatures=True)
+        r = run_cli("log", "verify", "--data", d, "--window", "0", timeout=120)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        m = re.search(r"record %s is not in the log \((\d+) recorded records missing\)" % lost,
+                      r.stderr)
+        self.assertTrue(m, r.stderr)
+        self.assertGreaterEqual(int(m.group(1)), READS)
+
+    def test_truncated_below_a_cosigned_checkpoint(self):
+        d, db = self.copy()
+        n, _ = self.truncate(db, cosignatures=False)
+        self.assert_bad(d, r"entry %d is missing" % n)
+
+    def test_record_actor_changed(self):
+        d, db = self.copy()
+        rid = self.record_of(db, 41)
+        sqlite(db, "UPDATE access_log SET actor_id = 'someone-else' WHERE id = '%s';" % rid)
+        self.assert_bad(d, r"entry 41: its actor does not match record %s" % rid)
+
+    def test_record_purpose_changed(self):
+        d, db = self.copy()
+        rid = self.record_of(db, 41)
+        sqlite(db, "UPDATE access_log SET purpose = 'another purpose' WHERE id = '%s';" % rid)
+        self.assert_bad(d, r"entry 41: its commitment does not match the subject, resource, "
+                           r"purpose and salt of record %s" % rid)
+
+    def test_deleted_intermediate_checkpoint(self):
+        d, db = self.copy()
+        sizes = self.checkpoints(db)
+        if len(sizes) < 2:
+            self.skipTest("one checkpoint only")
+        sqlite(db, "DELETE FROM tlog_checkpoints WHERE size = %d;" % sizes[-2])
+        self.assert_bad(d, r"checkpoint size %d: the checkpoint signed before it, size %d, is "
+                           r"missing from the log" % (sizes[-1], sizes[-2]))
+
+    def test_deleted_cosigned_checkpoint(self):
+        d, db = self.copy()
+        sqlite(db, "DELETE FROM tlog_checkpoints WHERE size = %d;" % self.cosigned)
+        self.assert_bad(d, r"checkpoint size %d is missing from the log, but witness %s cosigned "
+                           r"it" % (self.cosigned, re.escape(WITNESS)))
+
+    def test_changed_cosignature(self):
+        d, db = self.copy()
+        sqlite(db, "UPDATE tlog_cosignatures SET line = substr(line, 1, length(line) - 6) || "
+                   "'AAAAA=';")
+        self.assert_bad(d, r"checkpoint size %d: the cosignature of witness %s does not verify"
+                        % (self.cosigned, re.escape(WITNESS)))
+
 
 def psql(url, sql):
     """Runs sql in one session with triggers off (session_replication_role = replica: the
@@ -335,6 +448,9 @@ class LogVerifyPostgresTest(unittest.TestCase):
                 if time.monotonic() > deadline:
                     raise AssertionError("no checkpoint of 64 entries")
                 time.sleep(0.2)
+            url = s.env["POCKETSTATE_DB"]
+            cls.cosigned = add_witness_and_cosign(
+                s, lambda: int(psql(url, "SELECT size FROM tlog_state;").strip()), env=s.env)
             cls.key = run_cli("log", "key", "--data", s.data, env=s.env)
             cls.remote = run_cli("log", "verify", "--url", "http://%s:%d" % (HOST, s.port),
                                  "--key", cls.key.stdout.strip(), timeout=120)
@@ -354,13 +470,13 @@ class LogVerifyPostgresTest(unittest.TestCase):
         if getattr(cls, "data", None):
             shutil.rmtree(cls.data, ignore_errors=True)
 
-    def verify(self):
-        return run_cli("log", "verify", "--data", self.data, env=self.env, timeout=120)
+    def verify(self, *args):
+        return run_cli("log", "verify", "--data", self.data, *args, env=self.env, timeout=120)
 
-    def assert_bad_then_restore(self, tamper, undo, pattern):
+    def assert_bad_then_restore(self, tamper, undo, pattern, args=()):
         psql(self.url, tamper)
         try:
-            r = self.verify()
+            r = self.verify(*args)
             self.assertEqual(r.returncode, 1, "expected exit 1: %s %s" % (r.stdout, r.stderr))
             self.assertRegex(r.stderr, pattern)
         finally:
@@ -425,3 +541,91 @@ class LogVerifyPostgresTest(unittest.TestCase):
             "purpose, salt FROM access_log LIMIT 1;" % rid,
             "DELETE FROM access_log WHERE id = '%s';" % rid,
             r"record %s is not in the log" % rid)
+
+    # ---- what only the local database tells ----
+    def record_of(self, idx):
+        return psql(self.url, "SELECT record_id FROM tlog_entries WHERE idx = %d;" % idx).strip()
+
+    def checkpoints(self):
+        return [int(x) for x in psql(self.url, "SELECT size FROM tlog_checkpoints ORDER BY "
+                                               "size;").split()]
+
+    def truncation(self, cosignatures):
+        """(n, first lost record, tamper, undo): the cut of truncation_sql, the rows it
+        removes kept aside in tables of their own to be put back."""
+        n = [x for x in self.checkpoints() if x > 0][0]
+        lost, last = self.record_of(n), self.record_of(n - 1)
+        hashes = " OR ".join("(level = %d AND idx >= %d)" % (lv, n >> lv) for lv in (0, 8, 16, 24))
+        save = ("CREATE TABLE saved_e AS SELECT * FROM tlog_entries WHERE idx >= %d;"
+                "CREATE TABLE saved_h AS SELECT * FROM tlog_hashes WHERE %s;"
+                "CREATE TABLE saved_c AS SELECT * FROM tlog_checkpoints WHERE size > %d;"
+                "CREATE TABLE saved_cs AS SELECT * FROM tlog_cosignatures WHERE size > %d;"
+                "CREATE TABLE saved_s AS SELECT * FROM tlog_state;" % (n, hashes, n, n))
+        tamper = save + truncation_sql(n, cosignatures) + \
+            "UPDATE tlog_state SET size = %d, last_record_id = '%s';" % (n, last)
+        undo = ("INSERT INTO tlog_entries SELECT * FROM saved_e;"
+                "INSERT INTO tlog_hashes SELECT * FROM saved_h;"
+                "INSERT INTO tlog_checkpoints SELECT * FROM saved_c;"
+                "INSERT INTO tlog_cosignatures SELECT * FROM saved_cs ON CONFLICT DO NOTHING;"
+                "UPDATE tlog_state t SET size = s.size, last_record_id = s.last_record_id "
+                "FROM saved_s s WHERE t.id = s.id;"
+                "DROP TABLE saved_e, saved_h, saved_c, saved_cs, saved_s;")
+        return n, lost, tamper, undo
+
+    def test_truncated_consistently(self):
+        n, lost, tamper, undo = self.truncation(cosignatures=True)
+        self.assert_bad_then_restore(tamper, undo,
+                                     r"record %s is not in the log \(\d+ recorded records "
+                                     r"missing\)" % lost, args=("--window", "0"))
+
+    def test_truncated_below_a_cosigned_checkpoint(self):
+        n, _, tamper, undo = self.truncation(cosignatures=False)
+        self.assert_bad_then_restore(tamper, undo, r"entry %d is missing" % n)
+
+    def test_record_actor_changed(self):
+        rid = self.record_of(41)
+        actor = psql(self.url, "SELECT actor_id FROM access_log WHERE id = '%s';" % rid).strip()
+        set_actor = "UPDATE access_log SET actor_id = '%s' WHERE id = '" + rid + "';"
+        self.assert_bad_then_restore(set_actor % "someone-else", set_actor % actor,
+                                     r"entry 41: its actor does not match record %s" % rid)
+
+    def test_record_purpose_changed(self):
+        rid = self.record_of(41)
+        purpose = psql(self.url, "SELECT encode(convert_to(purpose, 'UTF8'), 'hex') FROM "
+                                 "access_log WHERE id = '%s';" % rid).strip()
+        set_purpose = ("UPDATE access_log SET purpose = convert_from(decode('%s', 'hex'), "
+                       "'UTF8') WHERE id = '" + rid + "';")
+        self.assert_bad_then_restore(set_purpose % "another purpose".encode().hex(),
+                                     set_purpose % purpose,
+                                     r"entry 41: its commitment does not match the subject, "
+                                     r"resource, purpose and salt of record %s" % rid)
+
+    def delete_checkpoint(self, size):
+        return ("CREATE TABLE saved_c AS SELECT * FROM tlog_checkpoints WHERE size = %d;"
+                "DELETE FROM tlog_checkpoints WHERE size = %d;" % (size, size),
+                "INSERT INTO tlog_checkpoints SELECT * FROM saved_c; DROP TABLE saved_c;")
+
+    def test_deleted_intermediate_checkpoint(self):
+        sizes = self.checkpoints()
+        if len(sizes) < 2:
+            self.skipTest("one checkpoint only")
+        tamper, undo = self.delete_checkpoint(sizes[-2])
+        self.assert_bad_then_restore(tamper, undo,
+                                     r"checkpoint size %d: the checkpoint signed before it, size "
+                                     r"%d, is missing from the log" % (sizes[-1], sizes[-2]))
+
+    def test_deleted_cosigned_checkpoint(self):
+        tamper, undo = self.delete_checkpoint(self.cosigned)
+        self.assert_bad_then_restore(tamper, undo,
+                                     r"checkpoint size %d is missing from the log, but witness "
+                                     r"%s cosigned it" % (self.cosigned, re.escape(WITNESS)))
+
+    def test_changed_cosignature(self):
+        line = psql(self.url, "SELECT encode(convert_to(line, 'UTF8'), 'hex') FROM "
+                              "tlog_cosignatures WHERE size = %d;" % self.cosigned).strip()
+        bad = bytes.fromhex(line).decode()[:-6] + "AAAAA="
+        set_line = ("UPDATE tlog_cosignatures SET line = convert_from(decode('%s', 'hex'), "
+                    "'UTF8') WHERE size = " + str(self.cosigned) + ";")
+        self.assert_bad_then_restore(set_line % bad.encode().hex(), set_line % line,
+                                     r"checkpoint size %d: the cosignature of witness %s does "
+                                     r"not verify" % (self.cosigned, re.escape(WITNESS)))

@@ -64,6 +64,7 @@ Test(config, defaults)
     cr_assert_eq(c.limits.max_body_bytes, 1024 * 1024);
     cr_assert_eq(c.limits.idle_timeout_s, 30);
     cr_assert_eq(c.limits.request_timeout_s, 30);
+    cr_assert_eq(c.limits.header_timeout_s, 5);
     cr_assert_eq(c.limits.max_connections, 1024);
     cr_assert_eq(c.limits.max_per_ip, 256);
     cr_assert_eq(c.limits.shutdown_grace_ms, 10000);
@@ -77,7 +78,8 @@ Test(config, file_overrides_defaults)
     write_file("config.json",
                "{\"listen\": \"0.0.0.0:9090\", \"db\": \"sqlite:x.db\", \"threads\": 4,\n"
                " \"log_file\": \"logs/ps.log\", \"log_level\": \"warn\",\n"
-               " \"limits\": {\"max_body_bytes\": 2048, \"shutdown_grace_ms\": 0}}\n",
+               " \"limits\": {\"max_body_bytes\": 2048, \"shutdown_grace_ms\": 0,\n"
+               "            \"header_timeout_s\": 3}}\n",
                path, sizeof path);
     struct ps_config c = defaults();
     struct ps_diag d = {0};
@@ -95,6 +97,7 @@ Test(config, file_overrides_defaults)
     cr_assert_eq(c.threads, 4);
     cr_assert_eq(c.limits.max_body_bytes, 2048);
     cr_assert_eq(c.limits.shutdown_grace_ms, 0);
+    cr_assert_eq(c.limits.header_timeout_s, 3);
     cr_assert_eq(c.limits.max_header_bytes, 8192, "untouched keys keep their defaults");
 }
 
@@ -190,6 +193,11 @@ Test(config, out_of_range)
     refused("{\"limits\": {\"max_body_bytes\": 0}}",
             "limits.max_body_bytes: 0 is out of range (1024 to 1073741824)");
     refused("{\"limits\": {\"idle_timeout_s\": 3601}}", "limits.idle_timeout_s: 3601");
+    refused("{\"limits\": {\"header_timeout_s\": 0}}",
+            "limits.header_timeout_s: 0 is out of range (1 to 3600)");
+    refused("{\"limits\": {\"header_timeout_s\": 3601}}", "limits.header_timeout_s: 3601");
+    refused("{\"limits\": {\"header_timeout_s\": \"5\"}}",
+            "limits.header_timeout_s: expected an integer, got a string");
     refused("{\"limits\": {\"max_connections\": 9223372036854775807}}", "out of range");
     refused("{\"listen\": \"127.0.0.1:70000\"}",
             "listen: port \"70000\" is not a number from 0 to 65535");

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/jsonw.h"
 #include "core/ratelimit.h"
 #include "core/str.h"
@@ -206,6 +207,140 @@ Test(alloc, injected_failures)
     ps_alloc_fail_after(0);
     cr_assert_null(ps_arena_new(4096));
     ps_alloc_fail_reset();
+}
+
+Test(alloc, nth_failure_is_one_shot)
+{
+    ps_alloc_fail_nth(1);
+    void *a = ps_malloc(10), *b = ps_malloc(10), *c = ps_malloc(10);
+    cr_assert(ps_alloc_fail_fired());
+    ps_alloc_fail_reset();
+    cr_assert_not_null(a);
+    cr_assert_null(b, "the second allocation is the one that fails");
+    cr_assert_not_null(c, "and only it");
+    ps_free(a);
+    ps_free(c);
+    ps_alloc_fail_nth(1000);
+    void *d = ps_malloc(10);
+    cr_assert_not(ps_alloc_fail_fired(), "not reached yet");
+    ps_alloc_fail_reset();
+    ps_free(d);
+}
+
+/* An embedder's allocator: counts what reaches it and delegates to the one it replaced. */
+struct counting {
+    struct ps_allocator self;
+    const struct ps_allocator *inner;
+    long mallocs, frees;
+};
+
+static void *c_malloc(void *ctx, size_t n)
+{
+    struct counting *c = ctx;
+    __atomic_add_fetch(&c->mallocs, 1, __ATOMIC_RELAXED);
+    return c->inner->malloc(c->inner->ctx, n);
+}
+
+static void *c_realloc(void *ctx, void *p, size_t n)
+{
+    struct counting *c = ctx;
+    if (!p)
+        __atomic_add_fetch(&c->mallocs, 1, __ATOMIC_RELAXED);
+    return c->inner->realloc(c->inner->ctx, p, n);
+}
+
+static void c_free(void *ctx, void *p)
+{
+    struct counting *c = ctx;
+    __atomic_add_fetch(&c->frees, 1, __ATOMIC_RELAXED);
+    c->inner->free(c->inner->ctx, p);
+}
+
+Test(alloc, installed_allocator_gets_core_and_jansson_allocations)
+{
+    struct counting c = {.self = {c_malloc, c_realloc, c_free, NULL}};
+    c.self.ctx = &c;
+    c.inner = ps_alloc_get();
+    cr_assert_eq(ps_alloc_set(&c.self), c.inner);
+    cr_assert_eq(ps_alloc_get(), &c.self);
+    struct ps_arena *a = ps_arena_new(4096);
+    cr_assert_gt(c.mallocs, 0, "core allocations reach the installed allocator");
+    long before = c.mallocs;
+    json_t *v = json_pack("{s:[i,i,s]}", "k", 1, 2, "a string");
+    cr_assert_not_null(v);
+    cr_assert_gt(c.mallocs, before, "jansson allocations reach it too");
+    char *s = ps_json_dump(a, v);
+    cr_assert_str_eq(s, "{\"k\":[1,2,\"a string\"]}");
+    json_decref(v);
+    ps_arena_free(a);
+    cr_assert_eq(c.frees, c.mallocs, "everything allocated through it is freed through it");
+    cr_assert_eq(ps_alloc_set(NULL), &c.self);
+    cr_assert_neq(ps_alloc_get(), &c.self);
+}
+
+struct captured {
+    char line[2048];
+    size_t len;
+    enum ps_log_level level;
+    int lines;
+};
+
+static void capture(void *ctx, enum ps_log_level level, const char *line, size_t len)
+{
+    struct captured *c = ctx;
+    if (len >= sizeof c->line)
+        len = sizeof c->line - 1;
+    memcpy(c->line, line, len);
+    c->line[len] = '\0';
+    c->len = len;
+    c->level = level;
+    c->lines++;
+}
+
+Test(log, sink_gets_whole_lines_at_its_level)
+{
+    struct captured got = {0};
+    struct ps_log_sink sink = {capture, &got};
+    cr_assert_null(ps_log_set_sink(&sink), "the built-in sink was installed");
+    ps_clock_set_fixed(1764215846123LL);
+    ps_log(PS_LOG_WARN, "disk %d%% full", 93);
+    ps_log(PS_LOG_DEBUG, "dropped below the level");
+    ps_clock_set_fixed(-1);
+    cr_assert_eq(got.lines, 1);
+    cr_assert_eq(got.level, PS_LOG_WARN);
+    cr_assert_str_eq(got.line, "{\"time\":\"2025-11-27T03:57:26.123Z\",\"level\":\"warn\","
+                               "\"msg\":\"disk 93% full\"}\n");
+    ps_log_set_level(PS_LOG_DEBUG);
+    ps_log(PS_LOG_DEBUG, "now kept");
+    ps_log_set_level(PS_LOG_INFO);
+    cr_assert_eq(got.lines, 2);
+    ps_log_json(PS_STR("{\"access\":1}"));
+    cr_assert_str_eq(got.line, "{\"access\":1}\n");
+    cr_assert_eq(ps_log_set_sink(NULL), &sink);
+}
+
+static int64_t ten_past(void *ctx)
+{
+    int64_t *calls = ctx;
+    (*calls)++;
+    return 1000000000LL * 600 + 5000000; /* 1970-01-01T00:10:00.005Z */
+}
+
+Test(clock, source_is_replaceable)
+{
+    int64_t calls = 0;
+    struct ps_clock_source src = {ten_past, &calls};
+    cr_assert_null(ps_clock_set_source(&src), "the system clock was installed");
+    cr_assert_eq(ps_clock_now_ms(), 600005);
+    cr_assert_eq(ps_clock_now_ns(), 600005000000LL);
+    cr_assert_eq(calls, 2);
+    int64_t m0 = ps_clock_mono_ns();
+    cr_assert_gt(m0, 0, "monotonic time is not the wall-clock source's");
+    ps_clock_set_fixed(42);
+    cr_assert_eq(ps_clock_now_ms(), 42, "the fixed source replaces an installed one");
+    ps_clock_set_fixed(-1);
+    cr_assert_null(ps_clock_set_source(NULL), "back on the system clock");
+    cr_assert_gt(ps_clock_now_ms(), 1700000000000LL);
 }
 
 /* ---- the JSON writer ---- */

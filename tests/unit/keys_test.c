@@ -1,6 +1,6 @@
-/* Tests of src/crypto/keys.c: master key loading (file mode, environment hex), sealing and
- * its failures, the admin token, and the keys table (generate, open, sign) on a real SQLite
- * store. */
+/* Tests of the keys: src/crypto/keys.c (sealing and its failures, sealed key pairs, signing
+ * and verifying, the admin token) and src/keystore/keystore.c (master key loading: file mode,
+ * environment hex; the keys table: generate, open, sign, tampering) on a real SQLite store. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <openssl/bn.h>
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "pg_helper.h"
 #include "store/store.h"
 
@@ -138,14 +138,14 @@ Test(keys, env_hex_parsing)
         "0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        cr_assert_eq(ps_keys_load_master("/nonexistent", bad[i], true, &m, NULL, NULL, &d),
+        cr_assert_eq(ps_keystore_load_master("/nonexistent", bad[i], true, &m, NULL, NULL, &d),
                      PS_ERR_INVALID, "accepted \"%s\"", bad[i]);
         cr_assert_null(m);
         cr_assert_not_null(strstr(d.message, PS_MASTER_KEY_ENV ": "), "%s", d.message);
     }
     bool from_env = false, created = true;
     cr_assert_eq(
-        ps_keys_load_master("/nonexistent/master.key",
+        ps_keystore_load_master("/nonexistent/master.key",
                             "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F",
                             true, &m, &from_env, &created, &d),
         PS_OK, "%s", d.message);
@@ -173,24 +173,24 @@ Test(keys, key_file_mode_refused)
     struct ps_master_key *m = NULL;
     struct ps_diag d = {0};
     write_key_file(path, HEX_A "\n", 0644);
-    cr_assert_eq(ps_keys_master_read_file(path, &m, &d), PS_ERR_DENIED);
+    cr_assert_eq(ps_keystore_master_read_file(path, &m, &d), PS_ERR_DENIED);
     cr_assert_null(m);
     cr_assert_not_null(strstr(d.message, "mode 0644"), "%s", d.message);
-    cr_assert_eq(ps_keys_load_master(path, NULL, true, &m, NULL, NULL, &d), PS_ERR_DENIED,
+    cr_assert_eq(ps_keystore_load_master(path, NULL, true, &m, NULL, NULL, &d), PS_ERR_DENIED,
                  "an unsafe file is never replaced either");
     write_key_file(path, HEX_A "\n", 0640);
-    cr_assert_eq(ps_keys_master_read_file(path, &m, &d), PS_ERR_DENIED);
+    cr_assert_eq(ps_keystore_master_read_file(path, &m, &d), PS_ERR_DENIED);
     write_key_file(path, HEX_A "\n", 0600);
-    cr_assert_eq(ps_keys_master_read_file(path, &m, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_master_read_file(path, &m, &d), PS_OK, "%s", d.message);
     ps_keys_master_free(m);
     write_key_file(path, HEX_A, 0400);
-    cr_assert_eq(ps_keys_master_read_file(path, &m, &d), PS_OK, "no newline, read-only");
+    cr_assert_eq(ps_keystore_master_read_file(path, &m, &d), PS_OK, "no newline, read-only");
     ps_keys_master_free(m);
     write_key_file(path, "zz" HEX_A "\n", 0600);
-    cr_assert_eq(ps_keys_master_read_file(path, &m, &d), PS_ERR_INVALID);
+    cr_assert_eq(ps_keystore_master_read_file(path, &m, &d), PS_ERR_INVALID);
     cr_assert_null(strstr(d.message, HEX_A), "the key is never echoed");
     write_key_file(path, HEX_A "\n\n", 0600);
-    cr_assert_eq(ps_keys_master_read_file(path, &m, &d), PS_ERR_INVALID);
+    cr_assert_eq(ps_keystore_master_read_file(path, &m, &d), PS_ERR_INVALID);
 }
 
 Test(keys, key_file_create_then_read)
@@ -201,7 +201,7 @@ Test(keys, key_file_create_then_read)
     struct ps_master_key *made = NULL, *read = NULL;
     struct ps_diag d = {0};
     bool from_env = true, created = false;
-    cr_assert_eq(ps_keys_load_master(path, NULL, true, &made, &from_env, &created, &d), PS_OK, "%s",
+    cr_assert_eq(ps_keystore_load_master(path, NULL, true, &made, &from_env, &created, &d), PS_OK, "%s",
                  d.message);
     cr_assert(created);
     cr_assert(!from_env);
@@ -209,7 +209,7 @@ Test(keys, key_file_create_then_read)
     cr_assert_eq(stat(path, &st), 0);
     cr_assert_eq(st.st_mode & 0777, 0600);
     cr_assert_eq(st.st_size, 65);
-    cr_assert_eq(ps_keys_load_master(path, NULL, true, &read, NULL, &created, &d), PS_OK);
+    cr_assert_eq(ps_keystore_load_master(path, NULL, true, &read, NULL, &created, &d), PS_OK);
     cr_assert(!created, "an existing key is never regenerated");
     unsigned char sealed[1 + PS_SEALED_OVERHEAD], back[1];
     size_t slen, blen;
@@ -220,11 +220,11 @@ Test(keys, key_file_create_then_read)
         ps_keys_unseal(read, PS_STR("i"), PS_STR("p"), sealed, slen, back, sizeof back, &blen),
         PS_OK);
     struct ps_master_key *again = NULL;
-    cr_assert_eq(ps_keys_master_create_file(path, &again, &d), PS_ERR_EXISTS);
-    cr_assert_eq(ps_keys_load_master(path, NULL, false, &again, NULL, NULL, &d), PS_OK);
+    cr_assert_eq(ps_keystore_master_create_file(path, &again, &d), PS_ERR_EXISTS);
+    cr_assert_eq(ps_keystore_load_master(path, NULL, false, &again, NULL, NULL, &d), PS_OK);
     ps_keys_master_free(again);
     snprintf(path, sizeof path, "%s/absent.key", tmpdir);
-    cr_assert_eq(ps_keys_load_master(path, NULL, false, &again, NULL, NULL, &d), PS_ERR_NOTFOUND);
+    cr_assert_eq(ps_keystore_load_master(path, NULL, false, &again, NULL, NULL, &d), PS_ERR_NOTFOUND);
     ps_keys_master_free(made);
     ps_keys_master_free(read);
 }
@@ -311,20 +311,76 @@ static bool es256_verify(const struct ps_key *k, const unsigned char *msg, size_
     return ok;
 }
 
+/* Pure crypto, no store: a sealed key opens only under its master key, id and purpose, and
+ * what it signs verifies with ps_key_verify (and with OpenSSL directly for ES256), while any
+ * changed byte of message, signature or key does not. */
+Test(keys, sealed_keys_sign_and_verify)
+{
+    struct ps_master_key *m = master(HEX_A), *wrong = master(HEX_B);
+    struct ps_diag d = {0};
+    unsigned char msg[] = "PocketState document", sig[64];
+    for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
+        struct ps_sealed_key sk;
+        struct ps_key *k = NULL;
+        size_t siglen = 0;
+        enum ps_key_alg alg = ps_key_purpose_alg((enum ps_key_purpose)i);
+        cr_assert_eq(ps_keys_create_sealed(m, (enum ps_key_purpose)i, &sk, &d), PS_OK, "%s",
+                     d.message);
+        cr_assert_eq(sk.public_len, alg == PS_ALG_ES256 ? 65u : 32u);
+        cr_assert_eq(sk.sealed_len, PS_KEY_SEALED_MAX);
+        cr_assert_eq(ps_keys_open_sealed(wrong, &sk, &k, &d), PS_ERR_CRYPTO);
+        cr_assert_null(k);
+        struct ps_sealed_key moved = sk;
+        moved.id[35] = moved.id[35] == '0' ? '1' : '0';
+        cr_assert_eq(ps_keys_open_sealed(m, &moved, &k, &d), PS_ERR_CRYPTO, "bound to its id");
+        moved = sk;
+        moved.public_key[5] ^= 1;
+        cr_assert_eq(ps_keys_open_sealed(m, &moved, &k, &d), PS_ERR_CRYPTO, "and its public key");
+        cr_assert_eq(ps_keys_open_sealed(m, &sk, &k, &d), PS_OK, "%s", d.message);
+        cr_assert_eq(ps_key_sign(k, msg, sizeof msg, sig, &siglen, &d), PS_OK);
+        cr_assert_eq(ps_key_verify(alg, sk.public_key, sk.public_len, msg, sizeof msg, sig, siglen,
+                                   &d),
+                     PS_OK, "%s", d.message);
+        if (alg == PS_ALG_ES256)
+            cr_assert(es256_verify(k, msg, sizeof msg, sig), "OpenSSL agrees");
+        else
+            cr_assert_eq(crypto_sign_verify_detached(sig, msg, sizeof msg, sk.public_key), 0);
+        msg[0] ^= 1;
+        cr_assert_eq(ps_key_verify(alg, sk.public_key, sk.public_len, msg, sizeof msg, sig, siglen,
+                                   &d),
+                     PS_ERR_CRYPTO);
+        msg[0] ^= 1;
+        sig[10] ^= 1;
+        cr_assert_eq(ps_key_verify(alg, sk.public_key, sk.public_len, msg, sizeof msg, sig, siglen,
+                                   &d),
+                     PS_ERR_CRYPTO);
+        sig[10] ^= 1;
+        cr_assert_eq(ps_key_verify(alg, sk.public_key, sk.public_len - 1, msg, sizeof msg, sig,
+                                   siglen, &d),
+                     PS_ERR_CRYPTO, "a short key is refused, not read past");
+        cr_assert_eq(ps_key_verify(alg, sk.public_key, sk.public_len, msg, sizeof msg, sig,
+                                   siglen - 1, &d),
+                     PS_ERR_CRYPTO);
+        ps_key_free(k);
+    }
+    ps_keys_master_free(m);
+    ps_keys_master_free(wrong);
+}
+
 Test(keys, generate_open_sign)
 {
     struct ps_store *s = open_store();
     struct ps_master_key *m = master(HEX_A), *wrong = master(HEX_B);
     struct ps_diag d = {0};
     int created = -1;
-    cr_assert_eq(ps_keys_generate_all(s, m, NULL, &created, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_generate_all(s, m, NULL, &created, &d), PS_OK, "%s", d.message);
     cr_assert_eq(created, PS_KEY_PURPOSE_COUNT);
-    cr_assert_eq(ps_keys_generate_all(s, m, NULL, &created, &d), PS_OK);
+    cr_assert_eq(ps_keystore_generate_all(s, m, NULL, &created, &d), PS_OK);
     cr_assert_eq(created, 0, "idempotent: no key regenerated");
     static const unsigned char msg[] = "PocketState document";
     for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
         struct ps_key *k = NULL;
-        cr_assert_eq(ps_keys_open(s, m, (enum ps_key_purpose)i, &k, &d), PS_OK, "%s", d.message);
+        cr_assert_eq(ps_keystore_open(s, m, (enum ps_key_purpose)i, &k, &d), PS_OK, "%s", d.message);
         unsigned char sig[64];
         size_t siglen = 0;
         cr_assert_eq(ps_key_sign(k, msg, sizeof msg, sig, &siglen, &d), PS_OK);
@@ -341,16 +397,16 @@ Test(keys, generate_open_sign)
         }
         ps_key_free(k);
         k = NULL;
-        cr_assert_eq(ps_keys_open(s, wrong, (enum ps_key_purpose)i, &k, &d), PS_ERR_CRYPTO);
+        cr_assert_eq(ps_keystore_open(s, wrong, (enum ps_key_purpose)i, &k, &d), PS_ERR_CRYPTO);
         cr_assert_null(k);
     }
     unsigned char hash[32], back[32];
     char tok[PS_ADMIN_TOKEN_MAX];
-    cr_assert_eq(ps_admin_token_load_hash(s, back, &d), PS_ERR_NOTFOUND);
+    cr_assert_eq(ps_keystore_admin_token_get(s, back, &d), PS_ERR_NOTFOUND);
     ps_admin_token_new(tok, hash);
-    cr_assert_eq(ps_admin_token_store(s, hash, NULL, &d), PS_OK, "%s", d.message);
-    cr_assert_eq(ps_admin_token_store(s, hash, NULL, &d), PS_ERR_EXISTS);
-    cr_assert_eq(ps_admin_token_load_hash(s, back, &d), PS_OK);
+    cr_assert_eq(ps_keystore_admin_token_put(s, hash, NULL, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_admin_token_put(s, hash, NULL, &d), PS_ERR_EXISTS);
+    cr_assert_eq(ps_keystore_admin_token_get(s, back, &d), PS_OK);
     cr_assert_eq(memcmp(hash, back, 32), 0);
     ps_keys_master_free(m);
     ps_keys_master_free(wrong);
@@ -405,7 +461,7 @@ Test(keys, tampered_rows_fail)
     struct ps_master_key *m = master(HEX_A);
     struct ps_diag d = {0};
     struct ps_key *k = NULL;
-    cr_assert_eq(ps_keys_generate_all(s, m, NULL, NULL, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_generate_all(s, m, NULL, NULL, &d), PS_OK, "%s", d.message);
     ps_store_free(s);
     /* another valid P-256 point: the pairwise check catches it */
     tamper("UPDATE keys SET public_key = (SELECT public_key FROM keys WHERE purpose = "
@@ -414,22 +470,22 @@ Test(keys, tampered_rows_fail)
     tamper("UPDATE keys SET sealed_private_key = (SELECT sealed_private_key FROM keys WHERE "
            "purpose = 'tlog-signing') WHERE purpose = 'qr-signing'");
     s = reopen();
-    cr_assert_eq(ps_keys_open(s, m, PS_KEY_DOCUMENTS, &k, &d), PS_ERR_CRYPTO);
-    cr_assert_eq(ps_keys_open(s, m, PS_KEY_QR, &k, &d), PS_ERR_CRYPTO);
+    cr_assert_eq(ps_keystore_open(s, m, PS_KEY_DOCUMENTS, &k, &d), PS_ERR_CRYPTO);
+    cr_assert_eq(ps_keystore_open(s, m, PS_KEY_QR, &k, &d), PS_ERR_CRYPTO);
     cr_assert_null(k);
-    cr_assert_eq(ps_keys_open(s, m, PS_KEY_TLOG, &k, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_open(s, m, PS_KEY_TLOG, &k, &d), PS_OK, "%s", d.message);
     ps_key_free(k);
     ps_store_free(s);
     tamper2("UPDATE keys SET public_key = zeroblob(32) WHERE purpose = 'tlog-signing'",
             "UPDATE keys SET public_key = decode(repeat('00', 32), 'hex') WHERE purpose = "
             "'tlog-signing'");
     s = reopen();
-    cr_assert_eq(ps_keys_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_CRYPTO,
+    cr_assert_eq(ps_keystore_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_CRYPTO,
                  "Ed25519: private key must match the stored public key");
     ps_store_free(s);
     tamper("UPDATE keys SET status = 'retired'");
     s = reopen();
-    cr_assert_eq(ps_keys_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_NOTFOUND);
+    cr_assert_eq(ps_keystore_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_NOTFOUND);
     ps_store_free(s);
     ps_keys_master_free(m);
 }
@@ -463,20 +519,20 @@ Test(keys, changes_are_recorded_in_their_transaction)
     struct ps_master_key *m = master(HEX_A);
     struct ps_diag d = {0};
     struct rec_log log = {.fail = true};
-    struct ps_keys_recorder rec = {rec_fn, &log};
+    struct ps_keystore_recorder rec = {rec_fn, &log};
     int created = -1;
     /* a recorder that fails rolls the keys back: nothing is created unrecorded */
-    cr_assert_eq(ps_keys_generate_all(s, m, &rec, &created, &d), PS_ERR_INVALID);
+    cr_assert_eq(ps_keystore_generate_all(s, m, &rec, &created, &d), PS_ERR_INVALID);
     cr_assert(strstr(d.message, "recorder refused key.create"), "%s", d.message);
     struct ps_key *k = NULL;
-    cr_assert_eq(ps_keys_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_NOTFOUND);
+    cr_assert_eq(ps_keystore_open(s, m, PS_KEY_TLOG, &k, &d), PS_ERR_NOTFOUND);
     log.fail = false;
-    cr_assert_eq(ps_keys_generate_all(s, m, &rec, &created, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_generate_all(s, m, &rec, &created, &d), PS_OK, "%s", d.message);
     cr_assert_eq(created, PS_KEY_PURPOSE_COUNT);
     cr_assert_eq(log.calls, PS_KEY_PURPOSE_COUNT, "one record per key created");
     for (int i = 0; i < PS_KEY_PURPOSE_COUNT; i++) {
         cr_assert_str_eq(log.actions[i], "key.create");
-        cr_assert_eq(ps_keys_open(s, m, (enum ps_key_purpose)i, &k, &d), PS_OK, "%s", d.message);
+        cr_assert_eq(ps_keystore_open(s, m, (enum ps_key_purpose)i, &k, &d), PS_OK, "%s", d.message);
         /* the record names the key that exists: purpose, id, algorithm, public key */
         char pub[128];
         sodium_bin2base64(pub, sizeof pub, k->public_key, k->public_len,
@@ -491,18 +547,18 @@ Test(keys, changes_are_recorded_in_their_transaction)
         cr_assert(found, "no record %s", want);
         ps_key_free(k);
     }
-    cr_assert_eq(ps_keys_generate_all(s, m, &rec, &created, &d), PS_OK);
+    cr_assert_eq(ps_keystore_generate_all(s, m, &rec, &created, &d), PS_OK);
     cr_assert_eq(log.calls, PS_KEY_PURPOSE_COUNT, "nothing created, nothing recorded");
     /* the admin token's hash: recorded, and refused with it when the recorder fails */
     unsigned char hash[32];
     char token[PS_ADMIN_TOKEN_MAX + 1];
     ps_admin_token_new(token, hash);
     log.fail = true;
-    cr_assert_eq(ps_admin_token_store(s, hash, &rec, &d), PS_ERR_INVALID);
+    cr_assert_eq(ps_keystore_admin_token_put(s, hash, &rec, &d), PS_ERR_INVALID);
     unsigned char got[32];
-    cr_assert_eq(ps_admin_token_load_hash(s, got, &d), PS_ERR_NOTFOUND);
+    cr_assert_eq(ps_keystore_admin_token_get(s, got, &d), PS_ERR_NOTFOUND);
     log.fail = false;
-    cr_assert_eq(ps_admin_token_store(s, hash, &rec, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_admin_token_put(s, hash, &rec, &d), PS_OK, "%s", d.message);
     cr_assert_eq(log.calls, PS_KEY_PURPOSE_COUNT + 1);
     cr_assert_str_eq(log.actions[PS_KEY_PURPOSE_COUNT], "admin-token.set");
     cr_assert_str_eq(log.resources[PS_KEY_PURPOSE_COUNT], "meta/admin_token_sha256");

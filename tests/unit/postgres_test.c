@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pg_helper.h"
+#include "tx_helper.h"
 #include "store/pg_fault.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -149,9 +150,11 @@ Test(postgres, types_round_trip)
     cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
     cr_assert(row);
     cr_assert_eq(be->col_i64(st, 0), INT64_MIN);
-    struct ps_str s = be->col_text(st, 1);
+    bool nomem = false;
+    struct ps_str s = be->col_text(st, 1, &nomem);
     cr_assert(s.len == strlen(text) && !memcmp(s.p, text, s.len));
-    struct ps_str b = be->col_blob(st, 2);
+    struct ps_str b = be->col_blob(st, 2, &nomem);
+    cr_assert_not(nomem);
     cr_assert(b.len == sizeof blob && !memcmp(b.p, blob, b.len));
     cr_assert_eq(be->col_i64(st, 3), INT64_MAX);
     cr_assert_eq(be->col_i64(st, 4), 0, "boolean false reads 0");
@@ -161,7 +164,7 @@ Test(postgres, types_round_trip)
     cr_assert_eq(be->bind_i64(st, 1, 7, err), PS_OK);
     cr_assert_eq(be->step(st, &row, err), PS_OK, "%s", err);
     cr_assert(row);
-    cr_assert_eq(be->col_blob(st, 2).len, 0);
+    cr_assert_eq(be->col_blob(st, 2, &nomem).len, 0);
     cr_assert_not(be->col_is_null(st, 2), "empty blob is not NULL");
     cr_assert(be->col_is_null(st, 3));
     cr_assert_eq(be->col_i64(st, 4), 1, "boolean true reads 1");
@@ -367,29 +370,7 @@ static enum ps_err create_fn(struct ps_tx *tx, void *ctx)
 
 static enum ps_err insert_fn(struct ps_tx *tx, void *ctx)
 {
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err e = ps_tx_prepare(tx, &st_insert, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_bind_i64(st, 1, *(int64_t *)ctx);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return e;
-}
-
-static enum ps_err count_fn(struct ps_tx *tx, void *ctx)
-{
-    struct ps_stmt *st;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &st_count, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_step(st, &row);
-    *(int64_t *)ctx = row ? ps_stmt_i64(st, 0) : -1;
-    ps_stmt_done(st);
-    return e;
+    return tx_run(tx, &st_insert, NULL, "i", *(int64_t *)ctx);
 }
 
 static const struct ps_sql st_die = {"st_die", "SELECT pg_terminate_backend(pg_backend_pid())"};
@@ -429,12 +410,12 @@ Test(postgres, store_reconnects_after_terminate)
     int64_t id = 1, n = 0;
     cr_assert_eq(ps_store_write(s, insert_fn, &id, &d), PS_OK, "%s", d.message);
     cr_assert_eq(ps_store_write(s, insert_fn, &id, &d), PS_ERR_EXISTS, "%s", d.message);
-    cr_assert_eq(ps_store_read(s, count_fn, &n, &d), PS_OK, "%s", d.message);
+    n = tx_read_i64(s, &st_count);
     cr_assert_eq(n, 1);
 
     /* every session killed while idle: the next reads and writes start on new sessions */
     terminate_app();
-    cr_assert_eq(ps_store_read(s, count_fn, &n, &d), PS_OK, "%s", d.message);
+    n = tx_read_i64(s, &st_count);
     cr_assert_eq(n, 1);
     for (id = 2; id < 8; id++)
         cr_assert_eq(ps_store_write(s, insert_fn, &id, &d), PS_OK, "%s", d.message);
@@ -446,7 +427,7 @@ Test(postgres, store_reconnects_after_terminate)
                  d.message);
     id = 100;
     cr_assert_eq(ps_store_write(s, insert_fn, &id, &d), PS_OK, "%s", d.message);
-    cr_assert_eq(ps_store_read(s, count_fn, &n, &d), PS_OK, "%s", d.message);
+    n = tx_read_i64(s, &st_count);
     cr_assert_eq(n, 8, "rows 1..7 and 100; not 50");
     struct ps_store_stats st;
     ps_store_stats(s, &st);
@@ -471,37 +452,9 @@ static enum ps_err ctr_setup(struct ps_tx *tx, void *ctx)
 
 static enum ps_err ctr_incr(struct ps_tx *tx, void *ctx)
 {
-    struct ps_stmt *st;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &ctr_get, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_step(st, &row);
-    int64_t n = row ? ps_stmt_i64(st, 0) : -1;
-    ps_stmt_done(st);
-    if (e != PS_OK)
-        return e;
-    e = ps_tx_prepare(tx, &ctr_set, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_bind_i64(st, 1, n + 1);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return e;
-}
-
-static enum ps_err ctr_read(struct ps_tx *tx, void *ctx)
-{
-    struct ps_stmt *st;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &ctr_get, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_step(st, &row);
-    *(int64_t *)ctx = row ? ps_stmt_i64(st, 0) : -1;
-    ps_stmt_done(st);
-    return e;
+    int64_t n = -1;
+    enum ps_err e = tx_run(tx, &ctr_get, &n, "");
+    return e == PS_OK ? tx_run(tx, &ctr_set, NULL, "i", n + 1) : e;
 }
 
 struct incr_arg {
@@ -547,7 +500,7 @@ Test(postgres, serializable_jobs_lose_no_update)
         failed += args[i].failed;
     }
     int64_t n = -1;
-    cr_assert_eq(ps_store_read(s, ctr_read, &n, &d), PS_OK, "%s", d.message);
+    n = tx_read_i64(s, &ctr_get);
     struct ps_store_stats st;
     ps_store_stats(s, &st);
     cr_assert_eq(n, ok, "counter %lld, acknowledged increments %d (failed %d, retries %llu)",
@@ -683,7 +636,8 @@ static void query1(struct ps_conn *c, const struct ps_sql *def, const char *a, c
         cr_assert_eq(be->bind_text(st, 2, ps_str_from_cstr(b), err), PS_OK, "%s", err);
     cr_assert_eq(be->step(st, &row, err), PS_OK, "%s: %s", def->sql, err);
     cr_assert(row, "%s", def->sql);
-    cr_assert_eq(ps_str_copy(out, 64, be->col_text(st, 0)), PS_OK);
+    bool nomem = false;
+    cr_assert_eq(ps_str_copy(out, 64, be->col_text(st, 0, &nomem)), PS_OK);
     be->finalize(st);
 }
 
@@ -809,32 +763,13 @@ static enum ps_err counted_fn(struct ps_tx *tx, void *ctx)
 {
     struct counted *j = ctx;
     atomic_fetch_add(&j->calls, 1);
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err e = ps_tx_prepare(tx, &cj_insert, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_bind_i64(st, 1, j->id);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return e;
+    return tx_run(tx, &cj_insert, NULL, "i", j->id);
 }
 
 static enum ps_err cj_count_fn(struct ps_tx *tx, void *ctx)
 {
     int64_t *io = ctx;
-    struct ps_stmt *st;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &cj_count, &st);
-    if (e != PS_OK)
-        return e;
-    e = ps_stmt_bind_i64(st, 1, *io);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    *io = e == PS_OK && row ? ps_stmt_i64(st, 0) : -1;
-    ps_stmt_done(st);
-    return e;
+    return tx_run(tx, &cj_count, io, "i", *io);
 }
 
 static int64_t cj_rows(struct ps_store *s, int64_t id)

@@ -20,6 +20,7 @@
 #include "store/store_int.h"
 
 #include "pg_helper.h"
+#include "tx_helper.h"
 
 static char dir[64];
 static char dbpath[128];
@@ -147,33 +148,20 @@ static enum ps_err insert_row(struct ps_tx *tx, const struct row *r)
     return err;
 }
 
+static enum ps_err insert_row_fn(struct ps_tx *tx, void *ctx)
+{
+    return insert_row(tx, ctx);
+}
+
 static enum ps_err insert_named(struct ps_tx *tx, void *ctx)
 {
     struct row r = {.name = ps_str_from_cstr(ctx), .n = 1, .b_null = true, .note_null = true};
     return insert_row(tx, &r);
 }
 
-static enum ps_err count_fn(struct ps_tx *tx, void *ctx)
-{
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err err = ps_tx_prepare(tx, &sql_count_t, &st);
-    if (err != PS_OK)
-        return err;
-    err = ps_stmt_step(st, &row);
-    if (err == PS_OK && row)
-        *(int64_t *)ctx = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return err;
-}
-
 static int64_t count_rows(struct ps_store *s)
 {
-    int64_t n = -1;
-    struct ps_diag d;
-    enum ps_err err = ps_store_read(s, count_fn, &n, &d);
-    cr_assert_eq(err, PS_OK, "%s", d.message);
-    return n;
+    return tx_read_i64(s, &sql_count_t);
 }
 
 static bool has_name(struct ps_store *s, const char *name);
@@ -224,18 +212,8 @@ static const struct ps_sql sql_meta_put = {
 
 static enum ps_err meta_put(struct ps_tx *tx, void *ctx)
 {
-    struct ps_stmt *st;
-    bool row;
     (void)ctx;
-    enum ps_err err = ps_tx_prepare(tx, &sql_meta_put, &st);
-    if (err == PS_OK)
-        err = ps_stmt_bind_text(st, 1, PS_STR("instance"));
-    if (err == PS_OK)
-        err = ps_stmt_bind_text(st, 2, PS_STR("test"));
-    if (err == PS_OK)
-        err = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return err;
+    return tx_run(tx, &sql_meta_put, NULL, "tt", "instance", "test");
 }
 
 Test(store, migrations_applied_and_recorded)
@@ -253,9 +231,9 @@ Test(store, migrations_applied_and_recorded)
     cr_assert_eq(ps_store_read(s, read_migs, &m, &d), PS_OK, "%s", d.message);
     cr_assert_eq(m.rows, (int)ps_migrations_sqlite_count);
     cr_assert_eq(m.version, 1);
-    cr_assert_str_eq(m.name, "core");
+    cr_assert_str_eq(m.name, "store"); /* recorded under its file name (0001_core before the rename) */
     cr_assert_eq(strlen(m.applied_at), 24, "applied_at %s", m.applied_at);
-    /* 0001_core made the meta table */
+    /* 0001_store made the meta table */
     cr_assert_eq(ps_store_write(s, meta_put, NULL, &d), PS_OK, "%s", d.message);
     ps_store_free(s);
 
@@ -290,15 +268,7 @@ static const struct ps_sql sql_future = {
 
 static enum ps_err add_future(struct ps_tx *tx, void *ctx)
 {
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err err = ps_tx_prepare(tx, &sql_future, &st);
-    if (err == PS_OK)
-        err = ps_stmt_bind_i64(st, 1, *(int *)ctx);
-    if (err == PS_OK)
-        err = ps_stmt_step(st, &row);
-    ps_stmt_done(st);
-    return err;
+    return tx_run(tx, &sql_future, NULL, "i", (int64_t)*(int *)ctx);
 }
 
 Test(store, newer_schema_refused)
@@ -991,18 +961,6 @@ Test(store, bulk_beside_committer)
 
 /* ---- backup ---- */
 
-static enum ps_err sum_fn(struct ps_tx *tx, void *ctx)
-{
-    struct ps_stmt *st;
-    bool row;
-    enum ps_err err = ps_tx_prepare(tx, &sql_sum_t, &st);
-    if (err == PS_OK)
-        err = ps_stmt_step(st, &row);
-    if (err == PS_OK && row)
-        *(int64_t *)ctx = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return err;
-}
 
 struct churn {
     struct ps_store *s;
@@ -1036,13 +994,13 @@ Test(store, backup_is_consistent_copy)
     cr_assert_eq(ps_store_write(s, insert_types, NULL, &d), PS_OK, "%s", d.message);
     cr_assert_eq(ps_store_bulk(s, bulk_fn, NULL, &d), PS_OK, "%s", d.message);
     int64_t rows = count_rows(s), sum = 0, bsum = 0;
-    cr_assert_eq(ps_store_read(s, sum_fn, &sum, &d), PS_OK);
+    sum = tx_read_i64(s, &sql_sum_t);
 
     cr_assert_eq(ps_store_backup(s, dbpath, &d), PS_ERR_INVALID, "not onto the live file");
     cr_assert_eq(ps_store_backup(s, bpath, &d), PS_OK, "%s", d.message);
     struct ps_store *b = open_store(burl, 256);
     cr_assert_eq(count_rows(b), rows);
-    cr_assert_eq(ps_store_read(b, sum_fn, &bsum, &d), PS_OK);
+    bsum = tx_read_i64(b, &sql_sum_t);
     cr_assert_eq(bsum, sum);
     struct got g = get_row(b, tricky);
     cr_assert_eq(g.blen, sizeof blob);
@@ -1061,7 +1019,7 @@ Test(store, backup_is_consistent_copy)
     int64_t brows = count_rows(b);
     cr_assert_geq(brows, rows);
     cr_assert_leq(brows, rows + c.done);
-    cr_assert_eq(ps_store_read(b, sum_fn, &bsum, &d), PS_OK);
+    bsum = tx_read_i64(b, &sql_sum_t);
     cr_assert_eq(bsum - sum, brows - rows, "every churn row counted once");
     ps_store_free(b);
     ps_store_free(s);
@@ -1148,6 +1106,88 @@ Test(store, open_survives_allocation_failures)
         cr_assert_gt(n, 0);
         cr_assert_lt(n, 10000);
     }
+}
+
+Test(store, sqlite_allocates_through_the_wrapper)
+{
+    SQLITE_ONLY();
+    struct ps_store *s = open_store(url, 1); /* the first open routes SQLite's allocator */
+    ps_alloc_fail_nth(0);
+    void *p = sqlite3_malloc(100);
+    bool fired = ps_alloc_fail_fired();
+    ps_alloc_fail_reset();
+    cr_assert_null(p, "SQLite's allocation failed with ps_malloc's");
+    cr_assert(fired);
+    long before = ps_alloc_count();
+    p = sqlite3_malloc(100);
+    cr_assert_not_null(p);
+    cr_assert_geq(sqlite3_msize(p), 100);
+    p = sqlite3_realloc(p, 5000);
+    cr_assert_not_null(p);
+    cr_assert_geq(sqlite3_msize(p), 5000);
+    sqlite3_free(p);
+    cr_assert_eq(ps_alloc_count(), before + 2, "malloc and realloc reached the wrapper");
+    ps_store_free(s);
+}
+
+/* A column read that cannot allocate (SQLite converting an integer to text, PostgreSQL
+ * decoding a bytea) gives "" and taints its transaction: the function's PS_OK becomes
+ * PS_ERR_NOMEM, a write is rolled back, and later steps fail. */
+static const struct ps_sql sql_read_conv = {
+    "test.read_conv", "SELECT n, b FROM t WHERE name = 'conv'",
+};
+
+struct conv_ctx {
+    size_t len;
+    enum ps_err step_after;
+};
+
+static enum ps_err read_conv(struct ps_tx *tx, void *ctx)
+{
+    struct conv_ctx *c = ctx;
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err err = ps_tx_prepare(tx, &sql_read_conv, &st);
+    if (err == PS_OK)
+        err = ps_stmt_step(st, &row);
+    cr_assert_eq(err, PS_OK);
+    cr_assert(row);
+    ps_alloc_fail_nth(0);
+    struct ps_str v = on_pg ? ps_stmt_blob(st, 1) : ps_stmt_text(st, 0); /* must allocate */
+    bool fired = ps_alloc_fail_fired();
+    ps_alloc_fail_reset();
+    cr_assert(fired, "the read allocated");
+    c->len = v.len;
+    c->step_after = ps_stmt_step(st, &row);
+    ps_stmt_done(st);
+    return PS_OK; /* as a function that did not notice */
+}
+
+static enum ps_err read_conv_then_insert(struct ps_tx *tx, void *ctx)
+{
+    enum ps_err err = read_conv(tx, ctx);
+    return err == PS_OK ? insert_named(tx, "after-a-failed-read") : err;
+}
+
+Test(store, column_read_out_of_memory_fails_the_transaction)
+{
+    static const unsigned char bytes[] = {1, 2, 3};
+    struct ps_store *s = open_store(url, 1);
+    struct ps_diag d;
+    make_t(s);
+    struct row r = {.name = PS_STR("conv"), .n = 1234567, .b = bytes, .blen = sizeof bytes};
+    cr_assert_eq(ps_store_write(s, insert_row_fn, &r, &d), PS_OK, "%s", d.message);
+    int64_t before = count_rows(s);
+    struct conv_ctx c = {99, PS_OK};
+    cr_assert_eq(ps_store_read(s, read_conv, &c, &d), PS_ERR_NOMEM, "%s", d.message);
+    cr_assert_eq(c.len, 0);
+    cr_assert_eq(c.step_after, PS_ERR_NOMEM, "a tainted transaction steps no further");
+    cr_assert(strstr(d.message, "out of memory reading a column"), "%s", d.message);
+    c = (struct conv_ctx){99, PS_OK};
+    cr_assert_eq(ps_store_write(s, read_conv_then_insert, &c, &d), PS_ERR_NOMEM);
+    cr_assert_eq(count_rows(s), before, "the write that read \"\" for a value is rolled back");
+    cr_assert_not(has_name(s, "after-a-failed-read"));
+    ps_store_free(s);
 }
 
 /* ---- measurement (not a test of speed: prints only) ---- */

@@ -18,13 +18,15 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/ids.h"
-#include "crypto/keys.h"
+#include "keystore/keystore.h"
 #include "store/store.h"
 #include "tlog/access.h"
 #include "tlog/checkpoint.h"
 #include "tlog/integrator.h"
 #include "tlog/log.h"
+#include "tlog/verify_store.h"
 #include "pg_helper.h"
+#include "tx_helper.h"
 
 static struct ps_store *store;
 static struct ps_note_signer *signer;
@@ -384,15 +386,7 @@ static const struct ps_sql count_cp = {"test.count_cp", "SELECT count(*) FROM tl
 
 static enum ps_err count_tx(struct ps_tx *tx, void *ctx)
 {
-    struct ps_stmt *st = NULL;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &count_cp, &st);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    if (e == PS_OK)
-        *(int64_t *)ctx = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return e;
+    return tx_run(tx, &count_cp, ctx, "");
 }
 
 static enum ps_err pending_tx(struct ps_tx *tx, void *ctx)
@@ -1068,7 +1062,7 @@ Test(tlog_store, service_signs_with_the_platform_log_key)
                  PS_OK, "%s", d.message);
     struct ps_tlog_service *svc = NULL;
     cr_assert_eq(ps_tlog_service_start(store, m, NULL, &svc, &d), PS_ERR_NOTFOUND);
-    cr_assert_eq(ps_keys_generate_all(store, m, NULL, NULL, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(ps_keystore_generate_all(store, m, NULL, NULL, &d), PS_OK, "%s", d.message);
     add_records(0, 3);
     cr_assert_eq(ps_tlog_service_start(store, m, NULL, &svc, &d), PS_OK, "%s", d.message);
     struct ps_note_verifier v;
@@ -1432,4 +1426,102 @@ Test(tlog_store, bench_proofs_at_a_million, .timeout = 1200)
            (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9,
            (double)total / ((double)(t2 - t1) / 1e9), PS_TLOG_ROUND_MAX, m.incl_ns / 1e3,
            m.cons_ns / 1e3, m.count);
+}
+
+/* ---- allocation failures: every allocation point of an integration ----
+ * Fails the N-th allocation (once) for N = 0, 1, 2, ... of ps_tlog_integrate_now with new
+ * records pending, until an integration runs without reaching it. A failed integration leaves
+ * the log exactly as it was (the round is one transaction); a successful one sequences every
+ * pending record and the log verifies. Leaks are LeakSanitizer's (the ASan build). */
+
+static const struct ps_sql log_shape = {
+    "test.log_shape",
+    "SELECT (SELECT size FROM tlog_state), (SELECT count(*) FROM tlog_entries), "
+    "(SELECT count(*) FROM tlog_hashes), (SELECT count(*) FROM tlog_checkpoints), "
+    "(SELECT count(*) FROM access_log)"};
+
+struct shape {
+    int64_t size, entries, hashes, checkpoints, records;
+};
+
+static enum ps_err shape_tx(struct ps_tx *tx, void *ctx)
+{
+    struct shape *s = ctx;
+    struct ps_stmt *st = NULL;
+    bool row = false;
+    enum ps_err e = ps_tx_prepare(tx, &log_shape, &st);
+    if (e == PS_OK)
+        e = ps_stmt_step(st, &row);
+    if (e == PS_OK && row)
+        *s = (struct shape){ps_stmt_i64(st, 0), ps_stmt_i64(st, 1), ps_stmt_i64(st, 2),
+                            ps_stmt_i64(st, 3), ps_stmt_i64(st, 4)};
+    ps_stmt_done(st);
+    return e;
+}
+
+static struct shape log_now(void)
+{
+    struct shape s = {-1, -1, -1, -1, -1};
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_read(store, shape_tx, &s, &d), PS_OK, "%s", d.message);
+    return s;
+}
+
+struct whole {
+    struct ps_note_verifier key;
+    struct ps_tlog_report rep;
+    enum ps_err result;
+};
+
+static enum ps_err whole_tx(struct ps_tx *tx, void *ctx)
+{
+    struct whole *w = ctx;
+    struct ps_tlog_store_source ss;
+    struct ps_tlog_source src;
+    struct ps_diag d = {0};
+    struct ps_tlog_verify_opts o = {.keys = &w->key, .nkeys = 1, .chain = true};
+    ps_tlog_store_source_init(&ss, tx, &src);
+    w->result = ps_tlog_verify(&src, &o, &w->rep, &d);
+    return PS_OK;
+}
+
+Test(tlog_store, integration_survives_every_allocation_failure, .timeout = 300)
+{
+    long n, failed = 0;
+    bool fresh = true;
+    for (n = 0; n < 20000; n++) {
+        /* the same three records stay pending until an integration succeeds: with more and
+         * more pending, each attempt would need more allocations than the sweep has reached */
+        if (fresh)
+            add_records((int)n * 3, (int)n * 3 + 3);
+        struct shape before = log_now();
+        struct ps_diag d = {0};
+        uint64_t size = 0;
+        ps_alloc_fail_nth(n);
+        enum ps_err e = ps_tlog_integrate_now(store, signer, origin, NULL, &size, &d);
+        bool fired = ps_alloc_fail_fired();
+        ps_alloc_fail_reset();
+        struct shape after = log_now();
+        cr_assert(e == PS_OK || e == PS_ERR_NOMEM, "allocation %ld: %s: %s", n, ps_err_name(e),
+                  d.message);
+        fresh = e == PS_OK;
+        if (e != PS_OK) {
+            failed++;
+            cr_assert(memcmp(&before, &after, sizeof before) == 0,
+                      "allocation %ld: a failed integration changed the log", n);
+        } else {
+            cr_assert_eq(after.size, after.records, "allocation %ld: every record sequenced", n);
+            cr_assert_eq(after.entries, after.size);
+            cr_assert_eq((int64_t)size, after.size);
+            struct whole w = {.key = *ps_note_signer_verifier(signer)};
+            cr_assert_eq(ps_store_read(store, whole_tx, &w, &d), PS_OK, "%s", d.message);
+            cr_assert_eq(w.result, PS_OK, "allocation %ld: %s", n, w.rep.message);
+            cr_assert_eq(w.rep.size, (uint64_t)after.size);
+        }
+        if (!fired)
+            break;
+    }
+    cr_assert_lt(n, 20000);
+    cr_assert_gt(failed, 0, "no allocation of an integration failed: the sweep saw nothing");
+    cr_log_info("integration: %ld allocations swept, %ld failed cleanly", n, failed);
 }

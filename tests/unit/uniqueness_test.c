@@ -29,6 +29,7 @@
 #include "store/store.h"
 #include "tlog/access.h"
 #include "pg_helper.h"
+#include "tx_helper.h"
 
 /* Writers in each race; two stores share them. */
 #define RACERS 16
@@ -148,21 +149,7 @@ struct count_q {
 static enum ps_err count_tx(struct ps_tx *tx, void *ctx)
 {
     struct count_q *q = ctx;
-    struct ps_stmt *st = NULL;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, q->sql, &st);
-    if (e == PS_OK && q->arg)
-        e = ps_stmt_bind_text(st, 1, S(q->arg));
-    if (e == PS_OK && q->arg2)
-        e = ps_stmt_bind_text(st, 2, S(q->arg2));
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    if (e == PS_OK && !row)
-        e = PS_ERR_INTERNAL;
-    if (e == PS_OK)
-        q->n = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return e;
+    return tx_run(tx, q->sql, &q->n, q->arg2 ? "tt" : q->arg ? "t" : "", q->arg, q->arg2);
 }
 
 static int64_t count2(const struct ps_sql *sql, const char *arg, const char *arg2)
@@ -1217,17 +1204,7 @@ static const struct ps_sql code_by_hash = {
 static enum ps_err hash_tx(struct ps_tx *tx, void *ctx)
 {
     struct hash_q *q = ctx;
-    struct ps_stmt *st = NULL;
-    bool row = false;
-    enum ps_err e = ps_tx_prepare(tx, &code_by_hash, &st);
-    if (e == PS_OK)
-        e = ps_stmt_bind_blob(st, 1, q->want, sizeof q->want);
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-    if (e == PS_OK && row)
-        q->n = ps_stmt_i64(st, 0);
-    ps_stmt_done(st);
-    return e;
+    return tx_run(tx, &code_by_hash, &q->n, "b", (const void *)q->want, sizeof q->want);
 }
 
 Test(share, create_redeem_once)

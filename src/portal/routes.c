@@ -1,0 +1,165 @@
+/* The portal's routes, the site's whole table (the API's routes, the portal's, the
+ * fallbacks), the fallback that answers unknown paths, the static files, and the portal's
+ * state. Every portal route is public ("portal.read") until identity adds the signed-in
+ * pages; state-changing pages are POST routes with max_body PS_FORM_ROUTE_MAX. */
+#include <pthread.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "portal/portal_int.h"
+
+#define STATIC_CACHE "public, max-age=31536000, immutable"
+
+static const struct ps_route pages[] = {
+    {"GET", "/", "portal.read", 0, ps_portal_home, 0},
+    {"GET", "/about", "portal.read", 0, ps_portal_about, 0},
+    {"GET", "/transparency", "portal.read", 0, ps_portal_transparency, 0},
+    {"GET", "/transparency/record", "portal.read", 0, ps_portal_record, 0},
+    {"GET", "/static/{file}", "portal.read", 0, ps_portal_static, 0},
+};
+
+/* Unknown paths, for every method a client commonly sends (HEAD falls back to GET). The
+ * router ranks these below every other route, so they see only what nothing else matched. */
+static const struct ps_route fallbacks[] = {
+    {"GET", "/{path...}", "portal.read", 0, ps_portal_fallback, 0},
+    {"POST", "/{path...}", "portal.read", 0, ps_portal_fallback, 0},
+    {"PUT", "/{path...}", "portal.read", 0, ps_portal_fallback, 0},
+    {"PATCH", "/{path...}", "portal.read", 0, ps_portal_fallback, 0},
+    {"DELETE", "/{path...}", "portal.read", 0, ps_portal_fallback, 0},
+    {"OPTIONS", "/{path...}", "portal.read", 0, ps_portal_fallback, 0},
+};
+
+#define NPAGES (sizeof pages / sizeof pages[0])
+#define NFALLBACKS (sizeof fallbacks / sizeof fallbacks[0])
+
+/* api + pages (+ fallbacks) into a new array; n gets its length. NULL when out of memory. */
+static struct ps_route *table(bool with_fallbacks, size_t *n)
+{
+    size_t na;
+    const struct ps_route *api = ps_api_routes(&na);
+    *n = na + NPAGES + (with_fallbacks ? NFALLBACKS : 0);
+    struct ps_route *t = ps_calloc(*n, sizeof *t);
+    if (!t)
+        return NULL;
+    memcpy(t, api, na * sizeof *t);
+    memcpy(t + na, pages, sizeof pages);
+    if (with_fallbacks)
+        memcpy(t + na + NPAGES, fallbacks, sizeof fallbacks);
+    return t;
+}
+
+static struct ps_route *site;
+static size_t nsite;
+static pthread_once_t site_once = PTHREAD_ONCE_INIT;
+
+static void site_build(void)
+{
+    site = table(true, &nsite); /* lives as long as the process */
+    PS_ASSERT(site);
+}
+
+const struct ps_route *ps_portal_site_routes(size_t *n)
+{
+    pthread_once(&site_once, site_build);
+    *n = nsite;
+    return site;
+}
+
+/* ---- the portal's state ---- */
+
+enum ps_err ps_portal_new(const struct ps_portal_opts *o, struct ps_portal **out,
+                          struct ps_diag *diag)
+{
+    struct ps_portal *p = ps_calloc(1, sizeof *p);
+    size_t n = 0;
+    *out = NULL;
+    if (!p)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    enum ps_err e = PS_OK;
+    if (ps_str_copy(p->version, sizeof p->version, ps_str_from_cstr(o->version)) != PS_OK)
+        e = ps_diag_set(diag, PS_ERR_INVALID, "version too long");
+    if (e == PS_OK) {
+        p->routes = table(false, &n);
+        e = p->routes ? ps_router_new(p->routes, n, &p->router, diag)
+                      : ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    }
+    if (e != PS_OK) {
+        ps_portal_free(p);
+        return e;
+    }
+    *out = p;
+    return PS_OK;
+}
+
+void ps_portal_free(struct ps_portal *p)
+{
+    if (!p)
+        return;
+    ps_router_free(p->router);
+    ps_free(p->routes);
+    ps_free(p);
+}
+
+/* ---- unknown paths ---- */
+
+bool ps_portal_wants_html(struct ps_req *req)
+{
+    struct ps_str path = req->path, accept = ps_req_header(req, "Accept");
+    if (ps_str_eq(path, PS_STR("/api")) || ps_str_starts_with(path, PS_STR("/api/")))
+        return false;
+    static const struct ps_str html = PS_STR("text/html");
+    for (size_t i = 0; accept.p && i + html.len <= accept.len; i++)
+        if (ps_str_eq_nocase((struct ps_str){accept.p + i, html.len}, html))
+            return true;
+    return false;
+}
+
+static void not_found(struct ps_req *req)
+{
+    if (!ps_portal_wants_html(req)) {
+        ps_resp_problem(req, 404, "not-found", "Not Found", "no resource at this path");
+        return;
+    }
+    struct ps_page *pg = ps_page_new(req, N_("Page not found"), NULL);
+    if (!pg)
+        return;
+    struct ps_tpl_not_found v = {.path = req->path};
+    ps_page_send(pg, 404, ps_tpl_not_found_slot(&v));
+}
+
+/* What the server would have answered without the fallbacks: 405 with Allow when another
+ * method has a route at this path, else 404; a page for browsers, problem+json otherwise. */
+void ps_portal_fallback(struct ps_req *req)
+{
+    struct ps_app *app = req->app;
+    const char *allow = NULL;
+    enum ps_route_match m = PS_ROUTE_NO_PATH;
+    if (app && app->portal)
+        m = ps_router_match(app->portal->router, req->method, req->path, NULL, &allow);
+    if (m != PS_ROUTE_NO_METHOD || !allow) {
+        not_found(req);
+        return;
+    }
+    ps_resp_header(req, "Allow", allow);
+    if (!ps_portal_wants_html(req)) {
+        ps_resp_problem(req, 405, "method-not-allowed", "Method Not Allowed",
+                        "the resource does not support this method");
+        return;
+    }
+    ps_portal_error(req, 405, N_("This page cannot do that"),
+                    N_("The address exists, but not for what your browser asked. Go back and "
+                       "try again."));
+}
+
+/* ---- static files ---- */
+
+void ps_portal_static(struct ps_req *req)
+{
+    const struct ps_asset *a = ps_asset_by_file(ps_req_param(req, "file"));
+    if (!a) {
+        not_found(req);
+        return;
+    }
+    ps_resp_bytes(req, 200, a->mime, (struct ps_str){(const char *)a->data, a->len});
+    ps_portal_headers(req, STATIC_CACHE);
+}

@@ -1,0 +1,461 @@
+// The portal in a real browser: starts its own `pocketstate demo`, drives Debian's Chromium with
+// playwright-core, and checks every page in both languages (and every error state) with
+// axe-core, takes screenshots at 360 and 1280 px, walks the home page by keyboard, checks
+// reflow at 320 px, visible focus, dark mode and reduced motion, the pages without
+// JavaScript, CSP (no violation, nothing from another host) and page weight. Prints one line
+// per test and a last line "N passed, N failed" (scripts/browser-test.sh, make test).
+//
+//   node tests/browser/run.mjs --bin build/pocketstate --out build/screenshots [--filter TEXT]
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import { AxeBuilder } from "@axe-core/playwright";
+
+import { launch, newContext, watch } from "./lib/browser.mjs";
+import { startServer } from "./lib/server.mjs";
+import { addVirtualAuthenticator } from "./lib/webauthn.mjs";
+
+const { values: opt } = parseArgs({
+  options: {
+    bin: { type: "string", default: "build/pocketstate" },
+    out: { type: "string", default: "build/screenshots" },
+    logs: { type: "string" },
+    filter: { type: "string" },
+  },
+});
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const WEIGHT_MAX = 50 * 1024; // HTML + CSS + JS of one page, uncompressed
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+const LANGS = ["uk", "en"];
+
+// Every public page, then every error state a citizen can reach.
+const PAGES = [
+  { name: "home", path: "/" },
+  { name: "about", path: "/about" },
+  { name: "transparency", path: "/transparency" },
+  { name: "record-form", path: "/transparency/record" },
+  { name: "record", path: "/transparency/record?number=0" },
+  { name: "not-found", path: "/no/such/page", status: 404 },
+];
+const ERRORS = [
+  { name: "error-record-empty", path: "/transparency/record?number=", status: 400, summary: true },
+  { name: "error-record-not-digits", path: "/transparency/record?number=abc", status: 400, summary: true },
+  { name: "error-record-beyond", path: "/transparency/record?number=999999", status: 400, summary: true },
+  { name: "error-bad-address", path: "/transparency/record?number=%FF", status: 400 },
+  { name: "error-too-many-fields",
+    path: "/transparency/record?" + Array.from({ length: 70 }, (_, i) => `f${i}=1`).join("&"), status: 413 },
+  { name: "error-method", post: "/about", status: 405 },
+];
+
+// ---- a tiny runner ----------------------------------------------------------------------
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+// Does action (a click, a key) and waits for the navigation it causes.
+async function submit(page, action) {
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), action()]);
+}
+
+// Opens state (a GET path, or a form POST made by the page itself) and returns its response.
+async function open(page, base, state) {
+  if (!state.post) return page.goto(base + state.path, { waitUntil: "load" });
+  await page.goto(base + "/", { waitUntil: "load" });
+  const [resp] = await Promise.all([
+    page.waitForNavigation({ waitUntil: "load" }),
+    page.evaluate((action) => { // as a browser sends a form: Origin, urlencoded
+      const f = document.createElement("form");
+      f.method = "post";
+      f.action = action;
+      document.body.append(f);
+      f.submit();
+    }, state.post),
+  ]);
+  return resp;
+}
+
+// What every page must be, whatever else a test looks at.
+async function checkPage(page, ctx, resp, state, lang, problems) {
+  assert(resp, `${state.name}: no response`);
+  assert(resp.status() === (state.status || 200), `${state.name}: status ${resp.status()}`);
+  assert((await page.getAttribute("html", "lang")) === lang, `${state.name}: lang attribute`);
+  assert((await page.locator("h1").count()) === 1, `${state.name}: not exactly one h1`);
+  const own = `the server responded with a status of ${state.status}`;
+  const left = problems.filter((p) => !(state.status && p.includes(own)));
+  problems.length = 0;
+  problems.push(...left);
+  const title = await page.title();
+  if (state.summary)
+    assert(title.startsWith(lang === "uk" ? "Помилка:" : "Error:"), `${state.name}: title ${title}`);
+  assert(problems.length === 0, `${state.name}: ${problems.join("; ")}`);
+  assert(ctx.foreign.length === 0, `${state.name}: requests to other hosts: ${ctx.foreign}`);
+}
+
+async function axe(page, state, rules = null) {
+  const builder = new AxeBuilder({ page });
+  const r = await (rules ? builder.withRules(rules) : builder.withTags(AXE_TAGS)).analyze();
+  const v = r.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.length}x ${x.nodes[0].target}`);
+  assert(v.length === 0, `${state.name}: axe: ${v.join("; ")}`);
+  return r.passes.length;
+}
+
+// ---- axe, weight, screenshots: every page and error state, both languages ---------------
+
+// Pages kept open across states: one per language, light and dark (contexts are slow to make).
+const pages = new Map();
+async function shared(browser, base, lang, dark) {
+  const key = `${lang}-${dark ? "dark" : "light"}`;
+  if (!pages.has(key)) {
+    const ctx = await newContext(browser, base, { lang, dark, reducedMotion: dark });
+    const page = await ctx.newPage();
+    page.problems = watch(page);
+    page.bytes = 0;
+    page.on("response", async (r) => {
+      if (["document", "stylesheet", "script"].includes(r.request().resourceType()))
+        page.bytes += (await r.body().catch(() => Buffer.alloc(0))).length;
+    });
+    pages.set(key, { ctx, page });
+  }
+  return pages.get(key);
+}
+
+// Rules that depend on the viewport, run again at 360 px; and on colours, run in dark mode.
+const LAYOUT_RULES = ["target-size", "color-contrast", "scrollable-region-focusable", "meta-viewport",
+                      "region", "landmark-one-main", "page-has-heading-one"];
+
+async function oneLanguage(browser, base, state, lang) {
+  const { ctx, page } = await shared(browser, base, lang, false);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  page.problems.length = 0;
+  page.bytes = 0;
+  const resp = await open(page, base, state);
+  await checkPage(page, ctx, resp, state, lang, page.problems);
+  await axe(page, state);
+  if (!state.post) // (the POST state loaded the home page first)
+    assert(page.bytes > 0 && page.bytes < WEIGHT_MAX, `${state.name}: page weight ${page.bytes} bytes`);
+  await page.screenshot({ path: join(opt.out, `${state.name}-${lang}-1280.png`), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 760 });
+  await axe(page, state, LAYOUT_RULES);
+  await page.screenshot({ path: join(opt.out, `${state.name}-${lang}-360.png`), fullPage: true });
+  // dark mode (prefers-color-scheme) with reduced motion: colours and contrast again
+  const dark = await shared(browser, base, lang, true);
+  dark.page.problems.length = 0;
+  const dresp = await open(dark.page, base, state);
+  await checkPage(dark.page, dark.ctx, dresp, state, lang, dark.page.problems);
+  await axe(dark.page, state, ["color-contrast", "link-in-text-block"]);
+  const bg = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = bg.match(/\d+/g).map(Number);
+  assert(r + g + b < 150, `${state.name}: dark mode background ${bg}`);
+  const sb = await dark.page.evaluate(() => getComputedStyle(document.documentElement).scrollBehavior);
+  assert(sb === "auto", `${state.name}: scroll-behavior ${sb} with reduced motion`);
+  if (state.name === "home" || state.name === "error-record-empty")
+    await dark.page.screenshot({ path: join(opt.out, `${state.name}-${lang}-dark-1280.png`) });
+}
+
+for (const state of [...PAGES, ...ERRORS]) {
+  test(`${state.name}: axe (1280 px, 360 px, dark), one h1, lang, CSP, weight, screenshots [uk, en]`,
+    async ({ browser, base }) => {
+      const results = await Promise.allSettled(LANGS.map((l) => oneLanguage(browser, base, state, l)));
+      const bad = results.map((r, i) => r.status === "rejected" ? `${LANGS[i]}: ${r.reason.message}` : null)
+        .filter(Boolean);
+      assert(bad.length === 0, bad.join(" || "));
+    });
+}
+
+// ---- reflow, focus, keyboard ------------------------------------------------------------
+
+test("reflow at 320 px (400 % zoom of 1280 px): no horizontal scrolling", async ({ browser, base }) => {
+  for (const lang of LANGS) {
+    const ctx = await newContext(browser, base, { lang, viewport: { width: 320, height: 640 } });
+    const page = await ctx.newPage();
+    for (const state of [...PAGES, ...ERRORS]) {
+      await open(page, base, state);
+      const { sw, cw } = await page.evaluate(() => ({
+        sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
+      assert(sw <= cw, `${state.name} [${lang}]: ${sw} px wide in a ${cw} px viewport`);
+    }
+    await ctx.close();
+  }
+});
+
+// The focusable elements in tab order, as the keyboard reaches them.
+async function tabOrder(page, max = 40) {
+  const seen = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    const el = await page.evaluate(() => {
+      const a = document.activeElement;
+      if (!a || a === document.body) return null;
+      const cs = getComputedStyle(a);
+      const r = a.getBoundingClientRect();
+      return {
+        tag: a.tagName.toLowerCase(), text: (a.textContent || a.value || "").trim().slice(0, 40),
+        href: a.getAttribute("href"), id: a.id,
+        outline: cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2,
+        shadow: cs.boxShadow !== "none", bg: cs.backgroundColor,
+        visible: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0,
+        height: r.height, width: r.width,
+      };
+    });
+    if (!el || (seen.length && el.href === seen[0].href && el.text === seen[0].text)) break;
+    seen.push(el);
+  }
+  return seen;
+}
+
+test("keyboard: skip link first, then header, navigation, content, footer; focus always visible", async ({ browser, base }) => {
+  const ctx = await newContext(browser, base, { lang: "en" });
+  const page = await ctx.newPage();
+  await page.goto(base + "/");
+  const order = await tabOrder(page);
+  const hrefs = order.map((e) => e.href);
+  const expect = ["#main", "/", "/?lang=uk", "/", "/transparency", "/about", "/transparency",
+                  "/about", "/transparency", "/api/openapi.json"];
+  assert(JSON.stringify(hrefs) === JSON.stringify(expect), `tab order ${JSON.stringify(hrefs)}`);
+  assert(order[0].text === "Skip to main content", `first stop: ${order[0].text}`);
+  for (const e of order) {
+    assert(e.visible, `${e.href}: focused but not visible`);
+    assert(e.outline || e.shadow, `${e.href}: no visible focus indicator`);
+  }
+  // the skip link, by keyboard: focus lands on <main>, the next Tab on its first link
+  await page.goto(base + "/");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  const active = await page.evaluate(() => document.activeElement.id);
+  assert(active === "main", `after the skip link focus is on #${active}`);
+  await page.keyboard.press("Tab");
+  const next = await page.evaluate(() => document.activeElement.getAttribute("href"));
+  assert(next === "/transparency", `first stop in main: ${next}`);
+  await ctx.close();
+});
+
+test("keyboard: the record form, its error summary and the field", async ({ browser, base }) => {
+  const ctx = await newContext(browser, base, { lang: "uk" });
+  const page = await ctx.newPage();
+  await page.goto(base + "/transparency/record");
+  let id = "";
+  for (let i = 0; i < 20 && id !== "number"; i++) {
+    await page.keyboard.press("Tab");
+    id = await page.evaluate(() => document.activeElement.id);
+  }
+  assert(id === "number", "the field is not reachable by Tab");
+  await page.keyboard.type("abc");
+  await submit(page, () => page.keyboard.press("Enter"));
+  assert((await page.title()).startsWith("Помилка:"), "no error title after a bad value");
+  assert((await page.inputValue("#number")) === "abc", "the value typed is not kept");
+  const summary = page.locator(".error-summary a");
+  assert((await summary.count()) === 1, "error summary");
+  assert((await summary.getAttribute("href")) === "#number", "summary links to the field");
+  await page.fill("#number", "0");
+  await submit(page, () => page.keyboard.press("Enter"));
+  assert((await page.locator("h2", { hasText: "Запис 0" }).count()) === 1, "the record after a good value");
+  await ctx.close();
+});
+
+test("target sizes: controls at least 44 px high, stand-alone links at least 24 px", async ({ browser, base }) => {
+  for (const width of [360, 1280]) {
+    const ctx = await newContext(browser, base, { lang: "uk", viewport: { width, height: 800 } });
+    const page = await ctx.newPage();
+    await page.goto(base + "/transparency/record?number=");
+    const small = await page.evaluate(() => {
+      const out = [];
+      for (const el of document.querySelectorAll("header a, nav a, footer a, button, input, .error-summary a")) {
+        const r = el.getBoundingClientRect();
+        const min = el.matches("button, input, .nav a, .header__lang") ? 44 : 24;
+        if (r.height < min - 0.5) out.push(`${el.tagName} ${el.textContent.trim()}: ${r.height}`);
+      }
+      return out;
+    });
+    assert(small.length === 0, `small targets at ${width}: ${small}`);
+    await ctx.close();
+  }
+});
+
+// ---- languages, no JavaScript, scripts ---------------------------------------------------
+
+test("language link keeps the page and is remembered", async ({ browser, base }) => {
+  const ctx = await newContext(browser, base, { lang: "uk" });
+  const page = await ctx.newPage();
+  await page.goto(base + "/transparency/record?number=0");
+  await submit(page, () => page.click("a.header__lang"));
+  assert(page.url() === `${base}/transparency/record?number=0&lang=en`, `went to ${page.url()}`);
+  assert((await page.getAttribute("html", "lang")) === "en", "not English after the switch");
+  assert((await page.locator("h2", { hasText: "Record 0" }).count()) === 1, "not the same record");
+  await page.goto(base + "/about");
+  assert((await page.getAttribute("html", "lang")) === "en", "the choice is not remembered");
+  await ctx.close();
+});
+
+test("without JavaScript: every page and the form work", async ({ browser, base }) => {
+  const ctx = await newContext(browser, base, { lang: "en", javaScript: false });
+  const page = await ctx.newPage();
+  for (const state of PAGES) {
+    const resp = await page.goto(base + state.path);
+    assert(resp.status() === (state.status || 200), `${state.name}: ${resp.status()}`);
+  }
+  await page.goto(base + "/transparency/record");
+  await page.fill("#number", "");
+  await submit(page, () => page.click("button[type=submit]"));
+  assert((await page.title()).startsWith("Error:"), "no error page without JavaScript");
+  await page.fill("#number", "1");
+  await submit(page, () => page.click("button[type=submit]"));
+  assert((await page.locator("h2", { hasText: "Record 1" }).count()) === 1, "no record without JavaScript");
+  await ctx.close();
+});
+
+// The static file convention: web/static/NAME is served at /static/STEM.HASH.EXT, HASH the first
+// 10 hex digits of its SHA-256 (scripts/portal_gen.py).
+function staticUrl(name) {
+  const data = readFileSync(join(ROOT, "web/static", name));
+  const hash = createHash("sha256").update(data).digest("hex").slice(0, 10);
+  const dot = name.lastIndexOf(".");
+  return `/static/${name.slice(0, dot)}.${hash}${name.slice(dot)}`;
+}
+
+const b64url = (buf) => Buffer.from(buf).toString("base64url");
+
+// passkey.js on a page, as the identity pages will use it: a form marked data-passkey posts
+// to the options URL, the script runs the ceremony with the virtual authenticator and submits
+// the credential's JSON in the hidden field. The options and the form's target are stubbed
+// with request interception (identity brings the real ones).
+test("passkey.js: create and get a passkey through a marked form, under the page's CSP", async ({ browser, base }) => {
+  const ctx = await newContext(browser, base, { lang: "en" });
+  const page = await ctx.newPage();
+  const problems = watch(page);
+  const url = staticUrl("passkey.js");
+  const js = await ctx.request.get(base + url);
+  assert(js.ok() && js.headers()["content-type"] === "text/javascript; charset=utf-8", `GET ${url}: ${js.status()}`);
+  assert(js.headers()["cache-control"] === "public, max-age=31536000, immutable", "passkey.js caching");
+  assert((await ctx.request.get(base + "/static/passkey.js")).status() === 404, "unhashed URL served");
+  const challenge = crypto.getRandomValues(new Uint8Array(32));
+  const posted = [];
+  await page.route(base + "/test/options", (route) => route.fulfill({ json: { publicKey: {
+    rp: { id: "localhost", name: "PocketState" },
+    user: { id: b64url([7, 7, 7]), name: "3443818003", displayName: "Test Person" },
+    challenge: b64url(challenge), timeout: 30000,
+    pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+    authenticatorSelection: { residentKey: "required", userVerification: "required" },
+    allowCredentials: [], rpId: "localhost",
+  } } }));
+  await page.route(base + "/test/done", (route) => {
+    posted.push(new URLSearchParams(route.request().postData()).get("credential"));
+    return route.fulfill({ contentType: "text/html", body: "<!DOCTYPE html><title>done</title>" });
+  });
+  const auth = await addVirtualAuthenticator(page);
+  for (const mode of ["create", "get"]) {
+    await page.goto(base + "/");
+    await page.addScriptTag({ url });
+    await page.evaluate((m) => {
+      const f = document.createElement("form");
+      f.method = "post"; f.action = "/test/done";
+      f.setAttribute("data-passkey", m); f.setAttribute("data-options", "/test/options");
+      f.innerHTML = '<input type="hidden" name="credential"><p data-passkey-status role="alert"></p>' +
+                    '<button type="submit">Go</button>';
+      document.querySelector("main").append(f);
+    }, mode);
+    await Promise.all([page.waitForURL(base + "/test/done"), page.click("main form button")]);
+  }
+  assert(posted.length === 2, `posted ${posted.length} forms`);
+  const [made, used] = posted.map((p) => JSON.parse(p));
+  const cd = (c) => JSON.parse(Buffer.from(c.response.clientDataJSON, "base64url").toString());
+  assert(made.response.attestationObject && cd(made).type === "webauthn.create", "create response");
+  assert(cd(made).challenge === b64url(challenge) && cd(made).origin === base, JSON.stringify(cd(made)));
+  assert(used.response.signature && cd(used).type === "webauthn.get" && used.id === made.id, "get response");
+  assert((await auth.credentials()).length === 1, "one resident credential");
+  // without options the script says so in the status element and leaves the form alone
+  await page.unroute(base + "/test/options");
+  await page.goto(base + "/");
+  await page.addScriptTag({ url });
+  await page.evaluate(() => {
+    const f = document.createElement("form");
+    f.method = "post"; f.action = "/test/done";
+    f.setAttribute("data-passkey", "get"); f.setAttribute("data-options", "/test/options");
+    f.innerHTML = '<input type="hidden" name="credential"><p data-passkey-status role="alert"></p><button>Go</button>';
+    document.querySelector("main").append(f);
+  });
+  await page.click("main form button");
+  await page.waitForFunction(() => document.querySelector("[data-passkey-status]").textContent !== "");
+  assert(page.url() === base + "/", "the form was submitted without a credential");
+  await auth.remove();
+  await ctx.close();
+  assert(problems.filter((p) => !p.includes("404")).length === 0, problems.join("; "));
+});
+
+test("harness: a CDP virtual authenticator (ctap2, internal, resident key, UV) makes a passkey", async ({ browser, base }) => {
+  const ctx = await newContext(browser, base, { lang: "en" });
+  const page = await ctx.newPage();
+  await page.goto(base + "/");
+  const auth = await addVirtualAuthenticator(page);
+  const made = await page.evaluate(async () => {
+    const cred = await navigator.credentials.create({ publicKey: {
+      rp: { id: location.hostname, name: "PocketState" },
+      user: { id: new Uint8Array([1, 2, 3, 4]), name: "3443818003", displayName: "Test" },
+      challenge: crypto.getRandomValues(new Uint8Array(32)),
+      pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+      authenticatorSelection: { residentKey: "required", userVerification: "required",
+                                authenticatorAttachment: "platform" },
+    } });
+    const got = await navigator.credentials.get({ publicKey: {
+      challenge: crypto.getRandomValues(new Uint8Array(32)), rpId: location.hostname,
+      userVerification: "required" } });
+    return { created: cred.id, used: got.id, type: cred.type };
+  });
+  assert(made.type === "public-key" && made.created === made.used, JSON.stringify(made));
+  const creds = await auth.credentials();
+  assert(creds.length === 1 && creds[0].isResidentCredential, `credentials ${JSON.stringify(creds)}`);
+  await auth.remove();
+  await ctx.close();
+});
+
+// ---- main --------------------------------------------------------------------------------
+
+async function main() {
+  mkdirSync(opt.out, { recursive: true });
+  const t0 = Date.now();
+  const server = await startServer(opt.bin, { logDir: opt.logs || null });
+  let browser;
+  let passed = 0, failed = 0;
+  try {
+    browser = await launch();
+    for (const t of tests) {
+      if (opt.filter && !t.name.includes(opt.filter)) continue;
+      const t1 = Date.now();
+      try {
+        await t.fn({ browser, base: server.base });
+        passed++;
+        console.log(`ok   ${t.name} (${Date.now() - t1} ms)`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL ${t.name}: ${e.message.split("\n").slice(0, 6).join(" | ")}`);
+      }
+    }
+  } catch (e) {
+    failed++;
+    console.log(`FAIL harness: ${e.message}`);
+  } finally {
+    for (const { ctx } of pages.values()) await ctx.close().catch(() => {});
+    if (browser) await browser.close();
+    const code = await server.stop();
+    if (code !== 0) {
+      failed++;
+      console.log(`FAIL server exit status ${code} (log: ${server.logPath})`);
+    }
+  }
+  console.log(`browser: ${Math.round((Date.now() - t0) / 1000)} s, screenshots in ${opt.out}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.log(`FAIL harness: ${e.stack}`);
+  console.log("0 passed, 1 failed");
+  process.exitCode = 1;
+});
