@@ -40,18 +40,14 @@ enum ps_err ps_flow_vars(struct ps_flow_vars *vars, json_t *applicant, json_t *a
                          struct ps_arena *arena, struct ps_diag *diag)
 {
     struct ps_cel_diag cd = {0};
-    json_t *empty = json_object();
+    json_t *in[3] = {applicant, answers, facts};
+    const enum ps_engine_var slot[3] = {PS_EV_APPLICANT, PS_EV_ANSWERS, PS_EV_FACTS};
     memset(vars, 0, sizeof *vars);
-    enum ps_err e = empty ? PS_OK : PS_ERR_NOMEM;
-    if (e == PS_OK)
-        e = ps_cel_from_json(arena, applicant ? applicant : empty, 0, 12,
-                             &vars->v[PS_EV_APPLICANT], &cd);
-    if (e == PS_OK)
-        e = ps_cel_from_json(arena, answers ? answers : empty, 0, 12, &vars->v[PS_EV_ANSWERS],
-                             &cd);
-    if (e == PS_OK)
-        e = ps_cel_from_json(arena, facts ? facts : empty, 0, 12, &vars->v[PS_EV_FACTS], &cd);
-    json_decref(empty);
+    enum ps_err e = PS_OK;
+    for (int i = 0; e == PS_OK && i < 3; i++)
+        e = in[i] && json_object_size(in[i])
+                ? ps_cel_from_json(arena, in[i], 0, 12, &vars->v[slot[i]], &cd)
+                : ps_cel_map_new(arena, NULL, NULL, 0, &vars->v[slot[i]], &cd);
     if (e != PS_OK)
         return ps_diag_set(diag, e, "the values for expressions: %s", cd.message);
     struct ps_str today = ps_arena_str(arena, ps_str_from_cstr(host->today));
@@ -64,6 +60,8 @@ enum ps_err ps_flow_vars(struct ps_flow_vars *vars, json_t *applicant, json_t *a
 static enum ps_err add(struct ps_form_error *errs, size_t cap, size_t *n, const char *field,
                        struct ps_svc_text t, struct ps_diag *diag)
 {
+    if (!field)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
     if (*n == cap)
         return ps_diag_set(diag, PS_ERR_LIMIT, "more than %zu failures", cap);
     errs[(*n)++] = (struct ps_form_error){field, t.uk, t.en};
@@ -187,6 +185,8 @@ static bool absent(json_t *v)
 
 struct vctx {
     const struct ps_svc *svc;
+    const char *list;   /* in a list item: the list's name (NULL: the top) */
+    size_t idx;         /* and the item's index */
     struct ps_cel_value vals[PS_EV_COUNT];
     struct ps_engine_host *host;
     struct ps_arena *arena;
@@ -196,19 +196,24 @@ struct vctx {
 };
 
 static enum ps_err fields_of(struct vctx *c, const struct ps_svc_field *fields, size_t nfields,
-                             json_t *obj, const char *prefix);
+                             json_t *obj, struct ps_cel_value map);
 
-static enum ps_err field_rules(struct vctx *c, const struct ps_svc_field *f, json_t *v,
-                               const char *path)
+/* The path of name in the object being validated ("name", "list[2].name"); NULL on memory
+ * (add() then fails). Built only for a failure. */
+static const char *path_of(struct vctx *c, const char *name)
 {
-    struct ps_cel_diag cd = {0};
-    if (ps_cel_from_json(c->arena, v, 0, 12, &c->vals[PS_EV_VALUE], &cd) != PS_OK)
-        return ps_diag_set(c->diag, PS_ERR_LIMIT, "%s: %s", path, cd.message);
+    return c->list ? ps_arena_printf(c->arena, "%s[%zu].%s", c->list, c->idx, name) : name;
+}
+
+static enum ps_err field_rules(struct vctx *c, const struct ps_svc_field *f,
+                               struct ps_cel_value v, const char *name)
+{
+    c->vals[PS_EV_VALUE] = v;
     for (size_t r = 0; r < f->nrules; r++) {
         bool ok = false;
         enum ps_err e = rule_holds(&f->rules[r], c->vals, c->host, c->arena, &ok, c->diag);
         if (e == PS_OK && !ok)
-            e = add(c->errs, c->cap, c->n, path, f->rules[r].message, c->diag);
+            e = add(c->errs, c->cap, c->n, path_of(c, name), f->rules[r].message, c->diag);
         if (e != PS_OK)
             return e;
     }
@@ -217,24 +222,24 @@ static enum ps_err field_rules(struct vctx *c, const struct ps_svc_field *f, jso
 }
 
 static enum ps_err list_items(struct vctx *c, const struct ps_svc_field *f, json_t *v,
-                              const char *path)
+                              struct ps_cel_value cv, const char *name)
 {
     size_t i;
     json_t *item;
     json_array_foreach(v, i, item) {
-        char *p = ps_arena_printf(c->arena, "%s[%zu]", path, i);
-        if (!p)
-            return ps_diag_set(c->diag, PS_ERR_NOMEM, "out of memory");
-        if (!json_is_object(item)) {
+        if (!json_is_object(item) || cv.kind != PS_CEL_LIST || i >= cv.n ||
+            cv.v.items[i].kind != PS_CEL_MAP) {
+            const char *p = ps_arena_printf(c->arena, "%s[%zu]", name, i);
             enum ps_err e = add(c->errs, c->cap, c->n, p, msg_type[PS_SVC_LIST], c->diag);
             if (e != PS_OK)
                 return e;
             continue;
         }
-        struct ps_cel_diag cd = {0};
-        if (ps_cel_from_json(c->arena, item, 0, 12, &c->vals[PS_EV_ITEM], &cd) != PS_OK)
-            return ps_diag_set(c->diag, PS_ERR_LIMIT, "%s: %s", p, cd.message);
-        enum ps_err e = fields_of(c, f->items, f->nitems, item, p);
+        c->vals[PS_EV_ITEM] = cv.v.items[i];
+        c->list = name;
+        c->idx = i;
+        enum ps_err e = fields_of(c, f->items, f->nitems, item, cv.v.items[i]);
+        c->list = NULL;
         c->vals[PS_EV_ITEM] = (struct ps_cel_value){0};
         if (e != PS_OK)
             return e;
@@ -243,23 +248,25 @@ static enum ps_err list_items(struct vctx *c, const struct ps_svc_field *f, json
 }
 
 static enum ps_err one_field(struct vctx *c, const struct ps_svc_field *f, json_t *v,
-                             const char *path)
+                             struct ps_cel_value cv, const char *name)
 {
     if (absent(v))
-        return f->required ? add(c->errs, c->cap, c->n, path, ps_flow_msg_required, c->diag)
+        return f->required ? add(c->errs, c->cap, c->n, path_of(c, name), ps_flow_msg_required,
+                                 c->diag)
                            : PS_OK;
     const struct ps_svc_text *why = shape(c->svc, f, v, c->host);
     if (why)
-        return add(c->errs, c->cap, c->n, path, *why, c->diag);
+        return add(c->errs, c->cap, c->n, path_of(c, name), *why, c->diag);
     size_t before = *c->n;
-    enum ps_err e = f->type == PS_SVC_LIST ? list_items(c, f, v, path) : PS_OK;
-    if (e == PS_OK && *c->n == before)
-        e = field_rules(c, f, v, path);
+    enum ps_err e = f->type == PS_SVC_LIST ? list_items(c, f, v, cv, name) : PS_OK;
+    if (e == PS_OK && *c->n == before && f->nrules)
+        e = field_rules(c, f, cv, name);
     return e;
 }
 
+/* obj (JSON) and its CEL twin map: unknown keys, then each field. */
 static enum ps_err fields_of(struct vctx *c, const struct ps_svc_field *fields, size_t nfields,
-                             json_t *obj, const char *prefix)
+                             json_t *obj, struct ps_cel_value map)
 {
     const char *key;
     json_t *v;
@@ -267,20 +274,19 @@ static enum ps_err fields_of(struct vctx *c, const struct ps_svc_field *fields, 
         bool known = false;
         for (size_t i = 0; i < nfields && !known; i++)
             known = strcmp(fields[i].name, key) == 0;
-        char *p = prefix ? ps_arena_printf(c->arena, "%s.%s", prefix, key)
-                         : ps_arena_printf(c->arena, "%s", key);
-        enum ps_err e = p ? PS_OK : ps_diag_set(c->diag, PS_ERR_NOMEM, "out of memory");
-        if (e == PS_OK && !known)
-            e = add(c->errs, c->cap, c->n, p, ps_flow_msg_unknown, c->diag);
-        if (e != PS_OK)
-            return e;
+        if (!known) {
+            enum ps_err e = add(c->errs, c->cap, c->n, path_of(c, key), ps_flow_msg_unknown,
+                                c->diag);
+            if (e != PS_OK)
+                return e;
+        }
     }
     for (size_t i = 0; i < nfields; i++) {
         const struct ps_svc_field *f = &fields[i];
-        char *p = prefix ? ps_arena_printf(c->arena, "%s.%s", prefix, f->name)
-                         : ps_arena_printf(c->arena, "%s", f->name);
-        enum ps_err e = p ? one_field(c, f, json_object_get(obj, f->name), p)
-                          : ps_diag_set(c->diag, PS_ERR_NOMEM, "out of memory");
+        struct ps_cel_value cv = {0};
+        if (map.kind == PS_CEL_MAP)
+            ps_cel_map_get_str(map.v.map, ps_str_from_cstr(f->name), &cv);
+        enum ps_err e = one_field(c, f, json_object_get(obj, f->name), cv, f->name);
         if (e != PS_OK)
             return e;
     }
@@ -300,7 +306,13 @@ enum ps_err ps_flow_validate(const struct ps_svc *svc, const struct ps_svc_field
     *n = 0;
     if (!json_is_object(answers))
         return add(errs, cap, n, "", msg_type[PS_SVC_LIST], diag);
-    enum ps_err e = fields_of(&c, fields, nfields, answers, NULL);
+    /* the answers' CEL twin: the form's own values, or a consent's made here */
+    struct ps_cel_value map = vars->v[PS_EV_ANSWERS];
+    struct ps_cel_diag cd = {0};
+    if (fields != svc->fields &&
+        ps_cel_from_json(arena, answers, 0, 12, &map, &cd) != PS_OK)
+        return ps_diag_set(diag, PS_ERR_LIMIT, "answers: %s", cd.message);
+    enum ps_err e = fields_of(&c, fields, nfields, answers, map);
     for (size_t i = 0; e == PS_OK && *n == 0 && i < nrules; i++) {
         bool ok = false;
         e = rule_holds(&rules[i], c.vals, host, arena, &ok, diag);
