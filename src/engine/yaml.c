@@ -6,6 +6,8 @@
 #include <libfyaml.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 struct conv {
     const char *file;
     struct ps_arena *arena;
@@ -150,6 +152,24 @@ static enum ps_err parse_error(struct conv *c, struct fy_diag *d)
                        err->column + 1, err->msg ? err->msg : "syntax error");
 }
 
+/* The whole text must be UTF-8: the first bad byte, located. */
+static enum ps_err utf8_only(struct conv *c, const char *text, size_t len)
+{
+    struct ps_str s = {text, len};
+    uint32_t line = 1, col = 1, cp;
+    for (size_t i = 0; i < len;) {
+        if (!ps_utf8_next(s, &i, &cp))
+            return at(c, line, col, PS_ERR_INVALID, "not valid UTF-8");
+        if (cp == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    return PS_OK;
+}
+
 enum ps_err ps_yaml_parse(const char *text, size_t len, const char *file, struct ps_arena *arena,
                           const struct ps_yv **out, struct ps_diag *diag)
 {
@@ -160,6 +180,9 @@ enum ps_err ps_yaml_parse(const char *text, size_t len, const char *file, struct
                            PS_YAML_MAX_BYTES);
     if (memchr(text, '\0', len))
         return ps_diag_set(diag, PS_ERR_INVALID, "%s: contains a NUL byte", file);
+    enum ps_err u = utf8_only(&c, text, len); /* libfyaml loops on some malformed input */
+    if (u != PS_OK)
+        return u;
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
