@@ -33,11 +33,13 @@ static enum ps_err refuse(const struct ps_app_ctx *c, const struct ps_app_row *a
                                  (struct ps_str){reason, (size_t)m}, diag);
 }
 
-/* Eligibility and validation of a's answers; res->outcome set when either fails. */
+/* Eligibility and validation of a's answers; res->outcome set when either fails. *evp gets
+ * the look-ups and values made (for the workflow that follows in the same transaction). */
 static enum ps_err vet(const struct ps_app_ctx *c, struct ps_app_row *a, bool validate,
-                       struct ps_app_result *res, struct ps_diag *diag)
+                       struct ps_app_result *res, struct ps_app_eval **evp,
+                       struct ps_diag *diag)
 {
-    struct ps_app_eval *ev = ps_arena_zalloc(c->arena, sizeof *ev);
+    struct ps_app_eval *ev = *evp = ps_arena_zalloc(c->arena, sizeof *ev);
     if (!ev)
         return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
     enum ps_err e = ps_app_eval_init(ev, c, a, diag);
@@ -102,7 +104,8 @@ enum ps_err ps_app_start(const struct ps_app_ctx *c, struct ps_str service, json
     a->facts = fresh_object(c->arena, NULL);
     if (!a->answers || !a->facts)
         return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
-    enum ps_err e = vet(c, a, submit, res, diag);
+    struct ps_app_eval *ev = NULL;
+    enum ps_err e = vet(c, a, submit, res, &ev, diag);
     if (e != PS_OK || res->outcome != PS_APP_DONE) /* recorded reads commit */
         return e;
     e = ps_app_store_version(c->tx, svc, diag);
@@ -118,7 +121,7 @@ enum ps_err ps_app_start(const struct ps_app_ctx *c, struct ps_str service, json
     }
     e = ps_app_event(c, a, "submit", NULL, "", diag);
     return e == PS_OK ? ps_app_advance(c, a, "submit", PS_STR("draft"), a->updated_ms, true,
-                                       res, diag)
+                                       ev, res, diag)
                       : e;
 }
 
@@ -171,12 +174,13 @@ enum ps_err ps_app_submit(const struct ps_app_ctx *c, struct ps_str id,
         ps_app_result_fill(res, a);
         return PS_OK;
     }
-    e = vet(c, a, true, res, diag);
+    struct ps_app_eval *ev = NULL;
+    e = vet(c, a, true, res, &ev, diag);
     if (e != PS_OK || res->outcome != PS_APP_DONE)
         return e;
     e = ps_app_event(c, a, "submit", NULL, "", diag);
-    return e == PS_OK ? ps_app_advance(c, a, "submit", a->status, a->updated_ms, true, res,
-                                       diag)
+    return e == PS_OK ? ps_app_advance(c, a, "submit", a->status, a->updated_ms, true, ev,
+                                       res, diag)
                       : e;
 }
 
@@ -245,7 +249,9 @@ enum ps_err ps_app_consent(const struct ps_app_ctx *c, struct ps_str id, bool ye
         e = ps_app_task_done(c, t.id, yes ? "consent" : "refuse", PS_STR_NULL, diag);
     if (e == PS_OK)
         e = ps_app_event(c, a, "consent", t.step.p, yes ? "given" : "refused", diag);
-    return e == PS_OK ? ps_app_advance(c, a, "consent", old, old_updated, false, res, diag) : e;
+    return e == PS_OK ? ps_app_advance(c, a, "consent", old, old_updated, false, NULL, res,
+                                       diag)
+                      : e;
 }
 
 /* The actor's role that may decide t (role and agency match; oblast unscoped or equal). */
@@ -334,5 +340,7 @@ enum ps_err ps_app_decide(const struct ps_app_ctx *c, struct ps_str task, bool a
         e = ps_app_task_done(c, t.id, approve ? "approve" : "reject", reason, diag);
     if (e == PS_OK)
         e = ps_app_event(c, a, "decision", t.step.p, approve ? "approve" : "reject", diag);
-    return e == PS_OK ? ps_app_advance(c, a, "decide", old, old_updated, false, res, diag) : e;
+    return e == PS_OK ? ps_app_advance(c, a, "decide", old, old_updated, false, NULL, res,
+                                       diag)
+                      : e;
 }

@@ -26,6 +26,9 @@ enum ps_err ps_app_svc(const struct ps_app_ctx *c, struct ps_str svc_id, uint32_
 /* Stores svc's version in service_versions once (refuses other content under its number). */
 enum ps_err ps_app_store_version(struct ps_tx *tx, const struct ps_svc *svc,
                                  struct ps_diag *diag) PS_WUR;
+/* Marks svc as stored: later ps_app_store_version calls do nothing. Only after the store
+ * confirmed it (a committed sync), since a job's insert may still roll back. */
+void ps_app_version_stored(const struct ps_svc *svc);
 
 enum ps_err ps_app_load(const struct ps_app_ctx *c, struct ps_str id, struct ps_app_row *a,
                         struct ps_diag *diag) PS_WUR;
@@ -73,9 +76,13 @@ enum ps_err ps_app_person(const struct ps_app_ctx *c, struct ps_str rnokpp,
 
 /* app_run.c: runs the workflow of a from a->step (after its facts changed) as c->actor, and
  * saves the new state with its history and change entry ("application.<verb>"). */
+struct ps_app_eval;
+/* ev: the look-ups and values already made for a in this transaction (NULL: made here);
+ * a->answers and a->facts must not have changed since, or ev must be NULL. */
 enum ps_err ps_app_advance(const struct ps_app_ctx *c, struct ps_app_row *a, const char *verb,
                            struct ps_str old_status, int64_t old_updated, bool submitting,
-                           struct ps_app_result *res, struct ps_diag *diag) PS_WUR;
+                           struct ps_app_eval *ev, struct ps_app_result *res,
+                           struct ps_diag *diag) PS_WUR;
 /* The lookups and values for a's expressions: the host (with its lookup), vars. */
 struct ps_app_eval {
     struct ps_engine_host host;

@@ -249,12 +249,15 @@ static enum ps_err save(const struct ps_app_ctx *c, struct ps_app_row *a, const 
 
 enum ps_err ps_app_advance(const struct ps_app_ctx *c, struct ps_app_row *a, const char *verb,
                            struct ps_str old_status, int64_t old_updated, bool submitting,
-                           struct ps_app_result *res, struct ps_diag *diag)
+                           struct ps_app_eval *ev, struct ps_app_result *res,
+                           struct ps_diag *diag)
 {
-    struct ps_app_eval *ev = ps_arena_zalloc(c->arena, sizeof *ev);
-    if (!ev)
-        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
-    enum ps_err e = ps_app_eval_init(ev, c, a, diag);
+    enum ps_err e = PS_OK;
+    if (!ev) {
+        ev = ps_arena_zalloc(c->arena, sizeof *ev);
+        e = ev ? ps_app_eval_init(ev, c, a, diag)
+               : ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    }
     if (e != PS_OK)
         return e;
     struct run r = {c, a, ev};

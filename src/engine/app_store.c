@@ -1,6 +1,7 @@
 /* The engine's tables (migration 0008): applications, their history, parties, tasks, fees,
  * slots, inbox, stored definition versions. Every statement here runs in the caller's
  * transaction; none decides anything a unique index or a conditional UPDATE should decide. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -127,6 +128,8 @@ enum ps_err ps_app_store_version(struct ps_tx *tx, const struct ps_svc *svc,
                                  struct ps_diag *diag)
 {
     struct ps_query q;
+    if (atomic_load(&((struct ps_svc *)svc)->stored_))
+        return PS_OK; /* stored (or found stored) with this content before: versions never change */
     ps_query_start(&q, tx, &sql_version_put);
     ps_query_text(&q, ps_str_from_cstr(svc->id));
     ps_query_i64(&q, svc->version);
@@ -137,7 +140,7 @@ enum ps_err ps_app_store_version(struct ps_tx *tx, const struct ps_svc *svc,
     if (e != PS_OK)
         return store_fail(tx, e, "storing a definition version", diag);
     if (q.changes == 1)
-        return PS_OK;
+        return PS_OK; /* marked once its transaction commits: see ps_app_version_stored */
     ps_query_start(&q, tx, &sql_version_sha);
     ps_query_text(&q, ps_str_from_cstr(svc->id));
     ps_query_i64(&q, svc->version);
@@ -520,6 +523,7 @@ enum ps_err ps_app_person(const struct ps_app_ctx *c, struct ps_str rnokpp,
 
 struct sync {
     const struct ps_svc *svcs[PS_ENGINE_MAX_SERVICES];
+    bool failed[PS_ENGINE_MAX_SERVICES];
     size_t n;
     struct ps_engine_report *report;
 };
@@ -530,6 +534,7 @@ static enum ps_err sync_tx(struct ps_tx *tx, void *ctx)
     for (size_t i = 0; i < s->n; i++) {
         struct ps_diag d = {0};
         enum ps_err e = ps_app_store_version(tx, s->svcs[i], &d);
+        s->failed[i] = e != PS_OK;
         if (e == PS_ERR_EXISTS) {
             if (s->report->refused < PS_ENGINE_REPORT_MAX)
                 snprintf(s->report->refusals[s->report->refused],
@@ -548,5 +553,14 @@ enum ps_err ps_engine_sync(struct ps_engine *e, struct ps_store *store,
     struct sync s = {.report = report};
     memset(report, 0, sizeof *report);
     s.n = ps_engine_catalogue(e, s.svcs, PS_ENGINE_MAX_SERVICES);
-    return ps_store_write(store, sync_tx, &s, diag);
+    enum ps_err rc = ps_store_write(store, sync_tx, &s, diag);
+    for (size_t i = 0; rc == PS_OK && i < s.n; i++)
+        if (!s.failed[i])
+            ps_app_version_stored(s.svcs[i]);
+    return rc;
+}
+
+void ps_app_version_stored(const struct ps_svc *svc)
+{
+    atomic_store(&((struct ps_svc *)svc)->stored_, 1);
 }

@@ -205,6 +205,8 @@ struct ps_svc {
     int start;
     struct ps_svc_test *tests;
     size_t ntests;
+    /* private: stored in service_versions by this process (app_store.c) */
+    _Atomic int stored_;
     /* private: programs to free */
     struct ps_cel_program **progs_;
     size_t nprogs_, capprogs_;
