@@ -49,6 +49,9 @@ TOTAL_PASS=0
 TOTAL_FAIL=0
 T0=$(date +%s)
 
+# the seconds each suite takes are printed after its line (started by timed)
+timed() { SUITE_T0=$(date +%s); "$@"; }
+
 want_suite() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 # record LABEL PASSED FAILED [NOTE]
@@ -57,7 +60,9 @@ record() {
   TOTAL_FAIL=$((TOTAL_FAIL + $3))
   local status=ok
   [ "$3" -gt 0 ] && status=FAIL
-  printf '%-22s %-4s %5d passed, %d failed%s\n' "$1" "$status" "$2" "$3" "${4:+  ($4)}"
+  local secs=$(( $(date +%s) - ${SUITE_T0:-$T0} ))
+  printf '%-22s %-4s %5d passed, %d failed%s  [%d s]\n' "$1" "$status" "$2" "$3" "${4:+  ($4)}" \
+    "$secs"
 }
 
 # broken LABEL LOGFILE MESSAGE: a suite that could not run counts as one failed case.
@@ -283,20 +288,20 @@ for b in "${builds[@]}"; do
     continue
   fi
   echo "build[$b]: $dir ready ($(( $(date +%s) - t )) s)"
-  want_suite unit && suite_unit "$dir" "$b"
-  want_suite http && suite_http "$dir" "$b"
-  [ "$b" != tsan ] && want_suite fuzz && suite_fuzz "$dir" "$b"
-  [ "$b" != tsan ] && want_suite cel && suite_cel "$dir" "$b"
-  [ "$b" != tsan ] && want_suite checks && suite_checks "$dir" "$b"
+  want_suite unit && timed suite_unit "$dir" "$b"
+  want_suite http && timed suite_http "$dir" "$b"
+  [ "$b" != tsan ] && want_suite fuzz && timed suite_fuzz "$dir" "$b"
+  [ "$b" != tsan ] && want_suite cel && timed suite_cel "$dir" "$b"
+  [ "$b" != tsan ] && want_suite checks && timed suite_checks "$dir" "$b"
   if want_suite pg && [ "$b" = "${builds[0]}" ] && [ "$b" != tsan ]; then
-    suite_pg "$dir" "$b"
+    timed suite_pg "$dir" "$b"
   fi
   if [ "$b" = "${builds[0]}" ]; then
-    want_suite layers && suite_script "layers" "$dir/test-logs/layers.log" \
+    want_suite layers && timed suite_script "layers" "$dir/test-logs/layers.log" \
       python3 scripts/check_layers.py --build "$dir"
-    want_suite openapi && suite_script "openapi-lint" "$dir/test-logs/openapi.log" \
+    want_suite openapi && timed suite_script "openapi-lint" "$dir/test-logs/openapi.log" \
       scripts/lint-openapi.sh
-    want_suite browser && suite_script "browser" "$dir/test-logs/browser.log" \
+    want_suite browser && timed suite_script "browser" "$dir/test-logs/browser.log" \
       scripts/browser-test.sh "$dir"
   fi
 done

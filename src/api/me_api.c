@@ -68,6 +68,7 @@ static enum ps_err my_log_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
 {
     struct my_log *l = ctx;
     struct ps_api_access_page *p = &l->page;
+    p->for_subject = true;
     enum ps_err e = ps_person_access_log(tx, l->actor, l->actor->id, PS_STR_NULL, l->before,
                                          p->limit, l->arena, p->rows, &p->n, diag);
     if (e == PS_OK)

@@ -283,9 +283,19 @@ void ps_api_hashes_json(struct ps_jw *w, const struct ps_merkle_proof *proof)
     ps_jw_arr_end(w);
 }
 
-static void row_json(struct ps_jw *w, const struct ps_tlog_subject_row *r,
-                     const struct ps_merkle_proof *proof, uint64_t size)
+/* Whether the actor's id may be shown: always to an administrator; to the subject, unless it
+ * is another person's number (a citizen's or an official's). */
+static bool actor_id_shown(const struct ps_api_access_page *p, const struct ps_tlog_subject_row *r)
 {
+    if (!p->for_subject || ps_str_eq(r->actor_id, p->subject))
+        return true;
+    return !ps_str_eq_cstr(r->actor_kind, "citizen") && !ps_str_eq_cstr(r->actor_kind, "official");
+}
+
+static void row_json(struct ps_jw *w, const struct ps_api_access_page *p,
+                     const struct ps_tlog_subject_row *r, const struct ps_merkle_proof *proof)
+{
+    uint64_t size = p->size;
     ps_jw_obj(w);
     ps_jw_kstr(w, "id", r->id);
     ps_jw_kstr(w, "kind", r->kind);
@@ -293,7 +303,12 @@ static void row_json(struct ps_jw *w, const struct ps_tlog_subject_row *r,
     ps_jw_key(w, "actor");
     ps_jw_obj(w);
     ps_jw_kstr(w, "kind", r->actor_kind);
-    ps_jw_kstr(w, "id", r->actor_id);
+    if (actor_id_shown(p, r))
+        ps_jw_kstr(w, "id", r->actor_id);
+    if (r->actor_role.len)
+        ps_jw_kstr(w, "role", r->actor_role);
+    if (r->actor_agency.len)
+        ps_jw_kstr(w, "agency", r->actor_agency);
     ps_jw_obj_end(w);
     ps_jw_kstr(w, "action", r->action);
     ps_jw_kstr(w, "resource", r->resource);
@@ -323,7 +338,7 @@ void ps_api_access_page_json(struct ps_jw *w, const struct ps_api_access_page *p
     ps_jw_key(w, "entries");
     ps_jw_arr(w);
     for (size_t i = 0; i < p->n; i++)
-        row_json(w, &p->rows[i], &p->proofs[i], p->size);
+        row_json(w, p, &p->rows[i], &p->proofs[i]);
     ps_jw_arr_end(w);
     if (p->n == p->limit && p->n > 0)
         ps_jw_kstr(w, "next", p->rows[p->n - 1].id);

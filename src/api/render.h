@@ -53,11 +53,14 @@ struct ps_api_access_page {
     struct ps_merkle_proof *proofs; /* n of them, from ps_api_access_page_prepare */
     uint64_t size;                  /* the checkpoint's tree size (0: none yet) */
     struct ps_buf checkpoint;       /* its note; reset when the arena is freed */
+    bool for_subject; /* the subject's own view: another person's id (an official's, a
+                       * citizen's) is left out, as in the public entry */
 };
 /* Allocates the page's proofs and checkpoint buffer in arena (released with it). */
 enum ps_err ps_api_access_page_prepare(struct ps_arena *arena,
                                        struct ps_api_access_page *p) PS_WUR;
-/* {"subject", "treeSize", "checkpoint", "entries": [{id, kind, time, actor {kind, id},
+/* {"subject", "treeSize", "checkpoint", "entries": [{id, kind, time, actor {kind, id?, role?,
+ * agency?},
  * action, resource, purpose, salt?, index?, entry?, inclusionProof?}], "next"?} */
 void ps_api_access_page_json(struct ps_jw *w, const struct ps_api_access_page *p);
 

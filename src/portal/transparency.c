@@ -232,6 +232,12 @@ static bool entry_fields(struct record_view *rv, struct ps_tpl_record *v)
     v->at = entry_time(ps_json_get_str(j, "time"));
     v->actor = ps_str_from_cstr(ps_page_t(rv->pg, actor_text(ps_json_get_str(actor, "kind"))));
     v->actor_id = ps_json_get_str(actor, "id");
+    struct ps_str role = ps_json_get_str(actor, "role"), agency = ps_json_get_str(actor, "agency");
+    if (!v->actor_id.len && role.len) { /* an official is named by role and agency */
+        const char *who = ps_arena_printf(req->arena, "%.*s, %.*s", (int)role.len, role.p,
+                                          (int)agency.len, agency.p);
+        v->actor_id = who ? ps_str_from_cstr(who) : role;
+    }
     v->action = ps_json_get_str(j, "action");
     v->commitment = ps_json_get_str(j, "commitment");
     v->entry = rv->entry;

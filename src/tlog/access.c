@@ -1,8 +1,10 @@
 /* The single recorder: validates the who/what/why and inserts one access_log row (with a fresh
  * random salt for the public commitment) in the caller's transaction. Reads of a person's data
- * come through ps_access_record, state changes through ps_tlog_record_change. The table
- * refuses UPDATE and DELETE by trigger (migration 0003), so a row once committed stays; the
- * integrator (integrator.c) later makes it a leaf of the public log. */
+ * come through ps_access_record, state changes through ps_tlog_record_change. An official's row
+ * carries the role and agency the policy decided the act under (an agency system's, its agency;
+ * migration 0007). The table refuses UPDATE and DELETE by trigger (migration 0004_tlog), so a
+ * row once committed stays; the integrator (integrator.c) later makes it a leaf of the public
+ * log. */
 #include "tlog/access.h"
 
 #include <string.h>
@@ -15,7 +17,8 @@
 static const struct ps_sql insert_access = {
     "access.insert",
     "INSERT INTO access_log (id, at_ms, actor_kind, actor_id, action, subject, resource, "
-    "purpose, salt, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    "purpose, salt, kind, actor_role, actor_agency) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
 };
 
 struct ps_str ps_access_purpose(const struct ps_actor *actor, struct ps_str given)
@@ -99,12 +102,31 @@ static enum ps_err check_all(const struct ps_actor *actor, struct ps_str action,
     return e;
 }
 
+/* The role and agency an act used: an official's role; an agency system's agency. */
+static void role_of(const struct ps_actor *actor, struct ps_str *role, struct ps_str *agency)
+{
+    *role = PS_STR("");
+    *agency = PS_STR("");
+    if (actor->kind == PS_ACTOR_OFFICIAL && actor->role) {
+        *role = actor->role->name;
+        *agency = actor->role->agency;
+    } else if (actor->kind == PS_ACTOR_SYSTEM && actor->agency.p) {
+        *agency = actor->agency;
+    }
+}
+
 static enum ps_err record(struct ps_tx *tx, bool change, const struct ps_actor *actor,
                           const char *action, struct ps_str subject, struct ps_str resource,
                           struct ps_str purpose, struct ps_diag *diag)
 {
-    struct ps_str act = ps_str_from_cstr(action);
+    struct ps_str act = ps_str_from_cstr(action), role, agency;
     enum ps_err e = check_all(actor, act, subject, resource, purpose, change, diag);
+    if (e != PS_OK)
+        return e;
+    role_of(actor, &role, &agency);
+    e = check_field("actor role", role, PS_ACCESS_ACTION_MAX, true, diag);
+    if (e == PS_OK)
+        e = check_field("actor agency", agency, PS_ACCESS_ACTION_MAX, true, diag);
     if (e != PS_OK)
         return e;
     struct ps_uuid id = ps_uuid7();
@@ -112,31 +134,24 @@ static enum ps_err record(struct ps_tx *tx, bool change, const struct ps_actor *
     ps_uuid_fmt(&id, idtext);
     unsigned char salt[PS_TLOG_SALT_LEN];
     ps_random_bytes(salt, sizeof salt);
-    struct ps_stmt *st = NULL;
-    e = ps_tx_prepare(tx, &insert_access, &st);
-    if (e != PS_OK)
-        goto out;
-    struct ps_str texts[] = {ps_str_from_cstr(idtext), PS_STR_NULL,
-                             ps_str_from_cstr(ps_actor_kind_name(actor->kind)), actor->id, act,
-                             subject.p ? subject : PS_STR(""), resource,
-                             purpose.p ? purpose : PS_STR(""), PS_STR_NULL,
-                             change ? PS_STR("change") : PS_STR("access")};
-    for (int i = 0; i < 10 && e == PS_OK; i++) {
-        if (i == 1)
-            e = ps_stmt_bind_i64(st, 2, ps_clock_now_ms());
-        else if (i == 8)
-            e = ps_stmt_bind_blob(st, 9, salt, sizeof salt);
-        else
-            e = ps_stmt_bind_text(st, i + 1, texts[i]);
-    }
-    bool row = false;
-    if (e == PS_OK)
-        e = ps_stmt_step(st, &row);
-out:
+    struct ps_query q;
+    ps_query_start(&q, tx, &insert_access);
+    ps_query_text(&q, ps_str_from_cstr(idtext));
+    ps_query_i64(&q, ps_clock_now_ms());
+    ps_query_text(&q, ps_str_from_cstr(ps_actor_kind_name(actor->kind)));
+    ps_query_text(&q, actor->id);
+    ps_query_text(&q, act);
+    ps_query_text(&q, subject);
+    ps_query_text(&q, resource);
+    ps_query_text(&q, purpose);
+    ps_query_blob(&q, salt, sizeof salt);
+    ps_query_text(&q, change ? PS_STR("change") : PS_STR("access"));
+    ps_query_text(&q, role);
+    ps_query_text(&q, agency);
+    e = ps_query_exec(&q);
     if (e != PS_OK)
         ps_diag_set(diag, e, "recording the %s failed: %s", change ? "change" : "access",
                     ps_tx_errmsg(tx));
-    ps_stmt_done(st);
     return e;
 }
 

@@ -46,7 +46,7 @@ static const struct ps_sql sql_hash_insert_many = {
  * anti-join over the window below it, which a sweep runs every few seconds. */
 #define RECORD_COLS                                                                            \
     "SELECT a.id, a.at_ms, a.actor_kind, a.actor_id, a.action, a.subject, a.resource, "        \
-    "a.purpose, a.salt FROM access_log a "
+    "a.purpose, a.salt, a.actor_role, a.actor_agency FROM access_log a "
 static const struct ps_sql sql_new_records = {
     "tlog.new_records", RECORD_COLS "WHERE a.id > $1 ORDER BY a.id LIMIT $2"};
 static const struct ps_sql sql_late_records = {
@@ -97,7 +97,8 @@ static const struct ps_sql sql_meta_put = {
 static const struct ps_sql sql_subject = {
     "tlog.subject_rows",
     "SELECT a.id, a.kind, a.actor_kind, a.actor_id, a.action, a.resource, a.purpose, a.at_ms, "
-    "a.salt, e.idx, e.entry FROM access_log a LEFT JOIN tlog_entries e ON e.record_id = a.id "
+    "a.salt, e.idx, e.entry, a.actor_role, a.actor_agency FROM access_log a "
+    "LEFT JOIN tlog_entries e ON e.record_id = a.id "
     "WHERE a.subject = $1 AND ($2 = '' OR a.id < $2) ORDER BY a.id DESC LIMIT $3"};
 
 /* ---- entries ---- */
@@ -166,8 +167,15 @@ enum ps_err ps_tlog_entry_format(const struct ps_tlog_record *r, struct ps_buf *
     ps_jw_key(&w, "actor");
     ps_jw_obj(&w);
     ps_jw_kstr(&w, "kind", r->actor_kind);
-    if (!ps_str_eq_cstr(r->actor_kind, "citizen")) /* a citizen's id would name them */
+    /* who acted, without naming a person: a citizen's id or an official's would name them.
+     * An official's record made before the role was kept (empty) keeps its first form. */
+    bool official = ps_str_eq_cstr(r->actor_kind, "official") && r->actor_role.len > 0;
+    if (!ps_str_eq_cstr(r->actor_kind, "citizen") && !official)
         ps_jw_kstr(&w, "id", r->actor_id);
+    if (official)
+        ps_jw_kstr(&w, "role", r->actor_role);
+    if (r->actor_agency.len > 0)
+        ps_jw_kstr(&w, "agency", r->actor_agency);
     ps_jw_obj_end(&w);
     ps_jw_kstr(&w, "action", r->action);
     ps_jw_kcstr(&w, "commitment", b64);
@@ -381,6 +389,7 @@ static enum ps_err collect(struct round *r, const struct ps_sql *def, const char
         struct ps_tlog_record rec = {
             .id = ps_stmt_text(st, 0), .at_ms = ps_stmt_i64(st, 1),
             .actor_kind = ps_stmt_text(st, 2), .actor_id = ps_stmt_text(st, 3),
+            .actor_role = ps_stmt_text(st, 9), .actor_agency = ps_stmt_text(st, 10),
             .action = ps_stmt_text(st, 4), .subject = ps_stmt_text(st, 5),
             .resource = ps_stmt_text(st, 6), .purpose = ps_stmt_text(st, 7),
             .salt = salt.len == PS_TLOG_SALT_LEN ? (const uint8_t *)salt.p : NULL};
@@ -867,6 +876,8 @@ static bool subject_row(struct ps_stmt *st, struct ps_arena *a, struct ps_tlog_s
     r->kind = dup(a, ps_stmt_text(st, 1), &ok);
     r->actor_kind = dup(a, ps_stmt_text(st, 2), &ok);
     r->actor_id = dup(a, ps_stmt_text(st, 3), &ok);
+    r->actor_role = dup(a, ps_stmt_text(st, 11), &ok);
+    r->actor_agency = dup(a, ps_stmt_text(st, 12), &ok);
     r->action = dup(a, ps_stmt_text(st, 4), &ok);
     r->resource = dup(a, ps_stmt_text(st, 5), &ok);
     r->purpose = dup(a, ps_stmt_text(st, 6), &ok);

@@ -53,6 +53,8 @@ struct ps_tlog_record {
     int64_t at_ms;
     struct ps_str actor_kind; /* "admin", "official", "system", "citizen" */
     struct ps_str actor_id;
+    struct ps_str actor_role;   /* an official's role ("" for others, and before 0007) */
+    struct ps_str actor_agency; /* the official's or the agency system's agency, or "" */
     struct ps_str action;
     struct ps_str subject, resource, purpose; /* personal: only in the commitment */
     const uint8_t *salt;                      /* PS_TLOG_SALT_LEN bytes or NULL */
@@ -175,7 +177,8 @@ enum ps_err ps_tlog_consistency(struct ps_tx *tx, uint64_t first, uint64_t secon
 /* ---- a subject's records ("who used my data") ---- */
 
 struct ps_tlog_subject_row {
-    struct ps_str id, kind, actor_kind, actor_id, action, resource, purpose, time;
+    struct ps_str id, kind, actor_kind, actor_id, actor_role, actor_agency, action, resource,
+        purpose, time;
     struct ps_str entry; /* the public entry bytes when sequenced, else empty */
     uint8_t salt[PS_TLOG_SALT_LEN];
     bool has_salt;

@@ -252,7 +252,8 @@ out:
 static const struct ps_sql q_records = {
     "tlog_verify.records",
     "SELECT e.idx, e.record_id, e.entry, a.id, a.at_ms, a.actor_kind, a.actor_id, a.action, "
-    "a.subject, a.resource, a.purpose, a.salt FROM tlog_entries e "
+    "a.subject, a.resource, a.purpose, a.salt, a.actor_role, a.actor_agency "
+    "FROM tlog_entries e "
     "LEFT JOIN access_log a ON a.id = e.record_id "
     "WHERE e.idx >= $1 AND e.idx < $2 ORDER BY e.idx"};
 
@@ -299,6 +300,7 @@ static enum ps_err check_one(struct ps_stmt *st, struct ps_buf *expect, struct p
     struct ps_tlog_record r = {
         .id = ps_stmt_text(st, 3), .at_ms = ps_stmt_i64(st, 4), .actor_kind = ps_stmt_text(st, 5),
         .actor_id = ps_stmt_text(st, 6), .action = ps_stmt_text(st, 7),
+        .actor_role = ps_stmt_text(st, 12), .actor_agency = ps_stmt_text(st, 13),
         .subject = ps_stmt_text(st, 8), .resource = ps_stmt_text(st, 9),
         .purpose = ps_stmt_text(st, 10),
         .salt = salt.len == PS_TLOG_SALT_LEN ? (const uint8_t *)salt.p : NULL};

@@ -185,7 +185,18 @@ class IdentityTest(ServerTestCase, unittest.TestCase):
         reads = [e for e in log["entries"] if e["action"] == "person.read"
                  and e["purpose"] == "pension review"]
         self.assertEqual(len(reads), 1, log)
-        self.assertEqual(reads[0]["actor"]["kind"], "official")
+        # the role and agency the official used; their own number is not shown to the citizen
+        self.assertEqual(reads[0]["actor"], {"kind": "official", "role": "registrar",
+                                             "agency": "pfu"})
+        admin = self.server.get("/api/v1/registry/persons/%s/access-log" % citizen.rnokpp,
+                                headers=self.bearer(self.server.token)).json()
+        seen = [e for e in admin["entries"] if e["purpose"] == "pension review"]
+        self.assertEqual(seen[0]["actor"]["id"], official.rnokpp)
+        self.assertEqual(seen[0]["actor"]["role"], "registrar")
+        # the administrator's read of the log is itself on the citizen's record
+        log = self.server.get("/api/v1/me/access-log", headers=self.bearer(citizen.token)).json()
+        self.assertEqual(log["entries"][0]["action"], "access-log.read", log["entries"][0])
+        self.assertEqual(log["entries"][0]["actor"]["kind"], "admin")
         # the citizen reading their own data is not recorded
         before = len(log["entries"])
         self.server.get("/api/v1/me", headers=self.bearer(citizen.token))

@@ -1,8 +1,9 @@
 /* Write-load driver for the durability test (tests/pg/test_durability.py): THREADS threads
- * insert sequential keys into pg_writer_keys through ps_store_write for SECONDS seconds,
- * recording every key attempted and every key acknowledged, while the test stops and
- * restarts the server underneath. Not a unit test; it prints a one-line summary. */
+ * insert sequential keys into pg_writer_keys through ps_store_write until SIGTERM (or at most
+ * SECONDS seconds), recording every key attempted and every key acknowledged, while the test
+ * stops and restarts the server underneath. Not a unit test; it prints a one-line summary. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,14 @@ struct writer {
     size_t nattempted, nacked;
     size_t errors[PS_ERR_UNKNOWN_OUTCOME + 1];
 };
+
+static atomic_bool stopping;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    atomic_store(&stopping, true);
+}
 
 static double now_s(void)
 {
@@ -62,7 +71,8 @@ static enum ps_err insert_fn(struct ps_tx *tx, void *ctx)
 static void *writer_main(void *arg)
 {
     struct writer *w = arg;
-    for (int64_t seq = 0; now_s() < w->until && w->nattempted < MAX_KEYS; seq++) {
+    for (int64_t seq = 0; !atomic_load(&stopping) && now_s() < w->until && w->nattempted < MAX_KEYS;
+         seq++) {
         char *key = w->attempted[w->nattempted];
         int n = snprintf(key, 24, "w%02d-%09lld", w->id, (long long)seq);
         if (n < 0 || n >= 24)
@@ -123,6 +133,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pg_writer: open: %s\n", d.message);
         return 1;
     }
+    struct sigaction sa = {.sa_handler = on_term};
+    sigemptyset(&sa.sa_mask);
+    PS_ASSERT(sigaction(SIGTERM, &sa, NULL) == 0);
     struct writer *ws = ps_calloc((size_t)nthreads, sizeof *ws);
     PS_ASSERT(ws);
     double until = now_s() + (double)secs;

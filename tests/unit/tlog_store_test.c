@@ -563,6 +563,45 @@ Test(tlog_store, entry_format_is_exact)
     ps_buf_reset(&b);
 }
 
+/* An official acting within a role: the role and agency are public, the official's own number
+ * is not; an official's record from before roles were kept keeps its first form. */
+Test(tlog_store, entry_format_official_names_role_not_person)
+{
+    uint8_t salt[32] = {0};
+    struct ps_tlog_record r = {.id = PS_STR("01890000-0000-7000-8000-000000000000"),
+                               .at_ms = 1700000000123,
+                               .actor_kind = PS_STR("official"),
+                               .actor_id = PS_STR("2950207346"),
+                               .actor_role = PS_STR("registrar"),
+                               .actor_agency = PS_STR("pfu"),
+                               .action = PS_STR("person.read"),
+                               .subject = PS_STR("3184710691"),
+                               .resource = PS_STR("persons/3184710691"),
+                               .purpose = PS_STR("pension review"),
+                               .salt = salt};
+    struct ps_buf b;
+    ps_buf_init(&b, 4096);
+    cr_assert_eq(ps_tlog_entry_format(&r, &b), PS_OK);
+    cr_assert(strstr(b.p, "\"actor\":{\"kind\":\"official\",\"role\":\"registrar\","
+                          "\"agency\":\"pfu\"},") != NULL, "%s", b.p);
+    cr_assert(strstr(b.p, "2950207346") == NULL, "%s", b.p);
+    ps_buf_reset(&b);
+    r.actor_role = PS_STR("");
+    r.actor_agency = PS_STR("");
+    cr_assert_eq(ps_tlog_entry_format(&r, &b), PS_OK);
+    cr_assert(strstr(b.p, "\"actor\":{\"kind\":\"official\",\"id\":\"2950207346\"},") != NULL,
+              "%s", b.p);
+    ps_buf_reset(&b);
+    /* an agency system's act names its agency beside its client id */
+    r.actor_kind = PS_STR("system");
+    r.actor_id = PS_STR("pfu-payments");
+    r.actor_agency = PS_STR("pfu");
+    cr_assert_eq(ps_tlog_entry_format(&r, &b), PS_OK);
+    cr_assert(strstr(b.p, "\"actor\":{\"kind\":\"system\",\"id\":\"pfu-payments\","
+                          "\"agency\":\"pfu\"},") != NULL, "%s", b.p);
+    ps_buf_reset(&b);
+}
+
 /* ---- witnesses ---- */
 
 /* Raw SQL only to plant what ps_tlog_witness_add would refuse to write (a malformed list). */
