@@ -1,4 +1,4 @@
-/* The engine's tables (migration 0008): applications, their history, parties, tasks, fees,
+/* The engine's tables (migration 0009): applications, their history, parties, tasks, fees,
  * slots, inbox, stored definition versions. Every statement here runs in the caller's
  * transaction; none decides anything a unique index or a conditional UPDATE should decide. */
 #include <stdatomic.h>

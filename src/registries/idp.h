@@ -2,7 +2,7 @@
  * person left (a hromada on the list of occupied or combat territories, and the address),
  * where they live now, whether they are eligible for the living allowance, and, for a minor,
  * the parent they were registered with. At most one registration of a person is active, a
- * rule the database enforces (unique index idp_registrations_one_active, migration 0007): a
+ * rule the database enforces (unique index idp_registrations_one_active, migration 0008): a
  * second registration is refused there, on one node or many. */
 #ifndef PS_REGISTRIES_IDP_H
 #define PS_REGISTRIES_IDP_H

@@ -1,4 +1,4 @@
-/* Kinship in the population registry: who is whose parent (person_parents, migration 0007),
+/* Kinship in the population registry: who is whose parent (person_parents, migration 0008),
  * and what follows from it: a parent may act for their minor child (registering them as an
  * internally displaced person with them), and close relatives may not marry (Family Code of
  * Ukraine, article 26: relatives in the direct line, full and half siblings, cousins, aunts

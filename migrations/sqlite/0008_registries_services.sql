@@ -1,4 +1,4 @@
--- 0007_registries_services (SQLite): what the first public services write into the registries
+-- 0008_registries_services (SQLite): what the first public services write into the registries
 -- (src/registries/kinship.c, idp.c, business.c, civil.c; docs/internals/registries.md):
 --   person_parents                  who is whose parent (kinship: minors with a parent,
 --                                   close relatives who may not marry)
@@ -7,7 +7,7 @@
 --   idp_registrations               internally displaced persons; one active per person
 --                                   (idp_registrations_one_active: the database refuses a
 --                                   second, on one node or many)
--- Keep in step with postgres/0007_registries_services.sql.
+-- Keep in step with postgres/0008_registries_services.sql.
 
 CREATE TABLE person_parents (
     child  TEXT NOT NULL REFERENCES persons (rnokpp),

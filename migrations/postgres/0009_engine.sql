@@ -1,4 +1,4 @@
--- 0008_engine (PostgreSQL): mirrors migrations/sqlite/0008_engine.sql; the service engine's state (src/engine; docs/internals/engine.md).
+-- 0009_engine (PostgreSQL): mirrors migrations/sqlite/0009_engine.sql; the service engine's state (src/engine; docs/internals/engine.md).
 --   service_versions   every definition version ever served, as loaded: an application pins
 --                      (service_id, version) and always runs that text, whatever the files
 --                      say later, on every node
@@ -12,7 +12,7 @@
 --   fees               amounts due (payments come later)
 --   slots              registrars' calendars: a slot is booked by one application at most
 --   inbox              messages to a person
--- Keep in step with sqlite/0008_engine.sql.
+-- Keep in step with sqlite/0009_engine.sql.
 
 CREATE TABLE service_versions (
     service_id   TEXT NOT NULL,

@@ -1,4 +1,4 @@
--- 0007_registries_services (PostgreSQL): mirrors migrations/sqlite/0007_registries_services.sql
+-- 0008_registries_services (PostgreSQL): mirrors migrations/sqlite/0008_registries_services.sql
 -- (kinship, sole-proprietor details, chosen surnames, internally displaced persons).
 
 CREATE TABLE person_parents (
