@@ -1,4 +1,4 @@
-/* Private to the definition loader (def.c, def_flow.c, def_tests.c): the walk's state and the
+/* Private to the definition loader (def.c, def_read.c, def_form.c, def_flow.c, def_tests.c): the walk's state and the
  * helpers that read one part of the format each, with located errors. */
 #ifndef PS_ENGINE_DEF_INT_H
 #define PS_ENGINE_DEF_INT_H
@@ -29,6 +29,8 @@ enum ps_err ps_ld_name(struct ps_ld *ld, const struct ps_yv *map, const char *ke
                        bool required, const char **out) PS_WUR;
 enum ps_err ps_ld_uint(struct ps_ld *ld, const struct ps_yv *map, const char *key,
                        bool required, uint64_t lo, uint64_t hi, uint64_t *out) PS_WUR;
+enum ps_err ps_ld_number(struct ps_ld *ld, const struct ps_yv *v, const char *key,
+                         double *out) PS_WUR;
 enum ps_err ps_ld_bool(struct ps_ld *ld, const struct ps_yv *map, const char *key, bool dflt,
                        bool *out) PS_WUR;
 enum ps_err ps_ld_i18n(struct ps_ld *ld, const struct ps_yv *map, const char *key,

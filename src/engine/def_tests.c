@@ -84,7 +84,9 @@ static enum ps_err names(struct ps_ld *ld, const struct ps_yv *map, const char *
     if (!*out)
         return ps_ld_oom(ld);
     for (size_t i = 0; i < seq->n; i++) {
-        if (seq->vals[i]->kind != PS_Y_SCALAR || seq->vals[i]->s.len == 0)
+        /* "" is a rule across fields (or of eligibility): it names no field */
+        bool empty_ok = strcmp(key, "errors") == 0;
+        if (seq->vals[i]->kind != PS_Y_SCALAR || (seq->vals[i]->s.len == 0 && !empty_ok))
             return ps_ld_fail(ld, seq->vals[i], "\"%s\" lists names", key);
         (*out)[i] = seq->vals[i]->s.p;
     }

@@ -1080,7 +1080,7 @@ Test(store, bad_urls)
     cr_assert(err == PS_ERR_STORE || err == PS_ERR_UNAVAILABLE, "%s", ps_err_name(err));
 }
 
-Test(store, open_survives_allocation_failures)
+Test(store, open_survives_allocation_failures, .timeout = 600)
 {
 #ifdef PS_TSAN
     /* a single-threaded sweep of thousands of opens with their migrations: the normal and
