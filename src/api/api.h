@@ -18,6 +18,7 @@ struct ps_store;
 struct ps_http_server;
 struct ps_tlog_integrator;
 struct ps_docs;
+struct ps_engine;
 struct ps_portal;
 
 /* A person `pocketstate demo` prepared: a fresh activation code, and a role if an official. */
@@ -63,6 +64,7 @@ struct ps_app {
     struct ps_tlog_integrator *tlog; /* for /metrics; NULL: no log metrics */
     struct ps_app_identity id;
     struct ps_docs *docs; /* documents: types, keys, signed lists; NULL: those routes 503 */
+    struct ps_engine *engine; /* the service engine (catalogue, definitions) */
     /* `pocketstate demo` only (NULL otherwise): the people it prepared, and the one-click
      * demo sign-in is allowed */
     const struct ps_demo_person *demo;

@@ -73,6 +73,22 @@ struct ps_docs *ps_api_docs(struct ps_req *req);
 /* 409 "document-not-in-force" naming why (revoked, suspended, expired). */
 struct ps_document;
 void ps_api_not_in_force(struct ps_req *req, const struct ps_document *doc);
+/* the service engine (services_api.c, applications_api.c) */
+void ps_api_services_list(struct ps_req *req);
+void ps_api_service_get(struct ps_req *req);
+void ps_api_service_slots(struct ps_req *req);
+void ps_api_app_create(struct ps_req *req);
+void ps_api_apps_mine(struct ps_req *req);
+void ps_api_app_get(struct ps_req *req);
+void ps_api_app_save(struct ps_req *req);
+void ps_api_app_submit(struct ps_req *req);
+void ps_api_app_consent(struct ps_req *req);
+void ps_api_queue(struct ps_req *req);
+void ps_api_task_claim(struct ps_req *req);
+void ps_api_task_decide(struct ps_req *req);
+void ps_api_slot_add(struct ps_req *req);
+void ps_api_inbox(struct ps_req *req);
+void ps_api_inbox_read(struct ps_req *req);
 /* Appends the integrator's Prometheus metrics (nothing when app->tlog is NULL). */
 enum ps_err ps_api_log_metrics(struct ps_app *app, struct ps_buf *b) PS_WUR;
 

@@ -58,6 +58,7 @@ extern const struct ps_cli_cmd ps_cli_cmd_issuer;
 extern const struct ps_cli_cmd ps_cli_cmd_doctype;
 extern const struct ps_cli_cmd ps_cli_cmd_verify;
 extern const struct ps_cli_cmd ps_cli_cmd_expr;
+extern const struct ps_cli_cmd ps_cli_cmd_service;
 
 /* Prints the command's help to stdout. */
 void ps_cli_print_help(const struct ps_cli_cmd *cmd);

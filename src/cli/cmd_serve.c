@@ -1,6 +1,8 @@
 /* `pocketstate serve`: loads the configuration, opens the store (waiting out an unreachable
  * database), starts the HTTP server with the API routes, and then owns the signals in the main
- * thread: SIGTERM/SIGINT stop gracefully, SIGHUP reopens the log. */
+ * thread: SIGTERM/SIGINT stop gracefully, SIGHUP reopens the log and reloads the service
+ * definitions (a broken one is refused with its location; the version before it keeps
+ * serving). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "documents/docs.h"
+#include "engine/engine.h"
 #include "keystore/keystore.h"
 #include "http/http.h"
 #include "portal/portal.h"
@@ -341,6 +344,45 @@ static enum ps_err documents_setup(const char *data_dir, const struct ps_master_
     return ps_docs_start(app->store, m, &o, &app->docs, d);
 }
 
+static void log_report(const char *what, const struct ps_engine_report *r)
+{
+    ps_log(PS_LOG_INFO, "services %s: %zu loaded, %zu unchanged, %zu refused", what, r->loaded,
+           r->unchanged, r->refused);
+    for (size_t i = 0; i < r->refused && i < PS_ENGINE_REPORT_MAX; i++)
+        ps_log(PS_LOG_ERROR, "service definition refused: %s", r->refusals[i]);
+}
+
+/* The service engine: the definitions, their versions stored for every node. */
+static enum ps_err engine_setup(const struct ps_config *cfg, struct ps_app *app,
+                                struct ps_diag *d)
+{
+    struct ps_engine_opts o = {.services_dir = cfg->services_dir[0] ? cfg->services_dir : NULL};
+    struct ps_engine_report r;
+    enum ps_err e = ps_engine_new(&o, &app->engine, &r, d);
+    if (e != PS_OK)
+        return e;
+    log_report("loaded", &r);
+    e = ps_engine_sync(app->engine, app->store, &r, d);
+    if (e == PS_OK && r.refused)
+        log_report("stored", &r);
+    return e;
+}
+
+static void engine_reload(struct ps_app *app)
+{
+    struct ps_engine_report r;
+    struct ps_diag d = {0};
+    if (ps_engine_reload(app->engine, &r, &d) != PS_OK) {
+        ps_log(PS_LOG_ERROR, "services: reload failed: %s", d.message);
+        return;
+    }
+    log_report("reloaded", &r);
+    if (ps_engine_sync(app->engine, app->store, &r, &d) != PS_OK)
+        ps_log(PS_LOG_ERROR, "services: storing versions failed: %s", d.message);
+    else if (r.refused)
+        log_report("stored", &r);
+}
+
 /* Everything before listening: the admin token's hash, the master key's children (the log's
  * integrator, the identity keys, the documents' keys), then the command's own preparation.
  * *master stays open for the documents service (keys rotated elsewhere are reloaded). */
@@ -360,6 +402,8 @@ static int prepare(const char *cmd, const char *data_dir, const struct ps_config
         e = identity_setup(cfg, m, &app->id, &d);
     if (e == PS_OK)
         e = documents_setup(data_dir, m, app, &d);
+    if (e == PS_OK)
+        e = engine_setup(cfg, app, &d);
     if (e == PS_OK)
         e = ps_portal_new(&(struct ps_portal_opts){.version = PS_VERSION}, &app->portal, &d);
     app->pages = ps_portal_pages();
@@ -407,6 +451,7 @@ int ps_cli_serve(const char *cmd, const char *data_dir, const struct ps_config *
             continue;
         if (sig == SIGHUP) {
             reopen_log();
+            engine_reload(&app);
         } else if (sig == SIGINT || sig == SIGTERM) {
             ps_log(PS_LOG_INFO, "stopping (signal %d)", sig);
             break;
@@ -423,6 +468,7 @@ out:
     ps_keys_master_free(master);
     sodium_memzero(app.admin_token_hash, sizeof app.admin_token_hash);
     identity_free(&app.id);
+    ps_engine_free(app.engine);
     if (rc == PS_EXIT_OK)
         ps_log(PS_LOG_INFO, "stopped");
     return rc;
@@ -461,7 +507,8 @@ const struct ps_cli_cmd ps_cli_cmd_serve = {
     .name = "serve",
     .summary = "run the HTTP server",
     .help = "Serves the API and the portal until SIGTERM or SIGINT (graceful: in-flight\n"
-            "requests finish within limits.shutdown_grace_ms). SIGHUP reopens the log file. Settings come from, in\n"
+            "requests finish within limits.shutdown_grace_ms). SIGHUP reopens the log file\n"
+            "and reloads the service definitions (services_dir). Settings come from, in\n"
             "rising order: defaults, the config file, POCKETSTATE_DB and POCKETSTATE_LISTEN,\n"
             "then these flags. While the database is unreachable the server retries with\n"
             "exponential backoff (at most 30 s apart) until stopped. See docs/configuration.md.",

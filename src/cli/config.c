@@ -438,17 +438,18 @@ static enum ps_err apply_level(struct ps_config *c, struct ps_str s, struct ps_d
                        "log_level: expected \"debug\", \"info\", \"warn\" or \"error\"");
 }
 
-static enum ps_err apply_log_file(struct ps_config *c, struct ps_str s, const char *base_dir,
-                                  struct ps_diag *diag)
+/* A path key (log_file, services_dir): "" clears it; relative paths are base_dir's. */
+static enum ps_err apply_path(const char *key, char *out, struct ps_str s, const char *base_dir,
+                              struct ps_diag *diag)
 {
     if (s.len == 0) {
-        c->log_file[0] = '\0';
+        out[0] = '\0';
         return PS_OK;
     }
     if (has_ctl(s) || memchr(s.p, '\0', s.len))
-        return ps_diag_set(diag, PS_ERR_INVALID, "log_file: control character in path");
-    if (resolve(s, base_dir, c->log_file, sizeof c->log_file) != PS_OK)
-        return ps_diag_set(diag, PS_ERR_INVALID, "log_file: path longer than %d bytes",
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s: control character in path", key);
+    if (resolve(s, base_dir, out, PS_CONFIG_PATH_MAX) != PS_OK)
+        return ps_diag_set(diag, PS_ERR_INVALID, "%s: path longer than %d bytes", key,
                            PS_CONFIG_PATH_MAX - 1);
     return PS_OK;
 }
@@ -467,7 +468,7 @@ static enum ps_err apply_key(struct ps_config *c, const char *key, const json_t 
     if (e != PS_ERR_NOTFOUND)
         return e;
     if (strcmp(key, "listen") != 0 && strcmp(key, "db") != 0 && strcmp(key, "log_file") != 0 &&
-        strcmp(key, "log_level") != 0)
+        strcmp(key, "log_level") != 0 && strcmp(key, "services_dir") != 0)
         return ps_diag_set(diag, PS_ERR_INVALID, "unknown key \"%.64s\"", key);
     e = get_str(v, key, &s, diag);
     if (e != PS_OK)
@@ -479,7 +480,9 @@ static enum ps_err apply_key(struct ps_config *c, const char *key, const json_t 
     else if (strcmp(key, "db") == 0)
         e = prefixed(diag, set_db(c, s, base_dir, diag), "db");
     else if (strcmp(key, "log_file") == 0)
-        e = apply_log_file(c, s, base_dir, diag);
+        e = apply_path(key, c->log_file, s, base_dir, diag);
+    else if (strcmp(key, "services_dir") == 0)
+        e = apply_path(key, c->services_dir, s, base_dir, diag);
     else
         e = apply_level(c, s, diag);
     return e;

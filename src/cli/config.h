@@ -59,6 +59,7 @@ struct ps_config {
     uint16_t port;                        /* 0: any free port */
     char db_url[PS_CONFIG_URL_MAX];       /* "sqlite:PATH" or "postgresql://..." */
     char log_file[PS_CONFIG_PATH_MAX];    /* "" : stderr */
+    char services_dir[PS_CONFIG_PATH_MAX]; /* more service definitions; "": built-in only */
     enum ps_log_level log_level;
     uint64_t threads; /* HTTP threads; 0: one per core */
     struct ps_config_limits limits;

@@ -19,6 +19,7 @@ static const struct ps_cli_cmd *const commands[] = {
     &ps_cli_cmd_doctype,
     &ps_cli_cmd_verify,
     &ps_cli_cmd_expr,
+    &ps_cli_cmd_service,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

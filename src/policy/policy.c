@@ -62,6 +62,14 @@ static const struct rule rules[] = {
     {"document.status.change", ADMIN, "registrar inspector", 0},
     /* what verifiers fetch: trust list, root key, status lists, document status and types */
     {"document.public", ANYONE, NULL, 0},
+    /* public services: the catalogue is public; a person applies, consents and reads their
+     * applications (the engine decides whose: applicant, party, or an official whose role may
+     * decide one of its tasks); officials decide and registrars keep their calendars */
+    {"service.list", ANYONE, NULL, 0},
+    {"application.read", PERSON, NULL, 0},
+    {"application.write", PERSON, NULL, 0},
+    {"task.decide", 0, "clerk registrar inspector", 0},
+    {"slot.add", 0, "registrar", 0},
     /* agency systems are the operator's */
     {"client.list", ADMIN, NULL, 0},
     {"client.add", ADMIN, NULL, 0},

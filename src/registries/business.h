@@ -10,6 +10,10 @@
 #ifndef PS_REGISTRIES_BUSINESS_H
 #define PS_REGISTRIES_BUSINESS_H
 
+#include <stddef.h>
+
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "core/str.h"
 
@@ -77,5 +81,31 @@ enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor
                                          struct ps_str rnokpp, struct ps_str reason,
                                          char id_out[37], struct ps_diag *refused,
                                          struct ps_diag *diag) PS_WUR;
+
+/* What a registration records beside its main activity: the tax system ("single-1",
+ * "single-2", "single-3": the single tax's groups, or "general"), every activity (the main one
+ * first; 1..PS_SOLE_PROPRIETOR_KVEDS_MAX KVED codes) and contacts. Strings borrowed. */
+#define PS_SOLE_PROPRIETOR_KVEDS_MAX 20
+struct ps_sole_proprietor_details {
+    struct ps_str tax_system;
+    const struct ps_str *kveds;
+    size_t nkveds;
+    struct ps_str email, phone; /* may be empty */
+};
+
+/* Records d for the active registration id of rnokpp (one row, once), with the change
+ * "sole-proprietor.details" (subject rnokpp) in tx. Errors: PS_ERR_DENIED (no actor),
+ * PS_ERR_INVALID (unknown tax system, bad KVED, contacts too long), PS_ERR_NOTFOUND (no such
+ * active registration of rnokpp), PS_ERR_EXISTS (details already recorded), tlog and store
+ * errors. */
+enum ps_err ps_sole_proprietor_set_details(struct ps_tx *tx, const struct ps_actor *actor,
+                                           struct ps_str id, struct ps_str rnokpp,
+                                           const struct ps_sole_proprietor_details *d,
+                                           struct ps_str reason, struct ps_diag *diag) PS_WUR;
+
+/* *out true when rnokpp has an active registration. Reads only; records nothing: callers that
+ * show the answer to someone other than the person record it. */
+enum ps_err ps_sole_proprietor_active(struct ps_tx *tx, struct ps_str rnokpp, bool *out,
+                                      struct ps_diag *diag) PS_WUR;
 
 #endif

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "registries/act.h"
+#include "registries/kinship.h"
 #include "registries/persons.h"
 #include "registries/records.h"
 #include "registries/rnokpp.h"
@@ -201,6 +202,14 @@ enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor,
     if (e == PS_OK && married[0])
         return ps_act_refuse(refused, PS_ERR_EXISTS,
                              "the person with RNOKPP %s is already married", married);
+    bool kin = false;
+    if (e == PS_OK && refused->code == PS_OK)
+        e = ps_kinship_close(tx, a, b, &kin, diag);
+    if (e == PS_OK && kin)
+        return ps_act_refuse(refused, PS_ERR_INVALID,
+                             "the persons with RNOKPP %.*s and %.*s are close relatives and "
+                             "may not marry (Family Code, article 26)",
+                             PS_STR_FMT(a), PS_STR_FMT(b));
     if (e != PS_OK || refused->code != PS_OK)
         return e; /* a refusal is PS_OK: the recorded status reads must commit */
     char id[37];
@@ -325,4 +334,56 @@ enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor,
     for (int i = 0; i < 2 && e == PS_OK; i++)
         e = ps_records_changed(tx, actor, ps_str_from_cstr(spouse[i]), reason, diag);
     return e;
+}
+
+static const struct ps_sql insert_surname = {
+    "marriage_surnames.insert",
+    "INSERT INTO marriage_surnames (marriage_id, rnokpp, surname) "
+    "SELECT $1, $2, $3 FROM marriage_parties WHERE marriage_id = $1 AND rnokpp = $2 "
+    "AND status = 'active'",
+};
+
+enum ps_err ps_marriage_set_surname(struct ps_tx *tx, const struct ps_actor *actor,
+                                    struct ps_str id, struct ps_str rnokpp,
+                                    struct ps_str surname, struct ps_str reason,
+                                    struct ps_diag *diag)
+{
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "recording a surname needs an actor");
+    if (surname.len == 0 || surname.len > 400)
+        return ps_diag_set(diag, PS_ERR_INVALID, "a surname is 1 to 400 bytes");
+    struct ps_query q;
+    ps_query_start(&q, tx, &insert_surname);
+    ps_query_text(&q, id);
+    ps_query_text(&q, rnokpp);
+    ps_query_text(&q, surname);
+    enum ps_err e = ps_query_exec(&q);
+    if (e == PS_OK && q.changes != 1)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND, "%.*s is not a spouse of active marriage %.*s",
+                           PS_STR_FMT(rnokpp), PS_STR_FMT(id));
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "recording a surname: %s", ps_tx_errmsg(tx));
+    char res[128];
+    int n = snprintf(res, sizeof res, "marriages/%.*s/surnames/%.*s", PS_STR_FMT(id),
+                     PS_STR_FMT(rnokpp));
+    if (n < 0 || (size_t)n >= sizeof res)
+        return ps_diag_set(diag, PS_ERR_INVALID, "marriage id too long");
+    return ps_tlog_record_change(tx, actor, "marriage.surname", rnokpp,
+                                 (struct ps_str){res, (size_t)n}, reason, diag);
+}
+
+static const struct ps_sql active_party = {
+    "marriage_parties.active",
+    "SELECT 1 FROM marriage_parties WHERE rnokpp = $1 AND status = 'active'",
+};
+
+enum ps_err ps_marriage_active(struct ps_tx *tx, struct ps_str rnokpp, bool *out,
+                               struct ps_diag *diag)
+{
+    struct ps_query q;
+    ps_query_start(&q, tx, &active_party);
+    ps_query_text(&q, rnokpp);
+    *out = ps_query_row(&q);
+    enum ps_err e = ps_query_end(&q);
+    return e == PS_OK ? PS_OK : ps_diag_set(diag, e, "reading marriages: %s", ps_tx_errmsg(tx));
 }

@@ -10,6 +10,8 @@
 #ifndef PS_REGISTRIES_CIVIL_H
 #define PS_REGISTRIES_CIVIL_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "core/str.h"
 
@@ -30,11 +32,13 @@ struct ps_actor;
  * First both RNOKPPs are validated and a != b checked (before any read); then
  * ps_person_check_alive reads a's status and, if a is alive, b's, each read recorded
  * ("person.status.read", purpose = reason) when actor is not that person; then, if both are
- * alive, one SELECT asks the unique index's rows whether either is in an active marriage.
+ * alive, one SELECT asks the unique index's rows whether either is in an active marriage,
+ * and one (kinship.h) whether they are close relatives.
  * Returns PS_OK with refused->code PS_OK when registered. Returns PS_OK with refused->code set
  * when the act is refused for a reason about a spouse: PS_ERR_NOTFOUND ("no person with
  * RNOKPP X"), PS_ERR_INVALID ("the person with RNOKPP X is deceased"), PS_ERR_EXISTS ("the
- * person with RNOKPP X is already married", X the first spouse in RNOKPP order who is).
+ * person with RNOKPP X is already married", X the first spouse in RNOKPP order who is),
+ * PS_ERR_INVALID ("... are close relatives and may not marry").
  * Nothing is registered then, but the status reads were recorded and tx must be committed (in
  * a job: fn returns PS_OK). refused (OUT) is required and is not diag (aborts otherwise).
  * The unique index stays the guard: a registration that passes the SELECT but meets, in the
@@ -68,5 +72,20 @@ enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor,
 enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str id,
                                  struct ps_str reason, struct ps_diag *refused,
                                  struct ps_diag *diag) PS_WUR;
+
+/* Records the surname spouse rnokpp chose at the registration of marriage id (one row per
+ * spouse, marriage_surnames), with the change "marriage.surname" (subject rnokpp) in tx.
+ * Errors: PS_ERR_DENIED (no actor), PS_ERR_INVALID (empty or longer than 400 bytes),
+ * PS_ERR_NOTFOUND (rnokpp is not a party of that active marriage), PS_ERR_EXISTS (already
+ * recorded), tlog and store errors. */
+enum ps_err ps_marriage_set_surname(struct ps_tx *tx, const struct ps_actor *actor,
+                                    struct ps_str id, struct ps_str rnokpp,
+                                    struct ps_str surname, struct ps_str reason,
+                                    struct ps_diag *diag) PS_WUR;
+
+/* *out true when rnokpp is a party of an active marriage. Reads only; records nothing:
+ * callers that show the answer to someone other than the person record it. */
+enum ps_err ps_marriage_active(struct ps_tx *tx, struct ps_str rnokpp, bool *out,
+                               struct ps_diag *diag) PS_WUR;
 
 #endif

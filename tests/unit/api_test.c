@@ -424,6 +424,13 @@ static const struct {
     {"document.share.redeem-public", ALL},
     {"document.status.change", B(W_OFF_IN) | B(W_ADMIN)},
     {"document.public", ALL},
+    /* public services: the catalogue is public; applications are a signed-in person's (the
+     * engine decides whose); deciding needs the step's role, the calendar a registrar */
+    {"service.list", ALL},
+    {"application.read", B(W_SELF) | B(W_OTHER) | B(W_OFF_IN) | B(W_OFF_OUT)},
+    {"application.write", B(W_SELF) | B(W_OTHER) | B(W_OFF_IN) | B(W_OFF_OUT)},
+    {"task.decide", B(W_OFF_IN)},
+    {"slot.add", B(W_OFF_IN)},
 };
 
 /* The role an official needs for the action (agency pfu, oblast Lviv). */
@@ -433,7 +440,8 @@ static const char *role_for(const char *action)
         return "agency-admin"; /* oblast-scoped, but roles are the agency's, not a person's */
     if (strcmp(action, "access-log.read") == 0)
         return "auditor";
-    if (strcmp(action, "person.register") == 0 || strcmp(action, "document.status.change") == 0)
+    if (strcmp(action, "person.register") == 0 || strcmp(action, "document.status.change") == 0 ||
+        strcmp(action, "task.decide") == 0 || strcmp(action, "slot.add") == 0)
         return "registrar";
     return "clerk";
 }
