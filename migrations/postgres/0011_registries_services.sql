@@ -28,13 +28,14 @@ CREATE TABLE marriage_surnames (
 CREATE TABLE idp_registrations (
     id               TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
     rnokpp           TEXT NOT NULL REFERENCES persons (rnokpp),
+    number           TEXT NOT NULL UNIQUE, -- the certificate's (довідка ВПО), NNNN-NNNNNNNNNN
     with_parent      TEXT REFERENCES persons (rnokpp),
     from_hromada     TEXT NOT NULL,
     from_address     TEXT NOT NULL,
     current_address  TEXT NOT NULL,
     territory_status TEXT NOT NULL CHECK (territory_status IN ('occupied', 'combat')),
     aid_eligible     INTEGER NOT NULL CHECK (aid_eligible IN (0, 1)),
-    registered_at_ms BIGINT NOT NULL,
+    registered_at_ms BIGINT NOT NULL, -- the certificate's date of issue
     status           TEXT NOT NULL CHECK (status IN ('active', 'cancelled'))
 );
 CREATE UNIQUE INDEX idp_registrations_one_active ON idp_registrations (rnokpp)
@@ -44,7 +45,7 @@ CREATE FUNCTION idp_registrations_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         IF OLD.status = 'active' AND NEW.status = 'cancelled' AND NEW.id = OLD.id
-           AND NEW.rnokpp = OLD.rnokpp THEN
+           AND NEW.rnokpp = OLD.rnokpp AND NEW.number = OLD.number THEN
             RETURN NEW;
         END IF;
     END IF;

@@ -1,10 +1,11 @@
 -- 0009_registries_records (SQLite): the registries documents draw on beyond persons, marriages and sole
 -- proprietors (src/registries/records.c, transport.c; docs/internals/registries.md, "Records
--- for documents"): travel passports, driving licences, vehicles, IDP certificates and birth
--- records, plus the agency that issues IDP certificates. Each row belongs to one person and
+-- for documents"): travel passports, driving licences, vehicles and birth
+-- records, plus the agency that issues IDP certificates (drawn from idp_registrations,
+-- 0011_registries_services: one registry, one table). Each row belongs to one person and
 -- is never deleted; a record that ends changes its status (the triggers refuse everything
 -- else). Numbers that identify a thing in the real world are unique.
--- Keep in step with postgres/0007_records.sql: same tables, columns and constraints.
+-- Keep in step with postgres/0009_registries_records.sql: same tables, columns and constraints.
 
 INSERT INTO agencies (code, name_uk, name_en, parent) VALUES
     ('minsoc', 'Міністерство соціальної політики України',
@@ -57,19 +58,6 @@ CREATE INDEX vehicles_by_owner ON vehicles (owner);
 -- A plate is on at most one registered vehicle.
 CREATE UNIQUE INDEX vehicles_one_plate ON vehicles (plate) WHERE status = 'registered';
 
--- Certificates of internally displaced persons (довідка ВПО): where the person came from.
-CREATE TABLE idp_certificates (
-    id              TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
-    rnokpp          TEXT NOT NULL REFERENCES persons (rnokpp),
-    number          TEXT NOT NULL UNIQUE,
-    issued_on       TEXT NOT NULL CHECK (length(issued_on) = 10),
-    from_oblast     TEXT NOT NULL,
-    from_settlement TEXT NOT NULL,
-    from_address    TEXT NOT NULL,
-    status          TEXT NOT NULL CHECK (status IN ('active', 'cancelled'))
-);
-CREATE INDEX idp_certificates_by_person ON idp_certificates (rnokpp);
-
 -- Birth records (актовий запис про народження) and the certificate issued on them.
 CREATE TABLE birth_records (
     id              TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
@@ -112,16 +100,6 @@ END;
 CREATE TRIGGER vehicles_no_delete BEFORE DELETE ON vehicles
 BEGIN
     SELECT RAISE(ABORT, 'vehicles is append-only');
-END;
-CREATE TRIGGER idp_certificates_no_update BEFORE UPDATE ON idp_certificates
-WHEN NOT (OLD.status = 'active' AND NEW.status = 'cancelled' AND NEW.id = OLD.id
-          AND NEW.rnokpp = OLD.rnokpp AND NEW.number = OLD.number)
-BEGIN
-    SELECT RAISE(ABORT, 'idp_certificates: only active -> cancelled may change');
-END;
-CREATE TRIGGER idp_certificates_no_delete BEFORE DELETE ON idp_certificates
-BEGIN
-    SELECT RAISE(ABORT, 'idp_certificates is append-only');
 END;
 CREATE TRIGGER birth_records_no_update BEFORE UPDATE ON birth_records
 BEGIN

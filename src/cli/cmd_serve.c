@@ -352,16 +352,38 @@ static void log_report(const char *what, const struct ps_engine_report *r)
         ps_log(PS_LOG_ERROR, "service definition refused: %s", r->refusals[i]);
 }
 
-/* The service engine: the definitions, their versions stored for every node. */
+/* A document type an outcome promises that the documents service does not know fails every
+ * application that reaches it (ps_docs_outcome_issue): said at start and reload. */
+static void check_promises(const struct ps_app *app)
+{
+    const struct ps_svc *svc[PS_ENGINE_MAX_SERVICES];
+    size_t n = ps_engine_catalogue(app->engine, svc, PS_ENGINE_MAX_SERVICES);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < svc[i]->nsteps; k++)
+            for (size_t j = 0; j < svc[i]->steps[k].ndocuments; j++) {
+                const char *t = svc[i]->steps[k].documents[j].type;
+                if (!ps_doctypes_find(ps_docs_types(app->docs), ps_str_from_cstr(t)))
+                    ps_log(PS_LOG_ERROR,
+                           "service %s v%u: outcome %s promises a %s, which is not a "
+                           "document type here: it will fail",
+                           svc[i]->id, svc[i]->version, svc[i]->steps[k].name, t);
+            }
+}
+
+/* The service engine: the definitions, their versions stored for every node; outcomes issue
+ * their documents through the documents service (started before it). */
 static enum ps_err engine_setup(const struct ps_config *cfg, struct ps_app *app,
                                 struct ps_diag *d)
 {
-    struct ps_engine_opts o = {.services_dir = cfg->services_dir[0] ? cfg->services_dir : NULL};
+    struct ps_engine_opts o = {.services_dir = cfg->services_dir[0] ? cfg->services_dir : NULL,
+                               .issue = ps_docs_outcome_issue,
+                               .issue_ctx = app->docs};
     struct ps_engine_report r;
     enum ps_err e = ps_engine_new(&o, &app->engine, &r, d);
     if (e != PS_OK)
         return e;
     log_report("loaded", &r);
+    check_promises(app);
     e = ps_engine_sync(app->engine, app->store, &r, d);
     if (e == PS_OK && r.refused)
         log_report("stored", &r);
@@ -377,6 +399,7 @@ static void engine_reload(struct ps_app *app)
         return;
     }
     log_report("reloaded", &r);
+    check_promises(app);
     if (ps_engine_sync(app->engine, app->store, &r, &d) != PS_OK)
         ps_log(PS_LOG_ERROR, "services: storing versions failed: %s", d.message);
     else if (r.refused)

@@ -123,6 +123,19 @@ enum ps_err ps_docs_sync(struct ps_tx *tx, const struct ps_docs *d, const struct
                          struct ps_str rnokpp, struct ps_str reason, bool dry_run,
                          size_t *changes, struct ps_diag *diag) PS_WUR;
 
+/* What a service outcome that promised a document of type doctype to holder does, in the
+ * transition's transaction: the engine's issue hook (engine/engine.h ps_engine_issue_fn, the
+ * same signature; serve installs it with the service as ctx). Brings holder's documents in
+ * step (ps_docs_sync as actor for reason; nothing left to do when the registries' hook already
+ * ran for the outcome's write, so the document is issued once), then finds the newest document
+ * of that type in force for holder and copies its id to id_out (37 bytes). Errors:
+ * PS_ERR_INTERNAL when none is in force (the definition promised a document the records do not
+ * support: its writes made no record of the type's source), when doctype is not a configured
+ * type or holder not an RNOKPP, each naming the service's promise; those of ps_docs_sync. */
+enum ps_err ps_docs_outcome_issue(struct ps_tx *tx, const struct ps_actor *actor,
+                                  const char *doctype, struct ps_str holder, struct ps_str reason,
+                                  void *ctx, char id_out[37], struct ps_diag *diag) PS_WUR;
+
 /* The documents in force of rnokpp with their claims at now (ages), newest first, into out
  * (cap entries, strings in arena). When actor is not that person the read is recorded
  * ("document.list", resource "persons/<rnokpp>/documents", purpose required). Errors:

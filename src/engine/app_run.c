@@ -172,18 +172,26 @@ static enum ps_err op_document(void *ctx, const char *type, struct ps_str holder
     struct run *r = ctx;
     const struct ps_engine_opts *o = ps_engine_opts(r->c->engine);
     struct ps_str reason = ps_str_from_cstr(r->ev->purpose);
-    if (o->issue)
-        return o->issue(r->c->tx, r->c->actor, type, holder, reason, o->issue_ctx, diag);
-    /* the seam: no documents module installed; the request is recorded for it */
-    char res[128];
-    int n = snprintf(res, sizeof res, "documents/%s?application=%s", type, r->a->id);
-    if (n < 0 || (size_t)n >= sizeof res)
-        return ps_diag_set(diag, PS_ERR_INVALID, "document type too long");
+    char id[37] = "";
     json_t *docs = json_object_get(r->a->facts, "_documents");
     if (!docs) {
         docs = json_array();
         json_object_set_new(r->a->facts, "_documents", docs);
     }
+    if (o->issue) { /* the documents module issues it, or the transition fails */
+        enum ps_err e = o->issue(r->c->tx, r->c->actor, type, holder, reason, o->issue_ctx, id,
+                                 diag);
+        if (e == PS_OK)
+            json_array_append_new(docs, json_pack("{s:s,s:s%,s:s,s:s}", "type", type, "holder",
+                                                  holder.p, holder.len, "status", "issued",
+                                                  "id", id));
+        return e;
+    }
+    /* no documents module installed: the request is recorded for it */
+    char res[128];
+    int n = snprintf(res, sizeof res, "documents/%s?application=%s", type, r->a->id);
+    if (n < 0 || (size_t)n >= sizeof res)
+        return ps_diag_set(diag, PS_ERR_INVALID, "document type too long");
     json_array_append_new(docs, json_pack("{s:s,s:s%,s:s}", "type", type, "holder", holder.p,
                                           holder.len, "status", "requested"));
     return ps_tlog_record_change(r->c->tx, r->c->actor, "document.request", holder,

@@ -23,12 +23,14 @@ struct ps_store;
 struct ps_tx;
 struct ps_actor;
 
-/* Issues the documents of an outcome (the documents module's, installed by serve); NULL: the
- * engine records each as requested (a change entry "document.request") for the documents
- * module to issue. Called in the transition's transaction. */
+/* Issues the document of type doctype an outcome promised to holder, in the transition's
+ * transaction, as actor for reason (the application's purpose), and copies the document's id
+ * to id_out (37 bytes); an error fails the whole transition. serve installs the documents
+ * module's (documents/docs.h ps_docs_outcome_issue). NULL: the engine records each as
+ * requested (a change entry "document.request") for the documents module to issue. */
 typedef enum ps_err (*ps_engine_issue_fn)(struct ps_tx *tx, const struct ps_actor *actor,
                                           const char *doctype, struct ps_str holder,
-                                          struct ps_str reason, void *ctx,
+                                          struct ps_str reason, void *ctx, char id_out[37],
                                           struct ps_diag *diag);
 
 struct ps_engine_opts {

@@ -96,13 +96,9 @@ static enum ps_err fop(struct ps_tx *tx, const struct ps_actor *actor, json_t *a
             kv[d.nkveds++] = (struct ps_str){json_string_value(k), json_string_length(k)};
     }
     char id[37];
-    if (e == PS_OK)
-        e = ps_sole_proprietor_register(tx, actor, rnokpp, kv[0], reason, id, refused, diag);
-    if (e != PS_OK || refused->code != PS_OK)
-        return e;
-    e = ps_sole_proprietor_set_details(tx, actor, ps_str_from_cstr(id), rnokpp, &d, reason,
-                                       diag);
-    if (e == PS_OK && result)
+    if (e == PS_OK) /* with its details in one act: the extract is issued once, with them */
+        e = ps_sole_proprietor_register_with(tx, actor, rnokpp, &d, reason, id, refused, diag);
+    if (e == PS_OK && refused->code == PS_OK && result)
         *result = with_id(id);
     return e;
 }
@@ -148,15 +144,9 @@ static enum ps_err marriage(struct ps_tx *tx, const struct ps_actor *actor, json
     if (e == PS_OK)
         e = str_arg(args, "surname_b", true, &sb, diag);
     char id[37];
-    if (e == PS_OK)
-        e = ps_marriage_register(tx, actor, a, b, reason, id, refused, diag);
-    if (e != PS_OK || refused->code != PS_OK)
-        return e;
-    struct ps_str mid = ps_str_from_cstr(id);
-    e = ps_marriage_set_surname(tx, actor, mid, a, sa, reason, diag);
-    if (e == PS_OK)
-        e = ps_marriage_set_surname(tx, actor, mid, b, sb, reason, diag);
-    if (e == PS_OK && result)
+    if (e == PS_OK) /* with the surnames in one act: the certificates are issued once */
+        e = ps_marriage_register_named(tx, actor, a, b, sa, sb, reason, id, refused, diag);
+    if (e == PS_OK && refused->code == PS_OK && result)
         *result = with_id(id);
     return e;
 }

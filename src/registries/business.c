@@ -90,13 +90,23 @@ static enum ps_err insert_row(struct ps_tx *tx, const char id[37], struct ps_str
     return e;
 }
 
-enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor *actor,
-                                        struct ps_str rnokpp, struct ps_str kved,
-                                        struct ps_str reason, char id_out[37],
-                                        struct ps_diag *refused, struct ps_diag *diag)
+static enum ps_err write_details(struct ps_tx *tx, const struct ps_actor *actor,
+                                 struct ps_str id, struct ps_str rnokpp,
+                                 const struct ps_sole_proprietor_details *d,
+                                 struct ps_str reason, struct ps_diag *diag);
+static enum ps_err check_details(const struct ps_sole_proprietor_details *d,
+                                 struct ps_diag *diag);
+
+/* The registration, and d's row when d is not NULL, before the records' hook runs once. */
+static enum ps_err do_register(struct ps_tx *tx, const struct ps_actor *actor,
+                               struct ps_str rnokpp, struct ps_str kved,
+                               const struct ps_sole_proprietor_details *d, struct ps_str reason,
+                               char id_out[37], struct ps_diag *refused, struct ps_diag *diag)
 {
     ps_act_begin(refused, diag, id_out);
     enum ps_err e = ps_kved_validate(kved, diag);
+    if (e == PS_OK && d)
+        e = check_details(d, diag);
     if (e == PS_OK)
         e = ps_person_check_alive(tx, actor, rnokpp, reason, refused, diag);
     if (e != PS_OK || refused->code != PS_OK)
@@ -115,9 +125,34 @@ enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor 
                              PS_STR_FMT(rnokpp));
     e = ps_tlog_record_change(tx, actor, "sole-proprietor.register", rnokpp,
                               resource_of(id, res, sizeof res), reason, diag);
+    if (e == PS_OK && d)
+        e = write_details(tx, actor, ps_str_from_cstr(id), rnokpp, d, reason, diag);
     if (e == PS_OK)
         e = ps_records_changed(tx, actor, rnokpp, reason, diag);
     return ps_act_done(e, id, id_out);
+}
+
+enum ps_err ps_sole_proprietor_register(struct ps_tx *tx, const struct ps_actor *actor,
+                                        struct ps_str rnokpp, struct ps_str kved,
+                                        struct ps_str reason, char id_out[37],
+                                        struct ps_diag *refused, struct ps_diag *diag)
+{
+    return do_register(tx, actor, rnokpp, kved, NULL, reason, id_out, refused, diag);
+}
+
+enum ps_err ps_sole_proprietor_register_with(struct ps_tx *tx, const struct ps_actor *actor,
+                                             struct ps_str rnokpp,
+                                             const struct ps_sole_proprietor_details *d,
+                                             struct ps_str reason, char id_out[37],
+                                             struct ps_diag *refused, struct ps_diag *diag)
+{
+    PS_ASSERT(d != NULL);
+    if (d->nkveds == 0 || !d->kveds) {
+        ps_act_begin(refused, diag, id_out);
+        return ps_diag_set(diag, PS_ERR_INVALID, "a registration has 1 to %d activities",
+                           PS_SOLE_PROPRIETOR_KVEDS_MAX);
+    }
+    return do_register(tx, actor, rnokpp, d->kveds[0], d, reason, id_out, refused, diag);
 }
 
 /* The conditional UPDATE; *found false when no active registration matched. */
@@ -233,21 +268,33 @@ static enum ps_err join_kveds(const struct ps_sole_proprietor_details *d, char *
     return PS_OK;
 }
 
-enum ps_err ps_sole_proprietor_set_details(struct ps_tx *tx, const struct ps_actor *actor,
-                                           struct ps_str id, struct ps_str rnokpp,
-                                           const struct ps_sole_proprietor_details *d,
-                                           struct ps_str reason, struct ps_diag *diag)
+/* What needs no read: tax system, contacts, activities. */
+static enum ps_err check_details(const struct ps_sole_proprietor_details *d,
+                                 struct ps_diag *diag)
 {
-    char kveds[PS_SOLE_PROPRIETOR_KVEDS_MAX * (PS_KVED_LEN + 1) + 1], res[64];
+    char kveds[PS_SOLE_PROPRIETOR_KVEDS_MAX * (PS_KVED_LEN + 1) + 1];
     size_t klen = 0;
-    if (!actor)
-        return ps_diag_set(diag, PS_ERR_DENIED, "recording details needs an actor");
     if (!known_tax_system(d->tax_system))
         return ps_diag_set(diag, PS_ERR_INVALID,
                            "the tax system is single-1, single-2, single-3 or general");
     if (d->email.len > 254 || d->phone.len > 32)
         return ps_diag_set(diag, PS_ERR_INVALID, "contact too long");
-    enum ps_err e = join_kveds(d, kveds, sizeof kveds, &klen, diag);
+    return join_kveds(d, kveds, sizeof kveds, &klen, diag);
+}
+
+/* The details row and its change entry; not the hook. */
+static enum ps_err write_details(struct ps_tx *tx, const struct ps_actor *actor,
+                                 struct ps_str id, struct ps_str rnokpp,
+                                 const struct ps_sole_proprietor_details *d,
+                                 struct ps_str reason, struct ps_diag *diag)
+{
+    char kveds[PS_SOLE_PROPRIETOR_KVEDS_MAX * (PS_KVED_LEN + 1) + 1], res[64];
+    size_t klen = 0;
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "recording details needs an actor");
+    enum ps_err e = check_details(d, diag);
+    if (e == PS_OK)
+        e = join_kveds(d, kveds, sizeof kveds, &klen, diag);
     if (e != PS_OK)
         return e;
     struct ps_query q;
@@ -269,6 +316,15 @@ enum ps_err ps_sole_proprietor_set_details(struct ps_tx *tx, const struct ps_act
         return ps_diag_set(diag, PS_ERR_INVALID, "bad registration id");
     return ps_tlog_record_change(tx, actor, "sole-proprietor.details", rnokpp,
                                  resource_of(idz, res, sizeof res), reason, diag);
+}
+
+enum ps_err ps_sole_proprietor_set_details(struct ps_tx *tx, const struct ps_actor *actor,
+                                           struct ps_str id, struct ps_str rnokpp,
+                                           const struct ps_sole_proprietor_details *d,
+                                           struct ps_str reason, struct ps_diag *diag)
+{
+    enum ps_err e = write_details(tx, actor, id, rnokpp, d, reason, diag);
+    return e == PS_OK ? ps_records_changed(tx, actor, rnokpp, reason, diag) : e;
 }
 
 static const struct ps_sql active_registration = {

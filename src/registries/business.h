@@ -94,7 +94,8 @@ struct ps_sole_proprietor_details {
 };
 
 /* Records d for the active registration id of rnokpp (one row, once), with the change
- * "sole-proprietor.details" (subject rnokpp) in tx. Errors: PS_ERR_DENIED (no actor),
+ * "sole-proprietor.details" (subject rnokpp) in tx, then ps_records_changed (the extract shows
+ * them). Errors: PS_ERR_DENIED (no actor),
  * PS_ERR_INVALID (unknown tax system, bad KVED, contacts too long), PS_ERR_NOTFOUND (no such
  * active registration of rnokpp), PS_ERR_EXISTS (details already recorded), tlog and store
  * errors. */
@@ -102,6 +103,18 @@ enum ps_err ps_sole_proprietor_set_details(struct ps_tx *tx, const struct ps_act
                                            struct ps_str id, struct ps_str rnokpp,
                                            const struct ps_sole_proprietor_details *d,
                                            struct ps_str reason, struct ps_diag *diag) PS_WUR;
+
+/* ps_sole_proprietor_register with d recorded in the same act (d->kveds[0] the main
+ * activity): d is checked before anything is read, and its row and change entry are written
+ * before ps_records_changed runs, once, so the documents drawn from the registration are
+ * issued once, with the details (what a service outcome uses). Returns, refusals and errors
+ * as ps_sole_proprietor_register, and those of ps_sole_proprietor_set_details. */
+enum ps_err ps_sole_proprietor_register_with(struct ps_tx *tx, const struct ps_actor *actor,
+                                             struct ps_str rnokpp,
+                                             const struct ps_sole_proprietor_details *d,
+                                             struct ps_str reason, char id_out[37],
+                                             struct ps_diag *refused,
+                                             struct ps_diag *diag) PS_WUR;
 
 /* *out true when rnokpp has an active registration. Reads only; records nothing: callers that
  * show the answer to someone other than the person record it. */

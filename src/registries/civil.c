@@ -163,11 +163,16 @@ static enum ps_err check_pair(struct ps_str a, struct ps_str b, struct ps_diag *
     return e;
 }
 
+static enum ps_err write_surname(struct ps_tx *tx, const struct ps_actor *actor,
+                                 struct ps_str id, struct ps_str rnokpp, struct ps_str surname,
+                                 struct ps_str reason, struct ps_diag *diag);
+
 /* The rows in ascending RNOKPP order: every writer takes the unique-index entries of two
- * persons in the same order, so two marriages of the same pair never deadlock. */
+ * persons in the same order, so two marriages of the same pair never deadlock. The chosen
+ * surnames (sur[0] a's, sur[1] b's; sur may be NULL) go in before the records' hook runs. */
 static enum ps_err insert_rows(struct ps_tx *tx, const struct ps_actor *actor, const char id[37],
-                               struct ps_str a, struct ps_str b, struct ps_str reason,
-                               struct ps_diag *diag)
+                               struct ps_str a, struct ps_str b, const struct ps_str *sur,
+                               struct ps_str reason, struct ps_diag *diag)
 {
     PS_ASSERT(a.len == PS_RNOKPP_LEN && b.len == PS_RNOKPP_LEN);
     struct ps_str lo = memcmp(a.p, b.p, PS_RNOKPP_LEN) < 0 ? a : b;
@@ -179,6 +184,8 @@ static enum ps_err insert_rows(struct ps_tx *tx, const struct ps_actor *actor, c
         e = insert_party_row(tx, id, hi, diag);
     if (e == PS_OK)
         e = record_both(tx, actor, "marriage.register", id, lo, hi, reason, diag);
+    for (int i = 0; sur && i < 2 && e == PS_OK; i++)
+        e = write_surname(tx, actor, ps_str_from_cstr(id), i ? b : a, sur[i], reason, diag);
     if (e == PS_OK)
         e = ps_records_changed(tx, actor, lo, reason, diag);
     if (e == PS_OK)
@@ -186,12 +193,19 @@ static enum ps_err insert_rows(struct ps_tx *tx, const struct ps_actor *actor, c
     return e;
 }
 
-enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str a,
-                                 struct ps_str b, struct ps_str reason, char id_out[37],
-                                 struct ps_diag *refused, struct ps_diag *diag)
+static bool surname_ok(struct ps_str s)
+{
+    return s.len > 0 && s.len <= 400;
+}
+
+static enum ps_err do_register(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str a,
+                               struct ps_str b, const struct ps_str *sur, struct ps_str reason,
+                               char id_out[37], struct ps_diag *refused, struct ps_diag *diag)
 {
     ps_act_begin(refused, diag, id_out);
     enum ps_err e = check_pair(a, b, diag);
+    if (e == PS_OK && sur && (!surname_ok(sur[0]) || !surname_ok(sur[1])))
+        e = ps_diag_set(diag, PS_ERR_INVALID, "a surname is 1 to 400 bytes");
     if (e == PS_OK)
         e = ps_person_check_alive(tx, actor, a, reason, refused, diag);
     if (e == PS_OK && refused->code == PS_OK)
@@ -215,7 +229,24 @@ enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor,
     char id[37];
     struct ps_uuid u = ps_uuid7();
     ps_uuid_fmt(&u, id);
-    return ps_act_done(insert_rows(tx, actor, id, a, b, reason, diag), id, id_out);
+    return ps_act_done(insert_rows(tx, actor, id, a, b, sur, reason, diag), id, id_out);
+}
+
+enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str a,
+                                 struct ps_str b, struct ps_str reason, char id_out[37],
+                                 struct ps_diag *refused, struct ps_diag *diag)
+{
+    return do_register(tx, actor, a, b, NULL, reason, id_out, refused, diag);
+}
+
+enum ps_err ps_marriage_register_named(struct ps_tx *tx, const struct ps_actor *actor,
+                                       struct ps_str a, struct ps_str b, struct ps_str surname_a,
+                                       struct ps_str surname_b, struct ps_str reason,
+                                       char id_out[37], struct ps_diag *refused,
+                                       struct ps_diag *diag)
+{
+    const struct ps_str sur[2] = {surname_a, surname_b};
+    return do_register(tx, actor, a, b, sur, reason, id_out, refused, diag);
 }
 
 /* Ends the marriage row; *found false when id is not an active marriage. */
@@ -343,14 +374,14 @@ static const struct ps_sql insert_surname = {
     "AND status = 'active'",
 };
 
-enum ps_err ps_marriage_set_surname(struct ps_tx *tx, const struct ps_actor *actor,
-                                    struct ps_str id, struct ps_str rnokpp,
-                                    struct ps_str surname, struct ps_str reason,
-                                    struct ps_diag *diag)
+/* The surname row and its change entry; not the hook. */
+static enum ps_err write_surname(struct ps_tx *tx, const struct ps_actor *actor,
+                                 struct ps_str id, struct ps_str rnokpp, struct ps_str surname,
+                                 struct ps_str reason, struct ps_diag *diag)
 {
     if (!actor)
         return ps_diag_set(diag, PS_ERR_DENIED, "recording a surname needs an actor");
-    if (surname.len == 0 || surname.len > 400)
+    if (!surname_ok(surname))
         return ps_diag_set(diag, PS_ERR_INVALID, "a surname is 1 to 400 bytes");
     struct ps_query q;
     ps_query_start(&q, tx, &insert_surname);
@@ -370,6 +401,32 @@ enum ps_err ps_marriage_set_surname(struct ps_tx *tx, const struct ps_actor *act
         return ps_diag_set(diag, PS_ERR_INVALID, "marriage id too long");
     return ps_tlog_record_change(tx, actor, "marriage.surname", rnokpp,
                                  (struct ps_str){res, (size_t)n}, reason, diag);
+}
+
+enum ps_err ps_marriage_set_surname(struct ps_tx *tx, const struct ps_actor *actor,
+                                    struct ps_str id, struct ps_str rnokpp,
+                                    struct ps_str surname, struct ps_str reason,
+                                    struct ps_diag *diag)
+{
+    enum ps_err e = write_surname(tx, actor, id, rnokpp, surname, reason, diag);
+    if (e != PS_OK)
+        return e;
+    /* both certificates show it: the spouses of the marriage, read first (a statement stays
+     * open while the hook runs others on the same connection otherwise) */
+    char spouse[2][PS_RNOKPP_LEN + 1];
+    size_t n = 0;
+    struct ps_query q;
+    ps_query_start(&q, tx, &spouses_of);
+    ps_query_text(&q, id);
+    while (ps_query_row(&q) && n < 2)
+        if (ps_str_copy(spouse[n++], sizeof spouse[0], ps_stmt_text(q.st, 0)) != PS_OK)
+            q.err = PS_ERR_INTERNAL;
+    e = ps_query_end(&q);
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "reading a marriage: %s", ps_tx_errmsg(tx));
+    for (size_t i = 0; i < n && e == PS_OK; i++)
+        e = ps_records_changed(tx, actor, ps_str_from_cstr(spouse[i]), reason, diag);
+    return e;
 }
 
 static const struct ps_sql active_party = {

@@ -54,6 +54,17 @@ enum ps_err ps_marriage_register(struct ps_tx *tx, const struct ps_actor *actor,
                                  struct ps_str b, struct ps_str reason, char id_out[37],
                                  struct ps_diag *refused, struct ps_diag *diag) PS_WUR;
 
+/* ps_marriage_register with the surname each spouse chose (surname_a a's, surname_b b's;
+ * 1..400 bytes, checked before anything is read) recorded in the same act, as
+ * ps_marriage_set_surname records them, before ps_records_changed runs for each spouse: the
+ * marriage certificates are issued once, with the chosen surnames (what a service outcome
+ * uses). Returns, refusals and errors as ps_marriage_register. */
+enum ps_err ps_marriage_register_named(struct ps_tx *tx, const struct ps_actor *actor,
+                                       struct ps_str a, struct ps_str b, struct ps_str surname_a,
+                                       struct ps_str surname_b, struct ps_str reason,
+                                       char id_out[37], struct ps_diag *refused,
+                                       struct ps_diag *diag) PS_WUR;
+
 /* Dissolves the active marriage id for both spouses: one conditional UPDATE of the marriage
  * (status 'active' -> 'dissolved', dissolved_at_ms from ps_clock_now_ms) and one of its party
  * rows, then the change "marriage.dissolve" for each spouse. Either may marry again after.
@@ -74,7 +85,8 @@ enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor,
                                  struct ps_diag *diag) PS_WUR;
 
 /* Records the surname spouse rnokpp chose at the registration of marriage id (one row per
- * spouse, marriage_surnames), with the change "marriage.surname" (subject rnokpp) in tx.
+ * spouse, marriage_surnames), with the change "marriage.surname" (subject rnokpp) in tx,
+ * then ps_records_changed for both spouses (their certificates show it).
  * Errors: PS_ERR_DENIED (no actor), PS_ERR_INVALID (empty or longer than 400 bytes),
  * PS_ERR_NOTFOUND (rnokpp is not a party of that active marriage), PS_ERR_EXISTS (already
  * recorded), tlog and store errors. */

@@ -1,6 +1,8 @@
-/* IDP registrations: one INSERT ... ON CONFLICT DO NOTHING against the one-active index, as
+/* IDP registrations: one INSERT ... ON CONFLICT DO NOTHING against the unique indexes, as
  * sole-proprietor registrations do (business.c), so a second registration is refused by the
- * database and reported as a refusal that commits its recorded status read. */
+ * database and reported as a refusal that commits its recorded status read. The row is also
+ * the certificate (довідка ВПО) the documents module issues: its number is drawn at random and
+ * a number already taken (the other unique index) is drawn again. */
 #include "registries/idp.h"
 
 #include <stdio.h>
@@ -9,18 +11,22 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "registries/persons.h"
+#include "registries/records.h"
 #include "registries/rnokpp.h"
 #include "store/store.h"
 #include "tlog/access.h"
 
 #define FIELD_MAX 400
+/* Draws of a certificate number before giving up: with 10^14 numbers a second collision in a
+ * row means the random source is broken. */
+#define NUMBER_TRIES 4
 
 static const struct ps_sql insert_idp = {
     "idp_registrations.insert",
     "INSERT INTO idp_registrations (id, rnokpp, with_parent, from_hromada, from_address, "
-    "current_address, territory_status, aid_eligible, registered_at_ms, status) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active') "
-    "ON CONFLICT (rnokpp) WHERE status = 'active' DO NOTHING RETURNING id",
+    "current_address, territory_status, aid_eligible, registered_at_ms, status, number) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10) "
+    "ON CONFLICT DO NOTHING RETURNING id",
 };
 static const struct ps_sql active_idp = {
     "idp_registrations.active",
@@ -45,7 +51,18 @@ static enum ps_err check(const struct ps_idp_registration *r, struct ps_diag *di
     return e;
 }
 
-static enum ps_err insert_row(struct ps_tx *tx, const char id[37],
+/* A certificate number, "NNNN-NNNNNNNNNN" (16 bytes with NUL), from the random source. */
+static void draw_number(char out[16])
+{
+    uint32_t hi = ps_random_uniform(10000), mid = ps_random_uniform(100000);
+    uint32_t lo = ps_random_uniform(100000);
+    int n = snprintf(out, 16, "%04u-%05u%05u", (unsigned)hi, (unsigned)mid, (unsigned)lo);
+    PS_ASSERT(n == 15);
+}
+
+/* The INSERT; *inserted false when a unique index refused the row: the person's active
+ * registration or, rarely, the number (ps_idp_register tells them apart). */
+static enum ps_err insert_row(struct ps_tx *tx, const char id[37], const char number[16],
                               const struct ps_idp_registration *r, bool *inserted,
                               struct ps_diag *diag)
 {
@@ -60,11 +77,34 @@ static enum ps_err insert_row(struct ps_tx *tx, const char id[37],
     ps_query_text(&q, r->territory_status);
     ps_query_i64(&q, r->aid_eligible ? 1 : 0);
     ps_query_i64(&q, ps_clock_now_ms());
+    ps_query_text(&q, ps_str_from_cstr(number));
     *inserted = ps_query_row(&q);
     enum ps_err e = ps_query_exec(&q);
     if (e != PS_OK)
         return ps_diag_set(diag, e, "registering an IDP: %s", ps_tx_errmsg(tx));
     return PS_OK;
+}
+
+/* Inserts r as id with a number not yet taken; *active true (nothing inserted) when the person
+ * already has an active registration. */
+static enum ps_err insert_numbered(struct ps_tx *tx, const char id[37],
+                                   const struct ps_idp_registration *r, bool *active,
+                                   struct ps_diag *diag)
+{
+    char number[16];
+    bool inserted = false;
+    enum ps_err e = PS_OK;
+    *active = false;
+    for (int i = 0; e == PS_OK && !inserted && !*active && i < NUMBER_TRIES; i++) {
+        draw_number(number);
+        e = insert_row(tx, id, number, r, &inserted, diag);
+        if (e == PS_OK && !inserted) /* which index: the person's, or the number's */
+            e = ps_idp_registered(tx, r->rnokpp, active, diag);
+    }
+    if (e == PS_OK && !inserted && !*active)
+        return ps_diag_set(diag, PS_ERR_INTERNAL, "no free IDP certificate number in %d draws",
+                           NUMBER_TRIES);
+    return e;
 }
 
 enum ps_err ps_idp_register(struct ps_tx *tx, const struct ps_actor *actor,
@@ -85,11 +125,11 @@ enum ps_err ps_idp_register(struct ps_tx *tx, const struct ps_actor *actor,
     char id[37], res[64];
     struct ps_uuid u = ps_uuid7();
     ps_uuid_fmt(&u, id);
-    bool inserted = false;
-    e = insert_row(tx, id, r, &inserted, diag);
+    bool active = false;
+    e = insert_numbered(tx, id, r, &active, diag);
     if (e != PS_OK)
         return e;
-    if (!inserted) {
+    if (active) {
         ps_diag_set(refused, PS_ERR_EXISTS,
                     "the person with RNOKPP %.*s is already registered as an internally "
                     "displaced person",
@@ -100,6 +140,8 @@ enum ps_err ps_idp_register(struct ps_tx *tx, const struct ps_actor *actor,
     PS_ASSERT(n > 0 && (size_t)n < sizeof res);
     e = ps_tlog_record_change(tx, actor, "idp.register", r->rnokpp,
                               (struct ps_str){res, (size_t)n}, reason, diag);
+    if (e == PS_OK) /* the certificate: the documents drawn from the registration */
+        e = ps_records_changed(tx, actor, r->rnokpp, reason, diag);
     if (e == PS_OK && id_out)
         memcpy(id_out, id, sizeof id);
     return e;

@@ -1,7 +1,8 @@
 /* The register of internally displaced persons (облік внутрішньо переміщених осіб): where a
  * person left (a hromada on the list of occupied or combat territories, and the address),
  * where they live now, whether they are eligible for the living allowance, and, for a minor,
- * the parent they were registered with. At most one registration of a person is active, a
+ * the parent they were registered with. The registration is also the certificate (довідка
+ * ВПО) the documents module issues from it. At most one registration of a person is active, a
  * rule the database enforces (unique index idp_registrations_one_active, migration 0011_registries_services): a
  * second registration is refused there, on one node or many. */
 #ifndef PS_REGISTRIES_IDP_H
@@ -27,7 +28,10 @@ struct ps_idp_registration {
 };
 
 /* Registers r in tx with its change entry "idp.register" (subject r->rnokpp, resource
- * "idp-registrations/<id>", reason as given). id_out (37 bytes, may be NULL) gets the id.
+ * "idp-registrations/<id>", reason as given), then calls ps_records_changed for the person
+ * (the registration is the IDP certificate's record: registries/records.h source "idp", its
+ * number "NNNN-NNNNNNNNNN" drawn at random, unique, drawn again when taken; its date of issue
+ * the registration's). id_out (37 bytes, may be NULL) gets the id.
  * ps_person_check_alive reads the person's status first (recorded when actor is not them).
  * Returns PS_OK with refused->code PS_OK when registered; PS_OK with refused->code set when
  * the person is missing or deceased (as ps_person_check_alive says), or already registered

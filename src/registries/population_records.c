@@ -1,5 +1,5 @@
-/* The synthetic population's passports, driving licences, vehicles, IDP certificates and
- * birth records. Shares (approximate, from public statistics before 2022 and the IDP
+/* The synthetic population's passports, driving licences, vehicles, IDP registrations (the
+ * certificates are drawn from them) and birth records. Shares (approximate, from public statistics before 2022 and the IDP
  * register after): a travel passport for 40% of people over 16; a driving licence for 55% of
  * men and 30% of women aged 18-80; a vehicle for 55% of licence holders, a second for 12% of
  * those; an IDP certificate for 9% of people living outside the occupied and front-line
@@ -327,7 +327,17 @@ static const struct {
 } idp_origins[] = {{"Донецька область", 35}, {"Луганська область", 20},
                    {"Харківська область", 15}, {"Херсонська область", 12},
                    {"Запорізька область", 12}, {"Автономна Республіка Крим", 6}};
-static const char *const crimea[] = {"м. Сімферополь", "м. Керч", "м. Ялта", "м. Євпаторія"};
+/* Crimea's cities (not in the population tables), as hromada and settlement. */
+static const struct ps_hromada crimea[] = {
+    {"Сімферопольська міська громада", "м. Сімферополь", 0, NULL},
+    {"Керченська міська громада", "м. Керч", 0, NULL},
+    {"Ялтинська міська громада", "м. Ялта", 0, NULL},
+    {"Євпаторійська міська громада", "м. Євпаторія", 0, NULL},
+};
+/* Where the front line has held the longest: registrations from there are of occupied
+ * territories, the others of combat ones (a simplification of the official list, which goes
+ * by hromada and date). */
+static const char *const occupied_oblasts[] = {"Автономна Республіка Крим", "Луганська область"};
 
 static bool origin_oblast(struct ps_str oblast)
 {
@@ -338,13 +348,22 @@ static bool origin_oblast(struct ps_str oblast)
     return false;
 }
 
-static const char *origin_settlement(struct ps_pop_records_gen *g, const char *oblast)
+static const struct ps_hromada *origin_hromada(struct ps_pop_records_gen *g, const char *oblast)
 {
     for (size_t i = 0; i < ps_n_oblasts; i++) {
         if (strcmp(ps_oblasts[i].name, oblast) == 0)
-            return ps_oblasts[i].hromadas[below(g, (uint32_t)ps_oblasts[i].n_hromadas)].settlement;
+            return &ps_oblasts[i].hromadas[below(g, (uint32_t)ps_oblasts[i].n_hromadas)];
     }
-    return crimea[below(g, (uint32_t)(sizeof crimea / sizeof crimea[0]))];
+    return &crimea[below(g, (uint32_t)(sizeof crimea / sizeof crimea[0]))];
+}
+
+/* Where the IDP lives now, as the service writes it: "settlement, street, building". */
+static void current_address(const struct ps_person *p, struct ps_pop_records *r)
+{
+    int n = snprintf(r->idp_.current, sizeof r->idp_.current, "%.*s, %.*s, %.*s",
+                     PS_STR_FMT(p->address.settlement), PS_STR_FMT(p->address.street),
+                     PS_STR_FMT(p->address.building));
+    PS_ASSERT(n > 0 && (size_t)n < sizeof r->idp_.current);
 }
 
 static void draw_idp(struct ps_pop_records_gen *g, const struct ps_person *p, uint64_t index,
@@ -354,9 +373,10 @@ static void draw_idp(struct ps_pop_records_gen *g, const struct ps_person *p, ui
     size_t k = 0;
     while (acc + idp_origins[k].weight <= pick)
         acc += idp_origins[k++].weight;
-    r->idp_.oblast = idp_origins[k].oblast;
-    r->idp_.settlement = origin_settlement(g, r->idp_.oblast);
-    int n = snprintf(r->idp_.address, sizeof r->idp_.address, "%s, %u",
+    const struct ps_hromada *h = origin_hromada(g, idp_origins[k].oblast);
+    r->idp_.hromada = h->hromada;
+    int n = snprintf(r->idp_.address, sizeof r->idp_.address, "%s, %s, %s, %u",
+                     idp_origins[k].oblast, h->settlement,
                      ps_common_streets[below(g, (uint32_t)ps_n_common_streets)],
                      1 + below(g, 1 + below(g, 120)));
     PS_ASSERT(n > 0 && (size_t)n < sizeof r->idp_.address);
@@ -365,7 +385,13 @@ static void draw_idp(struct ps_pop_records_gen *g, const struct ps_person *p, ui
                  ps_oblast_codes[oblast_index(p)].koatuu, below(g, 100), (unsigned long long)v);
     PS_ASSERT(n == 15);
     int64_t war = ps_date_to_days((struct ps_date){2022, 3, 1});
-    fmt_day(day_between(g, war, g->ref_day - 1), r->idp_.issued);
+    r->idp_.issued_day = day_between(g, war, g->ref_day - 1);
+    r->idp_.status = "combat";
+    for (size_t i = 0; i < sizeof occupied_oblasts / sizeof occupied_oblasts[0]; i++)
+        if (strcmp(idp_origins[k].oblast, occupied_oblasts[i]) == 0)
+            r->idp_.status = "occupied";
+    r->idp_.aid = below(g, 100) < 60;
+    current_address(p, r);
     r->idp = true;
 }
 
@@ -471,8 +497,9 @@ static const struct ps_sql insert_vehicle = {
 };
 static const struct ps_sql insert_idp = {
     "population.idp",
-    "INSERT INTO idp_certificates (id, rnokpp, number, issued_on, from_oblast, "
-    "from_settlement, from_address, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active')",
+    "INSERT INTO idp_registrations (id, rnokpp, number, with_parent, from_hromada, "
+    "from_address, current_address, territory_status, aid_eligible, registered_at_ms, status) "
+    "VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, 'active')",
 };
 static const struct ps_sql insert_birth = {
     "population.birth",
@@ -538,11 +565,13 @@ static enum ps_err insert_more(struct ps_tx *tx, struct ps_str rnokpp,
     if (e == PS_OK && r->idp) {
         start(&q, tx, &insert_idp, rnokpp);
         ps_query_text(&q, T(r->idp_.number));
-        ps_query_text(&q, T(r->idp_.issued));
-        ps_query_text(&q, T(r->idp_.oblast));
-        ps_query_text(&q, T(r->idp_.settlement));
+        ps_query_text(&q, T(r->idp_.hromada));
         ps_query_text(&q, T(r->idp_.address));
-        e = finish(&q, "idp_certificates", diag);
+        ps_query_text(&q, T(r->idp_.current));
+        ps_query_text(&q, T(r->idp_.status));
+        ps_query_i64(&q, r->idp_.aid ? 1 : 0);
+        ps_query_i64(&q, r->idp_.issued_day * 86400000 + 43200000); /* noon UTC */
+        e = finish(&q, "idp_registrations", diag);
     }
     return e == PS_OK ? insert_vehicles(tx, rnokpp, r, diag) : e;
 }

@@ -1,5 +1,5 @@
 /* The synthetic population's other records: for each generated person, their travel
- * passport, driving licence, vehicles, IDP certificate and birth record (or none), drawn
+ * passport, driving licence, vehicles, IDP registration and birth record (or none), drawn
  * deterministically from the seed and the person's place in the stream (its index), with
  * random streams of their own, so the persons of a seed stay what they were and a person's
  * records do not depend on how many were loaded. Numbers are unique within a stream (the
@@ -35,8 +35,10 @@ struct ps_pop_records {
         int year;
     } veh[PS_POP_VEHICLES_MAX];
     struct {
-        char number[24], issued[11], address[PS_POP_TEXT];
-        const char *oblast, *settlement;
+        char number[24], address[PS_POP_TEXT], current[PS_POP_TEXT];
+        const char *hromada, *status; /* territory status: "occupied" or "combat" */
+        int64_t issued_day;           /* days since 1970-01-01 */
+        bool aid;
     } idp_;
     struct {
         char certificate[32], registered[11], office[PS_POP_TEXT], place[PS_POP_TEXT];

@@ -1,6 +1,8 @@
 /* The record sources documents draw on: one SELECT per source over the registry tables, its
  * first column the record's id, then the fields in order, every value read as text. Times
- * kept in milliseconds (marriages, sole proprietors) are given as dates. And the change
+ * kept in milliseconds (marriages, sole proprietors, IDP registrations) are given as dates.
+ * A registration's details (sole_proprietor_details, marriage_surnames) join their act's row:
+ * absent (an act recorded without them) the act's own values stand in. And the change
  * hook, one function pointer set at start. */
 #include "registries/records.h"
 
@@ -22,13 +24,14 @@ static const struct ps_record_source sources[] = {
     SOURCE("driving-licence", "number", "categories", "authority", "issued_on", "expires_on"),
     SOURCE("vehicle", "plate", "vin", "make", "model", "year", "colour", "certificate",
            "registered_on"),
-    SOURCE("idp", "number", "issued_on", "from_oblast", "from_settlement", "from_address"),
+    SOURCE("idp", "number", "issued_on", "from_hromada", "from_address", "current_address",
+           "territory_status"),
     SOURCE("birth", "certificate", "act_number", "registered_on", "registry_office",
            "place_of_birth", "father", "mother"),
     SOURCE("marriage", "registered_on", "spouse_rnokpp", "spouse_surname", "spouse_given_name",
            "spouse_patronymic", "spouse_surname_latin", "spouse_given_name_latin",
-           "spouse_birth_date"),
-    SOURCE("sole-proprietor", "registered_on", "kved"),
+           "spouse_birth_date", "surname_after", "spouse_surname_after"),
+    SOURCE("sole-proprietor", "registered_on", "kved", "kveds", "tax_system"),
 };
 #define NSOURCES (sizeof sources / sizeof sources[0])
 
@@ -54,24 +57,35 @@ static const struct reader {
       "substr(plate, 7, 2), vin, make, model, CAST(year AS TEXT), colour, certificate, "
       "registered_on FROM vehicles WHERE owner = $1 AND status = 'registered' ORDER BY id"},
      -1},
-    {{"records.idp", "SELECT id, number, issued_on, from_oblast, from_settlement, from_address "
-                     "FROM idp_certificates WHERE rnokpp = $1 AND status = 'active' ORDER BY id"},
-     -1},
+    {{"records.idp",
+      "SELECT id, number, CAST(registered_at_ms AS TEXT), from_hromada, from_address, "
+      "current_address, territory_status FROM idp_registrations "
+      "WHERE rnokpp = $1 AND status = 'active' ORDER BY id"},
+     1},
     {{"records.birth",
       "SELECT id, certificate, CAST(act_number AS TEXT), registered_on, registry_office, "
       "place_of_birth, father, mother FROM birth_records WHERE rnokpp = $1 ORDER BY id"},
      -1},
     {{"records.marriage",
       "SELECT m.id, CAST(m.registered_at_ms AS TEXT), o.rnokpp, p.surname, p.given_name, "
-      "p.patronymic, p.surname_latin, p.given_name_latin, p.birth_date "
+      "p.patronymic, p.surname_latin, p.given_name_latin, p.birth_date, "
+      "COALESCE(sme.surname, pme.surname), COALESCE(so.surname, p.surname) "
       "FROM marriage_parties me JOIN marriages m ON m.id = me.marriage_id "
       "JOIN marriage_parties o ON o.marriage_id = me.marriage_id AND o.rnokpp <> me.rnokpp "
-      "JOIN persons p ON p.rnokpp = o.rnokpp "
+      "JOIN persons p ON p.rnokpp = o.rnokpp JOIN persons pme ON pme.rnokpp = me.rnokpp "
+      "LEFT JOIN marriage_surnames sme ON sme.marriage_id = m.id AND sme.rnokpp = me.rnokpp "
+      "LEFT JOIN marriage_surnames so ON so.marriage_id = m.id AND so.rnokpp = o.rnokpp "
       "WHERE me.rnokpp = $1 AND me.status = 'active' ORDER BY m.id"},
      0},
-    {{"records.sole_proprietor", "SELECT id, CAST(registered_at_ms AS TEXT), kved FROM "
-                                 "sole_proprietors WHERE rnokpp = $1 AND status = 'active' "
-                                 "ORDER BY id"},
+    {{"records.sole_proprietor",
+      "SELECT s.id, CAST(s.registered_at_ms AS TEXT), s.kved, "
+      "COALESCE(REPLACE(d.kveds, ',', ', '), s.kved), "
+      "CASE d.tax_system WHEN 'single-1' THEN 'єдиний податок, 1 група' "
+      "WHEN 'single-2' THEN 'єдиний податок, 2 група' "
+      "WHEN 'single-3' THEN 'єдиний податок, 3 група' "
+      "WHEN 'general' THEN 'загальна система' ELSE '' END "
+      "FROM sole_proprietors s LEFT JOIN sole_proprietor_details d ON d.id = s.id "
+      "WHERE s.rnokpp = $1 AND s.status = 'active' ORDER BY s.id"},
      0},
 };
 _Static_assert(sizeof readers / sizeof readers[0] == NSOURCES, "one reader per source");
