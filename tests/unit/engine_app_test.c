@@ -1,14 +1,20 @@
 /* Applications in the store (SQLite, or PostgreSQL under PS_TEST_DB): the three services end
  * to end through src/engine/app.h, the refusals of those not entitled (recorded), validation
- * failures all at once, keyed and concurrent submissions, pinned versions. */
+ * failures all at once, keyed and concurrent submissions, pinned versions; and (suites issue,
+ * issue_nohook) with the documents service installed as serve installs it: each outcome's
+ * documents issued once, in its transaction, with what the application recorded, and a
+ * promise the records do not support failing the transition. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "crypto/keys.h"
+#include "documents/docs.h"
 #include "engine/app.h"
 #include "engine/engine.h"
 #include "policy/actor.h"
@@ -17,6 +23,7 @@
 #include "registries/persons.h"
 #include "registries/rnokpp.h"
 #include "registries/unzr.h"
+#include "keystore/keystore.h"
 #include "store/store.h"
 #include "pg_helper.h"
 
@@ -27,9 +34,11 @@ static struct ps_str S(const char *s)
 
 static struct ps_store *store;
 static struct ps_engine *engine;
-static char dbpath[64], pg_url[512], pg_schema[64];
+static struct ps_docs *docs;
+static struct ps_master_key *master;
+static char dbpath[64], pg_url[512], pg_schema[64], svcdir[64];
 
-static void setup(void)
+static void open_store(void)
 {
     snprintf(dbpath, sizeof dbpath, "/tmp/ps-engine-%d.db", (int)getpid());
     unlink(dbpath);
@@ -42,14 +51,78 @@ static void setup(void)
     o.url = pg ? pg_url : dbpath;
     struct ps_diag d = {0};
     cr_assert_eq(ps_store_open(&o, &store, &d), PS_OK, "%s", d.message);
+}
+
+static void setup(void)
+{
+    struct ps_diag d = {0};
+    open_store();
     struct ps_engine_report r;
     cr_assert_eq(ps_engine_new(NULL, &engine, &r, &d), PS_OK, "%s", d.message);
     cr_assert_eq(r.refused, 0, "%s", r.refusals[0]);
 }
 
+/* A service whose outcome promises an IDP certificate and writes nothing. */
+static const char *promise_yaml =
+    "format: 1\nid: promise\nversion: 1\nagency: minsoc\ncategory: test\n"
+    "title: {uk: Т, en: T}\ndescription: {uk: Т, en: T}\nlegal_basis: {uk: Т, en: T}\n"
+    "form:\n  fields:\n    - {name: n, type: number, label: {uk: Н, en: N}}\n"
+    "workflow:\n  start: done\n  steps:\n"
+    "    - {name: done, kind: outcome, result: approved,\n"
+    "       documents: [{type: ua.idp-certificate, to: applicant}]}\n";
+
+/* The store, the documents service (its hook installed when hook), and the engine issuing
+ * through it, as serve sets them up; the built-in services and promise_yaml. */
+static void setup_docs(bool hook)
+{
+    struct ps_diag d = {0};
+    open_store();
+    cr_assert_eq(ps_keys_master_from_hex(S("00112233445566778899aabbccddeeff00112233445566778899"
+                                           "aabbccddeeff"),
+                                         &master, &d),
+                 PS_OK);
+    cr_assert_eq(ps_keystore_generate_all(store, master, NULL, NULL, &d), PS_OK, "%s", d.message);
+    struct ps_docs_opts dopts = {"https://ps.example", NULL, hook};
+    cr_assert_eq(ps_docs_start(store, master, &dopts, &docs, &d), PS_OK, "%s", d.message);
+    snprintf(svcdir, sizeof svcdir, "/tmp/ps-engine-svc-%d", (int)getpid());
+    mkdir(svcdir, 0700);
+    char path[96];
+    snprintf(path, sizeof path, "%s/promise.yaml", svcdir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(promise_yaml, f);
+    fclose(f);
+    struct ps_engine_opts eo = {.services_dir = svcdir, .issue = ps_docs_outcome_issue,
+                                .issue_ctx = docs};
+    struct ps_engine_report r;
+    cr_assert_eq(ps_engine_new(&eo, &engine, &r, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(r.refused, 0, "%s", r.refusals[0]);
+}
+
+static void setup_hook(void)
+{
+    setup_docs(true);
+}
+
+static void setup_nohook(void)
+{
+    setup_docs(false);
+}
+
 static void teardown(void)
 {
     ps_engine_free(engine);
+    ps_docs_stop(docs);
+    docs = NULL;
+    ps_keys_master_free(master);
+    master = NULL;
+    if (svcdir[0]) {
+        char path[96];
+        snprintf(path, sizeof path, "%s/promise.yaml", svcdir);
+        unlink(path);
+        rmdir(svcdir);
+        svcdir[0] = '\0';
+    }
     ps_store_free(store);
     if (pg_schema[0])
         ps_test_pg_drop(pg_schema);
@@ -62,6 +135,8 @@ static void teardown(void)
 }
 
 TestSuite(app, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(issue, .init = setup_hook, .fini = teardown, .timeout = 120);
+TestSuite(issue_nohook, .init = setup_nohook, .fini = teardown, .timeout = 120);
 
 /* ---- people ---- */
 
@@ -563,5 +638,278 @@ Test(app, taken_slot_fails_the_whole_submission)
     cr_assert_eq(run(&c), PS_ERR_EXISTS);
     cr_assert_str_eq(c.diag.message, "the chosen time is no longer free");
     cr_assert_eq(count(&n_apps, a.rnokpp), 0);
+    done(&c);
+}
+
+/* ---- outcomes issue their documents (the documents service installed) ---- */
+
+static const struct ps_sql n_docs = {
+    "t.docs", "SELECT COUNT(*) FROM documents WHERE holder = $1 AND type = $2"};
+static const struct ps_sql n_apps_all = {"t.apps_all", "SELECT COUNT(*) FROM applications"};
+
+struct docs_q {
+    const char *holder, *type;
+    int64_t n;
+    size_t changes;
+    struct ps_arena *arena;
+    struct ps_doc_view *v; /* PS_DOCS_PER_PERSON_MAX */
+    size_t nv;
+};
+
+static enum ps_err rows_tx(struct ps_tx *tx, void *ctx)
+{
+    struct docs_q *q = ctx;
+    struct ps_query pq;
+    ps_query_start(&pq, tx, &n_docs);
+    ps_query_text(&pq, S(q->holder));
+    ps_query_text(&pq, S(q->type));
+    if (ps_query_row(&pq))
+        q->n = ps_stmt_i64(pq.st, 0);
+    return ps_query_end(&pq);
+}
+
+/* Every document row of type for holder, whatever its status: 1 means issued once, never
+ * revoked and reissued. */
+static int64_t doc_rows(const char *holder, const char *type)
+{
+    struct docs_q q = {.holder = holder, .type = type, .n = -1};
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_read(store, rows_tx, &q, &d), PS_OK, "%s", d.message);
+    return q.n;
+}
+
+static enum ps_err dry_tx(struct ps_tx *tx, void *ctx)
+{
+    struct docs_q *q = ctx;
+    struct ps_actor sys = {.kind = PS_ACTOR_SYSTEM, .id = S("test")};
+    struct ps_diag d = {0};
+    return ps_docs_sync(tx, docs, &sys, S(q->holder), S("check"), true, &q->changes, &d);
+}
+
+/* What a sync of holder's documents would change now (0: in step). */
+static size_t pending(const char *holder)
+{
+    struct docs_q q = {.holder = holder};
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_read(store, dry_tx, &q, &d), PS_OK, "%s", d.message);
+    return q.changes;
+}
+
+static enum ps_err list_tx(struct ps_tx *tx, void *ctx)
+{
+    struct docs_q *q = ctx;
+    struct ps_actor self = {.kind = PS_ACTOR_CITIZEN, .id = S(q->holder)};
+    struct ps_diag d = {0};
+    return ps_docs_list(tx, docs, &self, S(q->holder), PS_STR_NULL, q->arena, q->v,
+                        PS_DOCS_PER_PERSON_MAX, &q->nv, &d);
+}
+
+/* The claim name of holder's document of type in force (its id into id when not NULL), in
+ * arena; NULL when there is none. */
+static const char *claim(const char *holder, const char *type, const char *name,
+                         struct ps_arena *arena, char id[37])
+{
+    struct docs_q q = {.holder = holder, .arena = arena};
+    q.v = ps_arena_zalloc(arena, PS_DOCS_PER_PERSON_MAX * sizeof *q.v);
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_read(store, list_tx, &q, &d), PS_OK, "%s", d.message);
+    for (size_t i = 0; i < q.nv; i++) {
+        if (!ps_str_eq_cstr(q.v[i].doc.type_id, type))
+            continue;
+        if (id)
+            memcpy(id, q.v[i].doc.id, 37);
+        for (size_t k = 0; k < q.v[i].n; k++)
+            if (strcmp(q.v[i].claims[k].name, name) == 0)
+                return q.v[i].claims[k].text;
+    }
+    return NULL;
+}
+
+/* The id the application recorded for the document of type issued to holder. */
+static const char *recorded(struct call *v, const char *type, const char *holder)
+{
+    json_t *facts = json_loadb(v->view.facts.p, v->view.facts.len, 0, NULL), *x;
+    cr_assert_not_null(facts);
+    const char *out = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(facts, "_documents"), i, x) {
+        if (strcmp(json_string_value(json_object_get(x, "type")), type) == 0 &&
+            strcmp(json_string_value(json_object_get(x, "holder")), holder) == 0) {
+            cr_assert_str_eq(json_string_value(json_object_get(x, "status")), "issued");
+            out = ps_arena_cstr(v->arena, ps_str_from_cstr(json_string_value(
+                                              json_object_get(x, "id"))));
+        }
+    }
+    json_decref(facts);
+    return out;
+}
+
+static void fop_issues_the_extract_once(void)
+{
+    struct who w;
+    person(&w, 31, "1988-04-02", PS_SEX_MALE, "Львівська область", "Стрийська міська громада");
+    struct call c = {.op = START, .actor = &w.actor, .service = "fop-registration",
+                     .answers = fop_answers("single-3"), .flag = true};
+    cr_assert_eq(run(&c), PS_OK, "%s", c.diag.message);
+    cr_assert_str_eq(c.res.status, "approved");
+    cr_assert_eq(doc_rows(w.rnokpp, "ua.fop-extract"), 1);
+    cr_assert_eq(count(&n_changes, "document.request"), 0);
+    cr_assert_eq(pending(w.rnokpp), 0);
+    char id[37] = "";
+    cr_assert_str_eq(claim(w.rnokpp, "ua.fop-extract", "activities", c.arena, id),
+                     "62.01, 62.02");
+    cr_assert_str_eq(claim(w.rnokpp, "ua.fop-extract", "tax_system", c.arena, NULL),
+                     "єдиний податок, 3 група");
+    cr_assert_str_eq(claim(w.rnokpp, "ua.fop-extract", "kved", c.arena, NULL), "62.01");
+    struct call v = {.op = GET, .actor = &w.actor, .id = c.res.id};
+    cr_assert_eq(run(&v), PS_OK, "%s", v.diag.message);
+    const char *rec = recorded(&v, "ua.fop-extract", w.rnokpp);
+    cr_assert_not_null(rec);
+    cr_assert_str_eq(rec, id);
+    done(&c);
+    done(&v);
+}
+
+Test(issue, fop_outcome_issues_the_extract_once_with_the_details)
+{
+    fop_issues_the_extract_once();
+}
+
+Test(issue_nohook, fop_outcome_issues_the_extract_without_the_registries_hook)
+{
+    fop_issues_the_extract_once();
+}
+
+static void idp_issues_certificates_to_parent_and_child(void)
+{
+    struct who mum, son;
+    person(&mum, 32, "1984-02-10", PS_SEX_FEMALE, "Донецька область",
+           "Маріупольська міська громада");
+    person(&son, 33, "2014-09-01", PS_SEX_MALE, "Донецька область",
+           "Маріупольська міська громада");
+    struct ps_actor registrar = {.kind = PS_ACTOR_ADMIN, .id = S("admin")};
+    struct call k = {.op = KIN, .actor = &registrar, .a = son.rnokpp, .b = mum.rnokpp};
+    cr_assert_eq(run(&k), PS_OK, "%s", k.diag.message);
+    json_t *ans = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s},s:[{s:s}],s:b}", "left_on",
+                            "2022-03-10", "current_address", "oblast", "Львівська область",
+                            "hromada", "Львівська міська громада", "settlement", "м. Львів",
+                            "street", "вул. Городоцька", "building", "12", "children", "rnokpp",
+                            son.rnokpp, "allowance", 1);
+    struct call c = {.op = START, .actor = &mum.actor, .service = "idp-registration",
+                     .answers = ans, .flag = true};
+    cr_assert_eq(run(&c), PS_OK, "%s", c.diag.message);
+    cr_assert_str_eq(c.res.status, "approved");
+    struct call v = {.op = GET, .actor = &mum.actor, .id = c.res.id};
+    cr_assert_eq(run(&v), PS_OK, "%s", v.diag.message);
+    const struct who *both[] = {&mum, &son};
+    for (size_t i = 0; i < 2; i++) {
+        const char *r = both[i]->rnokpp;
+        char id[37] = "";
+        cr_assert_eq(doc_rows(r, "ua.idp-certificate"), 1, "%s", r);
+        cr_assert_eq(pending(r), 0, "%s", r);
+        const char *num = claim(r, "ua.idp-certificate", "certificate_number", c.arena, id);
+        cr_assert_not_null(num, "%s has no IDP certificate", r);
+        cr_assert_eq(strlen(num), 15, "%s", num);
+        cr_assert_eq(num[4], '-');
+        cr_assert_str_eq(claim(r, "ua.idp-certificate", "from_hromada", c.arena, NULL),
+                         "Маріупольська міська громада");
+        cr_assert_str_eq(claim(r, "ua.idp-certificate", "actual_address", c.arena, NULL),
+                         "м. Львів, вул. Городоцька, 12");
+        cr_assert_str_eq(recorded(&v, "ua.idp-certificate", r), id);
+    }
+    /* two registrations, two numbers */
+    cr_assert_str_neq(claim(mum.rnokpp, "ua.idp-certificate", "certificate_number", c.arena, NULL),
+                      claim(son.rnokpp, "ua.idp-certificate", "certificate_number", c.arena, NULL));
+    done(&k);
+    done(&c);
+    done(&v);
+}
+
+Test(issue, idp_outcome_issues_the_certificates_of_parent_and_child)
+{
+    idp_issues_certificates_to_parent_and_child();
+}
+
+Test(issue_nohook, idp_outcome_issues_the_certificates_without_the_registries_hook)
+{
+    idp_issues_certificates_to_parent_and_child();
+}
+
+/* a marries b (surnames chosen: sa, sb) through the marriage service, to the registrar's
+ * approval; the application's id into id. */
+static void marry(struct who *a, struct who *b, struct who *reg, const char *sa, const char *sb,
+                  char id[37])
+{
+    struct call s = {.op = SLOT_ADD, .actor = &reg->actor};
+    cr_assert_eq(run(&s), PS_OK, "%s", s.diag.message);
+    json_t *ans = json_pack("{s:s,s:s,s:s}", "spouse", b->rnokpp, "surname_after", sa,
+                            "ceremony_slot", s.slot_id);
+    struct call c = {.op = START, .actor = &a->actor, .service = "marriage", .answers = ans,
+                     .flag = true};
+    cr_assert_eq(run(&c), PS_OK, "%s", c.diag.message);
+    cr_assert_str_eq(c.res.step, "consent");
+    struct call y = {.op = CONSENT, .actor = &b->actor, .id = c.res.id, .flag = true,
+                     .answers = json_pack("{s:s}", "surname_after", sb)};
+    cr_assert_eq(run(&y), PS_OK, "%s", y.diag.message);
+    struct call rq = {.op = QUEUE, .actor = &reg->actor};
+    cr_assert_eq(run(&rq), PS_OK, "%s", rq.diag.message);
+    cr_assert_eq(rq.n, 1);
+    struct call cl = {.op = CLAIM, .actor = &reg->actor, .id = rq.tasks[0].id.p};
+    cr_assert_eq(run(&cl), PS_OK, "%s", cl.diag.message);
+    struct call d1 = {.op = DECIDE, .actor = &reg->actor, .id = rq.tasks[0].id.p, .flag = true};
+    cr_assert_eq(run(&d1), PS_OK, "%s", d1.diag.message);
+    cr_assert_str_eq(d1.res.status, "approved");
+    memcpy(id, c.res.id, 37);
+    struct call *all[] = {&s, &c, &y, &rq, &cl, &d1};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        done(all[i]);
+}
+
+Test(issue, marriage_outcome_issues_both_certificates_with_the_chosen_surnames)
+{
+    struct who a, b, reg;
+    person(&a, 34, "1991-05-05", PS_SEX_MALE, "м. Київ", "Київська міська громада");
+    person(&b, 35, "1993-08-08", PS_SEX_FEMALE, "м. Київ", "Київська міська громада");
+    person(&reg, 36, "1975-01-01", PS_SEX_FEMALE, "м. Київ", "Київська міська громада");
+    make_official(&reg, "registrar", "minjust");
+    char app[37];
+    marry(&a, &b, &reg, "Бондар", "Бондар-Коваль", app);
+    struct ps_arena *ar = ps_arena_new(8u << 20);
+    char ida[37] = "", idb[37] = "";
+    cr_assert_eq(doc_rows(a.rnokpp, "ua.marriage-certificate"), 1);
+    cr_assert_eq(doc_rows(b.rnokpp, "ua.marriage-certificate"), 1);
+    cr_assert_eq(pending(a.rnokpp), 0);
+    cr_assert_eq(pending(b.rnokpp), 0);
+    cr_assert_str_eq(claim(a.rnokpp, "ua.marriage-certificate", "surname_after", ar, ida),
+                     "Бондар");
+    cr_assert_str_eq(claim(a.rnokpp, "ua.marriage-certificate", "spouse_surname_after", ar,
+                           NULL),
+                     "Бондар-Коваль");
+    cr_assert_str_eq(claim(b.rnokpp, "ua.marriage-certificate", "surname_after", ar, idb),
+                     "Бондар-Коваль");
+    cr_assert_str_eq(claim(b.rnokpp, "ua.marriage-certificate", "spouse_surname_after", ar,
+                           NULL),
+                     "Бондар");
+    struct call v = {.op = GET, .actor = &a.actor, .id = app};
+    cr_assert_eq(run(&v), PS_OK, "%s", v.diag.message);
+    cr_assert_str_eq(recorded(&v, "ua.marriage-certificate", a.rnokpp), ida);
+    cr_assert_str_eq(recorded(&v, "ua.marriage-certificate", b.rnokpp), idb);
+    done(&v);
+    ps_arena_free(ar);
+}
+
+Test(issue, a_promise_the_records_do_not_support_fails_the_transition)
+{
+    struct who w;
+    person(&w, 37, "1980-01-01", PS_SEX_MALE, "м. Київ", "Київська міська громада");
+    struct call c = {.op = START, .actor = &w.actor, .service = "promise",
+                     .answers = json_pack("{s:i}", "n", 1), .flag = true};
+    cr_assert_eq(run(&c), PS_ERR_INTERNAL);
+    cr_assert(strstr(c.diag.message, "promised a ua.idp-certificate to") &&
+                  strstr(c.diag.message, "their records support none"),
+              "%s", c.diag.message);
+    /* nothing committed: no application, no document */
+    cr_assert_eq(count(&n_apps_all, NULL), 0);
+    cr_assert_eq(doc_rows(w.rnokpp, "ua.idp-certificate"), 0);
     done(&c);
 }
