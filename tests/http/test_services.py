@@ -5,18 +5,23 @@ submissions racing (exactly one application), marriage with the second party's c
 stranger's consent and a clerk's decision refused (403 not-entitled, recorded), the
 registrar's slot, claim and decision, both inboxes; definitions reloaded on SIGHUP (a broken
 one refused with its location, the previous version serving, a new version for new
-applications only). Python 3 standard library plus the test tools (tests/tools/ps_authn)."""
+applications only); each outcome's documents (the FOP extract, the IDP certificates of a
+parent and their child, both marriage certificates with the chosen surnames) listed in each
+holder's GET /api/v1/me/documents, issued once, and their presentations accepted by
+`pocketstate verify` with the trust list, the root key and the status list. Python 3 standard
+library plus the test tools (tests/tools/ps_authn)."""
 import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
-from psserver import ServerTestCase, assert_problem, ROOT, PROBLEM_BASE
+from psserver import ServerTestCase, assert_problem, ROOT, PROBLEM_BASE, run_cli
 
 TOOLS = os.path.join(os.path.dirname(os.environ.get("PS_BIN") or os.path.join(
     ROOT, "build", "pocketstate")), "tests", "tools")
@@ -113,6 +118,66 @@ class ServicesTest(ServerTestCase, unittest.TestCase):
             "answers": {"activities": [{"code": "62.01"}, {"code": "62.02"}],
                         "tax_system": tax, "email": email}}, token=token, headers=hdrs)
 
+    def link_parent(self, child, parent):
+        """Records parent as child's parent straight in the database: the registry has no
+        route for birth registration yet (ps_kinship_register is called by nothing over HTTP)."""
+        sql = "INSERT INTO person_parents (child, parent) VALUES ('%s', '%s')" % (child, parent)
+        if self.server.env:
+            r = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-d",
+                                self.server.env["POCKETSTATE_DB"], "-c", sql],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return
+        dbs = [n for n in os.listdir(self.server.data) if n.endswith(".db")]
+        self.assertEqual(len(dbs), 1, dbs)
+        db = sqlite3.connect(os.path.join(self.server.data, dbs[0]), timeout=10)
+        try:
+            db.execute(sql)
+            db.commit()
+        finally:
+            db.close()
+
+    def documents_of(self, token, type_):
+        """The holder's documents of type_ (GET /api/v1/me/documents), and that list again:
+        a second look issues nothing new."""
+        r = self.get("/api/v1/me/documents", token)
+        self.assertEqual(r.status, 200, r)
+        docs = r.json()["documents"]
+        again = self.get("/api/v1/me/documents", token).json()["documents"]
+        self.assertEqual([d["id"] for d in docs], [d["id"] for d in again], "issued once")
+        return [d for d in docs if d["type"] == type_]
+
+    def claims_of(self, token, doc):
+        r = self.get("/api/v1/me/documents/" + doc["id"], token)
+        self.assertEqual(r.status, 200, r)
+        return {c["name"]: c.get("value") for c in r.json()["claims"]}
+
+    def verify_doc(self, token, doc, issuer):
+        """doc's presentation (every claim) verified by `pocketstate verify` with the trust
+        list, the root key and doc's status list, as a verifier would."""
+        d = tempfile.mkdtemp(prefix="ps-verify-")
+        try:
+            files = {"trust": "/.well-known/pocketstate/trust-list",
+                     "root": "/.well-known/pocketstate/root-key",
+                     "status": "/api/v1/status-lists/" +
+                               doc["status_list"]["uri"].rsplit("/", 1)[1]}
+            for name, path in files.items():
+                r = self.get(path)
+                self.assertEqual(r.status, 200, r)
+                with open(os.path.join(d, name), "wb") as f:
+                    f.write(r.body)
+            r = self.get("/api/v1/me/documents/%s/presentation?claims=all" % doc["id"], token)
+            self.assertEqual(r.status, 200, r)
+            out = run_cli("verify", "--trust", os.path.join(d, "trust"), "--root",
+                          os.path.join(d, "root"), "--status", os.path.join(d, "status"),
+                          "--json", r.json()["qr"])
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            res = json.loads(out.stdout)
+            self.assertEqual((res["status"], res["issuer"]), ("ok", issuer), res)
+            return res
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
     # ---- the catalogue ----
     def test_catalogue_and_definitions_are_public(self):
         r = self.get("/api/v1/services")
@@ -166,6 +231,51 @@ class ServicesTest(ServerTestCase, unittest.TestCase):
         # someone else cannot see it
         _, other_token = self.new_person(born="1980-01-01")
         assert_problem(self, self.get("/api/v1/applications/" + body["id"], other_token), 404)
+
+    def test_fop_outcome_issues_the_extract(self):
+        rnokpp, token = self.new_person(born="1987-06-06", sex="male")
+        r = self.fop(token, tax="single-2")
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()["status"], "approved")
+        docs = self.documents_of(token, "ua.fop-extract")
+        self.assertEqual(len(docs), 1, docs)
+        self.assertEqual(docs[0]["status"], "valid")
+        claims = self.claims_of(token, docs[0])
+        self.assertEqual((claims["rnokpp"], claims["kved"], claims["activities"],
+                          claims["tax_system"]),
+                         (rnokpp, "62.01", "62.01, 62.02", "єдиний податок, 2 група"))
+        res = self.verify_doc(token, docs[0], "ua.minjust")
+        self.assertIn("activities", res["claims"])
+        app = self.get("/api/v1/applications/" + r.json()["id"], token).json()
+        self.assertNotIn("document.request", json.dumps(app))
+
+    def test_idp_outcome_issues_the_certificates_of_parent_and_child(self):
+        mariupol = {"oblast": "Донецька область", "hromada": "Маріупольська міська громада"}
+        mum, tmum = self.new_person(born="1986-02-02", **mariupol)
+        son, _ = self.new_person(born="2013-05-05", sex="male", enrol=False, **mariupol)
+        self.link_parent(son, mum)
+        tson = self.enrol(son, "2013-05-05")
+        r = self.post("/api/v1/applications", {
+            "service": "idp-registration", "submit": True,
+            "answers": {"left_on": "2022-03-12",
+                        "current_address": {"oblast": "Львівська область",
+                                            "hromada": "Львівська міська громада",
+                                            "settlement": "м. Львів", "street": "вул. Городоцька",
+                                            "building": "12"},
+                        "children": [{"rnokpp": son}], "allowance": True}}, token=tmum)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()["status"], "approved", r.json())
+        numbers = set()
+        for token in (tmum, tson):
+            docs = self.documents_of(token, "ua.idp-certificate")
+            self.assertEqual(len(docs), 1, docs)
+            claims = self.claims_of(token, docs[0])
+            self.assertEqual(claims["from_hromada"], "Маріупольська міська громада")
+            self.assertEqual(claims["actual_address"], "м. Львів, вул. Городоцька, 12")
+            self.assertRegex(claims["certificate_number"], r"^[0-9]{4}-[0-9]{10}$")
+            numbers.add(claims["certificate_number"])
+            self.verify_doc(token, docs[0], "ua.minsoc")
+        self.assertEqual(len(numbers), 2, "each registration its own certificate")
 
     def test_every_validation_failure_at_once_in_the_requests_language(self):
         _, token = self.new_person(born="1985-02-02")
@@ -239,7 +349,7 @@ class ServicesTest(ServerTestCase, unittest.TestCase):
         q = self.get("/api/v1/queue", tb).json()["tasks"]
         self.assertEqual([t["kind"] for t in q], ["consent"])
         r = self.post("/api/v1/applications/%s/consent" % app["id"],
-                      {"consent": True, "answers": {"surname_after": "Коваль"}}, token=tb)
+                      {"consent": True, "answers": {"surname_after": "Коваль-Бондар"}}, token=tb)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()["step"], "registrar")
         tasks = self.get("/api/v1/queue", treg).json()["tasks"]
@@ -261,6 +371,14 @@ class ServicesTest(ServerTestCase, unittest.TestCase):
         # the registrar could read it while deciding; not any more
         hist = self.get("/api/v1/applications/" + app["id"], ta).json()["history"]
         self.assertIn("decision", [h["event"] for h in hist])
+        # both certificates, each with the surnames chosen
+        for token, spouse in ((ta, "Коваль-Бондар"), (tb, "Коваль")):
+            docs = self.documents_of(token, "ua.marriage-certificate")
+            self.assertEqual(len(docs), 1, docs)
+            claims = self.claims_of(token, docs[0])
+            self.assertEqual((claims["surname_after"], claims["spouse_surname_after"]),
+                             ("Коваль" if token is ta else "Коваль-Бондар", spouse))
+            self.verify_doc(token, docs[0], "ua.minjust")
 
     # ---- definitions reloaded ----
     def test_sighup_refuses_a_broken_definition_and_pins_versions(self):

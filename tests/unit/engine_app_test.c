@@ -813,6 +813,8 @@ static void idp_issues_certificates_to_parent_and_child(void)
         cr_assert_eq(num[4], '-');
         cr_assert_str_eq(claim(r, "ua.idp-certificate", "from_hromada", c.arena, NULL),
                          "Маріупольська міська громада");
+        cr_assert_str_eq(claim(r, "ua.idp-certificate", "from_address", c.arena, NULL),
+                         "Донецька область, м. Місто, вул. Миру, 1");
         cr_assert_str_eq(claim(r, "ua.idp-certificate", "actual_address", c.arena, NULL),
                          "м. Львів, вул. Городоцька, 12");
         cr_assert_str_eq(recorded(&v, "ua.idp-certificate", r), id);
