@@ -2,8 +2,9 @@
 # Service engine benchmarks (issue 13), appended to bench/results.md:
 #  1. FOP registration end to end over HTTP: POST /api/v1/applications with submit, each a
 #     different citizen with a session (bench/engine_bench.c mint), every one running the
-#     eligibility, validation, the registry entry with its details, the extract's issuance
-#     request, the inbox message, the history and the change entries, committed (group
+#     eligibility, validation, the registry entry with its details, the extract issued (the
+#     registries' hook issues it, the outcome's ps_docs_outcome_issue finds it in force), the
+#     inbox message, the history and the change entries, committed (group
 #     commit, full durability) before the 201. wrk (bench/fop.lua), BENCH_CONNS connections,
 #     on SQLite and on PostgreSQL (scripts/pg.sh); requests/s, p50, p99. Peer, same run:
 #     nginx serving the 201's bytes as a static file (what HTTP alone costs here).
@@ -152,7 +153,8 @@ $(date -u +%Y-%m-%d), load average before the run: $LOADAVG (a shared 2-core mac
 figures; the lead re-measures on a quiet one). $CITIZENS citizens, wrk $THREADS threads,
 $CONNS connections, $DURATION per run, each request a different citizen's FOP registration
 (POST /api/v1/applications, submit: eligibility, validation, registry entry with details,
-extract requested, inbox, history, change entries, all committed before the 201).
+the FOP extract issued (document row, status-list slot, its change entry), inbox,
+history, change entries, all committed before the 201).
 
 | run | registrations/s | p50 | p99 | non-2xx | registered |
 |---|---|---|---|---|---|

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "crypto/keys.h"
 #include "keystore/keystore.h"
+#include "documents/claims.h"
 #include "documents/docs.h"
 #include "documents/image.h"
 #include "documents/issuer.h"
@@ -20,6 +21,7 @@
 #include "pocketstate/verify.h"
 #include "registries/business.h"
 #include "registries/civil.h"
+#include "registries/idp.h"
 #include "registries/persons.h"
 #include "registries/records.h"
 #include "registries/transport.h"
@@ -421,6 +423,145 @@ Test(documents, sole_proprietor_extract)
     const struct ps_doc_view *x = find_type(sync_and_list(who), "ua.fop-extract");
     cr_assert_not_null(x);
     cr_assert_str_eq(claim(x, "kved")->text, "62.01");
+}
+
+/* A detail recorded after its act (not as a service outcome does) runs the hook again: the
+ * documents showing it are reissued with it, the spouse's too. */
+struct later {
+    const char *who, *id, *surname;
+    struct ps_diag diag;
+};
+
+static enum ps_err surname_tx(struct ps_tx *tx, void *ctx)
+{
+    struct later *l = ctx;
+    return ps_marriage_set_surname(tx, &admin, S(l->id), S(l->who), S(l->surname), S("act 43"),
+                                   &l->diag);
+}
+
+static enum ps_err details_tx(struct ps_tx *tx, void *ctx)
+{
+    struct later *l = ctx;
+    struct ps_str kv[2] = {S("62.01"), S("63.11")};
+    struct ps_sole_proprietor_details d = {S("single-2"), kv, 2, S(""), S("")};
+    return ps_sole_proprietor_set_details(tx, &admin, S(l->id), S(l->who), &d, S("act 44"),
+                                          &l->diag);
+}
+
+static const struct ps_sql fop_id = {
+    "t.fop_id", "SELECT id FROM sole_proprietors WHERE rnokpp = $1 AND status = 'active'"};
+
+Test(documents, details_recorded_after_the_act_reissue_the_documents)
+{
+    static const struct ps_sql unmarried = {
+        "t.unmarried2",
+        "SELECT rnokpp FROM persons p WHERE status = 'alive' AND birth_date < '1990-01-01' AND "
+        "rnokpp > $1 AND NOT EXISTS (SELECT 1 FROM marriage_parties m WHERE m.rnokpp = "
+        "p.rnokpp) ORDER BY rnokpp LIMIT 1"};
+    char a[11], b[11], ida[37], idb[37], own[128];
+    memcpy(a, query1(&unmarried, "1").out, 11);
+    memcpy(b, query1(&unmarried, a).out, 11);
+    struct marry m = {a, b, "", {0}, {0}};
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_write(store, marry_tx, &m, &d), PS_OK, "%s", m.diag.message);
+    /* no surnames recorded: the persons' own */
+    snprintf(own, sizeof own, "%s", claim(find_type(sync_and_list(a), "ua.id-card"),
+                                          "family_name")->text);
+    const struct ps_doc_view *ca = find_type(sync_and_list(a), "ua.marriage-certificate");
+    cr_assert_str_eq(claim(ca, "surname_after")->text, own);
+    memcpy(ida, ca->doc.id, 37);
+    memcpy(idb, find_type(sync_and_list(b), "ua.marriage-certificate")->doc.id, 37);
+    struct later l = {a, m.id, "Новак", {0}};
+    cr_assert_eq(ps_store_write(store, surname_tx, &l, &d), PS_OK, "%s", l.diag.message);
+    struct op *oa = sync_and_list(a);
+    cr_assert_eq(oa->changes, 0, "the hook reissued already");
+    ca = find_type(oa, "ua.marriage-certificate");
+    cr_assert_str_neq(ca->doc.id, ida);
+    cr_assert_str_eq(claim(ca, "surname_after")->text, "Новак");
+    const struct ps_doc_view *cb = find_type(sync_and_list(b), "ua.marriage-certificate");
+    cr_assert_str_neq(cb->doc.id, idb);
+    cr_assert_str_eq(claim(cb, "spouse_surname_after")->text, "Новак");
+    /* a sole proprietor's details */
+    char who[11];
+    adult(12, who);
+    struct fop f = {who, {0}, {0}};
+    cr_assert_eq(ps_store_write(store, fop_tx, &f, &d), PS_OK, "%s", f.diag.message);
+    const struct ps_doc_view *x = find_type(sync_and_list(who), "ua.fop-extract");
+    cr_assert_str_eq(claim(x, "activities")->text, "62.01");
+    cr_assert_str_eq(claim(x, "tax_system")->text, "");
+    char reg[64];
+    snprintf(reg, sizeof reg, "%s", query1(&fop_id, who).out);
+    struct later l2 = {who, reg, NULL, {0}};
+    cr_assert_eq(ps_store_write(store, details_tx, &l2, &d), PS_OK, "%s", l2.diag.message);
+    x = find_type(sync_and_list(who), "ua.fop-extract");
+    cr_assert_str_eq(claim(x, "activities")->text, "62.01, 63.11");
+    cr_assert_str_eq(claim(x, "tax_system")->text, "єдиний податок, 2 група");
+}
+
+/* ---- IDP certificates: drawn from the IDP register ---- */
+
+struct idp_op {
+    const char *who;
+    char id[37];
+    struct ps_diag refused, diag;
+};
+
+static enum ps_err idp_tx(struct ps_tx *tx, void *ctx)
+{
+    struct idp_op *o = ctx;
+    struct ps_idp_registration r = {S(o->who), S(""), S("Маріупольська міська громада"),
+                                    S("Донецька область, м. Маріуполь, просп. Миру, 5"),
+                                    S("м. Львів, вул. Городоцька, 12"), S("occupied"), true};
+    return ps_idp_register(tx, &admin, &r, S("application 7"), o->id, &o->refused, &o->diag);
+}
+
+static const struct ps_sql idp_number = {
+    "t.idp_number", "SELECT number FROM idp_registrations WHERE rnokpp = $1 AND status = 'active'"};
+static const struct ps_sql synthetic_idp = {
+    "t.synthetic_idp", "SELECT i.rnokpp FROM idp_registrations i JOIN persons p ON "
+                       "p.rnokpp = i.rnokpp WHERE p.status = 'alive' ORDER BY i.rnokpp LIMIT 1"};
+static const struct ps_sql n_idp_docs = {
+    "t.n_idp_docs", "SELECT count(*) FROM documents WHERE holder = $1 AND "
+                    "type = 'ua.idp-certificate'"};
+
+Test(documents, idp_certificates_come_from_the_idp_register)
+{
+    /* a synthetic IDP: the population's registrations are the register's rows */
+    char syn[11];
+    memcpy(syn, query1(&synthetic_idp, NULL).out, 11);
+    cr_assert_eq(strlen(syn), 10, "the population has no IDPs");
+    const struct ps_doc_view *c = find_type(sync_and_list(syn), "ua.idp-certificate");
+    cr_assert_not_null(c);
+    cr_assert_str_eq(claim(c, "certificate_number")->text, query1(&idp_number, syn).out);
+    cr_assert(strstr(claim(c, "from_hromada")->text, "громада"), "%s",
+              claim(c, "from_hromada")->text);
+    /* a registration now: the hook issues its certificate in the same transaction */
+    char who[11];
+    for (int k = 20;; k++) {
+        adult(k, who);
+        if (query1(&idp_number, who).out[0] == '\0')
+            break;
+    }
+    struct idp_op o = {who, "", {0}, {0}};
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_store_write(store, idp_tx, &o, &d), PS_OK, "%s", o.diag.message);
+    cr_assert_eq(o.refused.code, PS_OK, "%s", o.refused.message);
+    cr_assert_eq(query1(&n_idp_docs, who).n, 1);
+    struct op *ow = sync_and_list(who);
+    cr_assert_eq(ow->changes, 0, "the hook issued it already");
+    c = find_type(ow, "ua.idp-certificate");
+    const char *num = claim(c, "certificate_number")->text;
+    cr_assert_str_eq(num, query1(&idp_number, who).out);
+    cr_assert(strlen(num) == 15 && num[4] == '-', "%s", num);
+    char today[11];
+    ps_doc_date_of(ps_clock_now_ms(), today);
+    cr_assert_str_eq(claim(c, "issued_on")->text, today);
+    cr_assert_str_eq(claim(c, "actual_address")->text, "м. Львів, вул. Городоцька, 12");
+    /* a second registration is refused: no second certificate */
+    struct idp_op o2 = {who, "", {0}, {0}};
+    cr_assert_eq(ps_store_write(store, idp_tx, &o2, &d), PS_OK, "%s", o2.diag.message);
+    cr_assert_eq(o2.refused.code, PS_ERR_EXISTS, "%s", o2.refused.message);
+    cr_assert_eq(query1(&n_idp_docs, who).n, 1);
 }
 
 /* ---- presentations, status, revocation ---- */
