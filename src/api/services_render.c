@@ -2,6 +2,7 @@
  * given for texts the definition carries; a problem's "detail" is in the request's. */
 #include "api/services_render.h"
 
+#include <jansson.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -199,6 +200,29 @@ static void raw_or_null(struct ps_jw *w, const char *key, struct ps_str json)
         ps_jw_null(w);
 }
 
+/* The documents the outcome issued, from facts._documents (written by the engine only):
+ * type, holder, status and, once issued, the document's id. */
+static void documents(struct ps_jw *w, struct ps_str facts)
+{
+    json_t *f = facts.len ? json_loadb(facts.p, facts.len, 0, NULL) : NULL, *d;
+    size_t i;
+    ps_jw_key(w, "documents");
+    ps_jw_arr(w);
+    json_array_foreach(json_object_get(f, "_documents"), i, d) {
+        const char *keys[] = {"type", "holder", "status", "id"};
+        ps_jw_obj(w);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            json_t *v = json_object_get(d, keys[k]);
+            if (json_is_string(v))
+                ps_jw_kstr(w, keys[k], (struct ps_str){json_string_value(v),
+                                                       json_string_length(v)});
+        }
+        ps_jw_obj_end(w);
+    }
+    ps_jw_arr_end(w);
+    json_decref(f);
+}
+
 void ps_api_app_json(struct ps_jw *w, const struct ps_app_view *v)
 {
     ps_jw_obj(w);
@@ -215,6 +239,7 @@ void ps_api_app_json(struct ps_jw *w, const struct ps_app_view *v)
     time_key(w, "updated", v->updated_ms);
     time_key(w, "submitted", v->submitted_ms);
     ps_jw_kint(w, "feeDueKop", v->fee_due_kop);
+    documents(w, v->facts);
     ps_jw_key(w, "tasks");
     ps_jw_arr(w);
     for (size_t i = 0; i < v->ntasks; i++)

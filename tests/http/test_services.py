@@ -247,7 +247,8 @@ class ServicesTest(ServerTestCase, unittest.TestCase):
         res = self.verify_doc(token, docs[0], "ua.minjust")
         self.assertIn("activities", res["claims"])
         app = self.get("/api/v1/applications/" + r.json()["id"], token).json()
-        self.assertNotIn("document.request", json.dumps(app))
+        self.assertEqual(app["documents"], [{"type": "ua.fop-extract", "holder": rnokpp,
+                                             "status": "issued", "id": docs[0]["id"]}])
 
     def test_idp_outcome_issues_the_certificates_of_parent_and_child(self):
         mariupol = {"oblast": "Донецька область", "hromada": "Маріупольська міська громада"}
@@ -276,6 +277,9 @@ class ServicesTest(ServerTestCase, unittest.TestCase):
             numbers.add(claims["certificate_number"])
             self.verify_doc(token, docs[0], "ua.minsoc")
         self.assertEqual(len(numbers), 2, "each registration its own certificate")
+        app = self.get("/api/v1/applications/" + r.json()["id"], tmum).json()
+        self.assertEqual(sorted((d["holder"], d["status"]) for d in app["documents"]),
+                         sorted([(mum, "issued"), (son, "issued")]))
 
     def test_every_validation_failure_at_once_in_the_requests_language(self):
         _, token = self.new_person(born="1985-02-02")
