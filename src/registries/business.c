@@ -90,12 +90,95 @@ static enum ps_err insert_row(struct ps_tx *tx, const char id[37], struct ps_str
     return e;
 }
 
+static const struct ps_sql insert_details = {
+    "sole_proprietor_details.insert",
+    "INSERT INTO sole_proprietor_details (id, tax_system, kveds, email, phone) "
+    "SELECT $1, $2, $3, $4, $5 FROM sole_proprietors WHERE id = $1 AND rnokpp = $6 "
+    "AND status = 'active'",
+};
+
+static bool known_tax_system(struct ps_str t)
+{
+    static const char *const systems[] = {"single-1", "single-2", "single-3", "general"};
+    for (size_t i = 0; i < sizeof systems / sizeof systems[0]; i++)
+        if (ps_str_eq_cstr(t, systems[i]))
+            return true;
+    return false;
+}
+
+/* The activities, comma-separated, into buf; each checked. */
+static enum ps_err join_kveds(const struct ps_sole_proprietor_details *d, char *buf, size_t cap,
+                              size_t *len, struct ps_diag *diag)
+{
+    if (d->nkveds == 0 || d->nkveds > PS_SOLE_PROPRIETOR_KVEDS_MAX)
+        return ps_diag_set(diag, PS_ERR_INVALID, "a registration has 1 to %d activities",
+                           PS_SOLE_PROPRIETOR_KVEDS_MAX);
+    size_t n = 0;
+    for (size_t i = 0; i < d->nkveds; i++) {
+        enum ps_err e = ps_kved_validate(d->kveds[i], diag);
+        if (e != PS_OK)
+            return e;
+        if (n + PS_KVED_LEN + 2 > cap)
+            return ps_diag_set(diag, PS_ERR_LIMIT, "too many activities");
+        if (i > 0)
+            buf[n++] = ',';
+        memcpy(buf + n, d->kveds[i].p, PS_KVED_LEN);
+        n += PS_KVED_LEN;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return PS_OK;
+}
+
+/* What needs no read: tax system, contacts, activities. */
+static enum ps_err check_details(const struct ps_sole_proprietor_details *d,
+                                 struct ps_diag *diag)
+{
+    char kveds[PS_SOLE_PROPRIETOR_KVEDS_MAX * (PS_KVED_LEN + 1) + 1];
+    size_t klen = 0;
+    if (!known_tax_system(d->tax_system))
+        return ps_diag_set(diag, PS_ERR_INVALID,
+                           "the tax system is single-1, single-2, single-3 or general");
+    if (d->email.len > 254 || d->phone.len > 32)
+        return ps_diag_set(diag, PS_ERR_INVALID, "contact too long");
+    return join_kveds(d, kveds, sizeof kveds, &klen, diag);
+}
+
+/* The details row and its change entry; not the hook. */
 static enum ps_err write_details(struct ps_tx *tx, const struct ps_actor *actor,
                                  struct ps_str id, struct ps_str rnokpp,
                                  const struct ps_sole_proprietor_details *d,
-                                 struct ps_str reason, struct ps_diag *diag);
-static enum ps_err check_details(const struct ps_sole_proprietor_details *d,
-                                 struct ps_diag *diag);
+                                 struct ps_str reason, struct ps_diag *diag)
+{
+    char kveds[PS_SOLE_PROPRIETOR_KVEDS_MAX * (PS_KVED_LEN + 1) + 1], res[64];
+    size_t klen = 0;
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "recording details needs an actor");
+    enum ps_err e = check_details(d, diag);
+    if (e == PS_OK)
+        e = join_kveds(d, kveds, sizeof kveds, &klen, diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_query q;
+    ps_query_start(&q, tx, &insert_details);
+    ps_query_text(&q, id);
+    ps_query_text(&q, d->tax_system);
+    ps_query_text(&q, (struct ps_str){kveds, klen});
+    ps_query_text(&q, d->email.p ? d->email : PS_STR(""));
+    ps_query_text(&q, d->phone.p ? d->phone : PS_STR(""));
+    ps_query_text(&q, rnokpp);
+    e = ps_query_exec(&q);
+    if (e == PS_OK && q.changes != 1)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no active registration %.*s of %.*s",
+                           PS_STR_FMT(id), PS_STR_FMT(rnokpp));
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "recording details: %s", ps_tx_errmsg(tx));
+    char idz[37];
+    if (ps_str_copy(idz, sizeof idz, id) != PS_OK)
+        return ps_diag_set(diag, PS_ERR_INVALID, "bad registration id");
+    return ps_tlog_record_change(tx, actor, "sole-proprietor.details", rnokpp,
+                                 resource_of(idz, res, sizeof res), reason, diag);
+}
 
 /* The registration, and d's row when d is not NULL, before the records' hook runs once. */
 static enum ps_err do_register(struct ps_tx *tx, const struct ps_actor *actor,
@@ -226,96 +309,6 @@ enum ps_err ps_sole_proprietor_terminate(struct ps_tx *tx, const struct ps_actor
     if (e == PS_OK)
         e = ps_records_changed(tx, actor, rnokpp, reason, diag);
     return ps_act_done(e, id, id_out);
-}
-
-static const struct ps_sql insert_details = {
-    "sole_proprietor_details.insert",
-    "INSERT INTO sole_proprietor_details (id, tax_system, kveds, email, phone) "
-    "SELECT $1, $2, $3, $4, $5 FROM sole_proprietors WHERE id = $1 AND rnokpp = $6 "
-    "AND status = 'active'",
-};
-
-static bool known_tax_system(struct ps_str t)
-{
-    static const char *const systems[] = {"single-1", "single-2", "single-3", "general"};
-    for (size_t i = 0; i < sizeof systems / sizeof systems[0]; i++)
-        if (ps_str_eq_cstr(t, systems[i]))
-            return true;
-    return false;
-}
-
-/* The activities, comma-separated, into buf; each checked. */
-static enum ps_err join_kveds(const struct ps_sole_proprietor_details *d, char *buf, size_t cap,
-                              size_t *len, struct ps_diag *diag)
-{
-    if (d->nkveds == 0 || d->nkveds > PS_SOLE_PROPRIETOR_KVEDS_MAX)
-        return ps_diag_set(diag, PS_ERR_INVALID, "a registration has 1 to %d activities",
-                           PS_SOLE_PROPRIETOR_KVEDS_MAX);
-    size_t n = 0;
-    for (size_t i = 0; i < d->nkveds; i++) {
-        enum ps_err e = ps_kved_validate(d->kveds[i], diag);
-        if (e != PS_OK)
-            return e;
-        if (n + PS_KVED_LEN + 2 > cap)
-            return ps_diag_set(diag, PS_ERR_LIMIT, "too many activities");
-        if (i > 0)
-            buf[n++] = ',';
-        memcpy(buf + n, d->kveds[i].p, PS_KVED_LEN);
-        n += PS_KVED_LEN;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return PS_OK;
-}
-
-/* What needs no read: tax system, contacts, activities. */
-static enum ps_err check_details(const struct ps_sole_proprietor_details *d,
-                                 struct ps_diag *diag)
-{
-    char kveds[PS_SOLE_PROPRIETOR_KVEDS_MAX * (PS_KVED_LEN + 1) + 1];
-    size_t klen = 0;
-    if (!known_tax_system(d->tax_system))
-        return ps_diag_set(diag, PS_ERR_INVALID,
-                           "the tax system is single-1, single-2, single-3 or general");
-    if (d->email.len > 254 || d->phone.len > 32)
-        return ps_diag_set(diag, PS_ERR_INVALID, "contact too long");
-    return join_kveds(d, kveds, sizeof kveds, &klen, diag);
-}
-
-/* The details row and its change entry; not the hook. */
-static enum ps_err write_details(struct ps_tx *tx, const struct ps_actor *actor,
-                                 struct ps_str id, struct ps_str rnokpp,
-                                 const struct ps_sole_proprietor_details *d,
-                                 struct ps_str reason, struct ps_diag *diag)
-{
-    char kveds[PS_SOLE_PROPRIETOR_KVEDS_MAX * (PS_KVED_LEN + 1) + 1], res[64];
-    size_t klen = 0;
-    if (!actor)
-        return ps_diag_set(diag, PS_ERR_DENIED, "recording details needs an actor");
-    enum ps_err e = check_details(d, diag);
-    if (e == PS_OK)
-        e = join_kveds(d, kveds, sizeof kveds, &klen, diag);
-    if (e != PS_OK)
-        return e;
-    struct ps_query q;
-    ps_query_start(&q, tx, &insert_details);
-    ps_query_text(&q, id);
-    ps_query_text(&q, d->tax_system);
-    ps_query_text(&q, (struct ps_str){kveds, klen});
-    ps_query_text(&q, d->email.p ? d->email : PS_STR(""));
-    ps_query_text(&q, d->phone.p ? d->phone : PS_STR(""));
-    ps_query_text(&q, rnokpp);
-    e = ps_query_exec(&q);
-    if (e == PS_OK && q.changes != 1)
-        return ps_diag_set(diag, PS_ERR_NOTFOUND, "no active registration %.*s of %.*s",
-                           PS_STR_FMT(id), PS_STR_FMT(rnokpp));
-    if (e != PS_OK)
-        return ps_diag_set(diag, e, "recording details: %s", ps_tx_errmsg(tx));
-    char idz[37];
-    if (ps_str_copy(idz, sizeof idz, id) != PS_OK)
-        return ps_diag_set(diag, PS_ERR_INVALID, "bad registration id");
-    return ps_tlog_record_change(tx, actor, "sole-proprietor.details", rnokpp,
-                                 resource_of(idz, res, sizeof res), reason, diag);
 }
 
 enum ps_err ps_sole_proprietor_set_details(struct ps_tx *tx, const struct ps_actor *actor,

@@ -163,9 +163,46 @@ static enum ps_err check_pair(struct ps_str a, struct ps_str b, struct ps_diag *
     return e;
 }
 
+static bool surname_ok(struct ps_str s)
+{
+    return s.len > 0 && s.len <= 400;
+}
+
+static const struct ps_sql insert_surname = {
+    "marriage_surnames.insert",
+    "INSERT INTO marriage_surnames (marriage_id, rnokpp, surname) "
+    "SELECT $1, $2, $3 FROM marriage_parties WHERE marriage_id = $1 AND rnokpp = $2 "
+    "AND status = 'active'",
+};
+
+/* The surname row and its change entry; not the hook. */
 static enum ps_err write_surname(struct ps_tx *tx, const struct ps_actor *actor,
                                  struct ps_str id, struct ps_str rnokpp, struct ps_str surname,
-                                 struct ps_str reason, struct ps_diag *diag);
+                                 struct ps_str reason, struct ps_diag *diag)
+{
+    if (!actor)
+        return ps_diag_set(diag, PS_ERR_DENIED, "recording a surname needs an actor");
+    if (!surname_ok(surname))
+        return ps_diag_set(diag, PS_ERR_INVALID, "a surname is 1 to 400 bytes");
+    struct ps_query q;
+    ps_query_start(&q, tx, &insert_surname);
+    ps_query_text(&q, id);
+    ps_query_text(&q, rnokpp);
+    ps_query_text(&q, surname);
+    enum ps_err e = ps_query_exec(&q);
+    if (e == PS_OK && q.changes != 1)
+        return ps_diag_set(diag, PS_ERR_NOTFOUND, "%.*s is not a spouse of active marriage %.*s",
+                           PS_STR_FMT(rnokpp), PS_STR_FMT(id));
+    if (e != PS_OK)
+        return ps_diag_set(diag, e, "recording a surname: %s", ps_tx_errmsg(tx));
+    char res[128];
+    int n = snprintf(res, sizeof res, "marriages/%.*s/surnames/%.*s", PS_STR_FMT(id),
+                     PS_STR_FMT(rnokpp));
+    if (n < 0 || (size_t)n >= sizeof res)
+        return ps_diag_set(diag, PS_ERR_INVALID, "marriage id too long");
+    return ps_tlog_record_change(tx, actor, "marriage.surname", rnokpp,
+                                 (struct ps_str){res, (size_t)n}, reason, diag);
+}
 
 /* The rows in ascending RNOKPP order: every writer takes the unique-index entries of two
  * persons in the same order, so two marriages of the same pair never deadlock. The chosen
@@ -191,11 +228,6 @@ static enum ps_err insert_rows(struct ps_tx *tx, const struct ps_actor *actor, c
     if (e == PS_OK)
         e = ps_records_changed(tx, actor, hi, reason, diag);
     return e;
-}
-
-static bool surname_ok(struct ps_str s)
-{
-    return s.len > 0 && s.len <= 400;
 }
 
 static enum ps_err do_register(struct ps_tx *tx, const struct ps_actor *actor, struct ps_str a,
@@ -365,42 +397,6 @@ enum ps_err ps_marriage_dissolve(struct ps_tx *tx, const struct ps_actor *actor,
     for (int i = 0; i < 2 && e == PS_OK; i++)
         e = ps_records_changed(tx, actor, ps_str_from_cstr(spouse[i]), reason, diag);
     return e;
-}
-
-static const struct ps_sql insert_surname = {
-    "marriage_surnames.insert",
-    "INSERT INTO marriage_surnames (marriage_id, rnokpp, surname) "
-    "SELECT $1, $2, $3 FROM marriage_parties WHERE marriage_id = $1 AND rnokpp = $2 "
-    "AND status = 'active'",
-};
-
-/* The surname row and its change entry; not the hook. */
-static enum ps_err write_surname(struct ps_tx *tx, const struct ps_actor *actor,
-                                 struct ps_str id, struct ps_str rnokpp, struct ps_str surname,
-                                 struct ps_str reason, struct ps_diag *diag)
-{
-    if (!actor)
-        return ps_diag_set(diag, PS_ERR_DENIED, "recording a surname needs an actor");
-    if (!surname_ok(surname))
-        return ps_diag_set(diag, PS_ERR_INVALID, "a surname is 1 to 400 bytes");
-    struct ps_query q;
-    ps_query_start(&q, tx, &insert_surname);
-    ps_query_text(&q, id);
-    ps_query_text(&q, rnokpp);
-    ps_query_text(&q, surname);
-    enum ps_err e = ps_query_exec(&q);
-    if (e == PS_OK && q.changes != 1)
-        return ps_diag_set(diag, PS_ERR_NOTFOUND, "%.*s is not a spouse of active marriage %.*s",
-                           PS_STR_FMT(rnokpp), PS_STR_FMT(id));
-    if (e != PS_OK)
-        return ps_diag_set(diag, e, "recording a surname: %s", ps_tx_errmsg(tx));
-    char res[128];
-    int n = snprintf(res, sizeof res, "marriages/%.*s/surnames/%.*s", PS_STR_FMT(id),
-                     PS_STR_FMT(rnokpp));
-    if (n < 0 || (size_t)n >= sizeof res)
-        return ps_diag_set(diag, PS_ERR_INVALID, "marriage id too long");
-    return ps_tlog_record_change(tx, actor, "marriage.surname", rnokpp,
-                                 (struct ps_str){res, (size_t)n}, reason, diag);
 }
 
 enum ps_err ps_marriage_set_surname(struct ps_tx *tx, const struct ps_actor *actor,
