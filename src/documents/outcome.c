@@ -36,6 +36,7 @@ enum ps_err ps_docs_outcome_issue(struct ps_tx *tx, const struct ps_actor *actor
                                   void *ctx, char id_out[37], struct ps_diag *diag)
 {
     const struct ps_docs *d = ctx;
+    PS_ASSERT(d != NULL && doctype != NULL); /* installed with the service as its context */
     struct ps_str type = ps_str_from_cstr(doctype);
     struct ps_diag bad;
     id_out[0] = '\0';
