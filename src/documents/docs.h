@@ -125,10 +125,11 @@ enum ps_err ps_docs_sync(struct ps_tx *tx, const struct ps_docs *d, const struct
 
 /* What a service outcome that promised a document of type doctype to holder does, in the
  * transition's transaction: the engine's issue hook (engine/engine.h ps_engine_issue_fn, the
- * same signature; serve installs it with the service as ctx). Brings holder's documents in
- * step (ps_docs_sync as actor for reason; nothing left to do when the registries' hook already
- * ran for the outcome's write, so the document is issued once), then finds the newest document
- * of that type in force for holder and copies its id to id_out (37 bytes). Errors:
+ * same signature; serve installs it with the service as ctx). Finds the newest document of
+ * that type in force and not expired for holder and copies its id to id_out (37 bytes), after
+ * bringing holder's documents in step (ps_docs_sync as actor for reason), which is skipped when
+ * the registries' hook is installed and the document is found already: the outcome's write ran
+ * the hook in this transaction, so the document was issued once, by the write. Errors:
  * PS_ERR_INTERNAL when none is in force (the definition promised a document the records do not
  * support: its writes made no record of the type's source), when doctype is not a configured
  * type or holder not an RNOKPP, each naming the service's promise; those of ps_docs_sync. */
