@@ -184,6 +184,26 @@ enum ps_err ps_app_submit(const struct ps_app_ctx *c, struct ps_str id,
                       : e;
 }
 
+/* Validates a draft without submitting it: eligibility, prefill (in memory) and every field
+ * (app.h). Nothing is stored; reads the rules make are recorded like any transition's. */
+enum ps_err ps_app_check(const struct ps_app_ctx *c, struct ps_str id,
+                         struct ps_app_result *res, struct ps_diag *diag)
+{
+    struct ps_app_row *a = ps_arena_zalloc(c->arena, sizeof *a);
+    memset(res, 0, sizeof *res);
+    if (!a)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    enum ps_err e = load_mine(c, id, a, diag);
+    if (e != PS_OK)
+        return e;
+    struct ps_app_eval *ev = NULL;
+    if (ps_str_eq_cstr(a->status, "draft"))
+        e = vet(c, a, true, res, &ev, diag);
+    if (e == PS_OK && res->outcome == PS_APP_DONE)
+        ps_app_result_fill(res, a);
+    return e;
+}
+
 /* facts.<step> = v */
 static enum ps_err set_fact(const struct ps_app_ctx *c, struct ps_app_row *a, struct ps_str step,
                             json_t *v, struct ps_diag *diag)

@@ -18,11 +18,15 @@ static const struct {
     int who;
 } nav_items[] = {
     {"/", N_("Home"), NAV_ANYONE},
+    {"/services", N_("Services"), NAV_ANYONE},
     {"/me", N_("My data"), NAV_SIGNED_IN},
+    {"/me/applications", N_("My applications"), NAV_SIGNED_IN},
+    {"/me/inbox", N_("Inbox"), NAV_SIGNED_IN},
     {"/me/access", N_("Who used my data"), NAV_SIGNED_IN},
     {"/me/passkeys", N_("Passkeys"), NAV_SIGNED_IN},
     {"/me/sessions", N_("Sessions"), NAV_SIGNED_IN},
     {"/official", N_("Work area"), NAV_OFFICIAL},
+    {"/official/queue", N_("Tasks"), NAV_OFFICIAL},
     {"/transparency", N_("Transparency log"), NAV_ANYONE},
     {"/about", N_("About"), NAV_ANYONE},
 };
