@@ -181,7 +181,7 @@ static struct ps_str fee_text(struct ps_page *pg, int64_t kop)
     if (kop <= 0)
         return PS_STR("");
     size_t n = ps_i18n_num(pg->lang, (uint64_t)(kop / 100), num);
-    return ps_str_from_cstr(ps_arena_printf(pg->req->arena, "%.*s.%02lld", (int)n, num,
+    return ps_str_from_cstr(ps_arena_printf(pg->req->arena, "%.*s%s%02lld", (int)n, num, pg->lang == PS_LANG_UK ? "," : ".",
                                             (long long)(kop % 100)));
 }
 

@@ -126,7 +126,7 @@ static struct ps_str step_text(struct ps_page *pg, const struct ps_svc_step *st)
     case PS_SVC_FEE: {
         char num[PS_I18N_NUM_MAX];
         size_t n = ps_i18n_num(pg->lang, (uint64_t)(st->amount_kop / 100), num);
-        char *amount = ps_arena_printf(a, "%.*s.%02lld", (int)n, num,
+        char *amount = ps_arena_printf(a, "%.*s%s%02lld", (int)n, num, pg->lang == PS_LANG_UK ? "," : ".",
                                        (long long)(st->amount_kop % 100));
         struct ps_i18n_arg args[] = {{"amount", ps_str_from_cstr(amount)},
                                      {"purpose", ps_str_from_cstr(
