@@ -26,7 +26,7 @@ static const char *lc(const struct ps_page *pg)
 struct apg {
     struct ps_page *pg; /* first: ps_page_failed */
     struct ps_app_ctx ac;
-    struct ps_str id, page;   /* the application; the form's page ("_": fields without one) */
+    struct ps_str id, page; /* the application; the form's page ("_": fields without one) */
     struct ps_app_view view;
     json_t *answers;          /* the view's, parsed (arena-owned) */
     struct ps_app_result res; /* a transition's or a check's */
@@ -36,7 +36,7 @@ struct apg {
     size_t npairs;
     struct ps_str action, key, hash, reused_body;
     bool found, reused, yes;
-    enum ps_err refused;      /* a transition the registry refused (PS_ERR_EXISTS) */
+    enum ps_err refused; /* a transition the registry refused (PS_ERR_EXISTS) */
     char refusal[256];
     char location[200];
 };
@@ -74,9 +74,9 @@ static enum ps_err slots_of(struct apg *g, const struct ps_svc *s, struct ps_dia
         size_t got = 0;
         if (st->kind != PS_SVC_APPOINTMENT)
             continue;
-        enum ps_err e = ps_slots_free(&g->ac, ps_str_from_cstr(st->agency),
-                                      ps_str_from_cstr(st->slot_kind), rows,
-                                      SLOTS_MAX - g->nslots, &got, diag);
+        enum ps_err e =
+            ps_slots_free(&g->ac, ps_str_from_cstr(st->agency), ps_str_from_cstr(st->slot_kind),
+                          rows, SLOTS_MAX - g->nslots, &got, diag);
         if (e != PS_OK)
             return e;
         for (size_t k = 0; k < got; k++, g->nslots++) {
@@ -115,8 +115,8 @@ static bool is_draft(const struct apg *g)
 
 static struct ps_svcform_view form_view(const struct apg *g)
 {
-    return (struct ps_svcform_view){g->pg->lang, g->answers, g->res.errors, g->res.nerrors,
-                                    g->slots, g->nslots};
+    return (struct ps_svcform_view){g->pg->lang,    g->answers, g->res.errors,
+                                    g->res.nerrors, g->slots,   g->nslots};
 }
 
 /* The page's name in a URL: "_" for the fields without one. */
@@ -181,7 +181,8 @@ static struct ps_str fee_text(struct ps_page *pg, int64_t kop)
     if (kop <= 0)
         return PS_STR("");
     size_t n = ps_i18n_num(pg->lang, (uint64_t)(kop / 100), num);
-    return ps_str_from_cstr(ps_arena_printf(pg->req->arena, "%.*s%s%02lld", (int)n, num, pg->lang == PS_LANG_UK ? "," : ".",
+    return ps_str_from_cstr(ps_arena_printf(pg->req->arena, "%.*s%s%02lld", (int)n, num,
+                                            pg->lang == PS_LANG_UK ? "," : ".",
                                             (long long)(kop % 100)));
 }
 
@@ -209,8 +210,7 @@ static bool keyed(struct apg *g)
     char *hex = ps_arena_alloc(req->arena, 65);
     g->key = ps_str_from_cstr(ps_arena_printf(req->arena, "page:%.*s", PS_STR_FMT(k)));
     if (!hex || !g->key.p) {
-        ps_page_error(g->pg, 500, N_("Sorry, something went wrong"),
-                      N_("Try again later."));
+        ps_page_error(g->pg, 500, N_("Sorry, something went wrong"), N_("Try again later."));
         return false;
     }
     crypto_hash_sha256_init(&st);
@@ -248,8 +248,8 @@ static enum ps_err key_seen(struct apg *g, struct ps_tx *tx, bool *done, struct 
 
 static enum ps_err key_store(struct apg *g, struct ps_tx *tx, struct ps_diag *diag)
 {
-    return ps_app_idem_put(tx, g->ac.actor->id, g->key, g->hash, 303,
-                           ps_str_from_cstr(g->location), diag);
+    return ps_app_idem_put(tx, g->ac.actor->id, g->key, g->hash, 303, ps_str_from_cstr(g->location),
+                           diag);
 }
 
 /* A transition the registry refused (a slot taken, a registry's unique rule): nothing was
@@ -272,8 +272,8 @@ static bool post_pairs(struct apg *g)
     if (!ps_page_post_form(g->pg, &f))
         return false;
     /* the body passed the checks: its pairs again, every name */
-    if (ps_form_parse(g->pg->req->arena, g->pg->req->body, g->pairs, PS_FORM_MAX_PAIRS,
-                      &g->npairs, &d) != PS_OK) {
+    if (ps_form_parse(g->pg->req->arena, g->pg->req->body, g->pairs, PS_FORM_MAX_PAIRS, &g->npairs,
+                      &d) != PS_OK) {
         ps_page_error(g->pg, 400, N_("The form could not be read"),
                       N_("It contains characters that are not text. Go back and try again."));
         return false;
@@ -389,8 +389,8 @@ static void form_page(struct apg *g, int status)
         return ps_page_error(pg, 500, N_("Sorry, something went wrong"), N_("Try again later."));
     for (size_t i = 0; i < g->res.nerrors && ne < PS_FORM_MAX_FIELDS; i++) {
         const struct ps_form_error *e = &g->res.errors[i];
-        pg->errors[ne].id = ps_str_from_cstr(
-            ps_svcform_error_id(s->fields, s->nfields, e->field, pg->req->arena));
+        pg->errors[ne].id =
+            ps_str_from_cstr(ps_svcform_error_id(s->fields, s->nfields, e->field, pg->req->arena));
         pg->errors[ne++].message = ps_str_from_cstr(ps_svcform_error_text(e, pg->lang));
     }
     pg->layout.nerrors = ne;
@@ -399,8 +399,8 @@ static void form_page(struct apg *g, int status)
         .service = ps_str_from_cstr(ps_svc_text_in(s->title, lc(pg))),
         .number = ps_arena_str(pg->req->arena,
                                (struct ps_str){num, ps_i18n_num(pg->lang, (uint64_t)at + 1, num)}),
-        .total = ps_arena_str(pg->req->arena,
-                              (struct ps_str){tot, ps_i18n_num(pg->lang, total, tot)}),
+        .total =
+            ps_arena_str(pg->req->arena, (struct ps_str){tot, ps_i18n_num(pg->lang, total, tot)}),
         .heading = nq == 1 ? q[0].label : ps_str_from_cstr(ps_svc_text_in(s->title, lc(pg))),
         .app_id = g->id,
         .page = ps_str_from_cstr(page_url_name(name)),
@@ -419,8 +419,7 @@ static enum ps_err form_get_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag
 /* Only the applicant's draft has form pages; a page the form does not have is 404. */
 static bool form_ok(struct apg *g)
 {
-    if (!mine(g) || ps_svcform_page_index(g->view.svc,
-                                          ps_str_from_cstr(page_name(g))) < 0) {
+    if (!mine(g) || ps_svcform_page_index(g->view.svc, ps_str_from_cstr(page_name(g))) < 0) {
         ps_page_error(g->pg, 404, N_("Page not found"),
                       N_("There is no such page. Go back to your applications."));
         return false;
@@ -459,8 +458,7 @@ static enum ps_err form_post_op(struct ps_tx *tx, void *ctx, struct ps_diag *dia
         ps_svcform_page_index(g->view.svc, ps_str_from_cstr(page_name(g))) < 0)
         return e;
     const struct ps_svc *s = g->view.svc;
-    e = ps_svcform_read(s->fields, s->nfields, page_name(g), g->pairs, g->npairs, g->answers,
-                        diag);
+    e = ps_svcform_read(s->fields, s->nfields, page_name(g), g->pairs, g->npairs, g->answers, diag);
     if (e == PS_OK)
         e = ps_app_save(&g->ac, g->id, g->answers, &g->res, diag);
     if (e != PS_OK || !ps_str_eq_cstr(g->action, "continue"))
@@ -492,8 +490,7 @@ static void form_post_render(struct ps_req *req, void *ctx)
     if (ps_str_eq_cstr(g->action, "draft"))
         snprintf(g->location, sizeof g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
     else if (ps_str_eq_cstr(g->action, "continue"))
-        next_location(g, ps_svcform_page_index(g->view.svc,
-                                                ps_str_from_cstr(page_name(g))) + 1);
+        next_location(g, ps_svcform_page_index(g->view.svc, ps_str_from_cstr(page_name(g))) + 1);
     else /* a list's row added or removed: the same page again */
         snprintf(g->location, sizeof g->location, "/me/applications/%.*s/pages/%.*s",
                  PS_STR_FMT(g->id), PS_STR_FMT(g->page));
@@ -515,8 +512,8 @@ static void check_page(struct apg *g, int status)
     const struct ps_svc *s = g->view.svc;
     struct ps_svcform_view fv = form_view(g);
     struct ps_app *app = pg->req->app;
-    char key[37], *base = ps_arena_printf(pg->req->arena, "/me/applications/%.*s/pages/",
-                                          PS_STR_FMT(g->id));
+    char key[37],
+        *base = ps_arena_printf(pg->req->arena, "/me/applications/%.*s/pages/", PS_STR_FMT(g->id));
     struct ps_uuid u = ps_uuid7();
     ps_uuid_fmt(&u, key);
     struct ps_tpl_service_check v = {
@@ -570,8 +567,8 @@ static void check_render(struct ps_req *req, void *ctx)
 
 void ps_portal_app_check(struct ps_req *req)
 {
-    struct apg *g = apg_new(req, N_("Check your answers before sending your application"),
-                            "/me/applications");
+    struct apg *g =
+        apg_new(req, N_("Check your answers before sending your application"), "/me/applications");
     if (g)
         ps_api_write_or(req, form_get_op, g, check_render, ps_page_failed);
 }
@@ -614,8 +611,8 @@ static void submit_render(struct ps_req *req, void *ctx)
 
 void ps_portal_app_submit(struct ps_req *req)
 {
-    struct apg *g = apg_new(req, N_("Check your answers before sending your application"),
-                            "/me/applications");
+    struct apg *g =
+        apg_new(req, N_("Check your answers before sending your application"), "/me/applications");
     if (g && post_pairs(g) && keyed(g))
         ps_api_write_or(req, submit_op, g, submit_render, ps_page_failed);
 }
@@ -701,9 +698,9 @@ static bool events_of(struct ps_page *pg, const struct ps_app_view *a,
         const char *m = event_msg(&a->events[i]);
         ev[i].at = a->events[i].at_ms / 1000;
         ev[i].text = m ? ps_str_from_cstr(ps_page_t(pg, m))
-                       : ps_str_from_cstr(ps_arena_printf(
-                             pg->req->arena, "%.*s: %.*s", PS_STR_FMT(a->events[i].kind),
-                             PS_STR_FMT(a->events[i].detail)));
+                       : ps_str_from_cstr(ps_arena_printf(pg->req->arena, "%.*s: %.*s",
+                                                          PS_STR_FMT(a->events[i].kind),
+                                                          PS_STR_FMT(a->events[i].detail)));
     }
     *out = ev;
     *n = a->nevents;
@@ -743,8 +740,8 @@ static void apps_render(struct ps_req *req, void *ctx)
     for (size_t i = 0; i < l->n; i++) {
         const struct ps_app_view *a = &l->list[i];
         rows[i].id = a->id;
-        rows[i].service = a->svc ? ps_str_from_cstr(ps_svc_text_in(a->svc->title, lc(l->pg)))
-                                 : a->service;
+        rows[i].service =
+            a->svc ? ps_str_from_cstr(ps_svc_text_in(a->svc->title, lc(l->pg))) : a->service;
         rows[i].status = ps_str_from_cstr(ps_page_t(l->pg, status_msg(a->status)));
         rows[i].status_code = a->status;
         rows[i].party = !ps_str_eq(a->applicant, l->ac.actor->id);
@@ -773,8 +770,7 @@ static const struct ps_svc_step *my_consent(const struct apg *g)
     for (size_t i = 0; i < g->view.ntasks; i++) {
         const struct ps_app_task *t = &g->view.tasks[i];
         int k = ps_svc_step_index(g->view.svc, t->step);
-        if (ps_str_eq_cstr(t->kind, "consent") && ps_str_eq(t->party, g->ac.actor->id) &&
-            k >= 0)
+        if (ps_str_eq_cstr(t->kind, "consent") && ps_str_eq(t->party, g->ac.actor->id) && k >= 0)
             return &g->view.svc->steps[k];
     }
     return NULL;
@@ -810,8 +806,8 @@ static void app_page(struct apg *g, int status)
     struct ps_tpl_application_events *ev = NULL;
     struct ps_tpl_question *q = NULL;
     if (!events_of(pg, a, &ev, &v.nevents) ||
-        ps_svcform_answers(a->svc, &answers_view, ps_engine_env(app->engine), NULL,
-                           pg->req->arena, &v.answers) != PS_OK ||
+        ps_svcform_answers(a->svc, &answers_view, ps_engine_env(app->engine), NULL, pg->req->arena,
+                           &v.answers) != PS_OK ||
         (consent && ps_svcform_questions(consent->fields, consent->nfields, NULL, &fv,
                                          pg->req->arena, &q, &v.nconsent_questions) != PS_OK))
         return ps_page_error(pg, 500, N_("Sorry, something went wrong"), N_("Try again later."));
@@ -857,9 +853,8 @@ static enum ps_err consent_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
         return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
     e = ps_svcform_read(st->fields, st->nfields, NULL, g->pairs, g->npairs, answers, diag);
     if (e == PS_OK)
-        e = refusal(g, ps_app_consent(&g->ac, g->id, g->yes, g->yes ? answers : NULL, &g->res,
-                                      diag),
-                    diag);
+        e = refusal(
+            g, ps_app_consent(&g->ac, g->id, g->yes, g->yes ? answers : NULL, &g->res, diag), diag);
     if (e == PS_OK && !g->refused && g->res.outcome == PS_APP_DONE)
         snprintf(g->location, sizeof g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
     if (e == PS_OK && g->res.outcome == PS_APP_INVALID)
@@ -918,10 +913,12 @@ static void inbox_render(struct ps_req *req, void *ctx)
         return;
     for (size_t i = 0; i < b->n; i++) {
         const struct ps_inbox_msg *x = &b->msgs[i];
-        m[i] = (struct ps_tpl_inbox_messages){
-            .id = x->id, .app = x->application, .unread = x->read_at_ms <= 0,
-            .title = en ? x->title_en : x->title_uk, .body = en ? x->body_en : x->body_uk,
-            .at = x->at_ms / 1000};
+        m[i] = (struct ps_tpl_inbox_messages){.id = x->id,
+                                              .app = x->application,
+                                              .unread = x->read_at_ms <= 0,
+                                              .title = en ? x->title_en : x->title_uk,
+                                              .body = en ? x->body_en : x->body_uk,
+                                              .at = x->at_ms / 1000};
     }
     struct ps_tpl_inbox v = {.messages = m, .nmessages = b->n};
     ps_page_send(b->pg, 200, ps_tpl_inbox_slot(&v));

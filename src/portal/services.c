@@ -44,8 +44,7 @@ static bool matches(const struct ps_svc *s, struct ps_str q, struct ps_str categ
     char needle[Q_MAX + 1];
     if (!q.len || ps_str_copy(needle, sizeof needle, q) != PS_OK)
         return q.len == 0;
-    const char *hay[] = {s->id, s->title.uk, s->title.en, s->description.uk,
-                         s->description.en};
+    const char *hay[] = {s->id, s->title.uk, s->title.en, s->description.uk, s->description.en};
     for (size_t i = 0; i < sizeof hay / sizeof hay[0]; i++)
         if (strcasestr(hay[i], needle))
             return true;
@@ -100,8 +99,7 @@ void ps_portal_services(struct ps_req *req)
             continue;
         s[v.nservices].id = ps_str_from_cstr(all[i]->id);
         s[v.nservices].title = ps_str_from_cstr(ps_svc_text_in(all[i]->title, lc(pg)));
-        s[v.nservices].description =
-            ps_str_from_cstr(ps_svc_text_in(all[i]->description, lc(pg)));
+        s[v.nservices].description = ps_str_from_cstr(ps_svc_text_in(all[i]->description, lc(pg)));
         s[v.nservices].category = ps_str_from_cstr(category_text(pg, all[i]->category));
         v.nservices++;
     }
@@ -126,13 +124,15 @@ static struct ps_str step_text(struct ps_page *pg, const struct ps_svc_step *st)
     case PS_SVC_FEE: {
         char num[PS_I18N_NUM_MAX];
         size_t n = ps_i18n_num(pg->lang, (uint64_t)(st->amount_kop / 100), num);
-        char *amount = ps_arena_printf(a, "%.*s%s%02lld", (int)n, num, pg->lang == PS_LANG_UK ? "," : ".",
-                                       (long long)(st->amount_kop % 100));
-        struct ps_i18n_arg args[] = {{"amount", ps_str_from_cstr(amount)},
-                                     {"purpose", ps_str_from_cstr(
-                                                     ps_svc_text_in(st->purpose, lc(pg)))}};
-        return ps_i18n_fill(a, ps_page_t(pg, N_("A state fee of {amount} UAH is due: "
-                                                "{purpose}.")),
+        char *amount =
+            ps_arena_printf(a, "%.*s%s%02lld", (int)n, num, pg->lang == PS_LANG_UK ? "," : ".",
+                            (long long)(st->amount_kop % 100));
+        struct ps_i18n_arg args[] = {
+            {"amount", ps_str_from_cstr(amount)},
+            {"purpose", ps_str_from_cstr(ps_svc_text_in(st->purpose, lc(pg)))}};
+        return ps_i18n_fill(a,
+                            ps_page_t(pg, N_("A state fee of {amount} UAH is due: "
+                                             "{purpose}.")),
                             args, 2);
     }
     case PS_SVC_APPOINTMENT:
@@ -148,8 +148,7 @@ static struct ps_str step_text(struct ps_page *pg, const struct ps_svc_step *st)
 static bool service_steps(struct ps_page *pg, const struct ps_svc *s, struct ps_tpl_service *v)
 {
     struct ps_tpl_service_steps *st = ps_api_alloc(pg->req, (s->nsteps + 1) * sizeof *st);
-    struct ps_tpl_service_rules *r =
-        ps_api_alloc(pg->req, (s->neligibility + 1) * sizeof *r);
+    struct ps_tpl_service_rules *r = ps_api_alloc(pg->req, (s->neligibility + 1) * sizeof *r);
     if (!st || !r)
         return false;
     for (size_t i = 0; i < s->nsteps; i++) {

@@ -110,8 +110,8 @@ static json_t *date_json(struct ps_str d, struct ps_str m, struct ps_str y)
 {
     char buf[64];
     int k;
-    bool digits = ps_str_is_digits(d) && ps_str_is_digits(m) && ps_str_is_digits(y) &&
-                  d.len <= 2 && m.len <= 2 && y.len == 4;
+    bool digits = ps_str_is_digits(d) && ps_str_is_digits(m) && ps_str_is_digits(y) && d.len <= 2 &&
+                  m.len <= 2 && y.len == 4;
     if (digits)
         k = snprintf(buf, sizeof buf, "%.*s-%s%.*s-%s%.*s", PS_STR_FMT(y), m.len == 1 ? "0" : "",
                      PS_STR_FMT(m), d.len == 1 ? "0" : "", PS_STR_FMT(d));
@@ -124,8 +124,8 @@ static json_t *date_json(struct ps_str d, struct ps_str m, struct ps_str y)
 }
 
 /* The value posted for field f whose inputs are named id...; NULL when nothing was entered. */
-static json_t *value_of(const struct ps_svc_field *f, const char *id,
-                        const struct ps_form_pair *p, size_t n)
+static json_t *value_of(const struct ps_svc_field *f, const char *id, const struct ps_form_pair *p,
+                        size_t n)
 {
     char name[PS_SVCFORM_ID_MAX + 16];
     if (f->type == PS_SVC_DATE || f->type == PS_SVC_ADDRESS) {
@@ -156,8 +156,9 @@ static json_t *value_of(const struct ps_svc_field *f, const char *id,
     if (f->type == PS_SVC_NUMBER)
         return number_json(v);
     if (f->type == PS_SVC_BOOLEAN)
-        return ps_str_eq_cstr(v, "yes") ? json_true()
-               : ps_str_eq_cstr(v, "no") ? json_false() : str_json(v);
+        return ps_str_eq_cstr(v, "yes")  ? json_true()
+               : ps_str_eq_cstr(v, "no") ? json_false()
+                                         : str_json(v);
     return str_json(v);
 }
 
@@ -211,8 +212,8 @@ enum ps_err ps_svcform_read(const struct ps_svc_field *fields, size_t n, const c
         if (page && !ps_svcform_on_page(f, page))
             continue;
         snprintf(id, sizeof id, "f-%s", f->name);
-        json_t *v = f->type == PS_SVC_LIST ? list_of(f, id, pairs, npairs)
-                                           : value_of(f, id, pairs, npairs);
+        json_t *v =
+            f->type == PS_SVC_LIST ? list_of(f, id, pairs, npairs) : value_of(f, id, pairs, npairs);
         if (f->type == PS_SVC_LIST && v && action.p)
             list_action(f, v, action);
         if (f->type == PS_SVC_LIST && v && json_array_size(v) == 0) {
@@ -289,8 +290,8 @@ const char *ps_svcform_error_id(const struct ps_svc_field *fields, size_t n, con
     struct ps_str idx = {p.p + cut + 1, close > cut ? close - cut - 1 : 0};
     const struct ps_svc_field *item = &f->items[0];
     if (close + 2 < p.len && p.p[close + 1] == '.')
-        item = field_named(f->items, f->nitems,
-                           (struct ps_str){p.p + close + 2, p.len - close - 2});
+        item =
+            field_named(f->items, f->nitems, (struct ps_str){p.p + close + 2, p.len - close - 2});
     if (!item)
         item = &f->items[0];
     char *iid = ps_arena_printf(a, "%s-%.*s-%s", id, PS_STR_FMT(idx), item->name);
@@ -347,8 +348,7 @@ static struct ps_str described(const char *id, bool hint, bool error, struct ps_
 
 /* A text-like input (components/input.html) for field f named id. */
 static void input_of(const struct ps_svc_field *f, const char *id, json_t *val, const char *err,
-                     const struct ps_svcform_view *v, struct ps_arena *a,
-                     struct ps_tpl_input *out)
+                     const struct ps_svcform_view *v, struct ps_arena *a, struct ps_tpl_input *out)
 {
     const char *hint = ps_svc_text_in(f->hint, ps_lang_code(v->lang));
     memset(out, 0, sizeof *out);
@@ -366,8 +366,7 @@ static void input_of(const struct ps_svc_field *f, const char *id, json_t *val, 
     out->describedby = described(id, f->hint.uk != NULL, err != NULL, a);
 }
 
-static enum ps_err radios(struct ps_tpl_question *q, const char *id, size_t n,
-                          struct ps_arena *a)
+static enum ps_err radios(struct ps_tpl_question *q, const char *id, size_t n, struct ps_arena *a)
 {
     struct ps_tpl_question_options *o = ps_arena_array(a, n ? n : 1, sizeof *o);
     if (!o)
@@ -402,9 +401,9 @@ static enum ps_err choices(const struct ps_svc_field *f, json_t *val,
             char at[PS_I18N_TIME_MAX];
             size_t len = ps_i18n_time(v->lang, v->slots[i].starts_s, at);
             o[i].value = cs(v->slots[i].id);
-            o[i].label = cs(ps_arena_printf(a, "%.*s (%lld %s)", (int)len, at,
-                                            (long long)v->slots[i].minutes,
-                                            ps_i18n(v->lang, N_("min"))));
+            o[i].label =
+                cs(ps_arena_printf(a, "%.*s (%lld %s)", (int)len, at,
+                                   (long long)v->slots[i].minutes, ps_i18n(v->lang, N_("min"))));
             o[i].checked = cur && strcmp(cur, v->slots[i].id) == 0;
         }
     }
@@ -456,8 +455,8 @@ static enum ps_err address(const struct ps_svc_field *f, json_t *val,
 }
 
 static enum ps_err list_row(const struct ps_svc_field *f, size_t i, json_t *item,
-                            const struct ps_svcform_view *v, struct ps_arena *a,
-                            const char *id, struct ps_tpl_question_rows *row)
+                            const struct ps_svcform_view *v, struct ps_arena *a, const char *id,
+                            struct ps_tpl_question_rows *row)
 {
     struct ps_tpl_input *in = ps_arena_array(a, f->nitems, sizeof *in);
     if (!in)
@@ -467,8 +466,8 @@ static enum ps_err list_row(const struct ps_svc_field *f, size_t i, json_t *item
         char *path = ps_arena_printf(a, "%s[%zu].%s", f->name, i, f->items[k].name);
         if (!iid || !path)
             return PS_ERR_NOMEM;
-        input_of(&f->items[k], iid, json_object_get(item, f->items[k].name),
-                 error_at(v, path), v, a, &in[k]);
+        input_of(&f->items[k], iid, json_object_get(item, f->items[k].name), error_at(v, path), v,
+                 a, &in[k]);
     }
     char num[PS_I18N_NUM_MAX];
     size_t len = ps_i18n_num(v->lang, i + 1, num);
@@ -607,8 +606,8 @@ static const char *word_kved(const struct wording *w, json_t *val)
 }
 
 /* Several values on one line, ", " between: an address's parts, a list item's fields. */
-static const char *word_item(const struct wording *w, const struct ps_svc_field *items,
-                             size_t n, json_t *obj)
+static const char *word_item(const struct wording *w, const struct ps_svc_field *items, size_t n,
+                             json_t *obj)
 {
     const char *line = "";
     for (size_t k = 0; k < n && line; k++) {
@@ -675,8 +674,7 @@ enum ps_err ps_svcform_answers(const struct ps_svc *s, const struct ps_svcform_v
                                struct ps_arena *a, struct ps_tpl_answers *out)
 {
     struct wording w = {v, env, a};
-    struct ps_tpl_answers_rows *rows = ps_arena_array(a, s->nfields ? s->nfields : 1,
-                                                      sizeof *rows);
+    struct ps_tpl_answers_rows *rows = ps_arena_array(a, s->nfields ? s->nfields : 1, sizeof *rows);
     if (!rows)
         return PS_ERR_NOMEM;
     for (size_t i = 0; i < s->nfields; i++)

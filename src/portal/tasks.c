@@ -71,10 +71,10 @@ static void queue_render(struct ps_req *req, void *ctx)
         t[k].service = task_service(w->pg, x);
         t[k].step = x->step;
         t[k].due = x->due_ms / 1000;
-        t[k].claimed = ps_str_from_cstr(ps_page_t(
-            w->pg, !x->claimed_by.len                         ? N_("No")
-                   : ps_str_eq(x->claimed_by, w->ac.actor->id) ? N_("By you")
-                                                                : N_("By another official")));
+        t[k].claimed = ps_str_from_cstr(ps_page_t(w->pg, !x->claimed_by.len ? N_("No")
+                                                         : ps_str_eq(x->claimed_by, w->ac.actor->id)
+                                                             ? N_("By you")
+                                                             : N_("By another official")));
         k++;
     }
     struct ps_tpl_queue v = {.tasks = t, .ntasks = k};
@@ -104,10 +104,10 @@ static void decision_form(struct ps_svc_field f[D_N], struct ps_svc_option o[2])
     o[0] = (struct ps_svc_option){"approve", t[0]};
     o[1] = (struct ps_svc_option){"reject", t[1]};
     memset(f, 0, D_N * sizeof *f);
-    f[D_DECISION] = (struct ps_svc_field){.name = "decision", .type = PS_SVC_ENUM,
-                                          .label = t[2], .options = o, .noptions = 2};
-    f[D_REASON] = (struct ps_svc_field){.name = "reason", .type = PS_SVC_TEXT, .label = t[3],
-                                        .hint = t[4]};
+    f[D_DECISION] = (struct ps_svc_field){
+        .name = "decision", .type = PS_SVC_ENUM, .label = t[2], .options = o, .noptions = 2};
+    f[D_REASON] =
+        (struct ps_svc_field){.name = "reason", .type = PS_SVC_TEXT, .label = t[3], .hint = t[4]};
 }
 
 /* The task named in the path among the queue's, then its application (recorded). */
@@ -147,9 +147,9 @@ static bool events_of(struct work *w, struct ps_tpl_task *v)
     for (size_t i = 0; i < w->view.nevents; i++) {
         const struct ps_app_event *e = &w->view.events[i];
         ev[i].at = e->at_ms / 1000;
-        ev[i].text = ps_str_from_cstr(ps_arena_printf(
-            w->pg->req->arena, "%.*s %.*s %.*s (%.*s)", PS_STR_FMT(e->kind), PS_STR_FMT(e->step),
-            PS_STR_FMT(e->detail), PS_STR_FMT(e->actor_kind)));
+        ev[i].text = ps_str_from_cstr(
+            ps_arena_printf(w->pg->req->arena, "%.*s %.*s %.*s (%.*s)", PS_STR_FMT(e->kind),
+                            PS_STR_FMT(e->step), PS_STR_FMT(e->detail), PS_STR_FMT(e->actor_kind)));
     }
     v->events = ev;
     v->nevents = w->view.nevents;
@@ -164,11 +164,12 @@ static void task_page(struct work *w, int status)
     bool mine = ps_str_eq(t->claimed_by, w->ac.actor->id);
     json_t *given = json_object();
     if (given && w->form.values[D_DECISION].len)
-        json_object_set_new(given, "decision", json_stringn(w->form.values[D_DECISION].p,
-                                                            w->form.values[D_DECISION].len));
+        json_object_set_new(
+            given, "decision",
+            json_stringn(w->form.values[D_DECISION].p, w->form.values[D_DECISION].len));
     if (given && w->form.values[D_REASON].len)
-        json_object_set_new(given, "reason", json_stringn(w->form.values[D_REASON].p,
-                                                          w->form.values[D_REASON].len));
+        json_object_set_new(given, "reason",
+                            json_stringn(w->form.values[D_REASON].p, w->form.values[D_REASON].len));
     struct ps_svc_field fields[D_N];
     struct ps_svc_option options[2];
     decision_form(fields, options);
@@ -179,9 +180,15 @@ static void task_page(struct work *w, int status)
     struct ps_tpl_question *q = NULL;
     size_t nq = 0;
     struct ps_tpl_task v = {
-        .service = task_service(pg, t), .step = t->step, .app_id = t->application,
-        .applicant = w->view.applicant, .status = w->view.status, .due = t->due_ms / 1000,
-        .id = t->id, .claimable = !t->claimed_by.len, .decidable = mine,
+        .service = task_service(pg, t),
+        .step = t->step,
+        .app_id = t->application,
+        .applicant = w->view.applicant,
+        .status = w->view.status,
+        .due = t->due_ms / 1000,
+        .id = t->id,
+        .claimable = !t->claimed_by.len,
+        .decidable = mine,
         .other = t->claimed_by.len && !mine,
     };
     enum ps_err e = ps_svcform_answers(w->view.svc, &av, ps_engine_env(app->engine), NULL,
@@ -194,8 +201,8 @@ static void task_page(struct work *w, int status)
     v.decision = q[0];
     v.reason = q[1];
     if (w->error.len) {
-        pg->errors[0].id = ps_str_from_cstr(ps_svcform_error_id(fields, D_N, err_at,
-                                                                pg->req->arena));
+        pg->errors[0].id =
+            ps_str_from_cstr(ps_svcform_error_id(fields, D_N, err_at, pg->req->arena));
         pg->errors[0].message = w->error;
         pg->layout.nerrors = 1;
     }
@@ -235,8 +242,8 @@ static void decided_render(struct ps_req *req, void *ctx)
                       N_("Your roles do not allow this task, or another official has it."));
         return;
     }
-    char *to = ps_arena_printf(req->arena, "/official/tasks/%.*s",
-                               PS_STR_FMT(ps_req_param(req, "id")));
+    char *to =
+        ps_arena_printf(req->arena, "/official/tasks/%.*s", PS_STR_FMT(ps_req_param(req, "id")));
     ps_page_redirect(w->pg, w->res.status && strcmp(w->res.status, "waiting") != 0
                                 ? "/official/queue"
                                 : (to ? to : "/official/queue"));
@@ -259,8 +266,8 @@ static enum ps_err decide_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
     memset(&w->res, 0, sizeof w->res);
     if (w->error.len) /* the form's error: the page again, nothing decided */
         return task_op(tx, w, diag);
-    return ps_app_decide(&w->ac, ps_req_param(w->pg->req, "id"), w->approve, w->reason,
-                         &w->res, diag);
+    return ps_app_decide(&w->ac, ps_req_param(w->pg->req, "id"), w->approve, w->reason, &w->res,
+                         diag);
 }
 
 static void decide_render(struct ps_req *req, void *ctx)
