@@ -95,20 +95,20 @@ export function serviceTests(test, { newContext, demoSignIn, submit, assert, cit
     await submit(page, () => page.click("button.button--start"));
     assert(/\/pages\/activities$/.test(page.url()), `start went to ${page.url()}`);
     await page.fill("#f-activities-0-code", "62.01");
-    await submit(page, () => page.click('button[value="continue"]'));
+    await submit(page, () => page.press("#f-activities-0-code", "Enter")); // not "Remove"
     assert(/\/pages\/tax$/.test(page.url()), `after activities: ${page.url()}`);
     await page.check("#f-tax_system-3");
-    await submit(page, () => page.click('button[value="continue"]'));
+    await submit(page, () => page.click('.actions button[value="continue"]'));
     assert(/\/pages\/contacts$/.test(page.url()), `the prefilled address was asked: ${page.url()}`);
     await page.fill("#f-email", "no-at-sign");
-    await submit(page, () => page.click('button[value="continue"]'));
+    await submit(page, () => page.click('.actions button[value="continue"]'));
     assert((await page.title()).startsWith("Помилка:"), "no error title");
     const link = page.locator(".error-summary a");
     assert((await link.getAttribute("href")) === "#f-email", "the summary links to the field");
     await link.click();
     assert(await page.evaluate(() => document.activeElement.id === "f-email"), "focus on the field");
     await page.fill("#f-email", "fop@example.com");
-    await submit(page, () => page.click('button[value="continue"]'));
+    await submit(page, () => page.click('.actions button[value="continue"]'));
     assert(/\/check$/.test(page.url()), `not the check page: ${page.url()}`);
     const text = await page.textContent("main");
     for (const t of ["62.01", "Загальна система", "fop@example.com"])
