@@ -432,12 +432,21 @@ static bool form_ok(struct apg *g)
     return true;
 }
 
+/* A page posted after the session had ended comes back with what was typed (the draft
+ * cookie, ps_page_draft_pairs): shown, not saved until the person sends the page again. */
 static void form_get_render(struct ps_req *req, void *ctx)
 {
     struct apg *g = ctx;
+    struct ps_diag d = {0};
     (void)req;
-    if (form_ok(g))
-        form_page(g, 200);
+    if (!form_ok(g))
+        return;
+    const struct ps_svc *s = g->view.svc;
+    if (ps_page_draft_pairs(g->pg, g->pairs, PS_FORM_MAX_PAIRS, &g->npairs) &&
+        ps_svcform_read(s->fields, s->nfields, page_name(g), g->pairs, g->npairs, g->answers, &d) !=
+            PS_OK)
+        return ps_page_error(g->pg, 500, N_("Sorry, something went wrong"), N_("Try again later."));
+    form_page(g, 200);
 }
 
 void ps_portal_app_page(struct ps_req *req)

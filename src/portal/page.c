@@ -260,8 +260,8 @@ void ps_page_redirect(struct ps_page *pg, const char *location)
 
 #define DRAFT_COOKIE "ps_draft"
 #define DRAFT_COOKIE_SECURE "__Host-ps_draft"
-#define DRAFT_MAX 3000        /* bytes of the draft cookie's value */
-#define DRAFT_AGE "900"       /* seconds: long enough to sign in again */
+#define DRAFT_MAX 3000  /* bytes of the draft cookie's value */
+#define DRAFT_AGE "900" /* seconds: long enough to sign in again */
 
 /* s percent-encoded (everything but unreserved characters) into the arena. */
 struct ps_str ps_page_url_part(struct ps_arena *a, struct ps_str s)
@@ -282,8 +282,9 @@ static const char *draft_cookie_name(const struct ps_page *pg)
 
 static void draft_set(struct ps_page *pg, struct ps_str value, const char *max_age)
 {
-    char *c = ps_arena_printf(pg->req->arena, "%s=%.*s; Max-Age=%s; Path=/; HttpOnly; "
-                                              "SameSite=Strict%s",
+    char *c = ps_arena_printf(pg->req->arena,
+                              "%s=%.*s; Max-Age=%s; Path=/; HttpOnly; "
+                              "SameSite=Strict%s",
                               draft_cookie_name(pg), PS_STR_FMT(value), max_age,
                               pg->rp && pg->rp->https ? "; Secure" : "");
     if (c)
@@ -322,24 +323,35 @@ void ps_page_draft_save(struct ps_page *pg)
     ps_buf_reset(&b);
 }
 
-bool ps_page_draft(struct ps_page *pg, struct ps_form *f)
+bool ps_page_draft_pairs(struct ps_page *pg, struct ps_form_pair *pairs, size_t cap, size_t *n)
 {
     struct ps_req *req = pg->req;
     struct ps_str c = ps_api_cookie(req, draft_cookie_name(pg));
-    struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
-    size_t n = 0;
     struct ps_diag d = {0};
+    *n = 0;
     if (!c.p)
         return false;
     draft_set(pg, PS_STR(""), "0"); /* read once */
-    if (ps_form_parse(req->arena, c, pairs, PS_FORM_MAX_PAIRS, &n, &d) != PS_OK ||
-        !ps_form_utf8(pairs, n) || n == 0 || !ps_str_eq_cstr(pairs[0].name, "_path") ||
-        !ps_str_eq(pairs[0].value, req->path))
+    if (ps_form_parse(req->arena, c, pairs, cap, n, &d) != PS_OK || !ps_form_utf8(pairs, *n) ||
+        *n == 0 || !ps_str_eq_cstr(pairs[0].name, "_path") ||
+        !ps_str_eq(pairs[0].value, req->path)) {
+        *n = 0;
         return false;
-    ps_form_fill(f, pairs + 1, n - 1);
+    }
+    memmove(pairs, pairs + 1, --*n * sizeof *pairs);
     pg->layout.notice = ps_str_from_cstr(ps_page_t(
         pg, N_("Your session had ended, so the form was not sent. You are signed in again: "
                "check the form and send it again.")));
+    return true;
+}
+
+bool ps_page_draft(struct ps_page *pg, struct ps_form *f)
+{
+    struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
+    size_t n = 0;
+    if (!ps_page_draft_pairs(pg, pairs, PS_FORM_MAX_PAIRS, &n))
+        return false;
+    ps_form_fill(f, pairs, n);
     return true;
 }
 
@@ -458,8 +470,7 @@ bool ps_page_query_form(struct ps_page *pg, struct ps_form *f)
     struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
     size_t n = 0;
     struct ps_diag d = {0};
-    enum ps_err e = ps_form_parse(pg->req->arena, pg->req->query, pairs, PS_FORM_MAX_PAIRS, &n,
-                                  &d);
+    enum ps_err e = ps_form_parse(pg->req->arena, pg->req->query, pairs, PS_FORM_MAX_PAIRS, &n, &d);
     if (e == PS_ERR_LIMIT) {
         ps_page_error(pg, 413, N_("The form is too large"),
                       N_("It is larger than any form here can be. Go back and try again."));

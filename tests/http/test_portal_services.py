@@ -70,13 +70,17 @@ class PortalServicesTest(ServerTestCase, unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         token = r.json()["token"]
         b = Browser(self.server, lang)
+        self.assertEqual(self.sign_in(b, rnokpp).status, 303)
+        return rnokpp, b, token
+
+    def sign_in(self, b, rnokpp, next_="/me"):
+        """Signs b in with the person's passkey (the assertion posted as the page does)."""
+        key = os.path.join(self.server.data, "key-%s" % rnokpp)
         options = self.server.request("POST", "/api/v1/auth/signin/options", headers=JSON,
                                       body=b"{}")
         assertion = tool(PS_AUTHN, "get", "--key", key, "--origin", self.origin,
                          stdin=options.body.decode())
-        r = b.post("/signin", {"credential": assertion, "next": "/me"})
-        self.assertEqual(r.status, 303, r)
-        return rnokpp, b, token
+        return b.post("/signin", {"credential": assertion, "next": next_})
 
     @staticmethod
     def location(r):
@@ -219,6 +223,27 @@ class PortalServicesTest(ServerTestCase, unittest.TestCase):
                    headers={"Origin": "https://evil.example"})
         self.assertEqual(r.status, 403)
         self.assertEqual(b.post("/services/fop-registration/start", {}).status, 400)
+
+    def test_a_page_sent_after_the_session_ended_comes_back_with_its_values(self):
+        rnokpp, b, _ = self.person("1988-08-08")
+        svc = b.get("/services/fop-registration")
+        key = re.search(r'name="_key" value="([^"]+)"', svc.text).group(1)
+        first = self.location(b.post("/services/fop-registration/start", {"_key": key}))
+        app = first.split("/")[3]
+        contacts = "/me/applications/%s/pages/contacts" % app
+        b.post("/signout", {})
+        r = b.post(contacts, {"f-email": "late@example.com", "f-phone": "<b>x</b>",
+                              "_action": "continue"})
+        self.assertEqual(r.status, 303, r)
+        self.assertTrue(self.location(r).startswith("/signin?next="), self.location(r))
+        self.assertIn("ps_draft", b.cookies)
+        r = self.sign_in(b, rnokpp, next_=contacts)
+        self.assertEqual(self.location(r), contacts)
+        page = b.get(contacts)
+        self.assertIn('value="late@example.com"', page.text)
+        self.assertIn('value="&lt;b&gt;x&lt;/b&gt;"', page.text)
+        self.assertIn("Your session had ended", page.text)
+        self.assertNotIn('value="late@example.com"', b.get(contacts).text, "read once, not saved")
 
     # ---- marriage: consent and a registrar through the pages ----
     def test_marriage_consent_and_registrar_through_the_pages(self):
