@@ -260,8 +260,8 @@ void ps_page_redirect(struct ps_page *pg, const char *location)
 
 #define DRAFT_COOKIE "ps_draft"
 #define DRAFT_COOKIE_SECURE "__Host-ps_draft"
-#define DRAFT_MAX 3000  /* bytes of the draft cookie's value */
-#define DRAFT_AGE "900" /* seconds: long enough to sign in again */
+#define DRAFT_MAX 3000        /* bytes of the draft cookie's value */
+#define DRAFT_AGE "900"       /* seconds: long enough to sign in again */
 
 /* s percent-encoded (everything but unreserved characters) into the arena. */
 struct ps_str ps_page_url_part(struct ps_arena *a, struct ps_str s)
@@ -282,9 +282,8 @@ static const char *draft_cookie_name(const struct ps_page *pg)
 
 static void draft_set(struct ps_page *pg, struct ps_str value, const char *max_age)
 {
-    char *c = ps_arena_printf(pg->req->arena,
-                              "%s=%.*s; Max-Age=%s; Path=/; HttpOnly; "
-                              "SameSite=Strict%s",
+    char *c = ps_arena_printf(pg->req->arena, "%s=%.*s; Max-Age=%s; Path=/; HttpOnly; "
+                                              "SameSite=Strict%s",
                               draft_cookie_name(pg), PS_STR_FMT(value), max_age,
                               pg->rp && pg->rp->https ? "; Secure" : "");
     if (c)
@@ -470,7 +469,8 @@ bool ps_page_query_form(struct ps_page *pg, struct ps_form *f)
     struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
     size_t n = 0;
     struct ps_diag d = {0};
-    enum ps_err e = ps_form_parse(pg->req->arena, pg->req->query, pairs, PS_FORM_MAX_PAIRS, &n, &d);
+    enum ps_err e = ps_form_parse(pg->req->arena, pg->req->query, pairs, PS_FORM_MAX_PAIRS, &n,
+                                  &d);
     if (e == PS_ERR_LIMIT) {
         ps_page_error(pg, 413, N_("The form is too large"),
                       N_("It is larger than any form here can be. Go back and try again."));

@@ -35,8 +35,8 @@ struct ps_portal {
 
 /* The Content-Security-Policy of every page and static file: nothing inline, nothing from
  * another origin, no framing. */
-#define PS_PORTAL_CSP                                                                              \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+#define PS_PORTAL_CSP                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "        \
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 #define PS_PORTAL_LANG_COOKIE_AGE "31536000" /* a year */
 
@@ -49,8 +49,8 @@ struct ps_page {
     const struct ps_rp *rp;         /* the relying party: public URL, origin, https; NULL or
                                      * an empty url when the app has none (unit tests) */
     enum ps_lang lang;
-    bool lang_chosen;  /* ?lang= named it: remember it in the cookie */
-    const char *cache; /* Cache-Control; "no-store" unless a page says else */
+    bool lang_chosen;               /* ?lang= named it: remember it in the cookie */
+    const char *cache;              /* Cache-Control; "no-store" unless a page says else */
     struct ps_tpl_layout layout;
     struct ps_tpl_layout_nav nav[PS_PAGE_NAV_MAX];
     struct ps_tpl_layout_errors errors[PS_FORM_MAX_FIELDS];
@@ -123,7 +123,8 @@ bool ps_page_draft(struct ps_page *pg, struct ps_form *f);
 /* The same for a form without a static table (a service's form): the kept pairs (without
  * _path) into pairs[0..*n-1] (cap at most PS_FORM_MAX_PAIRS), the cookie cleared, the notice
  * set. True when a draft was kept for this path. (page.c) */
-bool ps_page_draft_pairs(struct ps_page *pg, struct ps_form_pair *pairs, size_t cap, size_t *n);
+bool ps_page_draft_pairs(struct ps_page *pg, struct ps_form_pair *pairs, size_t cap,
+                         size_t *n);
 /* A form posted to a page whose session had ended: its values (not a passkey's credential)
  * into the draft cookie, "_path=<page>&name=value...", re-encoded. Nothing when the body is
  * not a form we could read or the draft would be too large. (page.c) */
@@ -140,11 +141,11 @@ void ps_portal_limited(struct ps_req *req, unsigned retry_s);
 
 /* One record of "who used my data" as the page words it. Borrowed strings. */
 struct ps_portal_access {
-    struct ps_str subject;              /* whose page it is (their RNOKPP) */
-    struct ps_str actor_kind, actor_id; /* as the log records them */
-    struct ps_str role, agency;         /* an official's role; the official's or system's
-                                         * agency (the log's code, or its name to word it) */
-    struct ps_str action, purpose;      /* purpose: a change's reason when change */
+    struct ps_str subject;               /* whose page it is (their RNOKPP) */
+    struct ps_str actor_kind, actor_id;  /* as the log records them */
+    struct ps_str role, agency;          /* an official's role; the official's or system's
+                                          * agency (the log's code, or its name to word it) */
+    struct ps_str action, purpose;       /* purpose: a change's reason when change */
     int64_t at_s;
     bool change;
 };
