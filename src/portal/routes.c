@@ -80,6 +80,8 @@ static const struct ps_route pages[] = {
     {"GET", "/official/tasks/{id}/decision", "official.work", SIGNED_IN, ps_portal_task, 0},
     {"POST", "/official/tasks/{id}/decision", "task.decide", SIGNED_IN, ps_portal_task_decide,
      FORM},
+    {"GET", "/official/slots/{agency}", "official.work", SIGNED_IN, ps_portal_slots, 0},
+    {"POST", "/official/slots/{agency}", "slot.add", SIGNED_IN, ps_portal_slots_post, FORM},
 };
 
 /* Unknown paths, for every method a client commonly sends (HEAD falls back to GET). The

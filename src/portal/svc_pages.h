@@ -27,5 +27,8 @@ void ps_portal_queue(struct ps_req *req);
 void ps_portal_task(struct ps_req *req);
 void ps_portal_task_claim(struct ps_req *req);
 void ps_portal_task_decide(struct ps_req *req);
+/* slots.c */
+void ps_portal_slots(struct ps_req *req);
+void ps_portal_slots_post(struct ps_req *req);
 
 #endif

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "engine/app.h"
+#include "identity/official.h"
+#include "identity/session.h"
 #include "portal/portal_int.h"
 #include "portal/svc_form.h"
 #include "portal/svc_pages.h"
@@ -24,6 +26,8 @@ struct work {
     struct ps_form form;
     bool claimed_by_me, approve;
     struct ps_str reason, error;
+    struct ps_agency agencies[PS_AGENCIES_MAX];
+    size_t nagencies;
 };
 
 static struct work *work_new(struct ps_req *req, const char *title)
@@ -56,6 +60,35 @@ static enum ps_err queue_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
     return ps_app_queue(&w->ac, w->tasks, TASKS_MAX, &w->n, diag);
 }
 
+static enum ps_err queue_page_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
+{
+    struct work *w = ctx;
+    enum ps_err e = queue_op(tx, ctx, diag);
+    return e == PS_OK ? ps_agencies_list(tx, w->ac.arena, w->agencies, PS_AGENCIES_MAX,
+                                         &w->nagencies, diag)
+                      : e;
+}
+
+/* A registrar keeps a calendar at each agency they are a registrar of. */
+static bool calendars(struct work *w, struct ps_tpl_queue *v)
+{
+    const struct ps_session *s = ps_api_session(w->pg->req);
+    size_t n = s ? s->nroles : 0, k = 0;
+    struct ps_tpl_queue_calendars *c = ps_api_alloc(w->pg->req, (n ? n : 1) * sizeof *c);
+    if (!c)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!ps_str_eq_cstr(s->roles[i].name, "registrar"))
+            continue;
+        c[k].code = s->roles[i].agency;
+        c[k++].agency =
+            ps_portal_agency_name(w->pg->lang, w->agencies, w->nagencies, s->roles[i].agency);
+    }
+    v->calendars = c;
+    v->ncalendars = k;
+    return true;
+}
+
 static void queue_render(struct ps_req *req, void *ctx)
 {
     struct work *w = ctx;
@@ -78,14 +111,15 @@ static void queue_render(struct ps_req *req, void *ctx)
         k++;
     }
     struct ps_tpl_queue v = {.tasks = t, .ntasks = k};
-    ps_page_send(w->pg, 200, ps_tpl_queue_slot(&v));
+    if (calendars(w, &v))
+        ps_page_send(w->pg, 200, ps_tpl_queue_slot(&v));
 }
 
 void ps_portal_queue(struct ps_req *req)
 {
     struct work *w = work_new(req, N_("Tasks"));
     if (w)
-        ps_api_read_or(req, queue_op, w, queue_render, ps_page_failed);
+        ps_api_read_or(req, queue_page_op, w, queue_render, ps_page_failed);
 }
 
 /* ---- one task ---- */

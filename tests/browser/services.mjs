@@ -39,6 +39,7 @@ const SERVICE_CITIZEN = [
 ].map((s) => ({ ...s, who: "citizen" }));
 const SERVICE_OFFICIAL = [
   { name: "queue", path: "/official/queue" },
+  { name: "calendar", dark: false, path: "/official/slots/pfu" },
 ].map((s) => ({ ...s, who: "official" }));
 
 export const SERVICE_STATES = [...SERVICE_PUBLIC, ...SERVICE_CITIZEN, ...SERVICE_OFFICIAL];

@@ -6,6 +6,7 @@ making one application, the confirmation), marriage with the second party consen
 application's page and a registrar claiming and deciding in the officials' pages, and both
 inboxes. People are registered and enrolled through the API (ps_authn) and sign in on the
 pages with a posted assertion, as a browser does."""
+import datetime
 import json
 import os
 import re
@@ -250,11 +251,30 @@ class PortalServicesTest(ServerTestCase, unittest.TestCase):
         a, ba, _ = self.person("1991-03-03", "male")
         partner, bb, _ = self.person("1993-04-04", "female", lang="uk")
         _, breg, treg = self.person("1975-01-01", role=("registrar", "minjust"))
-        r = self.server.request("POST", "/api/v1/agencies/minjust/slots", headers=dict(
-            JSON, Authorization="Bearer " + treg), body=json.dumps({
-                "kind": "video-ceremony", "starts": int(time.time() * 1000) + 86400000,
-                "minutes": 30}).encode())
-        self.assertEqual(r.status, 201, r)
+        # the registrar adds a slot on the calendar page (linked from the tasks page)
+        self.assertIn('href="/official/slots/minjust"', breg.get("/official/queue").text)
+        cal = breg.get("/official/slots/minjust")
+        self.assertEqual(cal.status, 200, cal)
+        self.assertIn("There are no free slots", cal.text)
+        r = breg.post("/official/slots/minjust", {"f-kind": "", "starts-day": "",
+                                                  "starts-month": "", "starts-year": "",
+                                                  "time": "25:00", "minutes": "3"})
+        self.assertEqual(r.status, 400, r)
+        for text in ("Choose the kind", "Enter the date", "Enter the time like 14:30",
+                     "from 5 to 480"):
+            self.assertIn(text, r.text)
+        day = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)
+        slot_form = {"f-kind": "video-ceremony", "starts-day": str(day.day),
+                     "starts-month": str(day.month), "starts-year": str(day.year),
+                     "time": "10:30", "minutes": "30"}
+        r = breg.post("/official/slots/minjust", slot_form)
+        self.assertEqual(self.location(r), "/official/slots/minjust")
+        self.assertIn("10:30", breg.get("/official/slots/minjust").text)
+        r = breg.post("/official/slots/minjust", slot_form)
+        self.assertEqual(r.status, 400)
+        self.assertIn("You already have a slot starting then", r.text)
+        # a citizen may not keep a calendar
+        self.assertEqual(ba.post("/official/slots/minjust", slot_form).status, 403)
         svc = ba.get("/services/marriage")
         key = re.search(r'name="_key" value="([^"]+)"', svc.text).group(1)
         r = ba.post("/services/marriage/start", {"_key": key})
