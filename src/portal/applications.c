@@ -545,7 +545,11 @@ static void check_page(struct apg *g, int status)
             ps_str_from_cstr(ps_svcform_error_text(&g->res.errors[i], pg->lang));
     }
     if (g->refused && ne < PS_FORM_MAX_FIELDS) {
-        struct ps_i18n_arg arg = {"reason", ps_str_from_cstr(g->refusal)};
+        /* the engine's reasons are English: the one a person meets most, in the page's */
+        const char *why = strstr(g->refusal, "no longer free")
+                              ? ps_page_t(pg, N_("the time you chose is no longer free"))
+                              : g->refusal;
+        struct ps_i18n_arg arg = {"reason", ps_str_from_cstr(why)};
         pg->errors[ne].id = PS_STR("main");
         pg->errors[ne++].message = ps_i18n_fill(
             pg->req->arena,

@@ -333,6 +333,42 @@ class PortalServicesTest(ServerTestCase, unittest.TestCase):
         # a citizen has no queue
         self.assertEqual(ba.get("/official/queue").status, 403)
 
+    def test_a_slot_taken_meanwhile_is_said_and_nothing_written(self):
+        _, breg, _ = self.person("1970-02-02", role=("registrar", "minjust"))
+        day = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=3)
+        r = breg.post("/official/slots/minjust", {
+            "f-kind": "video-ceremony", "starts-day": str(day.day),
+            "starts-month": str(day.month), "starts-year": str(day.year), "time": "09:00",
+            "minutes": "30"})
+        self.assertEqual(r.status, 303, r)
+        couples = [(self.person("1992-01-01", "male"), self.person("1994-01-01"))
+                   for _ in range(2)]
+        checks = []
+        for (a, b) in couples:
+            ba = a[1]
+            svc = ba.get("/services/marriage")
+            key = re.search(r'name="_key" value="([^"]+)"', svc.text).group(1)
+            app = self.location(ba.post("/services/marriage/start", {"_key": key})).split("/")[3]
+            base = "/me/applications/%s/pages/" % app
+            ba.post(base + "spouse", {"f-spouse": b[0], "_action": "continue"})
+            page = ba.get(base + "ceremony")
+            slot = re.search(r'name="f-ceremony_slot" type="radio" value="([^"]+)"', page.text)
+            r = ba.post(base + "ceremony", {"f-ceremony_slot": slot.group(1),
+                                            "_action": "continue"})
+            check = self.follow(ba, r)
+            checks.append((ba, app, re.search(r'name="_key" value="([^"]+)"', check.text).group(1)))
+        (b1, app1, k1), (b2, app2, k2) = checks
+        self.assertEqual(self.location(b1.post("/me/applications/%s/submit" % app1, {"_key": k1})),
+                         "/me/applications/%s/confirmation" % app1)
+        r = b2.post("/me/applications/%s/submit" % app2, {"_key": k2})
+        self.assertEqual(r.status, 409, r)
+        self.assertIn("The application could not be completed, nothing was done: the time you "
+                      "chose is no longer free", r.text)
+        self.assertIn("Draft", b2.get("/me/applications/" + app2).text)
+        # nothing free now: the ceremony page says so
+        page = b2.get("/me/applications/%s/pages/ceremony" % app2)
+        self.assertIn("There is nothing to choose from now", page.text)
+
 
 if __name__ == "__main__":
     unittest.main()
