@@ -34,8 +34,9 @@ struct apg {
     size_t nslots;
     struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
     size_t npairs;
-    struct ps_str action, key, hash, reused_body;
-    bool found, reused, yes;
+    json_t *consent; /* the consent answers typed, shown again with their errors */
+    struct ps_str action, key, hash;
+    bool reused, yes;
     enum ps_err refused; /* a transition the registry refused (PS_ERR_EXISTS) */
     char refusal[256];
     char location[200];
@@ -334,12 +335,9 @@ static enum ps_err start_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
     e = ps_app_start(&g->ac, ps_req_param(g->pg->req, "id"), NULL, false, &g->res, diag);
     if (e != PS_OK || g->res.outcome != PS_APP_DONE)
         return e;
-    const struct ps_svc *s = g->res.svc;
-    const char *pages[PS_SVC_MAX_FIELDS];
     g->id = ps_arena_str(g->ac.arena, ps_str_from_cstr(g->res.id));
-    g->view.svc = s;
+    g->view.svc = g->res.svc;
     g->answers = g->res.answers;
-    (void)pages;
     next_location(g, 0);
     return key_store(g, tx, diag);
 }
@@ -668,38 +666,6 @@ void ps_portal_app_confirmation(struct ps_req *req)
 
 /* ---- words of the history and reasons ---- */
 
-/* One history entry as a sentence. */
-static const char *event_msg(const struct ps_app_event *e)
-{
-    static const struct {
-        const char *kind, *detail, *msg;
-    } words[] = {
-        {"start", NULL, N_("Application started")},
-        {"submit", NULL, N_("Application sent")},
-        {"consent", "given", N_("Consent given")},
-        {"consent", "refused", N_("Consent refused")},
-        {"consent", "waiting", N_("Waiting for consent")},
-        {"consent", "passed", N_("Consent received")},
-        {"claim", NULL, N_("An official took the task")},
-        {"decision", "approve", N_("An official approved it")},
-        {"decision", "reject", N_("An official refused it")},
-        {"decision", "waiting", N_("Waiting for an official’s decision")},
-        {"decision", "passed", N_("Decision recorded")},
-        {"decision", "failed", N_("Decision recorded")},
-        {"check", "passed", N_("Checks passed")},
-        {"check", "failed", N_("Checks failed")},
-        {"fee", NULL, N_("State fee recorded as due")},
-        {"appointment", NULL, N_("Time booked")},
-        {"outcome", "approved", N_("Completed")},
-        {"outcome", "rejected", N_("Refused")},
-    };
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (ps_str_eq_cstr(e->kind, words[i].kind) &&
-            (!words[i].detail || ps_str_eq_cstr(e->detail, words[i].detail)))
-            return words[i].msg;
-    return NULL;
-}
-
 static bool events_of(struct ps_page *pg, const struct ps_app_view *a,
                       struct ps_tpl_application_events **out, size_t *n)
 {
@@ -708,7 +674,7 @@ static bool events_of(struct ps_page *pg, const struct ps_app_view *a,
     if (!ev)
         return false;
     for (size_t i = 0; i < a->nevents; i++) {
-        const char *m = event_msg(&a->events[i]);
+        const char *m = ps_svcform_event_msg(a->events[i].kind, a->events[i].detail);
         ev[i].at = a->events[i].at_ms / 1000;
         ev[i].text = m ? ps_str_from_cstr(ps_page_t(pg, m))
                        : ps_str_from_cstr(ps_arena_printf(pg->req->arena, "%.*s: %.*s",
@@ -807,11 +773,10 @@ static void app_page(struct apg *g, int status)
         .draft = is_draft(g) && mine(g),
         .consent = consent != NULL,
     };
-    fv.errs = g->res.errors;
-    fv.nerrs = g->res.nerrors;
     struct ps_svcform_view answers_view = fv;
     answers_view.errs = NULL;
     answers_view.nerrs = 0;
+    fv.answers = g->consent; /* the consent's own answers (none yet on a GET) */
     if (v.draft) {
         next_location(g, 0);
         v.continue_url = ps_arena_str(pg->req->arena, ps_str_from_cstr(g->location));
@@ -870,8 +835,7 @@ static enum ps_err consent_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
             g, ps_app_consent(&g->ac, g->id, g->yes, g->yes ? answers : NULL, &g->res, diag), diag);
     if (e == PS_OK && !g->refused && g->res.outcome == PS_APP_DONE)
         snprintf(g->location, sizeof g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
-    if (e == PS_OK && g->res.outcome == PS_APP_INVALID)
-        json_object_update(g->answers, answers); /* shown again as typed */
+    g->consent = answers; /* shown again as typed */
     return e;
 }
 

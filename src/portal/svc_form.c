@@ -684,3 +684,36 @@ enum ps_err ps_svcform_answers(const struct ps_svc *s, const struct ps_svcform_v
     out->nrows = s->nfields;
     return PS_OK;
 }
+
+/* ---- the history ---- */
+
+const char *ps_svcform_event_msg(struct ps_str kind, struct ps_str detail)
+{
+    static const struct {
+        const char *kind, *detail, *msg;
+    } words[] = {
+        {"start", NULL, N_("Application started")},
+        {"submit", NULL, N_("Application sent")},
+        {"consent", "given", N_("Consent given")},
+        {"consent", "refused", N_("Consent refused")},
+        {"consent", "waiting", N_("Waiting for consent")},
+        {"consent", "passed", N_("Consent received")},
+        {"claim", NULL, N_("An official took the task")},
+        {"decision", "approve", N_("An official approved it")},
+        {"decision", "reject", N_("An official refused it")},
+        {"decision", "waiting", N_("Waiting for an official’s decision")},
+        {"decision", "passed", N_("Decision recorded")},
+        {"decision", "failed", N_("Decision recorded")},
+        {"check", "passed", N_("Checks passed")},
+        {"check", "failed", N_("Checks failed")},
+        {"fee", NULL, N_("State fee recorded as due")},
+        {"appointment", NULL, N_("Time booked")},
+        {"outcome", "approved", N_("Completed")},
+        {"outcome", "rejected", N_("Refused")},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (ps_str_eq_cstr(kind, words[i].kind) &&
+            (!words[i].detail || ps_str_eq_cstr(detail, words[i].detail)))
+            return words[i].msg;
+    return NULL;
+}

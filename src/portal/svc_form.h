@@ -81,4 +81,8 @@ enum ps_err ps_svcform_answers(const struct ps_svc *s, const struct ps_svcform_v
                                const struct ps_engine_env *env, const char *change_base,
                                struct ps_arena *a, struct ps_tpl_answers *out) PS_WUR;
 
+/* A history entry (struct ps_app_event's kind and detail) as a msgid ("Consent given",
+ * "Checks passed"); NULL for one the portal has no words for. */
+const char *ps_svcform_event_msg(struct ps_str kind, struct ps_str detail);
+
 #endif

@@ -181,9 +181,11 @@ static bool events_of(struct work *w, struct ps_tpl_task *v)
     for (size_t i = 0; i < w->view.nevents; i++) {
         const struct ps_app_event *e = &w->view.events[i];
         ev[i].at = e->at_ms / 1000;
-        ev[i].text = ps_str_from_cstr(
-            ps_arena_printf(w->pg->req->arena, "%.*s %.*s %.*s (%.*s)", PS_STR_FMT(e->kind),
-                            PS_STR_FMT(e->step), PS_STR_FMT(e->detail), PS_STR_FMT(e->actor_kind)));
+        const char *m = ps_svcform_event_msg(e->kind, e->detail);
+        ev[i].text =
+            m ? ps_str_from_cstr(ps_page_t(w->pg, m))
+              : ps_str_from_cstr(ps_arena_printf(w->pg->req->arena, "%.*s: %.*s",
+                                                 PS_STR_FMT(e->kind), PS_STR_FMT(e->detail)));
     }
     v->events = ev;
     v->nevents = w->view.nevents;

@@ -302,6 +302,10 @@ class PortalServicesTest(ServerTestCase, unittest.TestCase):
         view = bb.get("/me/applications/" + app)
         self.assertIn('action="/me/applications/%s/consent"' % app, view.text)
         self.assertIn("Ваше прізвище після шлюбу", view.text)
+        r = bb.post("/me/applications/%s/consent" % app, {"f-surname_after": "", "_action": "yes"})
+        self.assertEqual(r.status, 400, r)
+        self.assertTrue(r.title().startswith("Помилка:"), r.title())
+        self.assertIn('href="#f-surname_after"', r.text)
         r = bb.post("/me/applications/%s/consent" % app,
                     {"f-surname_after": "Бондар", "_action": "yes"})
         self.assertEqual(self.location(r), "/me/applications/" + app)
