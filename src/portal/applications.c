@@ -135,11 +135,11 @@ static void next_location(struct apg *g, int from)
     for (size_t i = from < 0 ? 0 : (size_t)from; i < n; i++) {
         if (ps_svcform_page_known(g->view.svc, pages[i], g->answers))
             continue;
-        snprintf(g->location, sizeof g->location, "/me/applications/%.*s/pages/%s",
-                 PS_STR_FMT(g->id), page_url_name(pages[i]));
+        PS_SVCFORM_FMT(g->location, "/me/applications/%.*s/pages/%s", PS_STR_FMT(g->id),
+                       page_url_name(pages[i]));
         return;
     }
-    snprintf(g->location, sizeof g->location, "/me/applications/%.*s/check", PS_STR_FMT(g->id));
+    PS_SVCFORM_FMT(g->location, "/me/applications/%.*s/check", PS_STR_FMT(g->id));
 }
 
 /* ---- status words ---- */
@@ -260,7 +260,7 @@ static enum ps_err refusal(struct apg *g, enum ps_err e, struct ps_diag *diag)
     if (e != PS_ERR_EXISTS)
         return e;
     g->refused = e;
-    snprintf(g->refusal, sizeof g->refusal, "%s", diag->message);
+    PS_SVCFORM_FMT(g->refusal, "%s", diag->message);
     ps_diag_clear(diag);
     return PS_OK;
 }
@@ -423,7 +423,7 @@ static bool form_ok(struct apg *g)
         return false;
     }
     if (!is_draft(g)) {
-        snprintf(g->location, sizeof g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
+        PS_SVCFORM_FMT(g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
         ps_page_redirect(g->pg, g->location);
         return false;
     }
@@ -495,12 +495,12 @@ static void form_post_render(struct ps_req *req, void *ctx)
         return;
     }
     if (ps_str_eq_cstr(g->action, "draft"))
-        snprintf(g->location, sizeof g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
+        PS_SVCFORM_FMT(g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
     else if (ps_str_eq_cstr(g->action, "continue"))
         next_location(g, ps_svcform_page_index(g->view.svc, ps_str_from_cstr(page_name(g))) + 1);
     else /* a list's row added or removed: the same page again */
-        snprintf(g->location, sizeof g->location, "/me/applications/%.*s/pages/%.*s",
-                 PS_STR_FMT(g->id), PS_STR_FMT(g->page));
+        PS_SVCFORM_FMT(g->location, "/me/applications/%.*s/pages/%.*s", PS_STR_FMT(g->id),
+                       PS_STR_FMT(g->page));
     ps_page_redirect(g->pg, g->location);
 }
 
@@ -569,7 +569,7 @@ static void check_render(struct ps_req *req, void *ctx)
         return;
     }
     if (!is_draft(g)) {
-        snprintf(g->location, sizeof g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
+        PS_SVCFORM_FMT(g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
         ps_page_redirect(g->pg, g->location);
         return;
     }
@@ -600,8 +600,7 @@ static enum ps_err submit_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
     e = refusal(g, ps_app_submit(&g->ac, g->id, &g->res, diag), diag);
     if (e != PS_OK || g->refused || g->res.outcome != PS_APP_DONE)
         return e;
-    snprintf(g->location, sizeof g->location, "/me/applications/%.*s/confirmation",
-             PS_STR_FMT(g->id));
+    PS_SVCFORM_FMT(g->location, "/me/applications/%.*s/confirmation", PS_STR_FMT(g->id));
     return key_store(g, tx, diag);
 }
 
@@ -834,7 +833,7 @@ static enum ps_err consent_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
         e = refusal(
             g, ps_app_consent(&g->ac, g->id, g->yes, g->yes ? answers : NULL, &g->res, diag), diag);
     if (e == PS_OK && !g->refused && g->res.outcome == PS_APP_DONE)
-        snprintf(g->location, sizeof g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
+        PS_SVCFORM_FMT(g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
     g->consent = answers; /* shown again as typed */
     return e;
 }

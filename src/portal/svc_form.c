@@ -134,8 +134,7 @@ static json_t *value_of(const struct ps_svc_field *f, const char *id, const stru
         bool any = false;
         static const char *const dmy[] = {"day", "month", "year"};
         for (size_t i = 0; i < np; i++) {
-            snprintf(name, sizeof name, "%s-%s", id,
-                     f->type == PS_SVC_DATE ? dmy[i] : address_parts[i]);
+            PS_SVCFORM_FMT(name, "%s-%s", id, f->type == PS_SVC_DATE ? dmy[i] : address_parts[i]);
             part[i] = posted(p, n, name);
             if (!part[i].p)
                 part[i] = PS_STR("");
@@ -171,7 +170,7 @@ static json_t *list_of(const struct ps_svc_field *f, const char *id, const struc
     for (uint32_t i = 0; arr && i < f->max_items; i++) {
         json_t *item = json_object();
         for (size_t k = 0; item && k < f->nitems; k++) {
-            snprintf(item_id, sizeof item_id, "%s-%u-%s", id, i, f->items[k].name);
+            PS_SVCFORM_FMT(item_id, "%s-%u-%s", id, i, f->items[k].name);
             json_t *v = value_of(&f->items[k], item_id, p, n);
             if (v)
                 json_object_set_new(item, f->items[k].name, v);
@@ -187,13 +186,13 @@ static json_t *list_of(const struct ps_svc_field *f, const char *id, const struc
 static void list_action(const struct ps_svc_field *f, json_t *list, struct ps_str action)
 {
     char want[PS_SVC_NAME_MAX + 16];
-    snprintf(want, sizeof want, "add-%s", f->name);
+    PS_SVCFORM_FMT(want, "add-%s", f->name);
     if (ps_str_eq_cstr(action, want)) {
         if (json_array_size(list) < f->max_items)
             json_array_append_new(list, json_object());
         return;
     }
-    int k = snprintf(want, sizeof want, "remove-%s-", f->name);
+    int k = PS_SVCFORM_FMT(want, "remove-%s-", f->name);
     struct ps_str idx = {action.p + k, action.len - (size_t)k};
     uint64_t i = 0;
     if (k > 0 && action.len > (size_t)k && ps_str_starts_with(action, ps_str_from_cstr(want)) &&
@@ -211,7 +210,7 @@ enum ps_err ps_svcform_read(const struct ps_svc_field *fields, size_t n, const c
         const struct ps_svc_field *f = &fields[i];
         if (page && !ps_svcform_on_page(f, page))
             continue;
-        snprintf(id, sizeof id, "f-%s", f->name);
+        PS_SVCFORM_FMT(id, "f-%s", f->name);
         json_t *v =
             f->type == PS_SVC_LIST ? list_of(f, id, pairs, npairs) : value_of(f, id, pairs, npairs);
         if (f->type == PS_SVC_LIST && v && action.p)

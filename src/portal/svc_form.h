@@ -12,6 +12,9 @@
 #define PS_PORTAL_SVC_FORM_H
 
 #include <jansson.h>
+#include <stdio.h>
+
+#include "core/err.h"
 
 #include "engine/app.h"
 #include "engine/svc.h"
@@ -20,6 +23,16 @@
 #include "portal/portal_gen.h"
 
 #define PS_SVCFORM_ID_MAX 160 /* an input's id: "f-" + names and an index */
+
+/* snprintf into an array sized for the definition's bounded names (PS_SVC_NAME_MAX) and ids:
+ * a truncation is a broken invariant. Returns the length. */
+#define PS_SVCFORM_FMT(buf, ...)                                                                   \
+    ps_svcform_fmt_len(snprintf((buf), sizeof(buf), __VA_ARGS__), sizeof(buf))
+static inline int ps_svcform_fmt_len(int n, size_t cap)
+{
+    PS_ASSERT(n >= 0 && (size_t)n < cap);
+    return n;
+}
 
 /* The form's pages in the order their first field comes; a field without a page is on "".
  * Returns their number (at most cap). Borrowed from the definition. */
