@@ -306,7 +306,7 @@ test("keyboard: skip link first, then header, navigation, content, footer; focus
   const order = await tabOrder(page);
   const hrefs = order.map((e) => e.href);
   const expect = ["#main", "/", "/?lang=uk", "/", "/services", "/transparency", "/about", "/signin", "/enrol",
-                  "/transparency", "/about", "/transparency", "/api/openapi.json"];
+                  "/services", "/transparency", "/about", "/transparency", "/api/openapi.json"];
   assert(JSON.stringify(hrefs) === JSON.stringify(expect), `tab order ${JSON.stringify(hrefs)}`);
   assert(order[0].text === "Skip to main content", `first stop: ${order[0].text}`);
   for (const e of order) {
