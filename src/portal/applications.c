@@ -144,19 +144,6 @@ static void next_location(struct apg *g, int from)
 
 /* ---- status words ---- */
 
-static const char *status_msg(struct ps_str status)
-{
-    if (ps_str_eq_cstr(status, "draft"))
-        return N_("Draft");
-    if (ps_str_eq_cstr(status, "waiting"))
-        return N_("Waiting");
-    if (ps_str_eq_cstr(status, "approved"))
-        return N_("Approved");
-    if (ps_str_eq_cstr(status, "rejected"))
-        return N_("Rejected");
-    return N_("In progress");
-}
-
 /* What the application waits for now, in the page's language. */
 static const char *awaited_msg(const struct ps_app_view *v)
 {
@@ -720,7 +707,7 @@ static void apps_render(struct ps_req *req, void *ctx)
         rows[i].id = a->id;
         rows[i].service =
             a->svc ? ps_str_from_cstr(ps_svc_text_in(a->svc->title, lc(l->pg))) : a->service;
-        rows[i].status = ps_str_from_cstr(ps_page_t(l->pg, status_msg(a->status)));
+        rows[i].status = ps_str_from_cstr(ps_page_t(l->pg, ps_svcform_status_msg(a->status)));
         rows[i].status_code = a->status;
         rows[i].party = !ps_str_eq(a->applicant, l->ac.actor->id);
         rows[i].updated = a->updated_ms / 1000;
@@ -764,7 +751,7 @@ static void app_page(struct apg *g, int status)
     struct ps_tpl_application v = {
         .service = ps_str_from_cstr(ps_svc_text_in(a->svc->title, lc(pg))),
         .app_id = a->id,
-        .status = ps_str_from_cstr(ps_page_t(pg, status_msg(a->status))),
+        .status = ps_str_from_cstr(ps_page_t(pg, ps_svcform_status_msg(a->status))),
         .status_code = a->status,
         .awaited = ps_str_from_cstr(ps_page_t(pg, awaited_msg(a))),
         .reason = reason_text(pg, a->reason),

@@ -716,3 +716,16 @@ const char *ps_svcform_event_msg(struct ps_str kind, struct ps_str detail)
             return words[i].msg;
     return NULL;
 }
+
+const char *ps_svcform_status_msg(struct ps_str status)
+{
+    if (ps_str_eq_cstr(status, "draft"))
+        return N_("Draft");
+    if (ps_str_eq_cstr(status, "waiting"))
+        return N_("Waiting");
+    if (ps_str_eq_cstr(status, "approved"))
+        return N_("Approved");
+    if (ps_str_eq_cstr(status, "rejected"))
+        return N_("Rejected");
+    return N_("In progress");
+}

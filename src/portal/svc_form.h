@@ -97,5 +97,7 @@ enum ps_err ps_svcform_answers(const struct ps_svc *s, const struct ps_svcform_v
 /* A history entry (struct ps_app_event's kind and detail) as a msgid ("Consent given",
  * "Checks passed"); NULL for one the portal has no words for. */
 const char *ps_svcform_event_msg(struct ps_str kind, struct ps_str detail);
+/* An application's status ("draft", "waiting", ...) as a msgid ("Draft", "Waiting", ...). */
+const char *ps_svcform_status_msg(struct ps_str status);
 
 #endif

@@ -220,7 +220,7 @@ static void task_page(struct work *w, int status)
         .step = t->step,
         .app_id = t->application,
         .applicant = w->view.applicant,
-        .status = w->view.status,
+        .status = ps_str_from_cstr(ps_page_t(pg, ps_svcform_status_msg(w->view.status))),
         .due = t->due_ms / 1000,
         .id = t->id,
         .claimable = !t->claimed_by.len,
