@@ -240,16 +240,17 @@ static enum ps_err key_store(struct apg *g, struct ps_tx *tx, struct ps_diag *di
                            diag);
 }
 
-/* A transition the registry refused (a slot taken, a registry's unique rule): nothing was
- * written; the page says why. */
-static enum ps_err refusal(struct apg *g, enum ps_err e, struct ps_diag *diag)
+void ps_portal_svc_failed(struct ps_req *req, void *ctx, const struct ps_diag *domain,
+                          const struct ps_diag *store, enum ps_err result)
 {
-    if (e != PS_ERR_EXISTS)
-        return e;
-    g->refused = e;
-    PS_SVCFORM_FMT(g->refusal, "%s", diag->message);
-    ps_diag_clear(diag);
-    return PS_OK;
+    struct ps_page *pg = *(struct ps_page **)ctx;
+    if ((domain && domain->code == PS_ERR_EXISTS) || (!domain && result == PS_ERR_EXISTS)) {
+        ps_page_error(pg, 409, N_("The registry refused it"),
+                      N_("Nothing was done: the registry does not allow this now. Open the "
+                         "application to see where it stands."));
+        return;
+    }
+    ps_page_failed(req, ctx, domain, store, result);
 }
 
 static bool post_pairs(struct apg *g)
@@ -576,7 +577,6 @@ static enum ps_err submit_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
     struct apg *g = ctx;
     bool done = false;
     g->reused = false;
-    g->refused = PS_OK;
     g->location[0] = '\0';
     memset(&g->res, 0, sizeof g->res);
     enum ps_err e = load(g, tx, diag);
@@ -584,8 +584,8 @@ static enum ps_err submit_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
         e = key_seen(g, tx, &done, diag);
     if (e != PS_OK || done || !mine(g))
         return e;
-    e = refusal(g, ps_app_submit(&g->ac, g->id, &g->res, diag), diag);
-    if (e != PS_OK || g->refused || g->res.outcome != PS_APP_DONE)
+    e = ps_app_submit(&g->ac, g->id, &g->res, diag); /* a refusal rolls it all back */
+    if (e != PS_OK || g->res.outcome != PS_APP_DONE)
         return e;
     PS_SVCFORM_FMT(g->location, "/me/applications/%.*s/confirmation", PS_STR_FMT(g->id));
     return key_store(g, tx, diag);
@@ -603,7 +603,29 @@ static void submit_render(struct ps_req *req, void *ctx)
                       N_("There is no such page. Go back to your applications."));
         return;
     }
-    check_page(g, g->refused ? 409 : 400);
+    check_page(g, 400);
+}
+
+static void refused_render(struct ps_req *req, void *ctx)
+{
+    (void)req;
+    check_page(ctx, 409);
+}
+
+/* A submission the registry refused (a slot taken meanwhile, a registry's unique rule): the
+ * job rolled back, nothing was written; the check page again, from a fresh read, says why. */
+static void submit_failed(struct ps_req *req, void *ctx, const struct ps_diag *domain,
+                          const struct ps_diag *store, enum ps_err result)
+{
+    struct apg *g = ctx;
+    if (!domain || domain->code != PS_ERR_EXISTS) {
+        ps_page_failed(req, ctx, domain, store, result);
+        return;
+    }
+    g->refused = PS_ERR_EXISTS;
+    PS_SVCFORM_FMT(g->refusal, "%s", domain->message);
+    memset(&g->res, 0, sizeof g->res);
+    ps_api_read_or(req, form_get_op, g, refused_render, ps_page_failed);
 }
 
 void ps_portal_app_submit(struct ps_req *req)
@@ -611,7 +633,7 @@ void ps_portal_app_submit(struct ps_req *req)
     struct apg *g =
         apg_new(req, N_("Check your answers before sending your application"), "/me/applications");
     if (g && post_pairs(g) && keyed(g))
-        ps_api_write_or(req, submit_op, g, submit_render, ps_page_failed);
+        ps_api_write_or(req, submit_op, g, submit_render, submit_failed);
 }
 
 /* ---- the confirmation ---- */
@@ -816,10 +838,9 @@ static enum ps_err consent_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
     if (!answers || ps_arena_defer(g->ac.arena, (void (*)(void *))json_decref, answers) != PS_OK)
         return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
     e = ps_svcform_read(st->fields, st->nfields, NULL, g->pairs, g->npairs, answers, diag);
-    if (e == PS_OK)
-        e = refusal(
-            g, ps_app_consent(&g->ac, g->id, g->yes, g->yes ? answers : NULL, &g->res, diag), diag);
-    if (e == PS_OK && !g->refused && g->res.outcome == PS_APP_DONE)
+    if (e == PS_OK) /* a refusal rolls it all back */
+        e = ps_app_consent(&g->ac, g->id, g->yes, g->yes ? answers : NULL, &g->res, diag);
+    if (e == PS_OK && g->res.outcome == PS_APP_DONE)
         PS_SVCFORM_FMT(g->location, "/me/applications/%.*s", PS_STR_FMT(g->id));
     g->consent = answers; /* shown again as typed */
     return e;
@@ -833,7 +854,7 @@ static void consent_render(struct ps_req *req, void *ctx)
         ps_page_redirect(g->pg, g->location);
         return;
     }
-    if (g->res.outcome == PS_APP_REFUSED || g->refused || !my_consent(g)) {
+    if (g->res.outcome == PS_APP_REFUSED || !my_consent(g)) {
         ps_page_error(g->pg, 403, N_("You cannot do that"),
                       N_("This application does not wait for your consent."));
         return;
@@ -847,7 +868,7 @@ void ps_portal_app_consent(struct ps_req *req)
     if (!g || !post_pairs(g))
         return;
     g->yes = ps_str_eq_cstr(g->action, "yes");
-    ps_api_write_or(req, consent_op, g, consent_render, ps_page_failed);
+    ps_api_write_or(req, consent_op, g, consent_render, ps_portal_svc_failed);
 }
 
 /* ---- the inbox ---- */

@@ -84,14 +84,6 @@ static enum ps_err cal_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
     if (c->add)
         e = ps_slot_add(&c->ac, c->agency, c->form.values[S_KIND], c->starts_ms, c->minutes, c->id,
                         diag);
-    if (e == PS_ERR_EXISTS) { /* a form error, not a failure */
-        ps_diag_clear(diag);
-        c->add = false;
-        ps_form_error(&c->form, S_TIME,
-                      ps_str_from_cstr(ps_page_t(c->pg, N_("You already have a slot starting "
-                                                           "then"))));
-        e = PS_OK;
-    }
     for (size_t i = 0; e == PS_OK && i < c->nkinds; i++) {
         size_t got = 0;
         e = ps_slots_free(&c->ac, c->agency, ps_str_from_cstr(c->kinds[i]), c->slots + c->nslots,
@@ -242,11 +234,27 @@ static void check(struct cal *c)
     }
 }
 
+/* A slot at a time this registrar already has: the job rolled back; the form again, with
+ * the calendar from a fresh read. */
+static void cal_failed(struct ps_req *req, void *ctx, const struct ps_diag *domain,
+                       const struct ps_diag *store, enum ps_err result)
+{
+    struct cal *c = ctx;
+    if (!domain || domain->code != PS_ERR_EXISTS) {
+        ps_page_failed(req, ctx, domain, store, result);
+        return;
+    }
+    c->add = false;
+    ps_form_error(&c->form, S_TIME,
+                  ps_str_from_cstr(ps_page_t(c->pg, N_("You already have a slot starting then"))));
+    ps_api_read_or(req, cal_op, c, cal_render, ps_page_failed);
+}
+
 void ps_portal_slots_post(struct ps_req *req)
 {
     struct cal *c = cal_new(req);
     if (!c || !ps_page_post_form(c->pg, &c->form))
         return;
     check(c);
-    ps_api_write_or(req, cal_op, c, cal_render, ps_page_failed);
+    ps_api_write_or(req, cal_op, c, cal_render, cal_failed);
 }

@@ -22,6 +22,10 @@ void ps_portal_app(struct ps_req *req);
 void ps_portal_app_consent(struct ps_req *req);
 void ps_portal_inbox(struct ps_req *req);
 void ps_portal_inbox_read(struct ps_req *req);
+/* ps_page_failed, with a registry's refusal of a transition (PS_ERR_EXISTS: the job rolled
+ * back, nothing was written) as a 409 page that says so. ctx starts with the page pointer. */
+void ps_portal_svc_failed(struct ps_req *req, void *ctx, const struct ps_diag *domain,
+                          const struct ps_diag *store, enum ps_err result);
 /* tasks.c */
 void ps_portal_queue(struct ps_req *req);
 void ps_portal_task(struct ps_req *req);

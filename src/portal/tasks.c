@@ -292,7 +292,7 @@ void ps_portal_task_claim(struct ps_req *req)
         return;
     ps_form_init(&w->form, NULL, 0);
     if (ps_page_post_form(w->pg, &w->form))
-        ps_api_write_or(req, claim_op, w, decided_render, ps_page_failed);
+        ps_api_write_or(req, claim_op, w, decided_render, ps_portal_svc_failed);
 }
 
 static enum ps_err decide_op(struct ps_tx *tx, void *ctx, struct ps_diag *diag)
@@ -338,5 +338,5 @@ void ps_portal_task_decide(struct ps_req *req)
     else if (w->reason.len > PS_APP_REASON_MAX)
         w->error = ps_str_from_cstr(ps_page_t(w->pg, N_("The reason must be 500 characters "
                                                         "or fewer")));
-    ps_api_write_or(req, decide_op, w, decide_render, ps_page_failed);
+    ps_api_write_or(req, decide_op, w, decide_render, ps_portal_svc_failed);
 }
