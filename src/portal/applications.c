@@ -387,13 +387,15 @@ static void form_page(struct apg *g, int status)
                                (struct ps_str){num, ps_i18n_num(pg->lang, (uint64_t)at + 1, num)}),
         .total =
             ps_arena_str(pg->req->arena, (struct ps_str){tot, ps_i18n_num(pg->lang, total, tot)}),
-        .heading = nq == 1 ? q[0].label : ps_str_from_cstr(ps_svc_text_in(s->title, lc(pg))),
+        .heading = nq == 1 ? PS_STR("") : ps_str_from_cstr(ps_svc_text_in(s->title, lc(pg))),
         .app_id = g->id,
         .page = ps_str_from_cstr(page_url_name(name)),
         .questions = q,
         .nquestions = nq,
     };
-    pg->layout.title = v.heading;
+    if (nq == 1) /* the only question is the page's heading */
+        q[0].is_heading = true;
+    pg->layout.title = nq == 1 ? q[0].label : v.heading;
     ps_page_send(pg, status, ps_tpl_service_form_slot(&v));
 }
 
