@@ -184,6 +184,52 @@ enum ps_err ps_app_submit(const struct ps_app_ctx *c, struct ps_str id,
                       : e;
 }
 
+/* Validates a draft without submitting it (app.h): eligibility, then prefill (in memory) and
+ * every field whatever eligibility said, so a form page can show its own fields' messages.
+ * Nothing is stored; reads the rules make are recorded like any transition's. */
+static enum ps_err check_draft(const struct ps_app_ctx *c, struct ps_app_row *a,
+                               struct ps_app_result *res, struct ps_diag *diag)
+{
+    struct ps_app_eval *ev = ps_arena_zalloc(c->arena, sizeof *ev);
+    size_t nfields = 0;
+    if (!ev)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    enum ps_err e = ps_app_eval_init(ev, c, a, diag);
+    if (e == PS_OK)
+        e = ps_flow_eligible(a->svc, &ev->vars, &ev->host, c->arena, res->errors,
+                             PS_FORM_MAX_ERRORS, &res->nerrors, diag);
+    if (e == PS_OK)
+        e = ps_flow_prefill(a->svc, a->answers, &ev->vars, &ev->host, c->arena, diag);
+    if (e == PS_OK)
+        e = ps_flow_vars(&ev->vars, ev->applicant, a->answers, a->facts, &ev->host, c->arena,
+                         diag);
+    if (e == PS_OK)
+        e = ps_flow_validate(a->svc, a->svc->fields, a->svc->nfields, a->svc->validate,
+                             a->svc->nvalidate, a->answers, &ev->vars, &ev->host, c->arena,
+                             res->errors + res->nerrors, PS_FORM_MAX_ERRORS - res->nerrors,
+                             &nfields, diag);
+    if (e != PS_OK)
+        return e;
+    res->outcome = res->nerrors ? PS_APP_NOT_ELIGIBLE : nfields ? PS_APP_INVALID : PS_APP_DONE;
+    res->nerrors += nfields;
+    return PS_OK;
+}
+
+enum ps_err ps_app_check(const struct ps_app_ctx *c, struct ps_str id,
+                         struct ps_app_result *res, struct ps_diag *diag)
+{
+    struct ps_app_row *a = ps_arena_zalloc(c->arena, sizeof *a);
+    memset(res, 0, sizeof *res);
+    if (!a)
+        return ps_diag_set(diag, PS_ERR_NOMEM, "out of memory");
+    enum ps_err e = load_mine(c, id, a, diag);
+    if (e == PS_OK && ps_str_eq_cstr(a->status, "draft"))
+        e = check_draft(c, a, res, diag);
+    if (e == PS_OK)
+        ps_app_result_fill(res, a);
+    return e;
+}
+
 /* facts.<step> = v */
 static enum ps_err set_fact(const struct ps_app_ctx *c, struct ps_app_row *a, struct ps_str step,
                             json_t *v, struct ps_diag *diag)

@@ -73,6 +73,12 @@ enum ps_err ps_app_save(const struct ps_app_ctx *c, struct ps_str id, json_t *an
  * submitted application answers its state (PS_APP_DONE) and changes nothing. */
 enum ps_err ps_app_submit(const struct ps_app_ctx *c, struct ps_str id,
                           struct ps_app_result *res, struct ps_diag *diag) PS_WUR;
+/* Checks a draft's answers as submit would (eligibility, every field, the cross-field rules)
+ * without submitting or storing anything: res->outcome PS_APP_NOT_ELIGIBLE (the eligibility
+ * failures, field "", then every field's), PS_APP_INVALID (every field's), else PS_APP_DONE. The portal's form pages use it to show a page's
+ * errors when it is saved. A submitted application: PS_APP_DONE. Errors as ps_app_submit. */
+enum ps_err ps_app_check(const struct ps_app_ctx *c, struct ps_str id,
+                         struct ps_app_result *res, struct ps_diag *diag) PS_WUR;
 /* The named party's consent (yes) or refusal, with the answers the consent step asks. */
 enum ps_err ps_app_consent(const struct ps_app_ctx *c, struct ps_str id, bool yes,
                            json_t *answers, struct ps_app_result *res,

@@ -18,11 +18,15 @@ static const struct {
     int who;
 } nav_items[] = {
     {"/", N_("Home"), NAV_ANYONE},
+    {"/services", N_("Services"), NAV_ANYONE},
     {"/me", N_("My data"), NAV_SIGNED_IN},
+    {"/me/applications", N_("My applications"), NAV_SIGNED_IN},
+    {"/me/inbox", N_("Inbox"), NAV_SIGNED_IN},
     {"/me/access", N_("Who used my data"), NAV_SIGNED_IN},
     {"/me/passkeys", N_("Passkeys"), NAV_SIGNED_IN},
     {"/me/sessions", N_("Sessions"), NAV_SIGNED_IN},
     {"/official", N_("Work area"), NAV_OFFICIAL},
+    {"/official/queue", N_("Tasks"), NAV_OFFICIAL},
     {"/transparency", N_("Transparency log"), NAV_ANYONE},
     {"/about", N_("About"), NAV_ANYONE},
 };
@@ -318,24 +322,35 @@ void ps_page_draft_save(struct ps_page *pg)
     ps_buf_reset(&b);
 }
 
-bool ps_page_draft(struct ps_page *pg, struct ps_form *f)
+bool ps_page_draft_pairs(struct ps_page *pg, struct ps_form_pair *pairs, size_t cap, size_t *n)
 {
     struct ps_req *req = pg->req;
     struct ps_str c = ps_api_cookie(req, draft_cookie_name(pg));
-    struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
-    size_t n = 0;
     struct ps_diag d = {0};
+    *n = 0;
     if (!c.p)
         return false;
     draft_set(pg, PS_STR(""), "0"); /* read once */
-    if (ps_form_parse(req->arena, c, pairs, PS_FORM_MAX_PAIRS, &n, &d) != PS_OK ||
-        !ps_form_utf8(pairs, n) || n == 0 || !ps_str_eq_cstr(pairs[0].name, "_path") ||
-        !ps_str_eq(pairs[0].value, req->path))
+    if (ps_form_parse(req->arena, c, pairs, cap, n, &d) != PS_OK || !ps_form_utf8(pairs, *n) ||
+        *n == 0 || !ps_str_eq_cstr(pairs[0].name, "_path") ||
+        !ps_str_eq(pairs[0].value, req->path)) {
+        *n = 0;
         return false;
-    ps_form_fill(f, pairs + 1, n - 1);
+    }
+    memmove(pairs, pairs + 1, --*n * sizeof *pairs);
     pg->layout.notice = ps_str_from_cstr(ps_page_t(
         pg, N_("Your session had ended, so the form was not sent. You are signed in again: "
                "check the form and send it again.")));
+    return true;
+}
+
+bool ps_page_draft(struct ps_page *pg, struct ps_form *f)
+{
+    struct ps_form_pair pairs[PS_FORM_MAX_PAIRS];
+    size_t n = 0;
+    if (!ps_page_draft_pairs(pg, pairs, PS_FORM_MAX_PAIRS, &n))
+        return false;
+    ps_form_fill(f, pairs, n);
     return true;
 }
 

@@ -40,7 +40,7 @@ struct ps_portal {
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 #define PS_PORTAL_LANG_COOKIE_AGE "31536000" /* a year */
 
-#define PS_PAGE_NAV_MAX 8
+#define PS_PAGE_NAV_MAX 16
 #define PS_PAGE_SCRIPTS_MAX 2
 
 struct ps_page {
@@ -120,6 +120,11 @@ void ps_portal_signin_redirect(struct ps_req *req);
  * it was kept for this path, clears the cookie (read once) and sets the notice that says so.
  * True when it filled the form. (page.c) */
 bool ps_page_draft(struct ps_page *pg, struct ps_form *f);
+/* The same for a form without a static table (a service's form): the kept pairs (without
+ * _path) into pairs[0..*n-1] (cap at most PS_FORM_MAX_PAIRS), the cookie cleared, the notice
+ * set. True when a draft was kept for this path. (page.c) */
+bool ps_page_draft_pairs(struct ps_page *pg, struct ps_form_pair *pairs, size_t cap,
+                         size_t *n);
 /* A form posted to a page whose session had ended: its values (not a passkey's credential)
  * into the draft cookie, "_path=<page>&name=value...", re-encoded. Nothing when the body is
  * not a form we could read or the draft would be too large. (page.c) */

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "portal/portal_int.h"
+#include "portal/svc_pages.h"
 
 #define STATIC_CACHE "public, max-age=31536000, immutable"
 
@@ -46,6 +47,41 @@ static const struct ps_route pages[] = {
     /* officials */
     {"GET", "/official", "official.work", SIGNED_IN, ps_portal_official, 0},
     {"POST", "/official", "person.read", SIGNED_IN, ps_portal_official_post, FORM},
+    /* public services (svc_pages.h): the engine's actions, as its API routes */
+    {"GET", "/services", "portal.read", PAGE, ps_portal_services, 0},
+    {"GET", "/services/{id}", "portal.read", PAGE, ps_portal_service, 0},
+    {"GET", "/services/{id}/start", "portal.read", PAGE, ps_portal_service, 0},
+    {"POST", "/services/{id}/start", "application.write", SIGNED_IN, ps_portal_service_start,
+     FORM},
+    {"GET", "/me/applications", "application.read", SIGNED_IN, ps_portal_apps, 0},
+    {"GET", "/me/applications/{id}", "application.read", SIGNED_IN, ps_portal_app, 0},
+    {"GET", "/me/applications/{id}/pages/{page}", "application.read", SIGNED_IN,
+     ps_portal_app_page, 0},
+    {"POST", "/me/applications/{id}/pages/{page}", "application.write", SIGNED_IN,
+     ps_portal_app_page_post, FORM},
+    {"GET", "/me/applications/{id}/check", "application.read", SIGNED_IN, ps_portal_app_check,
+     0},
+    {"GET", "/me/applications/{id}/submit", "application.read", SIGNED_IN, ps_portal_app_check,
+     0},
+    {"POST", "/me/applications/{id}/submit", "application.write", SIGNED_IN,
+     ps_portal_app_submit, FORM},
+    {"GET", "/me/applications/{id}/confirmation", "application.read", SIGNED_IN,
+     ps_portal_app_confirmation, 0},
+    {"GET", "/me/applications/{id}/consent", "application.read", SIGNED_IN, ps_portal_app, 0},
+    {"POST", "/me/applications/{id}/consent", "application.write", SIGNED_IN,
+     ps_portal_app_consent, FORM},
+    {"GET", "/me/inbox", "me.read", SIGNED_IN, ps_portal_inbox, 0},
+    {"GET", "/me/inbox/{id}/read", "me.read", SIGNED_IN, ps_portal_inbox, 0},
+    {"POST", "/me/inbox/{id}/read", "me.write", SIGNED_IN, ps_portal_inbox_read, FORM},
+    {"GET", "/official/queue", "official.work", SIGNED_IN, ps_portal_queue, 0},
+    {"GET", "/official/tasks/{id}", "official.work", SIGNED_IN, ps_portal_task, 0},
+    {"GET", "/official/tasks/{id}/claim", "official.work", SIGNED_IN, ps_portal_task, 0},
+    {"POST", "/official/tasks/{id}/claim", "task.decide", SIGNED_IN, ps_portal_task_claim, FORM},
+    {"GET", "/official/tasks/{id}/decision", "official.work", SIGNED_IN, ps_portal_task, 0},
+    {"POST", "/official/tasks/{id}/decision", "task.decide", SIGNED_IN, ps_portal_task_decide,
+     FORM},
+    {"GET", "/official/slots/{agency}", "official.work", SIGNED_IN, ps_portal_slots, 0},
+    {"POST", "/official/slots/{agency}", "slot.add", SIGNED_IN, ps_portal_slots_post, FORM},
 };
 
 /* Unknown paths, for every method a client commonly sends (HEAD falls back to GET). The

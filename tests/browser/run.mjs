@@ -21,6 +21,7 @@ import { AxeBuilder } from "@axe-core/playwright";
 import { launch, newContext, watch } from "./lib/browser.mjs";
 import { startServer } from "./lib/server.mjs";
 import { addVirtualAuthenticator } from "./lib/webauthn.mjs";
+import { SERVICE_STATES, fillServices, prepareServices, serviceTests } from "./services.mjs";
 
 const { values: opt } = parseArgs({
   options: {
@@ -121,8 +122,8 @@ const official = () => DEMO.find((p) => p.official);
 // context. (Wrong activation codes are tried with the official's number: the official signs in
 // with the demo's one click, and the citizens' codes must stay alive for the passkey tests.)
 function fill(text, ctx) {
-  return text.replace("{passkey}", ctx.passkey || "none").replace("{citizen}", citizens()[0].rnokpp)
-    .replace("{official}", official().rnokpp);
+  return fillServices(text.replace("{passkey}", ctx.passkey || "none")
+    .replace("{citizen}", citizens()[0].rnokpp).replace("{official}", official().rnokpp));
 }
 
 // Opens state (a GET path, or a form POST made by the page itself) and returns its response.
@@ -196,6 +197,7 @@ async function shared(browser, base, lang, dark, who = null) {
     const ctx = await newContext(browser, base, { lang, dark, reducedMotion: dark });
     const page = await ctx.newPage();
     if (who) await demoSignIn(page, base, who === "official" ? official() : citizens()[1]);
+    if (who === "citizen") await prepareServices(page, base);
     page.problems = watch(page);
     page.bytes = 0;
     page.on("response", async (r) => {
@@ -242,7 +244,7 @@ async function oneLanguage(browser, base, state, lang) {
     await dark.page.screenshot({ path: join(opt.out, `${state.name}-${lang}-dark-1280.png`) });
 }
 
-const STATES = [...PAGES, ...ERRORS, ...SIGNED_IN, ...CITIZEN_ERRORS];
+const STATES = [...PAGES, ...ERRORS, ...SIGNED_IN, ...CITIZEN_ERRORS, ...SERVICE_STATES];
 for (const state of STATES) {
   test(`${state.name}: axe (1280 px, 360 px, dark), one h1, lang, CSP, weight, screenshots [uk, en]`,
     async ({ browser, base }) => {
@@ -303,8 +305,8 @@ test("keyboard: skip link first, then header, navigation, content, footer; focus
   await page.goto(base + "/");
   const order = await tabOrder(page);
   const hrefs = order.map((e) => e.href);
-  const expect = ["#main", "/", "/?lang=uk", "/", "/transparency", "/about", "/signin", "/enrol",
-                  "/transparency", "/about", "/transparency", "/api/openapi.json"];
+  const expect = ["#main", "/", "/?lang=uk", "/", "/services", "/transparency", "/about", "/signin", "/enrol",
+                  "/services", "/transparency", "/about", "/transparency", "/api/openapi.json"];
   assert(JSON.stringify(hrefs) === JSON.stringify(expect), `tab order ${JSON.stringify(hrefs)}`);
   assert(order[0].text === "Skip to main content", `first stop: ${order[0].text}`);
   for (const e of order) {
@@ -678,6 +680,8 @@ test("sign-in page: autofill (conditional mediation) on the RNOKPP field where t
 });
 
 // ---- main --------------------------------------------------------------------------------
+
+serviceTests(test, { newContext, demoSignIn, submit, assert, citizens });
 
 async function main() {
   mkdirSync(opt.out, { recursive: true });

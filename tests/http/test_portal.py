@@ -14,7 +14,8 @@ from psserver import ServerTestCase, assert_problem, raw_exchange, run_cli, stat
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 PAGES = ["/", "/about", "/transparency", "/transparency/record",
-         "/transparency/record?number=0"]
+         "/transparency/record?number=0", "/services", "/services?q=reg&category=business",
+         "/services/marriage"]
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 UK_MONTHS = "січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня"
 EN_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
