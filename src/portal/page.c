@@ -19,10 +19,12 @@ static const struct {
 } nav_items[] = {
     {"/", N_("Home"), NAV_ANYONE},
     {"/me", N_("My data"), NAV_SIGNED_IN},
+    {"/me/documents", N_("My documents"), NAV_SIGNED_IN},
     {"/me/access", N_("Who used my data"), NAV_SIGNED_IN},
     {"/me/passkeys", N_("Passkeys"), NAV_SIGNED_IN},
     {"/me/sessions", N_("Sessions"), NAV_SIGNED_IN},
     {"/official", N_("Work area"), NAV_OFFICIAL},
+    {"/verify", N_("Check a document"), NAV_ANYONE},
     {"/transparency", N_("Transparency log"), NAV_ANYONE},
     {"/about", N_("About"), NAV_ANYONE},
 };

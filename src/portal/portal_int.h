@@ -40,7 +40,7 @@ struct ps_portal {
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 #define PS_PORTAL_LANG_COOKIE_AGE "31536000" /* a year */
 
-#define PS_PAGE_NAV_MAX 8
+#define PS_PAGE_NAV_MAX 16
 #define PS_PAGE_SCRIPTS_MAX 2
 
 struct ps_page {
