@@ -32,5 +32,8 @@ void ps_portal_verify_post(struct ps_req *req);
 void ps_portal_official_documents(struct ps_req *req);
 void ps_portal_official_documents_post(struct ps_req *req);
 void ps_portal_official_document_status(struct ps_req *req);
+/* offline.c: the web app manifest and the service worker, at the site's root */
+void ps_portal_manifest(struct ps_req *req);
+void ps_portal_service_worker(struct ps_req *req);
 
 #endif

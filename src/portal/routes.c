@@ -24,6 +24,8 @@ static const struct ps_route pages[] = {
     {"GET", "/transparency", "portal.read", PAGE, ps_portal_transparency, 0},
     {"GET", "/transparency/record", "portal.read", PAGE, ps_portal_record, 0},
     {"GET", "/static/{file}", "portal.read", 0, ps_portal_static, 0},
+    {"GET", "/sw.js", "portal.read", 0, ps_portal_service_worker, 0},
+    {"GET", "/manifest.webmanifest", "portal.read", 0, ps_portal_manifest, 0},
     /* signing in and out, enrolling */
     {"GET", "/signin", "portal.read", PAGE, ps_portal_signin, 0},
     {"POST", "/signin", "auth.signin", PAGE, ps_portal_signin_post, FORM},
