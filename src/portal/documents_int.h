@@ -7,6 +7,10 @@
 #include "documents/docs.h"
 #include "portal/portal_int.h"
 
+/* The verify page's picture upload: its route's body limit (the picture and the form around
+ * it; the request arena, 4 MiB by default, must hold it: src/http). */
+#define PS_VERIFY_IMAGE_ROUTE_MAX ((3u << 20) + (16u << 10))
+
 /* The label l in the page's language. Borrowed (static or the service's). */
 struct ps_str ps_portal_label(const struct ps_page *pg, const struct ps_label *l);
 /* A claim's value as a page shows it: text as it is, a date in the page's language, a number,
@@ -28,6 +32,7 @@ void ps_portal_document_share(struct ps_req *req);
 void ps_portal_verify(struct ps_req *req);
 void ps_portal_verify_code(struct ps_req *req);
 void ps_portal_verify_post(struct ps_req *req);
+void ps_portal_verify_image(struct ps_req *req);
 /* official_docs.c: an official's view of a person's documents and status changes */
 void ps_portal_official_documents(struct ps_req *req);
 void ps_portal_official_documents_post(struct ps_req *req);

@@ -54,6 +54,7 @@ static const struct ps_route pages[] = {
     {"GET", "/verify", "portal.read", PAGE, ps_portal_verify, 0},
     {"GET", "/verify/{code}", "portal.read", PAGE, ps_portal_verify_code, 0},
     {"POST", "/verify", "document.share.redeem-public", PAGE, ps_portal_verify_post, FORM},
+    {"POST", "/verify/image", "portal.read", PAGE, ps_portal_verify_image, PS_VERIFY_IMAGE_ROUTE_MAX},
     {"GET", "/official/documents", "official.work", SIGNED_IN, ps_portal_official_documents, 0},
     {"POST", "/official/documents", "document.list", SIGNED_IN,
      ps_portal_official_documents_post, FORM},

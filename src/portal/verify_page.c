@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "documents/qr_read.h"
 #include "pocketstate/verify.h"
 #include "portal/documents_int.h"
+#include "portal/multipart.h"
 
 #define QR_TEXT_MAX 8192        /* libpsverify's own default limit on a QR text */
 #define TRUST_LIST_MAX (1u << 20)
@@ -16,8 +18,10 @@
 #define STATUS_LISTS_MAX 64     /* lists tried for a document's status (one per issuer) */
 #define CHECKS_MAX 5
 #define QR_FIELDS_MAX 64
+#define IMAGE_PIXELS_MAX (16u << 20) /* a 16-megapixel photo */
+#define IMAGE_PARTS_MAX 4
 
-enum { V_CODE, V_QR, V_CHECK, V_N };
+enum { V_CODE, V_QR, V_CHECK, V_IMAGE, V_N };
 static const struct ps_field verify_fields[V_N] = {
     [V_CODE] = {.name = "code", .label = N_("Share code"),
                 .hint = N_("16 letters and digits, for example 7K2M-9QXD-4HRT-C8WN"),
@@ -27,6 +31,8 @@ static const struct ps_field verify_fields[V_N] = {
               .hint = N_("It starts with PS1: or HC1:. A phone’s camera app can copy it."),
               .autocomplete = "off", .max_chars = QR_TEXT_MAX, .spellcheck_off = true},
     [V_CHECK] = {.name = "check", .label = N_("Check"), .max_chars = 8},
+    /* a file: not read by ps_form_read (verify_image), listed for its messages */
+    [V_IMAGE] = {.name = "image", .label = N_("Photo or screenshot of the QR code")},
 };
 
 struct verify {
@@ -73,6 +79,7 @@ static void page(struct verify *w)
     struct ps_page *pg = w->pg;
     ps_form_input(&w->form, V_CODE, pg->lang, pg->req->arena, &w->v.code);
     ps_form_input(&w->form, V_QR, pg->lang, pg->req->arena, &w->v.qr);
+    w->v.image_error = w->form.errors[V_IMAGE];
     ps_page_form_errors(pg, &w->form);
     ps_page_send(pg, pg->layout.nerrors ? 400 : 200, ps_tpl_verify_slot(&w->v));
 }
@@ -400,4 +407,62 @@ void ps_portal_verify_post(struct ps_req *req)
         verify_qr(w);
     else
         ps_api_write_or(req, redeem_op, w, redeem_render, ps_page_failed);
+}
+
+/* ---- by a photo or a screenshot: POST /verify/image (multipart/form-data) ---- */
+
+/* The picture's QR text into the form's QR field, or a message on the picture's field. */
+static bool read_picture(struct verify *w, struct ps_str picture)
+{
+    struct ps_buf text;
+    struct ps_diag d = {0};
+    const char *m = NULL;
+    ps_buf_init(&text, QR_TEXT_MAX);
+    enum ps_err e = ps_qr_read((const uint8_t *)picture.p, picture.len, IMAGE_PIXELS_MAX, &text,
+                               &d);
+    if (e == PS_ERR_INVALID && strcmp(d.message, "neither PNG nor JPEG") == 0)
+        m = N_("The file is not a PNG or JPEG picture");
+    else if (e == PS_ERR_INVALID)
+        m = N_("No QR code was found in the picture: take it again, closer and sharper");
+    else if (e == PS_ERR_LIMIT)
+        m = N_("The picture is too large: at most 16 megapixels and 3 MB");
+    else if (e != PS_OK)
+        m = N_("The picture could not be read");
+    if (m)
+        ps_form_error(&w->form, V_IMAGE, t(w, m));
+    else
+        w->form.values[V_QR] = ps_arena_str(w->pg->req->arena, ps_buf_str(&text));
+    ps_buf_reset(&text);
+    return !m && w->form.values[V_QR].p;
+}
+
+void ps_portal_verify_image(struct ps_req *req)
+{
+    struct verify *w = verify_new(req);
+    struct ps_multipart_part parts[IMAGE_PARTS_MAX];
+    size_t n = 0;
+    struct ps_diag d = {0};
+    if (!w)
+        return;
+    enum ps_err e = ps_multipart_parse(ps_req_header(req, "Content-Type"), req->body, parts,
+                                       IMAGE_PARTS_MAX, &n, &d);
+    if (e != PS_OK) {
+        ps_page_error(w->pg, e == PS_ERR_LIMIT ? 413 : 400, N_("The picture could not be read"),
+                      N_("Go back, choose the picture again and send it from the form."));
+        return;
+    }
+    struct ps_str picture = PS_STR_NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ps_str_eq_cstr(parts[i].name, "image") && !picture.p)
+            picture = parts[i].data;
+    }
+    if (!picture.len)
+        ps_form_error(&w->form, V_IMAGE, t(w, N_("Choose a photo or a screenshot of the QR code")));
+    if (w->form.nerrors || !read_picture(w, picture)) {
+        page(w);
+        return;
+    }
+    w->docs = ps_portal_docs(w->pg);
+    if (w->docs)
+        verify_qr(w);
 }

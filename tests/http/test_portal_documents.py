@@ -11,7 +11,7 @@ import re
 import unittest
 import urllib.parse
 
-from psserver import ServerTestCase
+from psserver import ServerTestCase, raw_exchange, status_of
 from test_portal_session import Browser
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -134,6 +134,48 @@ class PortalDocumentsTest(ServerTestCase, unittest.TestCase):
         self.assertIn("Do not accept this document", r.text)
         r = Browser(self.server).post("/verify", {"qr": "hello", "check": "qr"})
         self.assertIn("not the text of a document", r.text)
+
+    def upload(self, data, filename="qr.png", ctype="image/png", lang="en", field="image"):
+        boundary = "----ps-test-boundary"
+        body = ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                "Content-Type: %s\r\n\r\n" % (boundary, field, filename, ctype)).encode()
+        body += data + ("\r\n--%s--\r\n" % boundary).encode()
+        return Browser(self.server, lang).request(
+            "POST", "/verify/image", body=body,
+            headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+
+    def test_qr_picture_verified(self):
+        b = self.signed_in(self.citizen)
+        doc = self.id_card(b)
+        png = b.get("/api/v1/me/documents/%s/presentation?format=png&claims=family_name" % doc)
+        self.assertEqual(png.status, 200, png)
+        self.assertEqual(png.header("content-type"), "image/png")
+        for lang, ok in (("en", "The document is genuine and in force"),
+                         ("uk", "Документ справжній і чинний")):
+            r = self.upload(png.body, lang=lang)
+            self.assertEqual(r.status, 200, r)
+            self.assertIn(ok, r.text)
+            self.assertIn("checks__item--ok", r.text)
+        # not a picture, no QR code in it, no file, another media type, too large
+        r = self.upload(b"hello", filename="a.txt", ctype="text/plain")
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("not a PNG or JPEG picture", r.text)
+        self.assertTrue(r.title().startswith("Error:"), r.title())
+        blank = png.body[:8] + b"broken"
+        r = self.upload(blank)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("No QR code was found", r.text)
+        r = self.upload(b"", filename="")
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("Choose a photo or a screenshot", r.text)
+        r = Browser(self.server).post("/verify/image", {"image": "x"})
+        self.assertEqual(r.status, 400, r)
+        # more than the route takes: refused on Content-Length, before the body is read
+        head = ("POST /verify/image HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\n"
+                "Origin: http://localhost:%d\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                "Content-Length: %d\r\n\r\n" % (self.server.port, 4 << 20)).encode()
+        raw, _ = raw_exchange(self.server, head)
+        self.assertEqual(status_of(raw), 413, raw[:200])
 
     def test_official_revokes_and_verify_sees_it(self):
         citizen = self.signed_in(self.revoked)

@@ -181,3 +181,94 @@ Test(offline, manifest_and_service_worker_at_the_root)
     cr_expect_not_null(ps_asset_by_name("qrcode.js"));
     cr_expect_not_null(ps_asset_by_name("documents.js"));
 }
+
+/* ---- multipart/form-data (the verify page's picture) ---- */
+
+#include "portal/multipart.h"
+
+#define CT "multipart/form-data; boundary=----b0undary"
+
+Test(multipart, parts_as_browsers_send_them)
+{
+    static const char body[] =
+        "------b0undary\r\n"
+        "Content-Disposition: form-data; name=\"image\"; filename=\"qr%22.png\"\r\n"
+        "Content-Type: image/png\r\n"
+        "\r\n"
+        "\x89PNG\r\n--not-the-boundary\r\n"
+        "------b0undary\r\n"
+        "content-disposition: FORM-DATA; name=check\r\n"
+        "\r\n"
+        "qr\r\n"
+        "------b0undary--\r\n";
+    struct ps_multipart_part parts[4];
+    size_t n = 0;
+    struct ps_diag d = {0};
+    cr_assert_eq(ps_multipart_parse(PS_STR(CT), (struct ps_str){body, sizeof body - 1}, parts, 4,
+                                    &n, &d), PS_OK, "%s", d.message);
+    cr_assert_eq(n, 2);
+    cr_expect(ps_str_eq_cstr(parts[0].name, "image"));
+    cr_expect(ps_str_eq_cstr(parts[0].filename, "qr%22.png"), "as sent: nothing decoded");
+    cr_expect(ps_str_eq_cstr(parts[0].content_type, "image/png"));
+    cr_expect(ps_str_eq_cstr(parts[0].data, "\x89PNG\r\n--not-the-boundary"));
+    cr_expect(ps_str_eq_cstr(parts[1].name, "check"));
+    cr_expect_null(parts[1].filename.p);
+    cr_expect(ps_str_eq_cstr(parts[1].data, "qr"));
+    /* a preamble, a quoted boundary, an empty content */
+    static const char pre[] = "ignored\r\n--a b\r\nContent-Disposition: form-data; name=\"x\"\r\n"
+                              "\r\n\r\n--a b--";
+    cr_assert_eq(ps_multipart_parse(PS_STR("Multipart/Form-Data; charset=x; boundary=\"a b\""),
+                                    (struct ps_str){pre, sizeof pre - 1}, parts, 4, &n, &d),
+                 PS_OK, "%s", d.message);
+    cr_expect_eq(n, 1);
+    cr_expect_eq(parts[0].data.len, 0);
+}
+
+Test(multipart, refusals_are_precise)
+{
+    static const struct {
+        const char *ctype, *body;
+        enum ps_err e;
+    } bad[] = {
+        {"application/x-www-form-urlencoded", "a=1", PS_ERR_INVALID},
+        {"multipart/form-datax; boundary=b", "--b--", PS_ERR_INVALID},
+        {"multipart/form-data", "--b--", PS_ERR_INVALID},
+        {"multipart/form-data; boundary=", "----", PS_ERR_INVALID},
+        {"multipart/form-data; boundary=\"b", "--b--", PS_ERR_INVALID},
+        {CT, "no delimiter at all", PS_ERR_INVALID},
+        {CT, "------b0undary\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nno end",
+         PS_ERR_INVALID},
+        {CT, "------b0undary\r\nContent-Disposition: attachment; name=\"x\"\r\n\r\n1\r\n"
+             "------b0undary--", PS_ERR_INVALID},
+        {CT, "------b0undary\r\nContent-Disposition: form-data\r\n\r\n1\r\n------b0undary--",
+         PS_ERR_INVALID},
+        {CT, "------b0undary\r\nno colon\r\n\r\n1\r\n------b0undary--", PS_ERR_INVALID},
+        {CT, "------b0undaryX\r\n", PS_ERR_INVALID},
+        {CT, "------b0undary\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n"
+             "------b0undary\r\nContent-Disposition: form-data; name=b\r\n\r\n2\r\n"
+             "------b0undary\r\nContent-Disposition: form-data; name=c\r\n\r\n3\r\n"
+             "------b0undary--", PS_ERR_LIMIT},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct ps_multipart_part parts[2];
+        size_t n = 0;
+        struct ps_diag d = {0};
+        cr_expect_eq(ps_multipart_parse(ps_str_from_cstr(bad[i].ctype),
+                                        ps_str_from_cstr(bad[i].body), parts, 2, &n, &d),
+                     bad[i].e, "case %zu", i);
+        cr_expect_eq(d.code, bad[i].e, "case %zu: %s", i, d.message);
+    }
+    /* a boundary of 71 characters; a header line over the limit */
+    char ct[128], body[PS_MULTIPART_HEADER_MAX + 200];
+    snprintf(ct, sizeof ct, "multipart/form-data; boundary=%071d", 0);
+    struct ps_multipart_part parts[2];
+    size_t n;
+    struct ps_diag d = {0};
+    cr_expect_eq(ps_multipart_parse(ps_str_from_cstr(ct), PS_STR("--x--"), parts, 2, &n, &d),
+                 PS_ERR_INVALID);
+    int len = snprintf(body, sizeof body, "------b0undary\r\nX-Long: %0*d\r\n\r\n1\r\n------b0undary--",
+                       PS_MULTIPART_HEADER_MAX, 0);
+    cr_assert_lt((size_t)len, sizeof body);
+    cr_expect_eq(ps_multipart_parse(PS_STR(CT), ps_str_from_cstr(body), parts, 2, &n, &d),
+                 PS_ERR_LIMIT);
+}
