@@ -1,7 +1,7 @@
 // The documents pages in the real browser (tests/browser/run.mjs imports this file): the
 // pages every state walk covers (my documents, the verify page and its errors, the officials'
 // documents) and the flows that need a document: one document with its QR code, a share code
-// checked on the verify page by another browser, each in both languages with axe; and offline
+// checked on the verify page by another browser, a screenshot of the QR code sent there, each in both languages with axe; and offline
 // use: the service worker keeps the pages, the page registers a device key, and with the
 // context offline the phone shows its documents and makes a fresh presentation with that key,
 // which the verify page (online again) accepts as made by the holder's phone.
@@ -44,7 +44,7 @@ export function documentTests(h) {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
 
-  test("documents: one document, its QR code, a share code checked on the verify page (axe) [uk, en]", async ({ browser, base, out }) => {
+  test("documents: one document, its QR code, a share code and a screenshot checked on the verify page (axe) [uk, en]", async ({ browser, base, out }) => {
     for (const lang of LANGS) {
       const ctx = await newContext(browser, base, { lang });
       const page = await ctx.newPage();
@@ -73,6 +73,14 @@ export function documentTests(h) {
       await looked(v, vctx, vresp, { name: "verify-share-result" }, lang, vproblems, out);
       assert((await v.locator(".result--ok").count()) === 1, "the share was not accepted");
       assert((await v.locator(".summary div").count()) >= 1, "no details shown");
+      // a screenshot of the document's QR code, sent from the verify page's file field
+      const shot = await ctx.request.get(`${base}/api/v1/me/documents/${href.split("/")[3]}/presentation?format=png`);
+      assert(shot.ok(), `presentation PNG: ${shot.status()}`);
+      await v.goto(`${base}/verify`, { waitUntil: "load" });
+      await v.setInputFiles("#image", { name: "qr.png", mimeType: "image/png", buffer: await shot.body() });
+      const iresp = await navigate(v, () => v.click("form[action='/verify/image'] button"));
+      await looked(v, vctx, iresp, { name: "verify-picture-result" }, lang, vproblems, out);
+      assert((await v.locator(".result--ok").count()) === 1, "the picture was not accepted");
       await vctx.close();
       await ctx.close();
     }
