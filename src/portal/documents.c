@@ -65,6 +65,26 @@ struct ps_str ps_portal_doc_status(const struct ps_page *pg, const struct ps_doc
     return ps_str_from_cstr(ps_page_t(pg, m));
 }
 
+const char *ps_portal_doc_action(struct ps_str action)
+{
+    static const struct {
+        const char *action, *text;
+    } acts[] = {
+        {"document.issue", N_("issued you a document")},
+        {"document.revoke", N_("revoked a document of yours")},
+        {"document.suspend", N_("suspended a document of yours")},
+        {"document.reinstate", N_("reinstated a document of yours")},
+        {"document.holder-key", N_("bound a document of yours to a phone’s key")},
+        {"document.list", N_("read the list of your documents")},
+        {"document.share.redeem", N_("checked a document you shared")},
+        {"share.create", N_("made a share code")},
+    };
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
+        if (ps_str_eq_cstr(action, acts[i].action))
+            return acts[i].text;
+    return NULL;
+}
+
 struct ps_docs *ps_portal_docs(struct ps_page *pg)
 {
     struct ps_app *app = pg->req->app;
@@ -277,6 +297,7 @@ static void one_render(struct ps_req *req, void *ctx)
     v.id = ps_str_from_cstr(doc->id);
     v.status = ps_portal_doc_status(o->pg, doc, now, &v.bad);
     v.in_force = !v.bad;
+    v.photo = doc->type->photo;
     v.valid_until = ps_arena_str(req->arena, (struct ps_str){
                                                  until, ps_i18n_time(o->pg->lang,
                                                                      doc->expires_at_ms / 1000,

@@ -21,6 +21,9 @@ struct ps_str ps_portal_claim_text(struct ps_page *pg, const struct ps_doctype_c
  * and *bad when it is not in force. */
 struct ps_str ps_portal_doc_status(const struct ps_page *pg, const struct ps_document *doc,
                                    int64_t now_ms, bool *bad);
+/* What a documents act of the log did, worded for "who used my data" ("revoked a document of
+ * yours"): a msgid, or NULL when action is not one of documents'. */
+const char *ps_portal_doc_action(struct ps_str action);
 /* The documents service, or NULL after answering a 503 page (a server started without it). */
 struct ps_docs *ps_portal_docs(struct ps_page *pg);
 

@@ -77,6 +77,7 @@ class PortalDocumentsTest(ServerTestCase, unittest.TestCase):
         self.assertEqual(img.status, 200, img)
         self.assertEqual(img.header("content-type"), "image/svg+xml")
         self.assertIn('/api/v1/me/documents/%s/pdf' % doc, r.text)
+        self.assertIn('src="/api/v1/me/documents/%s/photo"' % doc, r.text)  # an ID card shows it
         # choose one claim: only it is checked, and the QR asks for only it
         r = b.get("/me/documents/%s?claim=family_name" % doc)
         self.assertEqual(r.status, 200, r)
@@ -110,6 +111,9 @@ class PortalDocumentsTest(ServerTestCase, unittest.TestCase):
         r = anyone.post("/verify", {"code": "", "check": "code"})
         self.assertEqual(r.status, 400, r)
         self.assertIn("Enter the share code", r.text)
+        # the holder sees who checked it, in words
+        r = b.get("/me/access")
+        self.assertIn("Someone on the public verify page checked a document you shared", r.text)
         # another site cannot post it
         r = anyone.post("/verify", {"code": code}, origin=False,
                         headers={"Origin": "http://evil.example"})
@@ -209,7 +213,9 @@ class PortalDocumentsTest(ServerTestCase, unittest.TestCase):
         self.assertIn("Do not accept this document", r.text)
         # the citizen sees who read their documents
         r = citizen.get("/me/access")
+        self.assertIn("read the list of your documents on", r.text)
         self.assertIn("document check, case 7", r.text)
+        self.assertIn("revoked a document of yours", r.text)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 // The portal's service worker (served at /sw.js, scope /): keeps the person's documents pages
-// and the static files on the device, so that with no network the phone still shows the
+// (and the holder's photo) and the static files on the device, so that with no network the phone still shows the
 // documents and documents.js makes a fresh presentation with the device key. Pages are asked
 // of the network first and the cached copy is used only when it cannot answer; static files
 // (immutable, hashed URLs) come from the cache first. Signing out empties the pages' cache.
@@ -7,6 +7,7 @@
 const PAGES = 'ps-pages-v1';
 const STATIC = 'ps-static-v1';
 const DOC_PAGE = /^\/me\/documents(\/[0-9a-f-]{36})?$/;
+const PHOTO = /^\/api\/v1\/me\/documents\/[0-9a-f-]{36}\/photo$/;
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
@@ -44,6 +45,6 @@ self.addEventListener('fetch', (e) => {
   }
   if (req.method !== 'GET') return;
   if (url.pathname.startsWith('/static/')) e.respondWith(staticFile(req));
-  else if (req.mode === 'navigate' && DOC_PAGE.test(url.pathname))
+  else if ((req.mode === 'navigate' && DOC_PAGE.test(url.pathname)) || PHOTO.test(url.pathname))
     e.respondWith(documentPage(req, url.pathname));
 });
