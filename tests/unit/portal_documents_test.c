@@ -11,46 +11,21 @@
 #include "policy/actor.h"
 #include "portal/documents_int.h"
 
-struct fake {
-    struct ps_req req;
-    struct ps_app app;
-    struct ps_actor actor;
-};
+#include "portal_fake.h"
 
 static struct ps_router *router;
 
 /* A GET of path?query routed through the site's table (so that path parameters are set). */
-static void fake_init(struct fake *f, const char *path, const char *query)
+static void fake_get(struct fake *f, const char *path, const char *query)
 {
     size_t n;
-    memset(f, 0, sizeof *f);
-    f->app.version = "9.9.9";
-    f->req.arena = ps_arena_new(1 << 20);
-    ps_buf_init(&f->req.out, 1 << 20);
-    f->req.app = &f->app;
-    f->req.path = ps_str_from_cstr(path);
-    f->req.query = ps_str_from_cstr(query);
-    f->req.method = PS_STR("GET");
+    fake_init(f, path, query);
     if (!router) {
         const struct ps_route *site = ps_portal_site_routes(&n);
         cr_assert_eq(ps_router_new(site, n, &router, NULL), PS_OK);
     }
     cr_assert_eq(ps_router_match(router, f->req.method, f->req.path, &f->req, NULL),
                  PS_ROUTE_FOUND, "%s", path);
-}
-
-static void fake_free(struct fake *f)
-{
-    ps_buf_reset(&f->req.out);
-    ps_arena_free(f->req.arena);
-}
-
-static const char *header(struct ps_req *req, const char *name)
-{
-    for (size_t i = 0; i < req->nhdrs; i++)
-        if (ps_str_eq_cstr(req->hdr_names[i], name))
-            return req->hdr_values[i].p;
-    return NULL;
 }
 
 static char *text(struct ps_str s)
@@ -72,7 +47,7 @@ Test(words, status_and_claims_in_both_languages)
     for (size_t l = 0; l < 2; l++) {
         struct fake f;
         bool bad;
-        fake_init(&f, "/verify", langs[l].query);
+        fake_get(&f, "/verify", langs[l].query);
         struct ps_page *pg = ps_page_new(&f.req, N_("Check a document"), "/verify");
         cr_assert_not_null(pg);
         int64_t now = ps_clock_now_ms();
@@ -107,7 +82,7 @@ Test(words, status_and_claims_in_both_languages)
 Test(pages, verify_form_in_both_languages)
 {
     struct fake f;
-    fake_init(&f, "/verify", "");
+    fake_get(&f, "/verify", "");
     ps_portal_verify(&f.req);
     cr_assert_eq(f.req.status, 200);
     cr_expect_not_null(strstr(f.req.out.p, "<h1>Перевірити документ</h1>"));
@@ -116,7 +91,7 @@ Test(pages, verify_form_in_both_languages)
     cr_expect_not_null(strstr(f.req.out.p, "id=\"qr\""));
     cr_expect_null(strstr(f.req.out.p, "class=\"result"), "nothing checked yet");
     fake_free(&f);
-    fake_init(&f, "/verify", "lang=en");
+    fake_get(&f, "/verify", "lang=en");
     ps_portal_verify(&f.req);
     cr_expect_not_null(strstr(f.req.out.p, "<h1>Check a document</h1>"));
     fake_free(&f);
@@ -125,13 +100,13 @@ Test(pages, verify_form_in_both_languages)
 Test(pages, share_link_fills_the_form_escaped_and_uses_nothing)
 {
     struct fake f;
-    fake_init(&f, "/verify/7K2M9QXD4HRTC8WN", "lang=en");
+    fake_get(&f, "/verify/7K2M9QXD4HRTC8WN", "lang=en");
     ps_portal_verify_code(&f.req);
     cr_assert_eq(f.req.status, 200);
     cr_expect_not_null(strstr(f.req.out.p, "value=\"7K2M9QXD4HRTC8WN\""), "%s", f.req.out.p);
     cr_expect_str_eq(header(&f.req, "Cache-Control"), "no-store");
     fake_free(&f);
-    fake_init(&f, "/verify/%22%3E%3Cscript%3E", "lang=en");
+    fake_get(&f, "/verify/%22%3E%3Cscript%3E", "lang=en");
     f.req.params[0] = PS_STR("\"><script>"); /* as the HTTP layer decodes it */
     ps_portal_verify_code(&f.req);
     cr_assert_eq(f.req.status, 200);
@@ -143,7 +118,7 @@ Test(pages, share_link_fills_the_form_escaped_and_uses_nothing)
 Test(pages, without_the_documents_service_a_503_page)
 {
     struct fake f;
-    fake_init(&f, "/me/documents", "lang=en");
+    fake_get(&f, "/me/documents", "lang=en");
     f.actor = (struct ps_actor){.kind = PS_ACTOR_CITIZEN, .id = PS_STR("3168918013")};
     cr_assert(ps_api_subject_set(&f.req, &f.actor, NULL, NULL));
     ps_portal_documents(&f.req);
@@ -155,7 +130,7 @@ Test(pages, without_the_documents_service_a_503_page)
 Test(offline, manifest_and_service_worker_at_the_root)
 {
     struct fake f;
-    fake_init(&f, "/manifest.webmanifest", "");
+    fake_get(&f, "/manifest.webmanifest", "");
     ps_portal_manifest(&f.req);
     cr_assert_eq(f.req.status, 200);
     cr_expect_str_eq(f.req.content_type, "application/manifest+json");
@@ -169,7 +144,7 @@ Test(offline, manifest_and_service_worker_at_the_root)
                      ps_asset_by_name("icon.svg")->url);
     json_decref(m);
     fake_free(&f);
-    fake_init(&f, "/sw.js", "");
+    fake_get(&f, "/sw.js", "");
     ps_portal_service_worker(&f.req);
     cr_assert_eq(f.req.status, 200);
     cr_expect_str_eq(f.req.content_type, "text/javascript; charset=utf-8");
