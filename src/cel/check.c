@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cel/cel_int.h"
+#include "core/str.h"
 
 struct scope {
     struct ps_str name;
@@ -46,10 +47,8 @@ static const struct ps_cel_type *cerr(struct checker *c, uint32_t at, const char
     char msg[220];
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(msg, sizeof msg, fmt, ap);
+    ps_str_vcut(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (k < 0)
-        msg[0] = '\0';
     c->err = cel_diag_at(c->diag, PS_ERR_INVALID, c->prog->source, c->prog->source_len, at,
                          "%s", msg);
     return NULL;

@@ -3,13 +3,12 @@
 #include <stdio.h>
 
 #include "cel/cel_int.h"
+#include "core/str.h"
 
 static void diag_vset(struct ps_cel_diag *diag, enum ps_err code, const char *fmt, va_list ap)
 {
     diag->code = code;
-    int n = vsnprintf(diag->message, sizeof diag->message, fmt, ap);
-    if (n < 0)
-        diag->message[0] = '\0';
+    ps_str_vcut(diag->message, sizeof diag->message, fmt, ap);
 }
 
 enum ps_err cel_diag_set(struct ps_cel_diag *diag, enum ps_err code, const char *fmt, ...)

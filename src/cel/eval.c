@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cel/cel_int.h"
+#include "core/str.h"
 
 #define STACK_ARGS 8
 /* Keeps cel_eval_node's frame small: it recurses once per node. */
@@ -47,9 +48,7 @@ struct ps_cel_value cel_errv(struct cel_eval *ev, uint32_t offset, const char *f
     char *msg = e ? ps_arena_alloc(ev->arena, 200) : NULL;
     if (!msg)
         return cel_stop(ev, PS_ERR_LIMIT, offset, "memory budget exhausted");
-    int n = vsnprintf(msg, 200, fmt, ap);
-    if (n < 0)
-        msg[0] = '\0';
+    ps_str_vcut(msg, 200, fmt, ap);
     *e = (struct ps_cel_error){PS_ERR_INVALID, offset, msg};
     return err_value(e);
 }

@@ -9,11 +9,14 @@
 
 #define INTEROP_MAX 9007199254740991LL /* 2^53 - 1 */
 
+/* A string of a jansson value: valid UTF-8 by construction (every jansson constructor and its
+ * parser refuse anything else, but the *_nocheck functions, which this project never calls),
+ * so only its length is checked here. */
 static enum ps_err copy_str(struct ps_arena *a, const char *s, size_t n, struct ps_cel_value *out,
                             struct ps_cel_diag *diag)
 {
-    if (n > CEL_MAX_STRING || !cel_utf8_valid(s, n))
-        return cel_diag_set(diag, PS_ERR_INVALID, "JSON string is not valid UTF-8 or too long");
+    if (n > CEL_MAX_STRING)
+        return cel_diag_set(diag, PS_ERR_INVALID, "JSON string too long");
     char *p = ps_arena_alloc(a, n ? n : 1);
     if (!p)
         return cel_diag_set(diag, PS_ERR_LIMIT, "arena budget exhausted");

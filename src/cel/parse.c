@@ -4,6 +4,7 @@
  * macro expansion (has, all, exists, exists_one, map, filter, the two-variable forms,
  * transformList/transformMap, cel.bind, optMap/optFlatMap). */
 #include "cel/cel_int.h"
+#include "core/str.h"
 
 struct parser {
     struct ps_arena *a;
@@ -34,10 +35,8 @@ static struct cel_node *fail(struct parser *p, uint32_t at, const char *fmt, ...
     char msg[200];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    ps_str_vcut(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        msg[0] = '\0';
     p->err = cel_diag_at(p->diag, PS_ERR_INVALID, p->lx.src, p->lx.len, at, "%s", msg);
     return NULL;
 }

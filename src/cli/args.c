@@ -5,16 +5,15 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/str.h"
 
 int ps_cli_usage(const char *cmd, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    ps_str_vcut(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        msg[0] = '\0';
     /* a longer message is cut: usage errors are one line */
     if (cmd)
         fprintf(stderr, "pocketstate: %s: %s\nTry 'pocketstate %s --help'.\n", cmd, msg, cmd);
@@ -35,10 +34,8 @@ int ps_cli_failf(const char *what, const char *fmt, ...)
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    ps_str_vcut(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        msg[0] = '\0';
     fprintf(stderr, "pocketstate: %s: %s\n", what, msg);
     return PS_EXIT_FAIL;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
+
 static const char *const names[] = {
     [PS_OK] = "ok",
     [PS_ERR_NOMEM] = "out-of-memory",
@@ -35,10 +37,7 @@ enum ps_err ps_diag_vset(struct ps_diag *diag, enum ps_err code, const char *fmt
     if (!diag)
         return code;
     diag->code = code;
-    int n = vsnprintf(diag->message, sizeof diag->message, fmt, ap);
-    if (n < 0)
-        diag->message[0] = '\0';
-    /* a longer message is truncated on purpose: diagnostics are bounded */
+    ps_str_vcut(diag->message, sizeof diag->message, fmt, ap); /* bounded: a longer one is cut */
     return code;
 }
 

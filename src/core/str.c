@@ -2,6 +2,7 @@
 #include "core/str.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 struct ps_str ps_str_from_cstr(const char *s)
@@ -93,4 +94,10 @@ int ps_hex_digit(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+void ps_str_vcut(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    if (vsnprintf(buf, cap, fmt, ap) < 0)
+        buf[0] = '\0';
 }

@@ -2,6 +2,7 @@
 #ifndef PS_CORE_STR_H
 #define PS_CORE_STR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,9 @@ bool ps_str_starts_with(struct ps_str s, struct ps_str prefix);
 bool ps_str_is_digits(struct ps_str s);
 /* Decimal unsigned integer without sign or spaces, no overflow; PS_ERR_INVALID otherwise. */
 enum ps_err ps_str_to_u64(struct ps_str s, uint64_t *out) PS_WUR;
+/* Formats into buf (cap > 0 bytes) for a bounded message: what does not fit is cut, and an
+ * encoding error leaves buf empty. */
+void ps_str_vcut(char *buf, size_t cap, const char *fmt, va_list ap) PS_PRINTF(3, 0);
 /* Comparison in constant time for equal lengths (secrets): true when equal. */
 bool ps_str_eq_secret(struct ps_str a, struct ps_str b);
 /* Value of a hexadecimal digit (either case), or -1. */

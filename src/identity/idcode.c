@@ -1,6 +1,7 @@
 /* Names, classes and descriptions of the identity protocol failure codes: one table, so that
  * the name an edge sends, the ps_err a function returns and the documented meaning never
  * drift apart. */
+#include "core/str.h"
 #include "identity/idcode.h"
 
 #include <stdarg.h>
@@ -156,10 +157,8 @@ enum ps_err ps_id_fail(struct ps_id_diag *diag, enum ps_id_code code, const char
     diag->d.code = err;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(diag->d.message, sizeof diag->d.message, fmt, ap);
+    ps_str_vcut(diag->d.message, sizeof diag->d.message, fmt, ap);
     va_end(ap);
-    if (n < 0) /* truncation is fine for a message; an encoding error leaves it empty */
-        diag->d.message[0] = '\0';
     return err;
 }
 

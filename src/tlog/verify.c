@@ -2,6 +2,7 @@
  * appended to a Merkle frontier whose emitted tile-level hashes are compared with the stored
  * ones; checkpoints, opened beforehand, are checked when the frontier reaches their size.
  * Pure: the log comes through a struct ps_tlog_source (the store's is verify_store.c). */
+#include "core/str.h"
 #include "tlog/verify.h"
 
 #include <inttypes.h>
@@ -69,9 +70,7 @@ enum ps_err ps_tlog_report_vset(struct ps_tlog_report *rep, struct ps_diag *diag
                                 enum ps_tlog_problem kind, uint64_t index, unsigned level,
                                 const char *fmt, va_list ap)
 {
-    int n = vsnprintf(rep->message, sizeof rep->message, fmt, ap);
-    if (n < 0)
-        rep->message[0] = '\0';
+    ps_str_vcut(rep->message, sizeof rep->message, fmt, ap);
     rep->problem = kind;
     rep->index = index;
     rep->level = level;
@@ -143,10 +142,8 @@ static void bad_cp(struct vstate *v, uint64_t size, const char *fmt, ...)
         return; /* the first one in size order is the one reported */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(v->bad_cp_msg, sizeof v->bad_cp_msg, fmt, ap);
+    ps_str_vcut(v->bad_cp_msg, sizeof v->bad_cp_msg, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        v->bad_cp_msg[0] = '\0';
     v->have_bad_cp = true;
     v->bad_cp_size = size;
 }
@@ -334,10 +331,8 @@ static void bad_entry(struct vstate *v, uint64_t index, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(v->chunk_bad_msg, sizeof v->chunk_bad_msg, fmt, ap);
+    ps_str_vcut(v->chunk_bad_msg, sizeof v->chunk_bad_msg, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        v->chunk_bad_msg[0] = '\0';
     v->chunk_bad = true;
     v->chunk_bad_index = index;
 }
