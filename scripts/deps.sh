@@ -2,7 +2,7 @@
 # Installs the Debian packages PocketState needs, only those missing; quiet when all are present.
 # Usage: scripts/deps.sh [run|test|bench]   (test and bench add the test and load tools)
 set -euo pipefail
-need_run="meson ninja-build pkg-config gcc libc6-dev python3 libmicrohttpd-dev libsqlite3-dev libssl-dev libsodium-dev libjansson-dev libpq-dev libcurl4-openssl-dev libcbor-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libzbar-dev libpcre2-dev tzdata libfyaml-dev libqrencode-dev libhpdf-dev fonts-dejavu-core"
+need_run="meson ninja-build pkg-config gcc libc6-dev python3 libmicrohttpd-dev libsqlite3-dev libssl-dev libsodium-dev libjansson-dev libpq-dev libcurl4-openssl-dev libcbor-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libzbar-dev libpcre2-dev tzdata libfyaml-dev libqrencode-dev libhpdf-dev fonts-dejavu-core node-qrcode-generator"
 need_test="libcriterion-dev clang libclang-rt-14-dev postgresql sqlite3 curl nodejs chromium gettext fonts-dejavu-core"
 need_bench="wrk nginx-light postgresql postgresql-contrib"
 want="$need_run"

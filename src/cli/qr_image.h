@@ -1,5 +1,5 @@
-/* Reading a QR code's text from a PNG or JPEG photo or screenshot (libpng, libjpeg, zbar's
- * image scanner), for `pocketstate verify --image`. */
+/* Reading a QR code's text from a PNG or JPEG photo or screenshot file, for `pocketstate
+ * verify --image` (documents/qr_read.h decodes it). */
 #ifndef PS_CLI_QR_IMAGE_H
 #define PS_CLI_QR_IMAGE_H
 

@@ -14,6 +14,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "identity/official.h"
+#include "portal/documents_int.h"
 #include "portal/portal_int.h"
 #include "registries/persons.h"
 #include "tlog/checkpoint.h"
@@ -63,6 +64,7 @@ static struct ps_str who_text(const struct ps_portal_access *r, enum ps_lang lan
                                            : N_("An official");
     else if (ps_str_eq_cstr(r->actor_kind, "system"))
         msg = ps_str_eq_cstr(r->actor_id, "pocketstate-auth") ? N_("The platform’s sign-in service")
+              : ps_str_eq_cstr(r->actor_id, "public-verify") ? N_("Someone on the public verify page")
               : r->agency.len                                 ? N_("A system of {agency}")
                                                               : N_("An agency’s system");
     else if (ps_str_eq_cstr(r->actor_kind, "admin"))
@@ -76,6 +78,8 @@ static struct ps_str what_text(const struct ps_portal_access *r, enum ps_lang la
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
         if (ps_str_eq_cstr(r->action, actions[i].action))
             return ps_str_from_cstr(ps_i18n(lang, actions[i].text));
+    if (ps_portal_doc_action(r->action))
+        return ps_str_from_cstr(ps_i18n(lang, ps_portal_doc_action(r->action)));
     struct ps_i18n_arg arg = {"action", r->action};
     return ps_i18n_fill(a, ps_i18n(lang, N_("acted on your data ({action})")), &arg, 1);
 }

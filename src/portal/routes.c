@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "portal/documents_int.h"
 #include "portal/portal_int.h"
 #include "portal/svc_pages.h"
 
@@ -24,6 +25,8 @@ static const struct ps_route pages[] = {
     {"GET", "/transparency", "portal.read", PAGE, ps_portal_transparency, 0},
     {"GET", "/transparency/record", "portal.read", PAGE, ps_portal_record, 0},
     {"GET", "/static/{file}", "portal.read", 0, ps_portal_static, 0},
+    {"GET", "/sw.js", "portal.read", 0, ps_portal_service_worker, 0},
+    {"GET", "/manifest.webmanifest", "portal.read", 0, ps_portal_manifest, 0},
     /* signing in and out, enrolling */
     {"GET", "/signin", "portal.read", PAGE, ps_portal_signin, 0},
     {"POST", "/signin", "auth.signin", PAGE, ps_portal_signin_post, FORM},
@@ -44,6 +47,22 @@ static const struct ps_route pages[] = {
      FORM},
     {"GET", "/me/sessions", "me.read", SIGNED_IN, ps_portal_sessions, 0},
     {"POST", "/me/sessions", "me.write", SIGNED_IN, ps_portal_sessions_post, FORM},
+    /* documents: the holder's, the public verify page, the officials' (documents_int.h) */
+    {"GET", "/me/documents", "document.own.read", SIGNED_IN, ps_portal_documents, 0},
+    {"GET", "/me/documents/{id}", "document.own.read", SIGNED_IN, ps_portal_document, 0},
+    {"POST", "/me/documents/{id}/share", "document.own.write", SIGNED_IN,
+     ps_portal_document_share, FORM},
+    {"GET", "/verify", "portal.read", PAGE, ps_portal_verify, 0},
+    {"GET", "/verify/{code}", "portal.read", PAGE, ps_portal_verify_code, 0},
+    {"POST", "/verify", "document.share.redeem-public", PAGE, ps_portal_verify_post, FORM},
+    {"POST", "/verify/image", "portal.read", PAGE, ps_portal_verify_image, PS_VERIFY_IMAGE_ROUTE_MAX},
+    {"GET", "/official/documents", "official.work", SIGNED_IN, ps_portal_official_documents, 0},
+    {"POST", "/official/documents", "document.list", SIGNED_IN,
+     ps_portal_official_documents_post, FORM},
+    {"GET", "/official/agencies/{agency}/documents/{id}/status", "official.work", SIGNED_IN,
+     ps_portal_official_document_status, 0},
+    {"POST", "/official/agencies/{agency}/documents/{id}/status", "document.status.change",
+     SIGNED_IN, ps_portal_official_document_status, FORM},
     /* officials */
     {"GET", "/official", "official.work", SIGNED_IN, ps_portal_official, 0},
     {"POST", "/official", "person.read", SIGNED_IN, ps_portal_official_post, FORM},

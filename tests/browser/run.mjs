@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 
 import { AxeBuilder } from "@axe-core/playwright";
 
+import { DOCUMENT_STATES, documentTests } from "./documents.mjs";
 import { launch, newContext, watch } from "./lib/browser.mjs";
 import { startServer } from "./lib/server.mjs";
 import { addVirtualAuthenticator } from "./lib/webauthn.mjs";
@@ -244,7 +245,7 @@ async function oneLanguage(browser, base, state, lang) {
     await dark.page.screenshot({ path: join(opt.out, `${state.name}-${lang}-dark-1280.png`) });
 }
 
-const STATES = [...PAGES, ...ERRORS, ...SIGNED_IN, ...CITIZEN_ERRORS, ...SERVICE_STATES];
+const STATES = [...PAGES, ...ERRORS, ...SIGNED_IN, ...CITIZEN_ERRORS, ...SERVICE_STATES, ...DOCUMENT_STATES];
 for (const state of STATES) {
   test(`${state.name}: axe (1280 px, 360 px, dark), one h1, lang, CSP, weight, screenshots [uk, en]`,
     async ({ browser, base }) => {
@@ -254,6 +255,8 @@ for (const state of STATES) {
       assert(bad.length === 0, bad.join(" || "));
     });
 }
+
+documentTests({ test, assert, axe, checkPage, demoSignIn, newContext, watch, citizens, LANGS, LAYOUT_RULES });
 
 // ---- reflow, focus, keyboard ------------------------------------------------------------
 
@@ -305,7 +308,7 @@ test("keyboard: skip link first, then header, navigation, content, footer; focus
   await page.goto(base + "/");
   const order = await tabOrder(page);
   const hrefs = order.map((e) => e.href);
-  const expect = ["#main", "/", "/?lang=uk", "/", "/services", "/transparency", "/about", "/signin", "/enrol",
+  const expect = ["#main", "/", "/?lang=uk", "/", "/services", "/verify", "/transparency", "/about", "/signin", "/enrol",
                   "/services", "/transparency", "/about", "/transparency", "/api/openapi.json"];
   assert(JSON.stringify(hrefs) === JSON.stringify(expect), `tab order ${JSON.stringify(hrefs)}`);
   assert(order[0].text === "Skip to main content", `first stop: ${order[0].text}`);
@@ -696,7 +699,7 @@ async function main() {
       if (opt.filter && !t.name.includes(opt.filter)) continue;
       const t1 = Date.now();
       try {
-        await t.fn({ browser, base: server.base });
+        await t.fn({ browser, base: server.base, out: opt.out });
         passed++;
         console.log(`ok   ${t.name} (${Date.now() - t1} ms)`);
       } catch (e) {
