@@ -95,6 +95,10 @@ static enum ps_err ensure_tx(struct ps_tx *tx, void *ctx)
                              NULL, &en->diag);
         if (e == PS_OK) /* see the new key on the next type of the same agency */
             e = ps_issuer_keys_list(tx, a, keys, PS_ISSUER_KEYS_MAX, &n, &en->diag);
+        /* the new key starts at the clock's time of its making, which may be past the now
+         * read above: a next type of the same agency must find it covering, not rotate again
+         * (a slow run retired the first key of an agency with two types) */
+        now = ps_clock_now_ms();
     }
     ps_arena_free(a);
     return e;
