@@ -149,8 +149,8 @@ path = sys.argv[1]
 text = open(path).read() if __import__("os").path.exists(path) else "# Benchmark results\n"
 section = """## Service engine (bench/engine.sh)
 
-$(date -u +%Y-%m-%d), load average before the run: $LOADAVG (a shared 2-core machine: indicative
-figures; the lead re-measures on a quiet one). $CITIZENS citizens, wrk $THREADS threads,
+$(date -u +%Y-%m-%d), load average before the run: $LOADAVG (2 cores shared by
+server, database and load). $CITIZENS citizens, wrk $THREADS threads,
 $CONNS connections, $DURATION per run, each request a different citizen's FOP registration
 (POST /api/v1/applications, submit: eligibility, validation, registry entry with details,
 the FOP extract issued (document row, status-list slot, its change entry), inbox,
