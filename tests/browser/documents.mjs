@@ -21,7 +21,7 @@ export const DOCUMENT_STATES = [
 
 // The tests that need a document, with run.mjs's helpers.
 export function documentTests(h) {
-  const { test, assert, axe, checkPage, demoSignIn, newContext, watch, citizens, LANGS, LAYOUT_RULES } = h;
+  const { test, assert, axe, checkPage, demoSignIn, newContext, watch, citizens, official, LANGS, LAYOUT_RULES } = h;
 
   async function firstDocument(page, base) {
     await page.goto(base + "/me/documents", { waitUntil: "load" });
@@ -117,5 +117,44 @@ export function documentTests(h) {
     assert((await v.textContent(".checks")).includes("Made on the holder’s own phone"), "holder not checked");
     await vctx.close();
     await ctx.close();
+  });
+
+  // An issuer's registrar changes a document's status: the demo official is made a registrar
+  // of the ID cards' issuer (dmsu) through the operator's API for this test only, and the role
+  // is revoked at its end (the later tests read the official's access records as the Pension
+  // Fund's). The page and its error state are checked with axe; no status is changed.
+  test("documents: an issuer's registrar finds a person's documents and opens a status change (axe) [uk, en]", async ({ browser, base, out, admin }) => {
+    const api = (method, path, body) => fetch(base + path, {
+      method, headers: { Authorization: `Bearer ${admin()}`, "Content-Type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined });
+    const granted = await api("POST", "/api/v1/agencies/dmsu/roles",
+      { rnokpp: official().rnokpp, role: "registrar", reason: "browser test" });
+    assert(granted.status === 201, `role grant: ${granted.status}`);
+    const role = await granted.json();
+    try {
+      for (const lang of LANGS) {
+        const ctx = await newContext(browser, base, { lang });
+        const page = await ctx.newPage();
+        await demoSignIn(page, base, official());
+        const problems = watch(page);
+        await page.goto(base + "/official/documents", { waitUntil: "load" });
+        await page.fill("#rnokpp", citizens()[0].rnokpp);
+        await page.fill("#purpose", "document check");
+        await navigate(page, () => page.click("form[action='/official/documents'] button[type=submit]"));
+        const link = page.locator("a[href^='/official/agencies/dmsu/documents/']").first();
+        assert(await link.count() === 1, "no status link for a document the registrar's agency issues");
+        const href = await link.getAttribute("href");
+        const resp = await page.goto(base + href, { waitUntil: "load" });
+        await looked(page, ctx, resp, { name: "document-status" }, lang, problems, out);
+        // sent without a choice or a reason: the form says so, and nothing changes
+        const err = await navigate(page, () => page.click("form[action^='/official/agencies/'] button[type=submit]"));
+        assert(err.status() === 400, `empty status change: ${err.status()}`);
+        await looked(page, ctx, err, { name: "error-document-status", status: 400, summary: true }, lang, problems, out);
+        await ctx.close();
+      }
+    } finally {
+      const gone = await api("DELETE", `/api/v1/agencies/dmsu/roles/${role.id}?reason=end%20of%20the%20browser%20test`);
+      assert(gone.status === 204, `role revoke: ${gone.status}`);
+    }
   });
 }

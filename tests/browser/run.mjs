@@ -256,7 +256,7 @@ for (const state of STATES) {
     });
 }
 
-documentTests({ test, assert, axe, checkPage, demoSignIn, newContext, watch, citizens, LANGS, LAYOUT_RULES });
+documentTests({ test, assert, axe, checkPage, demoSignIn, newContext, watch, citizens, official, LANGS, LAYOUT_RULES });
 
 // ---- reflow, focus, keyboard ------------------------------------------------------------
 
@@ -699,7 +699,7 @@ async function main() {
       if (opt.filter && !t.name.includes(opt.filter)) continue;
       const t1 = Date.now();
       try {
-        await t.fn({ browser, base: server.base, out: opt.out });
+        await t.fn({ browser, base: server.base, out: opt.out, admin: server.adminToken });
         passed++;
         console.log(`ok   ${t.name} (${Date.now() - t1} ms)`);
       } catch (e) {

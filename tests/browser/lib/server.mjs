@@ -4,7 +4,7 @@
 // under ASan, a crash) is a failure.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, rmSync, openSync, closeSync } from "node:fs";
+import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -43,6 +43,8 @@ export async function startServer(bin, { citizens = 100, logDir = null, timeoutM
     // (a secure context, like 127.0.0.1), which Chromium resolves to the loopback itself.
     base: `http://localhost:${port}`,
     logPath,
+    // the operator's bearer token (DIR/admin.token), for the few setups no page can make
+    adminToken: () => readFileSync(join(data, "d", "admin.token"), "utf8").trim(),
     async stop() {
       const code = await new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve(proc.exitCode);
