@@ -684,7 +684,7 @@ test("sign-in page: autofill (conditional mediation) on the RNOKPP field where t
 
 // ---- main --------------------------------------------------------------------------------
 
-serviceTests(test, { newContext, demoSignIn, submit, assert, citizens });
+serviceTests(test, { newContext, demoSignIn, submit, assert, citizens, official, axe, checkPage, watch, LANGS, LAYOUT_RULES });
 
 async function main() {
   mkdirSync(opt.out, { recursive: true });

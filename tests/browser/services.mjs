@@ -84,7 +84,8 @@ export function prepareServices(page, base) {
 // The flow end to end by clicking, in Ukrainian: find the service, start, answer each page
 // (a KVED code, a radio, the prefilled address skipped, an email with a mistake first), check
 // the answers, send, and see the outcome in my applications and the inbox.
-export function serviceTests(test, { newContext, demoSignIn, submit, assert, citizens }) {
+export function serviceTests(test, h) {
+  const { newContext, demoSignIn, submit, assert, citizens } = h;
   test("services: a citizen registers as a sole proprietor through the pages, by clicking", async ({ browser, base }) => {
     const ctx = await newContext(browser, base, { lang: "uk" });
     const page = await ctx.newPage();
@@ -123,5 +124,92 @@ export function serviceTests(test, { newContext, demoSignIn, submit, assert, cit
     assert((await page.locator(".message--unread").count()) >= 1, "no new message");
     await submit(page, () => page.click(".message--unread form button"));
     await ctx.close();
+  });
+
+  // The officials' task page and its decision form: a marriage of two demo citizens waits for
+  // a registrar of the civil registry (minjust); the demo official is made one with the
+  // operator's token for this test only (it runs last: the role is revoked at its end, and the
+  // application stays claimed and undecided). The task, the task claimed with its decision
+  // form, and a refusal without a reason (400), each with axe in both languages.
+  test("services: a registrar's task, claimed, and the decision form's error (axe) [uk, en]", async ({ browser, base, out, admin }) => {
+    const { official, axe, checkPage, watch, LANGS, LAYOUT_RULES } = h;
+    const api = (method, path, body) => fetch(base + path, {
+      method, headers: { Authorization: `Bearer ${admin()}`, "Content-Type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined });
+    const granted = await api("POST", "/api/v1/agencies/minjust/roles",
+      { rnokpp: official().rnokpp, role: "registrar", reason: "browser test" });
+    assert(granted.status === 201, `role grant: ${granted.status}`);
+    const role = await granted.json();
+    const contexts = [];
+    const signedIn = async (person, lang = "en") => {
+      const ctx = await newContext(browser, base, { lang });
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      await demoSignIn(page, base, person);
+      return page;
+    };
+    try {
+      const reg = await signedIn(official());
+      const day = new Date(Date.now() + 2 * 86400000);
+      await post(reg, base, "/official/slots/minjust", {
+        "f-kind": "video-ceremony", "starts-day": String(day.getUTCDate()),
+        "starts-month": String(day.getUTCMonth() + 1), "starts-year": String(day.getUTCFullYear()),
+        time: "10:30", minutes: "30" });
+      // the first two demo citizens who may marry each other
+      let app = null, partner = null;
+      const people = citizens();
+      for (let i = 0; i < people.length && !app; i++) {
+        const a = await signedIn(people[i]);
+        for (let j = 0; j < people.length && !app; j++) {
+          if (j === i) continue;
+          try {
+            const start = await post(a, base, "/services/marriage/start",
+                                     { _key: await key(a, base, "/services/marriage") });
+            const id = start.split("/")[3];
+            const pages = `/me/applications/${id}/pages/`;
+            await post(a, base, pages + "spouse", { "f-spouse": people[j].rnokpp, _action: "continue" });
+            const cer = await (await a.request.get(base + pages + "ceremony")).text();
+            const slot = cer.match(/name="f-ceremony_slot" type="radio" value="([^"]+)"/);
+            if (!slot) throw new Error("no free slot offered");
+            await post(a, base, pages + "ceremony", { "f-ceremony_slot": slot[1], _action: "continue" });
+            await post(a, base, `/me/applications/${id}/submit`,
+                       { _key: await key(a, base, `/me/applications/${id}/check`) });
+            app = id;
+            partner = people[j];
+          } catch { /* these two may not marry (one married, relatives): the next pair */ }
+        }
+      }
+      assert(app, "no two demo citizens may marry");
+      const b = await signedIn(partner);
+      await post(b, base, `/me/applications/${app}/consent`, { "f-surname_after": "Бондар", _action: "yes" });
+      const queue = await (await reg.request.get(base + "/official/queue")).text();
+      const task = queue.match(/href="\/official\/tasks\/([^"]+)"/);
+      assert(task, "the marriage is not in the registrar's queue");
+      await post(reg, base, `/official/tasks/${task[1]}/claim`, {});
+      for (const lang of LANGS) {
+        const page = await signedIn(official(), lang);
+        const problems = watch(page);
+        const look = async (resp, state) => {
+          await checkPage(page, page.context(), resp, state, lang, problems);
+          await axe(page, state);
+          await page.screenshot({ path: `${out}/${state.name}-${lang}-1280.png`, fullPage: true });
+          await page.setViewportSize({ width: 360, height: 760 });
+          await axe(page, state, LAYOUT_RULES);
+          await page.setViewportSize({ width: 1280, height: 800 });
+        };
+        const resp = await page.goto(`${base}/official/tasks/${task[1]}`, { waitUntil: "load" });
+        assert(await page.locator(`form[action="/official/tasks/${task[1]}/decision"]`).count() === 1,
+               "the claimed task has no decision form");
+        await look(resp, { name: "task-claimed" });
+        await page.check('input[name="f-decision"][value="reject"]');
+        const [err] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }),
+          page.click(`form[action="/official/tasks/${task[1]}/decision"] button[type=submit]`)]);
+        await look(err, { name: "error-task-reason", status: 400, summary: true });
+      }
+    } finally {
+      for (const ctx of contexts) await ctx.close().catch(() => {});
+      const gone = await api("DELETE", `/api/v1/agencies/minjust/roles/${role.id}?reason=end%20of%20the%20browser%20test`);
+      assert(gone.status === 204, `role revoke: ${gone.status}`);
+    }
   });
 }
