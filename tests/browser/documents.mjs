@@ -6,6 +6,8 @@
 // context offline the phone shows its documents and makes a fresh presentation with that key,
 // which the verify page (online again) accepts as made by the holder's phone.
 
+import { withRole } from "./lib/server.mjs";
+
 // States for run.mjs's walk (axe at 1280 and 360 px, dark mode, one h1, CSP, weight).
 export const DOCUMENT_STATES = [
   { name: "verify", path: "/verify" },
@@ -124,14 +126,7 @@ export function documentTests(h) {
   // is revoked at its end (the later tests read the official's access records as the Pension
   // Fund's). The page and its error state are checked with axe; no status is changed.
   test("documents: an issuer's registrar finds a person's documents and opens a status change (axe) [uk, en]", async ({ browser, base, out, admin }) => {
-    const api = (method, path, body) => fetch(base + path, {
-      method, headers: { Authorization: `Bearer ${admin()}`, "Content-Type": "application/json" },
-      body: body ? JSON.stringify(body) : undefined });
-    const granted = await api("POST", "/api/v1/agencies/dmsu/roles",
-      { rnokpp: official().rnokpp, role: "registrar", reason: "browser test" });
-    assert(granted.status === 201, `role grant: ${granted.status}`);
-    const role = await granted.json();
-    try {
+    await withRole(base, admin(), "dmsu", official().rnokpp, "registrar", async () => {
       for (const lang of LANGS) {
         const ctx = await newContext(browser, base, { lang });
         const page = await ctx.newPage();
@@ -152,9 +147,6 @@ export function documentTests(h) {
         await looked(page, ctx, err, { name: "error-document-status", status: 400, summary: true }, lang, problems, out);
         await ctx.close();
       }
-    } finally {
-      const gone = await api("DELETE", `/api/v1/agencies/dmsu/roles/${role.id}?reason=end%20of%20the%20browser%20test`);
-      assert(gone.status === 204, `role revoke: ${gone.status}`);
-    }
+    });
   });
 }

@@ -5,6 +5,8 @@
 // proprietor through the pages). Applications the states show are made once per server by
 // prepareServices, through the pages' own forms ({app}: a draft, {done}: an approved one).
 
+import { withRole } from "./lib/server.mjs";
+
 const ids = { app: "none", done: "none" };
 let prepared = null;
 
@@ -133,13 +135,6 @@ export function serviceTests(test, h) {
   // form, and a refusal without a reason (400), each with axe in both languages.
   test("services: a registrar's task, claimed, and the decision form's error (axe) [uk, en]", async ({ browser, base, out, admin }) => {
     const { official, axe, checkPage, watch, LANGS, LAYOUT_RULES } = h;
-    const api = (method, path, body) => fetch(base + path, {
-      method, headers: { Authorization: `Bearer ${admin()}`, "Content-Type": "application/json" },
-      body: body ? JSON.stringify(body) : undefined });
-    const granted = await api("POST", "/api/v1/agencies/minjust/roles",
-      { rnokpp: official().rnokpp, role: "registrar", reason: "browser test" });
-    assert(granted.status === 201, `role grant: ${granted.status}`);
-    const role = await granted.json();
     const contexts = [];
     const signedIn = async (person, lang = "en") => {
       const ctx = await newContext(browser, base, { lang });
@@ -148,7 +143,7 @@ export function serviceTests(test, h) {
       await demoSignIn(page, base, person);
       return page;
     };
-    try {
+    await withRole(base, admin(), "minjust", official().rnokpp, "registrar", async () => {
       const reg = await signedIn(official());
       const day = new Date(Date.now() + 2 * 86400000);
       await post(reg, base, "/official/slots/minjust", {
@@ -206,10 +201,6 @@ export function serviceTests(test, h) {
           page.click(`form[action="/official/tasks/${task[1]}/decision"] button[type=submit]`)]);
         await look(err, { name: "error-task-reason", status: 400, summary: true });
       }
-    } finally {
-      for (const ctx of contexts) await ctx.close().catch(() => {});
-      const gone = await api("DELETE", `/api/v1/agencies/minjust/roles/${role.id}?reason=end%20of%20the%20browser%20test`);
-      assert(gone.status === 204, `role revoke: ${gone.status}`);
-    }
+    }).finally(() => Promise.all(contexts.map((ctx) => ctx.close().catch(() => {}))));
   });
 }

@@ -70,3 +70,21 @@ async function waitReady(url, timeoutMs) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+// Runs fn while rnokpp holds role at agency, granted and then revoked through the operator's
+// API with token (the setups no page makes: a demo official acting for another agency).
+export async function withRole(base, token, agency, rnokpp, role, fn) {
+  const api = (method, path, body) => fetch(base + path, {
+    method, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined });
+  const granted = await api("POST", `/api/v1/agencies/${agency}/roles`,
+                            { rnokpp, role, reason: "browser test" });
+  if (granted.status !== 201) throw new Error(`role grant at ${agency}: ${granted.status}`);
+  const { id } = await granted.json();
+  try {
+    return await fn();
+  } finally {
+    const gone = await api("DELETE", `/api/v1/agencies/${agency}/roles/${id}?reason=end%20of%20the%20browser%20test`);
+    if (gone.status !== 204) throw new Error(`role revoke at ${agency}: ${gone.status}`);
+  }
+}
