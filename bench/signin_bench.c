@@ -88,7 +88,7 @@ static int http(struct conn *c, const char *method, const char *path, const char
         size_t want = (size_t)(end + 4 - c->resp) + strtoul(cl + 17, NULL, 10);
         if (c->rlen >= want) {
             *out = end + 4;
-            return atoi(c->resp + 9);
+            return (int)strtol(c->resp + 9, NULL, 10); /* "HTTP/1.1 NNN" */
         }
     }
 }
@@ -208,18 +208,23 @@ int main(int argc, char **argv)
     if (f)
         fclose(f);
     size_t threads = strtoul(argv[4], NULL, 10);
-    int seconds = atoi(argv[5]);
-    if (npeople == 0 || threads == 0 || threads > MAX_THREADS || seconds <= 0) {
+    long seconds = strtol(argv[5], NULL, 10);
+    if (npeople == 0 || threads == 0 || threads > MAX_THREADS || seconds <= 0 || seconds > 3600) {
         fprintf(stderr, "signin_bench: bad arguments\n");
         return 2;
     }
     static struct worker w[MAX_THREADS];
-    int port = atoi(strrchr(base_url, ':') + 1);
+    const char *colon = strrchr(base_url, ':');
+    long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+    if (port <= 0 || port > 65535) {
+        fprintf(stderr, "signin_bench: no port in %s\n", base_url);
+        return 2;
+    }
     for (size_t i = 0; i < threads; i++) {
         w[i].id = i;
-        w[i].c.port = port;
+        w[i].c.port = (int)port;
         snprintf(w[i].c.host, sizeof w[i].c.host, "127.0.0.1");
-        snprintf(w[i].origin, sizeof w[i].origin, "http://localhost:%d", port);
+        snprintf(w[i].origin, sizeof w[i].origin, "http://localhost:%ld", port);
         w[i].lat = calloc(LAT_MAX, sizeof *w[i].lat);
         pthread_create(&w[i].t, NULL, work, &w[i]);
     }

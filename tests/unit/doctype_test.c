@@ -180,12 +180,16 @@ Test(doctype, limits)
                  PS_ERR_LIMIT);
     free(big);
     /* 65 claims */
-    char *many = malloc(65 * 120 + 512);
+    const size_t cap = 65 * 120 + 512;
+    char *many = malloc(cap);
     size_t n = (size_t)snprintf(many, 512, "id: x.t\nversion: 1\nname: {uk: a, en: a}\nissuer: "
                                            "mvs\nsource: person\nvalidity: {days: 1}\nclaims:\n");
-    for (int i = 0; i < 65; i++)
-        n += (size_t)sprintf(many + n, "  - {name: c%d, type: text, from: person.surname, "
-                                       "label: {uk: a, en: a}}\n", i);
+    for (int i = 0; i < 65; i++) {
+        int k = snprintf(many + n, cap - n, "  - {name: c%d, type: text, from: person.surname, "
+                                            "label: {uk: a, en: a}}\n", i);
+        cr_assert(k > 0 && (size_t)k < cap - n);
+        n += (size_t)k;
+    }
     cr_assert_eq(ps_doctype_parse("t.yaml", many, n, a, &t, &d), PS_ERR_INVALID);
     cr_assert_str_eq(d.message, "t.yaml:7:1: a type has 1 to 64 claims");
     /* deep nesting is libfyaml's to refuse */

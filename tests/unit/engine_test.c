@@ -201,8 +201,11 @@ Test(definition, limits)
 {
     char *deep = malloc(200000);
     size_t n = 0;
-    for (int i = 0; i < 40; i++)
-        n += (size_t)sprintf(deep + n, "%*sa:\n", i * 2, "");
+    for (int i = 0; i < 40; i++) {
+        int k = snprintf(deep + n, 200000 - n, "%*sa:\n", i * 2, "");
+        cr_assert(k > 0 && (size_t)k < 200000 - n);
+        n += (size_t)k;
+    }
     deep[n] = '\0';
     struct ps_diag d = {0};
     cr_assert_eq(load_text(deep, &d), PS_ERR_LIMIT, "%s", d.message);

@@ -80,7 +80,7 @@ static int64_t clock_of(const char *s)
     int64_t t = timegm(&tm);
     const char *z = strpbrk(s + 19, "Z+-");
     if (z && *z != 'Z')
-        t -= (*z == '+' ? 1 : -1) * (atoi(z + 1) * 3600 + atoi(z + 4) * 60);
+        t -= (*z == '+' ? 1 : -1) * (strtol(z + 1, NULL, 10) * 3600 + strtol(z + 4, NULL, 10) * 60);
     return t;
 }
 
