@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+. bench/common.bash
 CITIZENS=${BENCH_CITIZENS:-60000}
 DURATION=${BENCH_DURATION:-5s}
 CONNS=${BENCH_CONNS:-32}
@@ -34,18 +35,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_http() { # URL TIMEOUT_S
-  for _ in $(seq 1 $(($2 * 10))); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # wrk_stats FILE -> RPS P50_MS P99_MS NON2XX
 wrk_stats() {
@@ -114,26 +103,8 @@ if [ -z "${BENCH_NO_PG:-}" ] && command -v pgbench >/dev/null; then
 fi
 
 # the peer: nginx serving a 201's bytes
-NGINX_PORT=$(free_port)
-mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp"
-echo '{"id":"01a241d5-103d-7001-a85c-78667f4d9b54","service":"fop-registration","version":1,"status":"approved","step":"registered"}' >"$WORK/nginx/www/app.json"
-chmod -R 755 "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx/tmp;
-  server { listen 127.0.0.1:$NGINX_PORT; location / { root $WORK/nginx/www; default_type application/json; } }
-}
-CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >/dev/null 2>&1 &
-NGINX_PID=$!
-wait_http "http://127.0.0.1:$NGINX_PORT/app.json" 10
+echo '{"id":"01a241d5-103d-7001-a85c-78667f4d9b54","service":"fop-registration","version":1,"status":"approved","step":"registered"}' >"$WORK/app.json"
+nginx_static "$WORK/app.json" application/json
 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT/app.json" >"$WORK/wrk-nginx.txt" 2>&1
 read -r N_RPS N_P50 N_P99 _ < <(wrk_stats "$WORK/wrk-nginx.txt")
 echo "  nginx static peer: $N_RPS req/s, p50 $N_P50 ms, p99 $N_P99 ms"

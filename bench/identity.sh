@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+. bench/common.bash
 CITIZENS=${BENCH_CITIZENS:-100000}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNS:-64}
@@ -29,18 +30,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_http() { # URL TIMEOUT_S
-  for _ in $(seq 1 $(($2 * 10))); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # wrk_run URL TOKEN -> RPS P99_MS (stdout)
 wrk_run() {
@@ -111,26 +100,7 @@ SESSION=$(curl -s -H 'Content-Type: application/json' --data-binary @"$WORK/reg.
 curl -s -H "Authorization: Bearer $SESSION" "$URL/api/v1/me" -o "$WORK/me.json"
 BYTES=$(wc -c <"$WORK/me.json")
 
-NGINX_PORT=$(free_port)
-mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp"
-cp "$WORK/me.json" "$WORK/nginx/www/me.json"
-chmod -R 755 "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx/tmp;
-  server { listen 127.0.0.1:$NGINX_PORT; location / { root $WORK/nginx/www; default_type application/json; } }
-}
-CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >/dev/null 2>&1 &
-NGINX_PID=$!
-wait_http "http://127.0.0.1:$NGINX_PORT/me.json" 10
+nginx_static "$WORK/me.json" application/json
 
 echo "bench identity: GET /api/v1/me vs nginx ($CONNS connections, $DURATION)"
 read -r ME_RPS ME_P99 ME_BAD < <(wrk_run "$URL" "$SESSION" /api/v1/me)

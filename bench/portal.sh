@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+. bench/common.bash
 CITIZENS=${BENCH_CITIZENS:-100000}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNS:-64}
@@ -33,18 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_http() { # URL TIMEOUT_S
-  for _ in $(seq 1 $(($2 * 10))); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # CPU clock ticks (user + system) the processes PIDS... have used so far
 cpu_ticks() {
@@ -125,26 +114,7 @@ STATUS=$(curl -s -o "$WORK/me.html" -w '%{http_code}' -H "Cookie: $BENCH_COOKIE"
   { echo "bench portal: GET /me answered $STATUS"; exit 1; }
 BYTES=$(wc -c <"$WORK/me.html")
 
-NGINX_PORT=$(free_port)
-mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp"
-cp "$WORK/me.html" "$WORK/nginx/www/me.html"
-chmod -R 755 "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx/tmp;
-  server { listen 127.0.0.1:$NGINX_PORT; location / { root $WORK/nginx/www; default_type text/html; } }
-}
-CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >/dev/null 2>&1 &
-NGINX_PID=$!
-wait_http "http://127.0.0.1:$NGINX_PORT/me.html" 10
+nginx_static "$WORK/me.html" text/html
 NGINX_PIDS="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"
 
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
